@@ -1,0 +1,42 @@
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterPlan } from "../plan";
+
+/** The shared cluster of the benchmark, as the scaling plan describes it. */
+export type AutoscalingClusterArgs = ClusterPlan;
+
+/** The all-purpose autoscaling cluster whose scaling the benchmark exists to show. */
+export class AutoscalingCluster extends pulumi.ComponentResource {
+    public readonly clusterId: pulumi.Output<string>;
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: AutoscalingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("streambench:index:AutoscalingCluster", name, {}, opts);
+
+        // Looked up only when not pinned; a new LTS release then restarts the cluster on the next `up`.
+        const sparkVersion =
+            args.sparkVersion ?? databricks.getSparkVersionOutput({ longTermSupport: true, latest: true }, { parent: this }).id;
+        const nodeTypeId = args.nodeTypeId ?? databricks.getNodeTypeOutput({ localDisk: true, minCores: 4 }, { parent: this }).id;
+
+        // noWait so that `pulumi up` returns once the cluster is requested; the first job run waits for it instead.
+        const cluster = new databricks.Cluster(
+            `${name}-cluster`,
+            {
+                clusterName: args.clusterName,
+                sparkVersion,
+                nodeTypeId,
+                autoscale: { minWorkers: args.minWorkers, maxWorkers: args.maxWorkers },
+                autoterminationMinutes: args.autoterminationMinutes,
+                dataSecurityMode: args.dataSecurityMode,
+                singleUserName: args.singleUserName,
+                customTags: args.tags,
+                noWait: true,
+            },
+            { parent: this },
+        );
+
+        this.clusterId = cluster.id;
+        this.url = cluster.url;
+        this.registerOutputs({ clusterId: this.clusterId, url: this.url });
+    }
+}

@@ -1,0 +1,45 @@
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Local sources, relative to the project directory (where `pulumi up` runs the program). */
+export const GENERATOR_NOTEBOOK_SOURCE = "notebooks/generator.py";
+export const GENERATOR_LOGIC_SOURCE = "notebooks/generator_logic.py";
+
+export interface NotebookFolderArgs {
+    /** The stack's own workspace folder, e.g. `/Users/<me>/streambench-<stack>`. */
+    folderPath: pulumi.Input<string>;
+}
+
+/** The stack's workspace folder with the generator notebook and the module it imports. */
+export class NotebookFolder extends pulumi.ComponentResource {
+    public readonly folderPath: pulumi.Output<string>;
+    /** Workspace path of the generator notebook, as a notebook task takes it. */
+    public readonly generatorPath: pulumi.Output<string>;
+    public readonly generatorUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: NotebookFolderArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("streambench:index:NotebookFolder", name, {}, opts);
+
+        // Not deleteRecursive: destroy removes what the stack uploaded, never files someone else put here.
+        const folder = new databricks.Directory(`${name}-folder`, { path: args.folderPath }, { parent: this });
+
+        // A workspace file beside the notebook: the notebook's folder is on sys.path, so it imports this module.
+        const generatorLogic = new databricks.WorkspaceFile(
+            `${name}-generator-logic`,
+            { path: pulumi.interpolate`${folder.path}/generator_logic.py`, source: GENERATOR_LOGIC_SOURCE },
+            { parent: this },
+        );
+
+        // `source` keeps the notebook text out of the state (the provider tracks the file's hash); it depends on
+        // the module so that a job never sees the notebook without it.
+        const generator = new databricks.Notebook(
+            `${name}-generator`,
+            { path: pulumi.interpolate`${folder.path}/generator`, source: GENERATOR_NOTEBOOK_SOURCE, language: "PYTHON", format: "SOURCE" },
+            { parent: this, dependsOn: [generatorLogic] },
+        );
+        this.folderPath = folder.path;
+        this.generatorPath = generator.path;
+        this.generatorUrl = generator.url;
+        this.registerOutputs({ folderPath: this.folderPath, generatorPath: this.generatorPath });
+    }
+}

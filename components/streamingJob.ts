@@ -1,0 +1,77 @@
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import { PhasePlan, TASK_MAX_RETRIES, TASK_MIN_RETRY_INTERVAL_MILLIS } from "../plan";
+
+export interface StreamingJobArgs {
+    /** Job name in the workspace; includes the stack so two stacks never share a job. */
+    jobName: string;
+    /** The phase this job runs: its streams, rates, window, schedule and notebook parameters. */
+    phase: PhasePlan;
+    /** The shared autoscaling cluster. */
+    clusterId: pulumi.Input<string>;
+    /** Workspace path of the generator notebook. */
+    notebookPath: pulumi.Input<string>;
+    timezone: string;
+    paused: boolean;
+    tags: Record<string, string>;
+}
+
+/** The task key of the generator task; one task per job, so `tasks` is trivially sorted by key. */
+export const GENERATOR_TASK_KEY = "generate";
+
+/** Job parameters in the order the provider keeps them (by name), so previews show no spurious diff. */
+export function jobParameters(parameters: Record<string, string>): { name: string; default: string }[] {
+    return Object.keys(parameters)
+        .sort()
+        .map((name) => ({ name, default: parameters[name] }));
+}
+
+/** The Quartz schedule block of a phase job. */
+export function jobSchedule(phase: PhasePlan, timezone: string, paused: boolean) {
+    return { quartzCronExpression: phase.cron, timezoneId: timezone, pauseStatus: paused ? "PAUSED" : "UNPAUSED" };
+}
+
+/** One phase of the benchmark as a scheduled job with one notebook task on the shared cluster. */
+export class StreamingJob extends pulumi.ComponentResource {
+    public readonly jobId: pulumi.Output<string>;
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: StreamingJobArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("streambench:index:StreamingJob", name, {}, opts);
+        const { phase } = args;
+
+        // One run at a time: each stream's checkpoint has exactly one writer. An overlapping trigger is skipped,
+        // not queued, because a queued run would start after its window anyway.
+        const job = new databricks.Job(
+            `${name}-job`,
+            {
+                name: args.jobName,
+                description:
+                    `Streaming autoscaling benchmark, ${phase.name} phase: ${phase.streamCount} stream(s) x ` +
+                    `${phase.ratePerStream} rows/s, minutes ${phase.windowStartMinute}-${phase.windowEndMinute} of the run.`,
+                maxConcurrentRuns: 1,
+                queue: { enabled: false },
+                timeoutSeconds: phase.timeoutSeconds,
+                parameters: jobParameters(phase.parameters),
+                tasks: [
+                    {
+                        taskKey: GENERATOR_TASK_KEY,
+                        existingClusterId: args.clusterId,
+                        notebookTask: { notebookPath: args.notebookPath, source: "WORKSPACE" },
+                        timeoutSeconds: phase.timeoutSeconds,
+                        maxRetries: TASK_MAX_RETRIES,
+                        minRetryIntervalMillis: TASK_MIN_RETRY_INTERVAL_MILLIS,
+                        retryOnTimeout: false,
+                    },
+                ],
+                schedule: jobSchedule(phase, args.timezone, args.paused),
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+
+        this.jobId = job.id;
+        this.url = job.url;
+        this.registerOutputs({ jobId: this.jobId, url: this.url });
+    }
+}

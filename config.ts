@@ -1,0 +1,247 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
+import { z } from "zod";
+import { timelineScheduleProblems } from "./cron";
+
+/** The Pulumi project name: every key of this stack's config is `streambench:<key>`. */
+export const CONFIG_NAMESPACE = "streambench";
+
+/** Hard limits that catch typos (100000 streams) before they reach a workspace. */
+export const LIMITS = {
+    maxBaselineStreams: 2000,
+    maxRowsPerSecondPerStream: 1_000_000,
+    maxPartitions: 1024,
+    maxRunMinutes: 24 * 60,
+    /** Unity Catalog names are at most 255 characters. */
+    maxNameLength: 255,
+} as const;
+
+/**
+ * A Unity Catalog name this project can use without surprises: lower case (UC stores names lower-cased, so
+ * upper case would show a diff on every preview), digits, underscores; no dots, spaces or slashes.
+ */
+const ucName = (what: string) =>
+    z
+        .string()
+        .min(1, `${what} must not be empty`)
+        .max(LIMITS.maxNameLength, `${what} is longer than ${LIMITS.maxNameLength} characters`)
+        .regex(/^[a-z0-9_]+$/, `${what} may hold only lower-case letters, digits and underscores (a Unity Catalog name)`);
+
+const wholeNumber = (min: number, max: number) =>
+    z.int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+const rowsPerSecond = wholeNumber(1, LIMITS.maxRowsPerSecondPerStream);
+
+const timelineSchema = z.strictObject({
+    /** Minute of the run at which the 3x stream starts. */
+    scale3xStartMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(3),
+    /** Minute of the run at which the 3x stream stops. */
+    scale3xEndMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(6),
+    /** Minute of the run at which the 9x stream starts. */
+    scale9xStartMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(6),
+    /** Minute of the run at which the 9x stream stops. */
+    scale9xEndMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(10),
+    /** Length of the whole run; the baseline streams run from minute 0 to here. */
+    runMinutes: wholeNumber(1, LIMITS.maxRunMinutes).default(15),
+});
+
+const DATA_SECURITY_MODES = ["USER_ISOLATION", "SINGLE_USER", "DATA_SECURITY_MODE_STANDARD", "DATA_SECURITY_MODE_DEDICATED"] as const;
+
+const clusterSchema = z.strictObject({
+    /** Autoscale lower bound. */
+    minWorkers: wholeNumber(1, 10_000).default(2),
+    /** Autoscale upper bound; the Clusters API needs it strictly above minWorkers. */
+    maxWorkers: wholeNumber(2, 10_000).default(8),
+    /** Guardrail: maxWorkers above this is refused (raise it deliberately for big runs). */
+    maxWorkersCap: wholeNumber(2, 10_000).default(64),
+    /** Pin a runtime such as "16.4.x-scala2.12"; unset = latest LTS, looked up at deploy time. */
+    sparkVersion: z.string().regex(/^\d+\.\d+\.x-/, 'must look like "16.4.x-scala2.12"').optional(),
+    /** Pin a node type such as "i3.xlarge"; unset = smallest node with local disk and 4+ cores. */
+    nodeTypeId: z.string().min(1).optional(),
+    /** 0 disables auto-termination; otherwise 10 to 10000 minutes (Clusters API). */
+    autoterminationMinutes: z
+        .int("must be a whole number")
+        .refine((minutes) => minutes === 0 || (minutes >= 10 && minutes <= 10_000), "must be 0 (never) or 10 to 10000")
+        .default(30),
+    /** Unity Catalog access mode. */
+    dataSecurityMode: z.enum(DATA_SECURITY_MODES).default("USER_ISOLATION"),
+    /** The user (or group) a SINGLE_USER / DEDICATED cluster is assigned to. */
+    singleUserName: z.string().min(1).optional(),
+});
+
+const scheduleSchema = z.strictObject({
+    /** Quartz cron of the baseline job; the 3x and 9x jobs fire at their window starts after it. */
+    cron: z.string().default("0 0 2 * * ?"),
+    /** Java / IANA time zone of the cron. */
+    timezone: z.string().default("UTC"),
+    /** Paused schedules only run when started by hand. */
+    paused: z.boolean().default(true),
+});
+
+export const stackConfigSchema = z
+    .strictObject({
+        /** Reduced load for trying the stack out: 5 baseline streams and every rate divided by 10. */
+        testMode: z.boolean().default(false),
+        baselineStreams: wholeNumber(1, LIMITS.maxBaselineStreams).default(50),
+        baselineRate: rowsPerSecond.default(1000),
+        scale3xRate: rowsPerSecond.default(3000),
+        scale9xRate: rowsPerSecond.default(9000),
+        /** `numPartitions` of each stream's rate source. */
+        partitions: wholeNumber(1, LIMITS.maxPartitions).default(8),
+        /** An existing Unity Catalog catalog; the stack creates its schema inside it. */
+        catalog: ucName("catalog").default("main"),
+        /** Schema name stem; the schema is `<database>_<stack>` so two stacks never share one. */
+        database: ucName("database").default("dlt_autoscaling"),
+        tablePrefix: ucName("tablePrefix").default("stream_table"),
+        /** Managed volume in the schema that holds every stream's checkpoint. */
+        checkpointVolume: ucName("checkpointVolume").default("checkpoints"),
+        timeline: timelineSchema.default(timelineSchema.parse({})),
+        cluster: clusterSchema.default(clusterSchema.parse({})),
+        schedule: scheduleSchema.default(scheduleSchema.parse({})),
+    })
+    .superRefine((config, ctx) => {
+        const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+        const { timeline, cluster, schedule } = config;
+
+        if (cluster.maxWorkers <= cluster.minWorkers) {
+            problem(["cluster", "maxWorkers"], `must be greater than cluster.minWorkers (${cluster.minWorkers}): the Clusters API rejects max <= min`);
+        }
+        if (cluster.maxWorkers > cluster.maxWorkersCap) {
+            problem(["cluster", "maxWorkers"], `${cluster.maxWorkers} is above cluster.maxWorkersCap (${cluster.maxWorkersCap})`);
+        }
+        const needsUser = cluster.dataSecurityMode === "SINGLE_USER" || cluster.dataSecurityMode === "DATA_SECURITY_MODE_DEDICATED";
+        if (needsUser && !cluster.singleUserName) {
+            problem(["cluster", "singleUserName"], `is required when cluster.dataSecurityMode is ${cluster.dataSecurityMode}`);
+        }
+
+        const windows = [
+            { phase: "scale3x", start: timeline.scale3xStartMinute, end: timeline.scale3xEndMinute },
+            { phase: "scale9x", start: timeline.scale9xStartMinute, end: timeline.scale9xEndMinute },
+        ];
+        for (const window of windows) {
+            if (window.end <= window.start) {
+                problem(["timeline", `${window.phase}EndMinute`], `must be after timeline.${window.phase}StartMinute (${window.start})`);
+            }
+            if (window.end > timeline.runMinutes) {
+                problem(["timeline", `${window.phase}EndMinute`], `${window.end} is past the end of the run (timeline.runMinutes = ${timeline.runMinutes})`);
+            }
+        }
+        const [first, second] = windows;
+        if (first.start < second.end && second.start < first.end) {
+            problem(["timeline", "scale9xStartMinute"], `the 9x window (${second.start}-${second.end}) overlaps the 3x window (${first.start}-${first.end})`);
+        }
+
+        if (config.testMode) {
+            for (const key of ["baselineRate", "scale3xRate", "scale9xRate"] as const) {
+                if (config[key] % TEST_MODE_RATE_DIVISOR !== 0) {
+                    problem([key], `testMode divides every rate by ${TEST_MODE_RATE_DIVISOR}: use a multiple of ${TEST_MODE_RATE_DIVISOR}`);
+                }
+            }
+        }
+
+        const lastPhaseStart = Math.max(timeline.scale3xStartMinute, timeline.scale9xStartMinute);
+        for (const message of timelineScheduleProblems(schedule.cron, lastPhaseStart, timeline.runMinutes)) {
+            problem(["schedule", "cron"], message);
+        }
+        if (!isTimeZone(schedule.timezone)) {
+            problem(["schedule", "timezone"], `"${schedule.timezone}" is not a time zone ID such as "UTC" or "Europe/Amsterdam"`);
+        }
+    });
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+
+/** Test mode keeps the timeline and divides every rate by this. */
+export const TEST_MODE_RATE_DIVISOR = 10;
+/** Test mode runs this many baseline streams. */
+export const TEST_MODE_BASELINE_STREAMS = 5;
+
+function isTimeZone(zone: string): boolean {
+    try {
+        new Intl.DateTimeFormat("en-US", { timeZone: zone });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/** Every problem of a stack config, each naming the `pulumi config` key to fix. */
+export class StackConfigError extends Error {
+    constructor(
+        readonly stack: string,
+        readonly problems: { key: string; message: string }[],
+    ) {
+        super(
+            [
+                `Stack "${stack}" has ${problems.length} config problem${problems.length === 1 ? "" : "s"}; nothing was deployed:`,
+                ...problems.map((problem) => `  - ${problem.key}: ${problem.message}`),
+                `Fix with \`pulumi config set --path <key> <value>\` (or \`pulumi config rm <key>\`) and run again.`,
+            ].join("\n"),
+        );
+        this.name = "StackConfigError";
+    }
+}
+
+function configKey(path: PropertyKey[]): string {
+    return [CONFIG_NAMESPACE, path.map(String).join(".")].join(":");
+}
+
+/**
+ * Validates the raw values of the `streambench:*` keys (as parsed from the stack file) and fills in defaults.
+ * Throws one StackConfigError listing every problem.
+ */
+export function parseStackConfig(stack: string, raw: Record<string, unknown>): StackConfig {
+    const result = stackConfigSchema.safeParse(raw);
+    if (result.success) {
+        return result.data;
+    }
+    const problems = result.error.issues.flatMap((issue) => {
+        if (issue.code === "unrecognized_keys") {
+            return issue.keys.map((key) => ({
+                key: configKey([...issue.path, key]),
+                message: "unknown key (a typo?); remove it with `pulumi config rm`",
+            }));
+        }
+        return [{ key: configKey(issue.path), message: issue.message }];
+    });
+    throw new StackConfigError(stack, problems);
+}
+
+/**
+ * The `streambench:*` keys of a Pulumi config map (`project:key` → string value), with JSON values
+ * (objects, numbers, booleans) decoded as `pulumi config set` stored them.
+ */
+export function namespaceValues(allConfig: Record<string, string>): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(allConfig)) {
+        const separator = fullKey.indexOf(":");
+        if (fullKey.slice(0, separator) !== CONFIG_NAMESPACE) {
+            continue;
+        }
+        values[fullKey.slice(separator + 1)] = decode(text);
+    }
+    return values;
+}
+
+function decode(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+/**
+ * The config of a `Pulumi.<stack>.yaml` file in the engine's form (`project:key` → string, objects as JSON),
+ * so the offline plan and the tests read a stack file exactly as `pulumi up` would pass it.
+ */
+export function stackFileConfig(yamlText: string): Record<string, string> {
+    const document = (yaml.load(yamlText) ?? {}) as { config?: Record<string, unknown> };
+    return Object.fromEntries(
+        Object.entries(document.config ?? {}).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+    );
+}
+
+/** Reads and validates this stack's config from the Pulumi runtime. */
+export function readStackConfig(): StackConfig {
+    return parseStackConfig(pulumi.getStack(), namespaceValues(pulumi.runtime.allConfig()));
+}

@@ -1,0 +1,46 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Streaming load generator
+# MAGIC
+# MAGIC Runs one phase of the streaming autoscaling benchmark: every stream of the phase reads the Spark `rate`
+# MAGIC source at exactly its rows/s and appends to its own Delta table with its own checkpoint. The phase ends at
+# MAGIC its trigger time plus its window (a late start shortens it), then every stream is stopped. A status line
+# MAGIC with the measured input rows/s is printed every `status_interval_seconds`.
+# MAGIC
+# MAGIC The stack's phase jobs set every parameter from its scaling plan; none has a meaningful default here.
+# MAGIC
+# MAGIC | parameter | required | meaning |
+# MAGIC |---|---|---|
+# MAGIC | `phase` | yes | `baseline`, `3x` or `9x` (also the rows' `stream_type`) |
+# MAGIC | `catalog`, `schema` | yes | where the stream tables live |
+# MAGIC | `first_stream_id`, `stream_count` | yes | the phase's streams: ids `first_stream_id` … `+stream_count-1` |
+# MAGIC | `rows_per_second` | yes | rate of each stream |
+# MAGIC | `num_partitions` | yes | `numPartitions` of each rate source |
+# MAGIC | `table_name_format` | yes | table name, Python format with `{stream_id}` (e.g. `stream_table_{stream_id:03d}`) |
+# MAGIC | `checkpoint_root` | yes | checkpoint folder of this run (a volume path under `{{job.run_id}}`) |
+# MAGIC | `window_minutes` | yes | length of the phase |
+# MAGIC | `trigger_time` | no | `{{job.trigger.time.iso_datetime}}`; empty = the window starts now |
+# MAGIC | `status_interval_seconds` | yes | how often the status line is printed |
+# MAGIC | `trigger_interval_seconds` | yes | micro-batch interval of every stream |
+
+# COMMAND ----------
+
+# The logic sits in generator_logic.py beside this notebook (a workspace file; its folder is on sys.path).
+from generator_logic import PARAMETER_NAMES, parse_params, run_phase, stream_specs
+
+for name in PARAMETER_NAMES:
+    dbutils.widgets.text(name, "")
+
+params = parse_params({name: dbutils.widgets.get(name) for name in PARAMETER_NAMES})
+for spec in stream_specs(params):
+    print(f"stream {spec.stream_id}: {spec.full_table_name} <- checkpoint {spec.checkpoint_path}")
+
+# COMMAND ----------
+
+summary = run_phase(spark, params)
+
+# COMMAND ----------
+
+import json
+
+dbutils.notebook.exit(json.dumps(summary))

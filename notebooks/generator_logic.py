@@ -1,0 +1,247 @@
+"""Logic of the generator notebook: plain decision functions (tested without Spark) and the Spark pieces
+(tested against a local Spark session).
+
+The job passes every number as a parameter built by the stack's scaling plan (plan.ts); nothing here
+repeats a rate, a stream count or a table name.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Mapping, Sequence
+
+# The parameters every phase job passes (GENERATOR_PARAMETER_NAMES in plan.ts; a test holds the two equal).
+PARAMETER_NAMES = (
+    "catalog",
+    "checkpoint_root",
+    "first_stream_id",
+    "num_partitions",
+    "phase",
+    "rows_per_second",
+    "schema",
+    "status_interval_seconds",
+    "stream_count",
+    "table_name_format",
+    "trigger_interval_seconds",
+    "trigger_time",
+    "window_minutes",
+)
+# Parameters that may be empty: a run started by hand has no trigger time and starts its window now.
+OPTIONAL_PARAMETERS = ("trigger_time",)
+PHASES = ("baseline", "3x", "9x")
+
+
+@dataclass(frozen=True)
+class PhaseParams:
+    phase: str
+    catalog: str
+    schema: str
+    first_stream_id: int
+    stream_count: int
+    rows_per_second: int
+    num_partitions: int
+    table_name_format: str
+    checkpoint_root: str
+    trigger_time: str
+    window_minutes: float
+    status_interval_seconds: int
+    trigger_interval_seconds: int
+
+    @property
+    def target_rows_per_second(self) -> int:
+        return self.stream_count * self.rows_per_second
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    stream_id: int
+    stream_type: str
+    table: str
+    full_table_name: str
+    checkpoint_path: str
+
+
+def _positive_int(raw: Mapping[str, str], name: str, problems: list[str]) -> int:
+    text = raw.get(name, "").strip()
+    if not text.isdigit() or int(text) < 1:
+        problems.append(f"{name} must be a whole number of at least 1, got {text!r}")
+        return 0
+    return int(text)
+
+
+def parse_params(raw: Mapping[str, str]) -> PhaseParams:
+    """Checks the notebook's parameters; raises ValueError naming every missing or bad one."""
+    missing = {
+        name for name in PARAMETER_NAMES if name not in OPTIONAL_PARAMETERS and not raw.get(name, "").strip()
+    }
+    problems = [f"{name} is required (set it as a job parameter)" for name in sorted(missing)]
+
+    def number(name: str) -> int:
+        return 0 if name in missing else _positive_int(raw, name, problems)
+
+    phase = raw.get("phase", "").strip()
+    if phase and phase not in PHASES:
+        problems.append(f"phase must be one of {', '.join(PHASES)}, got {phase!r}")
+    window_text = raw.get("window_minutes", "").strip()
+    window_minutes = 0.0
+    if "window_minutes" not in missing:
+        try:
+            window_minutes = float(window_text)
+        except ValueError:
+            window_minutes = -1.0
+        if window_minutes <= 0:
+            problems.append(f"window_minutes must be a positive number, got {window_text!r}")
+    params = PhaseParams(
+        phase=phase,
+        catalog=raw.get("catalog", "").strip(),
+        schema=raw.get("schema", "").strip(),
+        first_stream_id=number("first_stream_id"),
+        stream_count=number("stream_count"),
+        rows_per_second=number("rows_per_second"),
+        num_partitions=number("num_partitions"),
+        table_name_format=raw.get("table_name_format", "").strip(),
+        checkpoint_root=raw.get("checkpoint_root", "").strip().rstrip("/"),
+        trigger_time=raw.get("trigger_time", "").strip(),
+        window_minutes=window_minutes,
+        status_interval_seconds=number("status_interval_seconds"),
+        trigger_interval_seconds=number("trigger_interval_seconds"),
+    )
+    if params.table_name_format and params.stream_count > 1 and "{stream_id" not in params.table_name_format:
+        problems.append("table_name_format must contain {stream_id...} when stream_count > 1")
+    if problems:
+        raise ValueError("Generator parameters are invalid:\n  - " + "\n  - ".join(problems))
+    return params
+
+
+def quote_identifier(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def stream_specs(params: PhaseParams) -> list[StreamSpec]:
+    """One spec per stream of the phase: its id, its own table and its own checkpoint."""
+    specs = []
+    for stream_id in range(params.first_stream_id, params.first_stream_id + params.stream_count):
+        table = params.table_name_format.format(stream_id=stream_id)
+        specs.append(
+            StreamSpec(
+                stream_id=stream_id,
+                stream_type=params.phase,
+                table=table,
+                full_table_name=".".join(quote_identifier(part) for part in (params.catalog, params.schema, table)),
+                checkpoint_path=f"{params.checkpoint_root}/{table}",
+            )
+        )
+    return specs
+
+
+def parse_trigger_time(text: str) -> datetime | None:
+    """The job's trigger time (`{{job.trigger.time.iso_datetime}}`, UTC), or None when the run has none."""
+    if not text or "{{" in text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def phase_end(trigger_time: str, window_minutes: float, now: datetime) -> datetime:
+    """When the phase stops: its trigger time plus its window. A late start shortens the phase; it never
+    shifts it. A run without a trigger time (started by hand) gets the whole window from now."""
+    anchor = parse_trigger_time(trigger_time) or now
+    return anchor + timedelta(minutes=window_minutes)
+
+
+def total_input_rows_per_second(progresses: Sequence[Mapping | None]) -> float:
+    """Sum of the latest measured input rate of each stream (streams without a batch yet count 0)."""
+    return sum(float((progress or {}).get("inputRowsPerSecond") or 0.0) for progress in progresses)
+
+
+def status_line(now: datetime, active_streams: int, input_rows_per_second: float, target_rows_per_second: int,
+                seconds_left: float) -> str:
+    """The line printed every status interval: measured input rate against the plan's target."""
+    share = (input_rows_per_second / target_rows_per_second * 100) if target_rows_per_second else 0.0
+    return (
+        f"{now.strftime('%H:%M:%S')} UTC | active streams: {active_streams} | "
+        f"input rows/s: {input_rows_per_second:,.0f} of {target_rows_per_second:,} target ({share:.0f}%) | "
+        f"{max(seconds_left, 0):.0f} s left"
+    )
+
+
+# ---- Spark pieces --------------------------------------------------------------------------------------
+
+def generator_frame(spark, spec: StreamSpec, params: PhaseParams):
+    """A streaming DataFrame of exactly `rows_per_second` rows/s in the benchmark's row schema."""
+    from pyspark.sql import functions as F
+
+    return (
+        spark.readStream.format("rate")
+        .option("rowsPerSecond", params.rows_per_second)
+        .option("numPartitions", params.num_partitions)
+        .load()
+        .select(
+            F.concat(
+                F.lit(f"{spec.stream_type}-{spec.stream_id}-device-"),
+                F.lpad((F.col("value") % 100).cast("string"), 2, "0"),
+            ).alias("device_id"),
+            F.col("timestamp").alias("event_timestamp"),
+            F.round(F.lit(15.0) + F.rand(spec.stream_id) * 20.0, 2).alias("temperature"),
+            F.round(F.lit(30.0) + F.rand(spec.stream_id + 1) * 60.0, 2).alias("humidity"),
+            F.round(F.lit(980.0) + F.rand(spec.stream_id + 2) * 60.0, 2).alias("pressure"),
+            F.lit(spec.stream_type).alias("stream_type"),
+            F.lit(spec.stream_id).cast("int").alias("stream_id"),
+        )
+    )
+
+
+def start_stream(spark, spec: StreamSpec, params: PhaseParams):
+    """Appends one stream to its own Delta table with its own checkpoint."""
+    return (
+        generator_frame(spark, spec, params)
+        .writeStream.format("delta")
+        .queryName(f"{spec.stream_type}:{spec.table}")
+        .outputMode("append")
+        .option("checkpointLocation", spec.checkpoint_path)
+        .trigger(processingTime=f"{params.trigger_interval_seconds} seconds")
+        .toTable(spec.full_table_name)
+    )
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
+              sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = print) -> dict:
+    """Runs every stream of the phase until the phase's end on the wall clock, printing the status line every
+    status interval, then stops every stream. Returns a summary of the run."""
+    end = phase_end(params.trigger_time, params.window_minutes, now())
+    specs = stream_specs(params)
+    if (end - now()).total_seconds() <= 0:
+        log(f"The {params.phase} window ended at {end.isoformat()}; this run started too late and writes nothing.")
+        return {"phase": params.phase, "streams": 0, "end": end.isoformat(), "skipped": True}
+
+    log(f"Starting {len(specs)} {params.phase} stream(s) at {params.rows_per_second:,} rows/s each "
+        f"until {end.isoformat()}.")
+    queries = []
+    try:
+        for spec in specs:
+            queries.append(start_stream(spark, spec, params))
+        next_status = now()
+        while (seconds_left := (end - now()).total_seconds()) > 0:
+            failed = [query for query in queries if not query.isActive and query.exception() is not None]
+            if failed:
+                raise RuntimeError(f"stream {failed[0].name} failed: {failed[0].exception()}")
+            if now() >= next_status:
+                active = [query for query in queries if query.isActive]
+                rate = total_input_rows_per_second([query.lastProgress for query in active])
+                log(status_line(now(), len(active), rate, params.target_rows_per_second, seconds_left))
+                next_status += timedelta(seconds=params.status_interval_seconds)
+            sleep(min(1.0, max(seconds_left, 0.0)))
+    finally:
+        for query in queries:
+            query.stop()
+    log(f"Stopped {len(queries)} {params.phase} stream(s) at {now().isoformat()}.")
+    return {"phase": params.phase, "streams": len(queries), "end": end.isoformat(), "skipped": False}

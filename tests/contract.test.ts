@@ -1,0 +1,39 @@
+import * as assert from "assert";
+import { parseStackConfig } from "../config";
+import { GENERATOR_PARAMETER_NAMES, buildScalingPlan } from "../plan";
+import { runPython } from "./python";
+
+// The generator notebook reads the job parameters the plan writes. These tests run the notebook's own Python
+// on the plan's parameters, so a rename on either side fails here instead of in a workspace.
+const STREAM_SPECS = `
+import json, sys
+from generator_logic import PARAMETER_NAMES, parse_params, stream_specs
+phases = json.load(sys.stdin)
+print(json.dumps({
+    "names": list(PARAMETER_NAMES),
+    "specs": [[{"table": s.table, "checkpoint": s.checkpoint_path, "id": s.stream_id, "type": s.stream_type}
+               for s in stream_specs(parse_params(p))] for p in phases],
+}))
+`;
+
+interface PythonView {
+    names: string[];
+    specs: { table: string; checkpoint: string; id: number; type: string }[][];
+}
+
+describe("the plan and the generator notebook agree", () => {
+    for (const [stack, raw] of [["prod", {}], ["dev", { testMode: true }], ["wide", { baselineStreams: 1200, tablePrefix: "load" }]] as const) {
+        it(`on every table, checkpoint and stream id for ${stack}`, () => {
+            const plan = buildScalingPlan(stack, parseStackConfig(stack, raw));
+            const view = runPython<PythonView>(STREAM_SPECS, plan.phases.map((phase) => phase.parameters));
+            assert.deepStrictEqual(view.names, [...GENERATOR_PARAMETER_NAMES]);
+            plan.phases.forEach((phase, index) => {
+                const specs = view.specs[index];
+                assert.deepStrictEqual(specs.map((spec) => spec.table), phase.tables);
+                assert.deepStrictEqual(specs.map((spec) => spec.checkpoint), phase.checkpointPaths);
+                assert.deepStrictEqual(specs.map((spec) => spec.id), phase.tables.map((_, offset) => phase.firstStreamId + offset));
+                assert.ok(specs.every((spec) => spec.type === phase.name));
+            });
+        });
+    }
+});

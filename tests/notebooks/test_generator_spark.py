@@ -1,0 +1,130 @@
+"""The generator's Spark code against a real local Spark session with Delta: streams really run for a few
+seconds into real tables, which the tests read back."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from pyspark.sql import functions as F
+
+from generator_logic import parse_params, run_phase, stream_specs
+
+RATE = 40
+SCHEMA = "generator_test"
+
+
+@pytest.fixture(scope="module")
+def finished_run(spark, tmp_path_factory):
+    """Runs a two-stream baseline phase that started late: its trigger was 45 s before a 1-minute window."""
+    spark.sql(f"CREATE SCHEMA IF NOT EXISTS spark_catalog.{SCHEMA}")
+    checkpoints = tmp_path_factory.mktemp("checkpoints")
+    trigger = datetime.now(timezone.utc) - timedelta(seconds=20)
+    params = parse_params({
+        "catalog": "spark_catalog",
+        "checkpoint_root": str(checkpoints / "baseline" / "run-1"),
+        "first_stream_id": "1",
+        "num_partitions": "2",
+        "phase": "baseline",
+        "rows_per_second": str(RATE),
+        "schema": SCHEMA,
+        "status_interval_seconds": "4",
+        "stream_count": "2",
+        "table_name_format": "stream_table_{stream_id:03d}",
+        "trigger_interval_seconds": "1",
+        "trigger_time": trigger.replace(tzinfo=None).isoformat(),
+        "window_minutes": "1",
+    })
+    lines = []
+    started = datetime.now(timezone.utc)
+    summary = run_phase(spark, params, log=lines.append)
+    finished = datetime.now(timezone.utc)
+    return params, summary, lines, started, finished, trigger
+
+
+def table(spark, name):
+    return spark.table(f"spark_catalog.{SCHEMA}.{name}")
+
+
+def test_each_stream_wrote_its_own_table_in_the_benchmark_schema(spark, finished_run):
+    params = finished_run[0]
+    for spec in stream_specs(params):
+        rows = table(spark, spec.table)
+        assert dict(rows.dtypes) == {
+            "device_id": "string",
+            "event_timestamp": "timestamp",
+            "temperature": "double",
+            "humidity": "double",
+            "pressure": "double",
+            "stream_type": "string",
+            "stream_id": "int",
+        }
+        assert rows.count() > 0
+        ids = {(row.stream_type, row.stream_id) for row in rows.select("stream_type", "stream_id").distinct().collect()}
+        assert ids == {("baseline", spec.stream_id)}
+
+
+def test_values_are_plausible_and_event_time_is_the_generation_time(spark, finished_run):
+    _, _, _, started, finished, _ = finished_run
+    stats = table(spark, "stream_table_001").agg(
+        F.min("temperature"), F.max("temperature"), F.min("humidity"), F.max("humidity"),
+        F.min("pressure"), F.max("pressure"), F.min("event_timestamp"), F.max("event_timestamp"),
+        F.countDistinct("device_id"),
+    ).first()
+    assert 15 <= stats[0] <= stats[1] <= 35
+    assert 30 <= stats[2] <= stats[3] <= 90
+    assert 980 <= stats[4] <= stats[5] <= 1040
+    # Local session time zone: compare as naive local times, with a second of slack either side.
+    started_local = started.astimezone().replace(tzinfo=None) - timedelta(seconds=1)
+    finished_local = finished.astimezone().replace(tzinfo=None) + timedelta(seconds=1)
+    assert started_local <= stats[6] <= stats[7] <= finished_local
+    assert stats[8] > 1
+
+
+def test_every_complete_second_holds_exactly_the_configured_rate(spark, finished_run):
+    per_second = (
+        table(spark, "stream_table_002")
+        .groupBy(F.date_trunc("second", "event_timestamp").alias("second"))
+        .count()
+        .orderBy("second")
+        .collect()
+    )
+    complete = [row["count"] for row in per_second[1:-1]]  # the first and last second may be cut by start/stop
+    assert len(complete) >= 3
+    assert set(complete) == {RATE}
+
+
+def test_a_late_start_shortens_the_phase_and_every_stream_stops_at_its_end(spark, finished_run):
+    _, summary, _, started, finished, trigger = finished_run
+    end = trigger + timedelta(minutes=1)
+    assert summary == {"phase": "baseline", "streams": 2, "end": end.isoformat(), "skipped": False}
+    assert (finished - started).total_seconds() < 55  # ran ~40 s of its 60 s window, not a full minute
+    assert finished >= end
+    assert spark.streams.active == []
+
+
+def test_each_stream_checkpointed_under_its_own_path(finished_run):
+    from pathlib import Path
+
+    params = finished_run[0]
+    for spec in stream_specs(params):
+        assert (Path(spec.checkpoint_path) / "commits").is_dir()
+
+
+def test_status_lines_report_the_measured_rate(finished_run):
+    lines = finished_run[2]
+    status = [line for line in lines if "active streams" in line]
+    assert len(status) >= 2
+    assert all(f"of {2 * RATE:,} target" in line for line in status)
+    assert any("input rows/s: 0 " not in line for line in status[1:])
+    assert lines[-1].startswith("Stopped 2 baseline stream(s)")
+
+
+def test_a_run_that_starts_after_its_window_writes_nothing(spark, tmp_path):
+    params = parse_params({
+        "catalog": "spark_catalog", "checkpoint_root": str(tmp_path), "first_stream_id": "52",
+        "num_partitions": "1", "phase": "9x", "rows_per_second": "10", "schema": SCHEMA,
+        "status_interval_seconds": "30", "stream_count": "1", "table_name_format": "late_9x_scale",
+        "trigger_interval_seconds": "1", "trigger_time": "2020-01-01T00:00:00", "window_minutes": "4",
+    })
+    summary = run_phase(spark, params, log=lambda line: None)
+    assert summary["skipped"] is True
+    assert not spark.catalog.tableExists(f"spark_catalog.{SCHEMA}.late_9x_scale")

@@ -1,0 +1,66 @@
+import * as assert from "assert";
+import { parseStackConfig } from "../config";
+import { PhasePlan, baselineTableName, buildScalingPlan, stackSlug, throughputWindows } from "../plan";
+
+function phase(name: PhasePlan["name"], streamCount: number, ratePerStream: number, windowStartMinute: number, windowEndMinute: number): PhasePlan {
+    return { name, streamCount, ratePerStream, windowStartMinute, windowEndMinute } as PhasePlan;
+}
+
+describe("scaling plan", () => {
+    it("numbers baseline tables with at least three digits, more when needed", () => {
+        assert.deepStrictEqual(
+            [baselineTableName("stream_table", 1, 50), baselineTableName("stream_table", 50, 50), baselineTableName("t", 7, 2000)],
+            ["stream_table_001", "stream_table_050", "t_0007"],
+        );
+    });
+
+    it("turns stack names into Unity Catalog safe suffixes", () => {
+        assert.deepStrictEqual([stackSlug("prod"), stackSlug("Team-A.dev")], ["prod", "team_a_dev"]);
+    });
+
+    const windowCases: [string, PhasePlan[], number, [number, number, number][]][] = [
+        ["the default timeline", [phase("baseline", 50, 1000, 0, 15), phase("3x", 1, 3000, 3, 6), phase("9x", 1, 9000, 6, 10)], 15,
+            [[0, 3, 50_000], [3, 6, 53_000], [6, 10, 59_000], [10, 15, 50_000]]],
+        ["a gap between the scale windows", [phase("baseline", 5, 100, 0, 20), phase("3x", 1, 300, 2, 4), phase("9x", 1, 900, 8, 12)], 20,
+            [[0, 2, 500], [2, 4, 800], [4, 8, 500], [8, 12, 1400], [12, 20, 500]]],
+        ["a scale window that ends the run", [phase("baseline", 2, 10, 0, 10), phase("3x", 1, 30, 0, 5), phase("9x", 1, 90, 5, 10)], 10,
+            [[0, 5, 50], [5, 10, 110]]],
+    ];
+    for (const [what, phases, runMinutes, expected] of windowCases) {
+        it(`tabulates expected throughput for ${what}`, () => {
+            const rows = throughputWindows(phases, runMinutes).map((window) => [window.startMinute, window.endMinute, window.totalRowsPerSecond]);
+            assert.deepStrictEqual(rows, expected);
+        });
+    }
+
+    it("test mode runs 5 baseline streams and divides every rate by 10", () => {
+        const plan = buildScalingPlan("dev", parseStackConfig("dev", { testMode: true }));
+        assert.deepStrictEqual(plan.phases.map((phase) => [phase.name, phase.streamCount, phase.ratePerStream]), [["baseline", 5, 100], ["3x", 1, 300], ["9x", 1, 900]]);
+        assert.deepStrictEqual(plan.throughput.map((window) => window.totalRowsPerSecond), [500, 800, 1400, 500]);
+    });
+
+    it("gives every stream its own checkpoint under the run's folder", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
+        const paths = plan.phases.flatMap((phase) => phase.checkpointPaths);
+        assert.strictEqual(new Set(paths).size, 52);
+        assert.strictEqual(paths[0], "/Volumes/main/dlt_autoscaling_prod/checkpoints/baseline/{{job.run_id}}/stream_table_001");
+        assert.ok(paths.every((path) => path.startsWith(plan.volumePath + "/")));
+    });
+
+    it("gives stream ids that are unique across phases", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: 7 }));
+        const ids = plan.phases.flatMap((phase) => Array.from({ length: phase.streamCount }, (_, index) => phase.firstStreamId + index));
+        assert.deepStrictEqual(ids, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
+
+    it("is the same plan every time for the same config (no clock, no randomness)", () => {
+        const config = parseStackConfig("prod", { baselineStreams: 500 });
+        assert.deepStrictEqual(buildScalingPlan("prod", config), buildScalingPlan("prod", config));
+    });
+
+    it("keeps job parameters the same size at 2,000 streams as at 50", () => {
+        const size = (streams: number) =>
+            JSON.stringify(buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: streams })).phases[0].parameters).length;
+        assert.ok(Math.abs(size(2000) - size(50)) <= 4, `${size(50)} vs ${size(2000)} bytes`);
+    });
+});

@@ -1,0 +1,170 @@
+import * as assert from "assert";
+import { Evaluation, LOOKED_UP_NODE, PINNED_LTS, USER_HOME, committedStackConfig, evaluateProgram, ofType } from "./mocks";
+
+const CLUSTER = "databricks:index/cluster:Cluster";
+const JOB = "databricks:index/job:Job";
+
+function jobByPhase(evaluation: Evaluation, phase: string) {
+    const job = ofType(evaluation, JOB).find((resource) => resource.inputs.name.endsWith(`-${phase}`));
+    assert.ok(job, `no job for phase ${phase}`);
+    return job.inputs;
+}
+
+function parameters(job: Record<string, any>): Record<string, string> {
+    return Object.fromEntries(job.parameters.map((parameter: { name: string; default: string }) => [parameter.name, parameter.default]));
+}
+
+describe("the prod stack", () => {
+    let prod: Awaited<ReturnType<typeof evaluateProgram>>;
+    before(async () => {
+        prod = await evaluateProgram("prod", committedStackConfig("prod"));
+        assert.ifError(prod.error);
+    });
+
+    it("declares one autoscaling cluster with the stack's bounds that does not wait for RUNNING", () => {
+        const clusters = ofType(prod, CLUSTER);
+        assert.strictEqual(clusters.length, 1);
+        const cluster = clusters[0].inputs;
+        assert.deepStrictEqual(cluster.autoscale, { minWorkers: 2, maxWorkers: 8 });
+        assert.strictEqual(cluster.noWait, true);
+        assert.strictEqual(cluster.clusterName, "streambench-prod");
+        assert.strictEqual(cluster.dataSecurityMode, "USER_ISOLATION");
+        assert.strictEqual(cluster.autoterminationMinutes, 30);
+        assert.strictEqual(cluster.sparkVersion, PINNED_LTS);
+        assert.strictEqual(cluster.nodeTypeId, LOOKED_UP_NODE);
+        assert.deepStrictEqual(cluster.customTags, { project: "streambench", stack: "prod" });
+    });
+
+    it("declares the stack's schema with forceDestroy and a managed checkpoint volume in it", () => {
+        const [schema] = ofType(prod, "databricks:index/schema:Schema");
+        assert.deepStrictEqual([schema.inputs.catalogName, schema.inputs.name, schema.inputs.forceDestroy], ["main", "dlt_autoscaling_prod", true]);
+        const [volume] = ofType(prod, "databricks:index/volume:Volume");
+        assert.deepStrictEqual([volume.inputs.schemaName, volume.inputs.name, volume.inputs.volumeType], ["dlt_autoscaling_prod", "checkpoints", "MANAGED"]);
+        assert.strictEqual(prod.outputs!.schemaFullName, "main.dlt_autoscaling_prod");
+        assert.strictEqual(prod.outputs!.checkpointVolumePath, "/Volumes/main/dlt_autoscaling_prod/checkpoints");
+    });
+
+    it("uploads the notebook and its module into the stack's own folder", () => {
+        const [folder] = ofType(prod, "databricks:index/directory:Directory");
+        assert.strictEqual(folder.inputs.path, `${USER_HOME}/streambench-prod`);
+        assert.notStrictEqual(folder.inputs.deleteRecursive, true);
+        const [notebook] = ofType(prod, "databricks:index/notebook:Notebook");
+        assert.deepStrictEqual(
+            [notebook.inputs.path, notebook.inputs.source, notebook.inputs.language, notebook.inputs.contentBase64],
+            [`${USER_HOME}/streambench-prod/generator`, "notebooks/generator.py", "PYTHON", undefined],
+        );
+        const [module] = ofType(prod, "databricks:index/workspaceFile:WorkspaceFile");
+        assert.strictEqual(module.inputs.path, `${USER_HOME}/streambench-prod/generator_logic.py`);
+    });
+
+    const expectedJobs = [
+        { phase: "baseline", rate: "1000", streams: "50", cron: "0 0 2 * * ?", window: "15", first: "1" },
+        { phase: "3x", rate: "3000", streams: "1", cron: "0 3 2 * * ?", window: "3", first: "51" },
+        { phase: "9x", rate: "9000", streams: "1", cron: "0 6 2 * * ?", window: "4", first: "52" },
+    ];
+    for (const expected of expectedJobs) {
+        it(`runs the ${expected.phase} phase: ${expected.streams} stream(s) x ${expected.rate} rows/s, cron ${expected.cron}`, () => {
+            const job = jobByPhase(prod, expected.phase);
+            const values = parameters(job);
+            assert.deepStrictEqual(
+                [values.phase, values.rows_per_second, values.stream_count, values.window_minutes, values.first_stream_id, values.num_partitions],
+                [expected.phase, expected.rate, expected.streams, expected.window, expected.first, "8"],
+            );
+            assert.deepStrictEqual(job.schedule, { quartzCronExpression: expected.cron, timezoneId: "UTC", pauseStatus: "UNPAUSED" });
+            assert.strictEqual(job.maxConcurrentRuns, 1);
+            assert.strictEqual(job.timeoutSeconds, (Number(expected.window) + 5) * 60);
+            assert.strictEqual(job.tasks.length, 1);
+            assert.strictEqual(job.tasks[0].existingClusterId, "cluster-streambench-compute-cluster");
+            assert.strictEqual(job.tasks[0].notebookTask.notebookPath, `${USER_HOME}/streambench-prod/generator`);
+            assert.ok(job.tasks[0].maxRetries >= 1);
+            assert.strictEqual(values.trigger_time, "{{job.trigger.time.iso_datetime}}");
+            assert.ok(values.checkpoint_root.endsWith(`/${expected.phase}/{{job.run_id}}`));
+        });
+    }
+
+    it("declares job parameters sorted by name, as the provider keeps them", () => {
+        for (const job of ofType(prod, JOB)) {
+            const names = job.inputs.parameters.map((parameter: { name: string }) => parameter.name);
+            assert.deepStrictEqual(names, [...names].sort());
+        }
+    });
+
+    it("writes 52 distinct tables with 52 distinct checkpoint paths", () => {
+        const tables: string[] = prod.outputs!.tables;
+        assert.strictEqual(tables.length, 52);
+        assert.strictEqual(new Set(tables).size, 52);
+        assert.deepStrictEqual([tables[0], tables[49], tables[50], tables[51]], ["stream_table_001", "stream_table_050", "stream_table_3x_scale", "stream_table_9x_scale"]);
+    });
+
+    // DESIGN.md's table says 62,000 for minutes 6-10, but its own rows give 50 x 1000 + 1 x 9000 = 59,000 (the 3x
+    // stream stops at minute 6). The plan computes the sum of what actually runs; see the README's note.
+    it("exports the expected-throughput table 50,000 / 53,000 / 59,000 / 50,000", () => {
+        const table = prod.outputs!.expectedThroughput.map((row: any) => [row.minutes, row.baseline, row["3x"], row["9x"], row.totalRowsPerSecond]);
+        assert.deepStrictEqual(table, [
+            ["0-3", 50_000, 0, 0, 50_000],
+            ["3-6", 50_000, 3_000, 0, 53_000],
+            ["6-10", 50_000, 0, 9_000, 59_000],
+            ["10-15", 50_000, 0, 0, 50_000],
+        ]);
+    });
+
+    it("exports the cluster and job ids and URLs", () => {
+        const outputs = prod.outputs!;
+        assert.strictEqual(outputs.clusterId, "cluster-streambench-compute-cluster");
+        assert.match(outputs.clusterUrl, /^https:\/\/.+cluster-streambench-compute-cluster/);
+        assert.deepStrictEqual(Object.keys(outputs.jobIds), ["baseline", "3x", "9x"]);
+        for (const phase of ["baseline", "3x", "9x"]) {
+            assert.match(outputs.jobUrls[phase], new RegExp(`/#job/${outputs.jobIds[phase]}$`));
+        }
+    });
+
+    it("names every workspace object after the stack", () => {
+        const jobNames = ofType(prod, JOB).map((job) => job.inputs.name);
+        assert.deepStrictEqual(jobNames.sort(), ["streambench-prod-3x", "streambench-prod-9x", "streambench-prod-baseline"]);
+    });
+});
+
+describe("the dev stack", () => {
+    let dev: Awaited<ReturnType<typeof evaluateProgram>>;
+    before(async () => {
+        dev = await evaluateProgram("dev", committedStackConfig("dev"));
+        assert.ifError(dev.error);
+    });
+
+    it("runs test mode: 5 baseline streams at 100 rows/s, 3x at 300, 9x at 900", () => {
+        const streamsAndRates = ["baseline", "3x", "9x"].map((phase) => {
+            const values = parameters(jobByPhase(dev, phase));
+            return [values.stream_count, values.rows_per_second];
+        });
+        assert.deepStrictEqual(streamsAndRates, [["5", "100"], ["1", "300"], ["1", "900"]]);
+        assert.deepStrictEqual(dev.outputs!.tables, [
+            "stream_table_001", "stream_table_002", "stream_table_003", "stream_table_004", "stream_table_005",
+            "stream_table_3x_scale", "stream_table_9x_scale",
+        ]);
+    });
+
+    it("keeps a small cluster and paused schedules", () => {
+        assert.deepStrictEqual(ofType(dev, CLUSTER)[0].inputs.autoscale, { minWorkers: 1, maxWorkers: 2 });
+        for (const job of ofType(dev, JOB)) {
+            assert.strictEqual(job.inputs.schedule.pauseStatus, "PAUSED");
+        }
+    });
+
+    it("never shares a schema, folder, cluster or job name with prod", async () => {
+        const prod = await evaluateProgram("prod", committedStackConfig("prod"));
+        const names = (evaluation: Evaluation) =>
+            evaluation.resources.map((resource) => resource.inputs.name ?? resource.inputs.clusterName ?? resource.inputs.path).filter(Boolean);
+        const shared = names(dev).filter((name) => names(prod).includes(name));
+        assert.deepStrictEqual(shared.filter((name) => name !== "checkpoints"), []);
+    });
+});
+
+describe("a pinned runtime and node type", () => {
+    it("are used as given, without a lookup", async () => {
+        const evaluation = await evaluateProgram("pinned", { cluster: { sparkVersion: "15.4.x-scala2.12", nodeTypeId: "m5d.large" } });
+        assert.ifError(evaluation.error);
+        const cluster = ofType(evaluation, CLUSTER)[0].inputs;
+        assert.deepStrictEqual([cluster.sparkVersion, cluster.nodeTypeId], ["15.4.x-scala2.12", "m5d.large"]);
+        assert.ok(!evaluation.invokes.some((token) => /getSparkVersion|getNodeType/.test(token)));
+    });
+});
