@@ -82,6 +82,8 @@ export const stackConfigSchema = z
     .strictObject({
         /** Reduced load for trying the stack out: 5 baseline streams and every rate divided by 10. */
         testMode: z.boolean().default(false),
+        /** Start the full-timeline run from `pulumi up`, again only when the workload changes. */
+        runOnDeploy: z.boolean().default(false),
         baselineStreams: wholeNumber(1, LIMITS.maxBaselineStreams).default(50),
         baselineRate: rowsPerSecond.default(1000),
         scale3xRate: rowsPerSecond.default(3000),
@@ -189,9 +191,13 @@ function configKey(path: PropertyKey[]): string {
  * Validates the raw values of the `streambench:*` keys (as parsed from the stack file) and fills in defaults.
  * Throws one StackConfigError listing every problem.
  */
-export function parseStackConfig(stack: string, raw: Record<string, unknown>): StackConfig {
+export function parseStackConfig(stack: string, raw: Record<string, unknown>, workspace: WorkspaceAccess = {}): StackConfig {
     const result = stackConfigSchema.safeParse(raw);
     if (result.success) {
+        const problems = workspaceProblems(result.data, workspace);
+        if (problems.length > 0) {
+            throw new StackConfigError(stack, problems);
+        }
         return result.data;
     }
     const problems = result.error.issues.flatMap((issue) => {
@@ -204,6 +210,37 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>): S
         return [{ key: configKey(issue.path), message: issue.message }];
     });
     throw new StackConfigError(stack, problems);
+}
+
+/** Where the workspace host can come from, as the Databricks provider reads it. */
+export interface WorkspaceAccess {
+    /** `databricks:host` from the stack config. */
+    configHost?: string;
+    /** `DATABRICKS_HOST`, or a `DATABRICKS_CONFIG_PROFILE` that names the host. */
+    environmentHost?: string;
+}
+
+/** Settings that need to reach the workspace from this machine (not only through the provider). */
+function workspaceProblems(config: StackConfig, workspace: WorkspaceAccess): { key: string; message: string }[] {
+    if (config.runOnDeploy && !workspace.configHost && !workspace.environmentHost) {
+        return [
+            {
+                key: "databricks:host",
+                message:
+                    "is needed when streambench:runOnDeploy is true (the run is started from this machine): " +
+                    "`pulumi config set databricks:host https://<workspace>` or export DATABRICKS_HOST",
+            },
+        ];
+    }
+    return [];
+}
+
+/** The workspace access visible to this process: stack config and the provider's environment variables. */
+export function workspaceAccess(allConfig: Record<string, string>, env: NodeJS.ProcessEnv): WorkspaceAccess {
+    return {
+        configHost: allConfig["databricks:host"] || undefined,
+        environmentHost: env.DATABRICKS_HOST || env.DATABRICKS_CONFIG_PROFILE || undefined,
+    };
 }
 
 /**
@@ -243,5 +280,15 @@ export function stackFileConfig(yamlText: string): Record<string, string> {
 
 /** Reads and validates this stack's config from the Pulumi runtime. */
 export function readStackConfig(): StackConfig {
-    return parseStackConfig(pulumi.getStack(), namespaceValues(pulumi.runtime.allConfig()));
+    const allConfig = pulumi.runtime.allConfig();
+    return parseStackConfig(pulumi.getStack(), namespaceValues(allConfig), workspaceAccess(allConfig, process.env));
+}
+
+/**
+ * The provider's credentials from the stack config, for commands that call the workspace themselves. Either may
+ * be absent: the command then inherits DATABRICKS_* from the environment, as the provider does.
+ */
+export function workspaceCredentials(): { host?: string; token?: pulumi.Output<string> } {
+    const provider = new pulumi.Config("databricks");
+    return { host: provider.get("host"), token: provider.getSecret("token") };
 }

@@ -1,16 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StreamingBenchmark } from "./components/benchmark";
-import { readStackConfig } from "./config";
-import { allTables, buildScalingPlan } from "./plan";
+import { readStackConfig, workspaceCredentials } from "./config";
+import { allTables, buildScalingPlan, planWarnings } from "./plan";
 
 // Bad config stops here, before any resource is declared, with one error listing every problem.
 const plan = buildScalingPlan(pulumi.getStack(), readStackConfig());
-const benchmark = new StreamingBenchmark("streambench", { plan });
+planWarnings(plan).forEach((warning) => pulumi.log.warn(warning));
+const benchmark = new StreamingBenchmark("streambench", { plan, credentials: workspaceCredentials() });
 
 export const clusterId = benchmark.clusterId;
 export const clusterUrl = benchmark.clusterUrl;
 export const jobIds = benchmark.jobIds;
 export const jobUrls = benchmark.jobUrls;
+export const timelineJobId = benchmark.timelineJobId;
+export const timelineJobUrl = benchmark.timelineJobUrl;
 export const schemaFullName = benchmark.schemaFullName;
 export const checkpointVolumePath = benchmark.volumePath;
 export const workspaceFolder = benchmark.workspaceFolder;

@@ -2,8 +2,9 @@
  * The scaling plan: every number of the benchmark, derived from the validated stack config by pure functions.
  * Components, job parameters, stack outputs, the offline plan and the README table all read it; nothing copies it.
  */
+import { createHash } from "crypto";
 import { describeQuartzCron, shiftQuartzCron } from "./cron";
-import { StackConfig, TEST_MODE_BASELINE_STREAMS, TEST_MODE_RATE_DIVISOR } from "./config";
+import { StackConfig, StackConfigError, TEST_MODE_BASELINE_STREAMS, TEST_MODE_RATE_DIVISOR } from "./config";
 
 export type PhaseName = "baseline" | "3x" | "9x";
 
@@ -29,6 +30,7 @@ export const GENERATOR_PARAMETER_NAMES = [
     "phase",
     "rows_per_second",
     "schema",
+    "start_offset_minutes",
     "status_interval_seconds",
     "stream_count",
     "table_name_format",
@@ -40,6 +42,8 @@ export type GeneratorParameters = Record<(typeof GENERATOR_PARAMETER_NAMES)[numb
 
 export interface PhasePlan {
     name: PhaseName;
+    /** Job name in the workspace: `streambench-<stack>-<phase>`. */
+    jobName: string;
     /** Streams this phase runs at once, each into its own table. */
     streamCount: number;
     ratePerStream: number;
@@ -82,6 +86,22 @@ export interface ClusterPlan {
     tags: Record<string, string>;
 }
 
+/** One task of the full-timeline job: run a phase job with the timeline's trigger time and the phase's offset. */
+export interface TimelineTask {
+    taskKey: string;
+    phase: PhaseName;
+    /** Overrides of the phase job's parameters for this run. */
+    jobParameters: Record<string, string>;
+}
+
+/** The full-timeline job: every phase job in one run, each waiting in its notebook for its window. */
+export interface TimelineRunPlan {
+    jobName: string;
+    timeoutSeconds: number;
+    /** Sorted by task key, as the provider keeps them. */
+    tasks: TimelineTask[];
+}
+
 export interface ScalingPlan {
     stack: string;
     testMode: boolean;
@@ -97,6 +117,8 @@ export interface ScalingPlan {
     runMinutes: number;
     cluster: ClusterPlan;
     phases: PhasePlan[];
+    timelineRun: TimelineRunPlan;
+    runOnDeploy: boolean;
     throughput: ThroughputWindow[];
     schedule: { baseCron: string; timezone: string; paused: boolean; description: string };
 }
@@ -200,8 +222,17 @@ function phaseShapes(config: StackConfig): PhaseShape[] {
     ];
 }
 
+/**
+ * A phase job's timeout: just past its window's end measured from the start of the timeline, because in the
+ * full-timeline run every phase job starts at minute 0 and waits for its window in the notebook.
+ */
+export function phaseTimeoutSeconds(windowEndMinute: number): number {
+    return (windowEndMinute + TIMEOUT_GRACE_MINUTES) * 60;
+}
+
 /** Builds the whole plan. Pure: the same config always gives the same plan (no clock, no randomness). */
 export function buildScalingPlan(stack: string, config: StackConfig): ScalingPlan {
+    const resourcePrefix = `streambench-${stack}`;
     const schemaName = `${config.database}_${stackSlug(stack)}`;
     const volumePath = `/Volumes/${config.catalog}/${schemaName}/${config.checkpointVolume}`;
     const phases = phaseShapes(config).map((shape): PhasePlan => {
@@ -209,10 +240,11 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         const windowMinutes = shape.windowEndMinute - shape.windowStartMinute;
         return {
             ...shape,
+            jobName: `${resourcePrefix}-${shape.name}`,
             checkpointRoot,
             checkpointPaths: shape.tables.map((table) => `${checkpointRoot}/${table}`),
             cron: shiftQuartzCron(config.schedule.cron, shape.windowStartMinute),
-            timeoutSeconds: (windowMinutes + TIMEOUT_GRACE_MINUTES) * 60,
+            timeoutSeconds: phaseTimeoutSeconds(shape.windowEndMinute),
             parameters: {
                 catalog: config.catalog,
                 checkpoint_root: checkpointRoot,
@@ -221,6 +253,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
                 phase: shape.name,
                 rows_per_second: String(shape.ratePerStream),
                 schema: schemaName,
+                start_offset_minutes: "0",
                 status_interval_seconds: String(STATUS_INTERVAL_SECONDS),
                 stream_count: String(shape.streamCount),
                 table_name_format: shape.tableNameFormat,
@@ -230,7 +263,10 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             },
         };
     });
-    const resourcePrefix = `streambench-${stack}`;
+    const parameterProblems = oversizedParameterProblems(phases);
+    if (parameterProblems.length > 0) {
+        throw new StackConfigError(stack, parameterProblems);
+    }
     return {
         stack,
         testMode: config.testMode,
@@ -254,6 +290,8 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             tags: resourceTags(stack),
         },
         phases,
+        timelineRun: timelineRun(resourcePrefix, phases, config.timeline.runMinutes),
+        runOnDeploy: config.runOnDeploy,
         throughput: throughputWindows(phases, config.timeline.runMinutes),
         schedule: {
             baseCron: config.schedule.cron,
@@ -262,6 +300,93 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             description: describeQuartzCron(config.schedule.cron, config.schedule.timezone),
         },
     };
+}
+
+/**
+ * Databricks caps the JSON of notebook parameters passed to run-now at 10,000 bytes (Jobs API, `notebook_params`),
+ * the strictest of the parameter limits it documents; a phase job's parameters must fit it.
+ */
+export const MAX_JOB_PARAMETER_BYTES = 10_000;
+/**
+ * Databricks gives no number for streaming queries per cluster; it recommends limiting them because every query
+ * shares the driver's CPU, memory and schedulers. This project warns above twice its own 50-stream design point.
+ */
+export const STREAMS_PER_DRIVER_WARNING = 100;
+/** An all-purpose cluster holds at most 150 execution contexts; each notebook task on it holds one. */
+export const EXECUTION_CONTEXT_LIMIT = 150;
+
+/** Size of a phase job's parameters as the Jobs API receives them (JSON, UTF-8). */
+export function jobParameterBytes(phase: PhasePlan): number {
+    return Buffer.byteLength(JSON.stringify(phase.parameters), "utf8");
+}
+
+/** Phases whose parameters would not fit the Jobs API, as config problems naming the keys that make them long. */
+export function oversizedParameterProblems(phases: PhasePlan[]): { key: string; message: string }[] {
+    const oversized = phases.find((phase) => jobParameterBytes(phase) > MAX_JOB_PARAMETER_BYTES);
+    if (!oversized) {
+        return [];
+    }
+    const message =
+        `the ${oversized.name} job's parameters take ${jobParameterBytes(oversized)} bytes, above the Jobs API's ` +
+        `${MAX_JOB_PARAMETER_BYTES}; use a shorter name`;
+    return ["catalog", "database", "tablePrefix", "checkpointVolume"].map((key) => ({ key: `streambench:${key}`, message }));
+}
+
+/** The most streaming queries the driver runs at once, over the whole timeline. */
+export function peakStreamsOnDriver(phases: PhasePlan[], runMinutes: number): number {
+    return Math.max(
+        ...throughputWindows(phases, runMinutes).map((window) =>
+            phases
+                .filter((phase) => phase.windowStartMinute <= window.startMinute && phase.windowEndMinute >= window.endMinute)
+                .reduce((sum, phase) => sum + phase.streamCount, 0),
+        ),
+    );
+}
+
+/** What the plan should tell the user before a deploy: driver load and execution contexts, with what to change. */
+export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes">): string[] {
+    const warnings: string[] = [];
+    const peak = peakStreamsOnDriver(plan.phases, plan.runMinutes);
+    if (peak > STREAMS_PER_DRIVER_WARNING) {
+        warnings.push(
+            `${peak} streaming queries run at once on one driver (above ${STREAMS_PER_DRIVER_WARNING}): the driver, not the workers, ` +
+                `will likely limit throughput. Lower streambench:baselineStreams and raise streambench:baselineRate to keep the load.`,
+        );
+    }
+    const notebookTasks = plan.phases.length;
+    if (notebookTasks > EXECUTION_CONTEXT_LIMIT) {
+        warnings.push(`${notebookTasks} notebook tasks exceed the cluster's ${EXECUTION_CONTEXT_LIMIT} execution contexts.`);
+    }
+    return warnings;
+}
+
+/** Task keys of the full-timeline job: letters first, so that sorting by key keeps the timeline's order. */
+export function timelineTaskKey(phase: PhaseName): string {
+    return phase === "baseline" ? "baseline" : `scale_${phase}`;
+}
+
+export function timelineRun(resourcePrefix: string, phases: PhasePlan[], runMinutes: number): TimelineRunPlan {
+    const tasks = phases.map((phase) => ({
+        taskKey: timelineTaskKey(phase.name),
+        phase: phase.name,
+        jobParameters: { trigger_time: TRIGGER_TIME_REFERENCE, start_offset_minutes: String(phase.windowStartMinute) },
+    }));
+    return {
+        jobName: `${resourcePrefix}-benchmark`,
+        timeoutSeconds: phaseTimeoutSeconds(runMinutes),
+        tasks: tasks.sort((a, b) => a.taskKey.localeCompare(b.taskKey)),
+    };
+}
+
+/**
+ * A digest of what a benchmark run does: phases, streams, rates, windows, parameters and the notebook sources.
+ * Schedules and cluster settings are left out: changing them does not change the workload.
+ */
+export function workloadFingerprint(plan: ScalingPlan, notebookSources: string[]): string {
+    const workload = plan.phases.map(({ cron: _cron, ...phase }) => phase);
+    const hash = createHash("sha256").update(JSON.stringify({ workload, partitions: plan.partitions, timeline: plan.timelineRun }));
+    notebookSources.forEach((source) => hash.update("\0").update(source));
+    return hash.digest("hex");
 }
 
 /** Every table the benchmark writes, in phase order. */

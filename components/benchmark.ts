@@ -1,14 +1,20 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { PhaseName, ScalingPlan, resourceTags } from "../plan";
+import * as fs from "fs";
+import * as path from "path";
+import { PhaseName, ScalingPlan, resourceTags, workloadFingerprint } from "../plan";
 import { AutoscalingCluster } from "./cluster";
-import { NotebookFolder } from "./notebooks";
+import { NOTEBOOK_SOURCES, NotebookFolder } from "./notebooks";
+import { RunOnDeploy } from "./runOnDeploy";
 import { BenchmarkStorage } from "./storage";
 import { StreamingJob } from "./streamingJob";
+import { TimelineJob } from "./timelineJob";
 
 export interface StreamingBenchmarkArgs {
     /** The scaling plan built from the stack's config: every name, number and schedule. */
     plan: ScalingPlan;
+    /** Workspace credentials from the stack config, for the run-on-deploy command (else the environment's). */
+    credentials?: { host?: string; token?: pulumi.Output<string> };
 }
 
 /** The whole benchmark of one stack: cluster, schema and checkpoint volume, notebooks and one job per phase. */
@@ -20,6 +26,8 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
     public readonly workspaceFolder: pulumi.Output<string>;
     public readonly jobIds: Record<PhaseName, pulumi.Output<string>>;
     public readonly jobUrls: Record<PhaseName, pulumi.Output<string>>;
+    public readonly timelineJobId: pulumi.Output<string>;
+    public readonly timelineJobUrl: pulumi.Output<string>;
 
     constructor(name: string, args: StreamingBenchmarkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("streambench:index:StreamingBenchmark", name, {}, opts);
@@ -45,7 +53,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                 new StreamingJob(
                     `${name}-${phase.name}`,
                     {
-                        jobName: `${plan.resourcePrefix}-${phase.name}`,
+                        jobName: phase.jobName,
                         phase,
                         clusterId: cluster.clusterId,
                         notebookPath: notebooks.generatorPath,
@@ -57,13 +65,37 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                 ),
         );
 
+        const jobIds = Object.fromEntries(plan.phases.map((phase, index) => [phase.name, jobs[index].jobId])) as Record<PhaseName, pulumi.Output<string>>;
+        const timeline = new TimelineJob(
+            `${name}-timeline`,
+            { timelineRun: plan.timelineRun, phaseJobIds: jobIds, tags: resourceTags(plan.stack, { phase: "timeline" }) },
+            { parent: this },
+        );
+
+        if (plan.runOnDeploy) {
+            const sources = NOTEBOOK_SOURCES.map((source) => fs.readFileSync(path.join(__dirname, "..", source), "utf8"));
+            new RunOnDeploy(
+                `${name}-run-on-deploy`,
+                {
+                    timelineJobId: timeline.jobId,
+                    benchmarkJobIds: [timeline.jobId, ...Object.values(jobIds)],
+                    workloadFingerprint: workloadFingerprint(plan, sources),
+                    host: args.credentials?.host,
+                    token: args.credentials?.token,
+                },
+                { parent: this },
+            );
+        }
+
         this.clusterId = cluster.clusterId;
         this.clusterUrl = cluster.url;
         this.schemaFullName = storage.schemaFullName;
         this.volumePath = storage.volumePath;
         this.workspaceFolder = notebooks.folderPath;
-        this.jobIds = Object.fromEntries(plan.phases.map((phase, index) => [phase.name, jobs[index].jobId])) as Record<PhaseName, pulumi.Output<string>>;
+        this.jobIds = jobIds;
         this.jobUrls = Object.fromEntries(plan.phases.map((phase, index) => [phase.name, jobs[index].url])) as Record<PhaseName, pulumi.Output<string>>;
+        this.timelineJobId = timeline.jobId;
+        this.timelineJobUrl = timeline.url;
         this.registerOutputs({ clusterId: this.clusterId, jobIds: this.jobIds, schemaFullName: this.schemaFullName });
     }
 }

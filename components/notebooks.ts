@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 /** Local sources, relative to the project directory (where `pulumi up` runs the program). */
 export const GENERATOR_NOTEBOOK_SOURCE = "notebooks/generator.py";
 export const GENERATOR_LOGIC_SOURCE = "notebooks/generator_logic.py";
+/** Every source a benchmark run executes, for the workload fingerprint. */
+export const NOTEBOOK_SOURCES = [GENERATOR_NOTEBOOK_SOURCE, GENERATOR_LOGIC_SOURCE];
 
 export interface NotebookFolderArgs {
     /** The stack's own workspace folder, e.g. `/Users/<me>/streambench-<stack>`. */

@@ -4,7 +4,7 @@
 # MAGIC
 # MAGIC Runs one phase of the streaming autoscaling benchmark: every stream of the phase reads the Spark `rate`
 # MAGIC source at exactly its rows/s and appends to its own Delta table with its own checkpoint. The phase ends at
-# MAGIC its trigger time plus its window (a late start shortens it), then every stream is stopped. A status line
+# MAGIC its timeline's trigger time + offset + window (a late start shortens it), then every stream is stopped. A status line
 # MAGIC with the measured input rows/s is printed every `status_interval_seconds`.
 # MAGIC
 # MAGIC The stack's phase jobs set every parameter from its scaling plan; none has a meaningful default here.
@@ -18,8 +18,9 @@
 # MAGIC | `num_partitions` | yes | `numPartitions` of each rate source |
 # MAGIC | `table_name_format` | yes | table name, Python format with `{stream_id}` (e.g. `stream_table_{stream_id:03d}`) |
 # MAGIC | `checkpoint_root` | yes | checkpoint folder of this run (a volume path under `{{job.run_id}}`) |
+# MAGIC | `trigger_time` | no | start of the timeline: `{{job.trigger.time.iso_datetime}}` of this job, or of the full-timeline job; empty = now |
+# MAGIC | `start_offset_minutes` | yes | minutes after `trigger_time` at which the phase starts (0 for a scheduled phase job) |
 # MAGIC | `window_minutes` | yes | length of the phase |
-# MAGIC | `trigger_time` | no | `{{job.trigger.time.iso_datetime}}`; empty = the window starts now |
 # MAGIC | `status_interval_seconds` | yes | how often the status line is printed |
 # MAGIC | `trigger_interval_seconds` | yes | micro-batch interval of every stream |
 

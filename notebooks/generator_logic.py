@@ -21,6 +21,7 @@ PARAMETER_NAMES = (
     "phase",
     "rows_per_second",
     "schema",
+    "start_offset_minutes",
     "status_interval_seconds",
     "stream_count",
     "table_name_format",
@@ -45,6 +46,7 @@ class PhaseParams:
     table_name_format: str
     checkpoint_root: str
     trigger_time: str
+    start_offset_minutes: float
     window_minutes: float
     status_interval_seconds: int
     trigger_interval_seconds: int
@@ -84,15 +86,18 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
     phase = raw.get("phase", "").strip()
     if phase and phase not in PHASES:
         problems.append(f"phase must be one of {', '.join(PHASES)}, got {phase!r}")
-    window_text = raw.get("window_minutes", "").strip()
-    window_minutes = 0.0
-    if "window_minutes" not in missing:
+    def minutes(name: str, allow_zero: bool) -> float:
+        if name in missing:
+            return 0.0
+        text = raw.get(name, "").strip()
         try:
-            window_minutes = float(window_text)
+            value = float(text)
         except ValueError:
-            window_minutes = -1.0
-        if window_minutes <= 0:
-            problems.append(f"window_minutes must be a positive number, got {window_text!r}")
+            value = -1.0
+        if value < 0 or (value == 0 and not allow_zero):
+            problems.append(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number of minutes, got {text!r}")
+        return value
+
     params = PhaseParams(
         phase=phase,
         catalog=raw.get("catalog", "").strip(),
@@ -104,7 +109,8 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
         table_name_format=raw.get("table_name_format", "").strip(),
         checkpoint_root=raw.get("checkpoint_root", "").strip().rstrip("/"),
         trigger_time=raw.get("trigger_time", "").strip(),
-        window_minutes=window_minutes,
+        start_offset_minutes=minutes("start_offset_minutes", allow_zero=True),
+        window_minutes=minutes("window_minutes", allow_zero=False),
         status_interval_seconds=number("status_interval_seconds"),
         trigger_interval_seconds=number("trigger_interval_seconds"),
     )
@@ -147,11 +153,14 @@ def parse_trigger_time(text: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def phase_end(trigger_time: str, window_minutes: float, now: datetime) -> datetime:
-    """When the phase stops: its trigger time plus its window. A late start shortens the phase; it never
-    shifts it. A run without a trigger time (started by hand) gets the whole window from now."""
+def phase_window(trigger_time: str, start_offset_minutes: float, window_minutes: float,
+                 now: datetime) -> tuple[datetime, datetime]:
+    """When the phase starts and stops: its timeline's trigger time plus the phase's offset, plus its window.
+    A late start shortens the phase; it never shifts it. A run without a trigger time (started by hand)
+    anchors its timeline now."""
     anchor = parse_trigger_time(trigger_time) or now
-    return anchor + timedelta(minutes=window_minutes)
+    start = anchor + timedelta(minutes=start_offset_minutes)
+    return start, start + timedelta(minutes=window_minutes)
 
 
 def total_input_rows_per_second(progresses: Sequence[Mapping | None]) -> float:
@@ -217,11 +226,15 @@ def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
               sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = print) -> dict:
     """Runs every stream of the phase until the phase's end on the wall clock, printing the status line every
     status interval, then stops every stream. Returns a summary of the run."""
-    end = phase_end(params.trigger_time, params.window_minutes, now())
+    start, end = phase_window(params.trigger_time, params.start_offset_minutes, params.window_minutes, now())
     specs = stream_specs(params)
     if (end - now()).total_seconds() <= 0:
         log(f"The {params.phase} window ended at {end.isoformat()}; this run started too late and writes nothing.")
         return {"phase": params.phase, "streams": 0, "end": end.isoformat(), "skipped": True}
+    if (wait := (start - now()).total_seconds()) > 0:
+        log(f"Waiting {wait:.0f} s for the {params.phase} window to start at {start.isoformat()}.")
+        while (wait := (start - now()).total_seconds()) > 0:
+            sleep(min(wait, 10.0))
 
     log(f"Starting {len(specs)} {params.phase} stream(s) at {params.rows_per_second:,} rows/s each "
         f"until {end.isoformat()}.")

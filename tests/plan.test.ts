@@ -1,6 +1,17 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../config";
-import { PhasePlan, baselineTableName, buildScalingPlan, stackSlug, throughputWindows } from "../plan";
+import {
+    MAX_JOB_PARAMETER_BYTES,
+    PhasePlan,
+    baselineTableName,
+    buildScalingPlan,
+    jobParameterBytes,
+    oversizedParameterProblems,
+    peakStreamsOnDriver,
+    planWarnings,
+    stackSlug,
+    throughputWindows,
+} from "../plan";
 
 function phase(name: PhasePlan["name"], streamCount: number, ratePerStream: number, windowStartMinute: number, windowEndMinute: number): PhasePlan {
     return { name, streamCount, ratePerStream, windowStartMinute, windowEndMinute } as PhasePlan;
@@ -62,5 +73,36 @@ describe("scaling plan", () => {
         const size = (streams: number) =>
             JSON.stringify(buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: streams })).phases[0].parameters).length;
         assert.ok(Math.abs(size(2000) - size(50)) <= 4, `${size(50)} vs ${size(2000)} bytes`);
+    });
+});
+
+describe("plan checks before a deploy", () => {
+    it("counts the streaming queries the driver runs at once", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
+        assert.strictEqual(peakStreamsOnDriver(plan.phases, plan.runMinutes), 51);
+        assert.deepStrictEqual(planWarnings(plan), []);
+    });
+
+    it("warns above 100 queries on one driver and names what to change", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: 500 }));
+        const [warning] = planWarnings(plan);
+        assert.match(warning, /^501 streaming queries run at once on one driver/);
+        assert.match(warning, /streambench:baselineStreams/);
+    });
+
+    it("keeps 2,000 streams' job parameters far below the Jobs API limit", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: 2000 }));
+        assert.ok(plan.phases.every((phase) => jobParameterBytes(phase) < MAX_JOB_PARAMETER_BYTES / 10));
+    });
+
+    it("refuses job parameters that would not fit, naming the keys to shorten", () => {
+        const long = "x".repeat(255);
+        const config = parseStackConfig("prod", { catalog: long, database: long, tablePrefix: long, checkpointVolume: long });
+        const phases = buildScalingPlan("prod", config).phases;
+        assert.deepStrictEqual(oversizedParameterProblems(phases), [], "the longest names UC allows still fit");
+        const oversized = { ...phases[0], parameters: { ...phases[0].parameters, table_name_format: "y".repeat(MAX_JOB_PARAMETER_BYTES) } };
+        const problems = oversizedParameterProblems([phases[1], oversized]);
+        assert.deepStrictEqual(problems.map((problem) => problem.key), ["streambench:catalog", "streambench:database", "streambench:tablePrefix", "streambench:checkpointVolume"]);
+        assert.match(problems[0].message, /the baseline job's parameters take \d+ bytes, above the Jobs API's 10000/);
     });
 });

@@ -1,8 +1,16 @@
 import * as assert from "assert";
-import { Evaluation, LOOKED_UP_NODE, PINNED_LTS, USER_HOME, committedStackConfig, evaluateProgram, ofType } from "./mocks";
+import { Evaluation, OFFLINE_VALUES, committedStackConfig, evaluateProgram, ofType } from "./mocks";
+
+const USER_HOME = OFFLINE_VALUES.userHome;
 
 const CLUSTER = "databricks:index/cluster:Cluster";
 const JOB = "databricks:index/job:Job";
+const COMMAND = "command:local:Command";
+
+/** The three phase jobs (the full-timeline job has no schedule of its own). */
+function phaseJobs(evaluation: Evaluation) {
+    return ofType(evaluation, JOB).filter((job) => job.inputs.schedule);
+}
 
 function jobByPhase(evaluation: Evaluation, phase: string) {
     const job = ofType(evaluation, JOB).find((resource) => resource.inputs.name.endsWith(`-${phase}`));
@@ -30,8 +38,8 @@ describe("the prod stack", () => {
         assert.strictEqual(cluster.clusterName, "streambench-prod");
         assert.strictEqual(cluster.dataSecurityMode, "USER_ISOLATION");
         assert.strictEqual(cluster.autoterminationMinutes, 30);
-        assert.strictEqual(cluster.sparkVersion, PINNED_LTS);
-        assert.strictEqual(cluster.nodeTypeId, LOOKED_UP_NODE);
+        assert.strictEqual(cluster.sparkVersion, OFFLINE_VALUES.sparkVersion);
+        assert.strictEqual(cluster.nodeTypeId, OFFLINE_VALUES.nodeTypeId);
         assert.deepStrictEqual(cluster.customTags, { project: "streambench", stack: "prod" });
     });
 
@@ -58,9 +66,9 @@ describe("the prod stack", () => {
     });
 
     const expectedJobs = [
-        { phase: "baseline", rate: "1000", streams: "50", cron: "0 0 2 * * ?", window: "15", first: "1" },
-        { phase: "3x", rate: "3000", streams: "1", cron: "0 3 2 * * ?", window: "3", first: "51" },
-        { phase: "9x", rate: "9000", streams: "1", cron: "0 6 2 * * ?", window: "4", first: "52" },
+        { phase: "baseline", rate: "1000", streams: "50", cron: "0 0 2 * * ?", window: "15", end: 15, first: "1" },
+        { phase: "3x", rate: "3000", streams: "1", cron: "0 3 2 * * ?", window: "3", end: 6, first: "51" },
+        { phase: "9x", rate: "9000", streams: "1", cron: "0 6 2 * * ?", window: "4", end: 10, first: "52" },
     ];
     for (const expected of expectedJobs) {
         it(`runs the ${expected.phase} phase: ${expected.streams} stream(s) x ${expected.rate} rows/s, cron ${expected.cron}`, () => {
@@ -72,7 +80,8 @@ describe("the prod stack", () => {
             );
             assert.deepStrictEqual(job.schedule, { quartzCronExpression: expected.cron, timezoneId: "UTC", pauseStatus: "UNPAUSED" });
             assert.strictEqual(job.maxConcurrentRuns, 1);
-            assert.strictEqual(job.timeoutSeconds, (Number(expected.window) + 5) * 60);
+            assert.strictEqual(job.timeoutSeconds, (expected.end + 5) * 60);
+            assert.strictEqual(values.start_offset_minutes, "0");
             assert.strictEqual(job.tasks.length, 1);
             assert.strictEqual(job.tasks[0].existingClusterId, "cluster-streambench-compute-cluster");
             assert.strictEqual(job.tasks[0].notebookTask.notebookPath, `${USER_HOME}/streambench-prod/generator`);
@@ -83,7 +92,7 @@ describe("the prod stack", () => {
     }
 
     it("declares job parameters sorted by name, as the provider keeps them", () => {
-        for (const job of ofType(prod, JOB)) {
+        for (const job of phaseJobs(prod)) {
             const names = job.inputs.parameters.map((parameter: { name: string }) => parameter.name);
             assert.deepStrictEqual(names, [...names].sort());
         }
@@ -120,7 +129,89 @@ describe("the prod stack", () => {
 
     it("names every workspace object after the stack", () => {
         const jobNames = ofType(prod, JOB).map((job) => job.inputs.name);
-        assert.deepStrictEqual(jobNames.sort(), ["streambench-prod-3x", "streambench-prod-9x", "streambench-prod-baseline"]);
+        assert.deepStrictEqual(jobNames.sort(), ["streambench-prod-3x", "streambench-prod-9x", "streambench-prod-baseline", "streambench-prod-benchmark"]);
+    });
+});
+
+describe("the full-timeline job", () => {
+    let prod: Awaited<ReturnType<typeof evaluateProgram>>;
+    before(async () => {
+        prod = await evaluateProgram("prod", committedStackConfig("prod"));
+    });
+
+    it("runs the three phase jobs in one run, each anchored on its own trigger time with its window's offset", () => {
+        const timeline = ofType(prod, JOB).find((job) => job.inputs.name === "streambench-prod-benchmark")!.inputs;
+        const jobIdOf = (phase: string) => Number(prod.outputs!.jobIds[phase]);
+        assert.deepStrictEqual(
+            timeline.tasks.map((task: any) => [task.taskKey, task.runJobTask.jobId, task.runJobTask.jobParameters]),
+            [
+                ["baseline", jobIdOf("baseline"), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "0" }],
+                ["scale_3x", jobIdOf("3x"), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "3" }],
+                ["scale_9x", jobIdOf("9x"), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "6" }],
+            ],
+        );
+        assert.strictEqual(timeline.maxConcurrentRuns, 1);
+        assert.strictEqual(timeline.timeoutSeconds, 20 * 60);
+        assert.strictEqual(timeline.schedule, undefined);
+        assert.match(prod.outputs!.timelineJobUrl, new RegExp(`/#job/${prod.outputs!.timelineJobId}$`));
+    });
+
+    it("is not started by pulumi up unless runOnDeploy is set", () => {
+        assert.deepStrictEqual(ofType(prod, COMMAND), []);
+    });
+});
+
+describe("runOnDeploy", () => {
+    const SENTINEL = "dapi-sentinel-0123456789abcdef";
+    const config = { ...committedStackConfig("dev"), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com", "databricks:token": SENTINEL };
+
+    it("starts the full-timeline run once the jobs exist and cancels the benchmark's runs on delete", async () => {
+        const dev = await evaluateProgram("dev", config);
+        assert.ifError(dev.error);
+        const [run] = ofType(dev, COMMAND);
+        assert.match(run.inputs.create, /jobRuns\.ts start$/);
+        assert.match(run.inputs.delete, /jobRuns\.ts cancel$/);
+        assert.match(run.inputs.update, /jobRuns\.ts unchanged$/);
+        const environment = run.inputs.environment.value;
+        assert.strictEqual(environment.STREAMBENCH_START_JOB_ID, dev.outputs!.timelineJobId);
+        assert.deepStrictEqual(environment.STREAMBENCH_CANCEL_JOB_IDS.split(",").sort(), [dev.outputs!.timelineJobId, ...Object.values(dev.outputs!.jobIds)].sort());
+        const jobUrns = ofType(dev, JOB).map((job) => job.urn);
+        assert.ok(jobUrns.every((urn) => run.dependencies.includes(urn)), "the command must wait for every job");
+    });
+
+    it("keeps the token secret: only inside the command's secret environment, never in outputs or other inputs", async () => {
+        const dev = await evaluateProgram("dev", config);
+        const [run] = ofType(dev, COMMAND);
+        assert.strictEqual(run.inputs.environment["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "environment is not a secret");
+        assert.strictEqual(run.inputs.environment.value.DATABRICKS_TOKEN, SENTINEL);
+        const elsewhere = dev.resources.filter((resource) => resource !== run).map((resource) => resource.inputs);
+        assert.ok(!JSON.stringify(elsewhere).includes(SENTINEL));
+        assert.ok(!JSON.stringify(dev.outputs).includes(SENTINEL));
+    });
+
+    it("starts a new run only when the workload changes", async () => {
+        const triggers = async (extra: Record<string, string>) => {
+            const evaluation = await evaluateProgram("dev", { ...config, ...extra });
+            return ofType(evaluation, COMMAND)[0].inputs.triggers;
+        };
+        const base = await triggers({});
+        assert.deepStrictEqual(await triggers({}), base, "same config, same trigger");
+        assert.deepStrictEqual(await triggers({ "streambench:schedule": JSON.stringify({ cron: "0 30 * * * ?", paused: true }) }), base, "a schedule is not the workload");
+        assert.notDeepStrictEqual(await triggers({ "streambench:baselineRate": "2000" }), base, "a new rate is");
+    });
+
+    it("needs a workspace host this machine can reach", async () => {
+        const { ["databricks:host"]: _host, ...withoutHost } = config;
+        const saved = { host: process.env.DATABRICKS_HOST, profile: process.env.DATABRICKS_CONFIG_PROFILE };
+        delete process.env.DATABRICKS_HOST;
+        delete process.env.DATABRICKS_CONFIG_PROFILE;
+        try {
+            const evaluation = await evaluateProgram("dev", withoutHost);
+            assert.match(String(evaluation.error), /databricks:host: is needed when streambench:runOnDeploy is true/);
+            assert.deepStrictEqual(evaluation.resources, []);
+        } finally {
+            Object.assign(process.env, Object.fromEntries(Object.entries({ DATABRICKS_HOST: saved.host, DATABRICKS_CONFIG_PROFILE: saved.profile }).filter(([, value]) => value !== undefined)));
+        }
     });
 });
 
@@ -145,7 +236,7 @@ describe("the dev stack", () => {
 
     it("keeps a small cluster and paused schedules", () => {
         assert.deepStrictEqual(ofType(dev, CLUSTER)[0].inputs.autoscale, { minWorkers: 1, maxWorkers: 2 });
-        for (const job of ofType(dev, JOB)) {
+        for (const job of phaseJobs(dev)) {
             assert.strictEqual(job.inputs.schedule.pauseStatus, "PAUSED");
         }
     });

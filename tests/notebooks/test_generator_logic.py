@@ -7,7 +7,7 @@ import pytest
 from generator_logic import (
     PARAMETER_NAMES,
     parse_params,
-    phase_end,
+    phase_window,
     status_line,
     stream_specs,
     total_input_rows_per_second,
@@ -25,6 +25,7 @@ def raw_params(**overrides):
         "phase": "baseline",
         "rows_per_second": "1000",
         "schema": "dlt_autoscaling_prod",
+        "start_offset_minutes": "0",
         "status_interval_seconds": "30",
         "stream_count": "50",
         "table_name_format": "stream_table_{stream_id:03d}",
@@ -55,10 +56,11 @@ def test_a_single_stream_phase_uses_its_fixed_table_name():
 
 def test_every_missing_or_bad_parameter_is_named_in_one_error():
     with pytest.raises(ValueError) as error:
-        parse_params(raw_params(catalog="", rows_per_second="1.5", phase="27x", window_minutes="0"))
+        parse_params(raw_params(catalog="", rows_per_second="1.5", phase="27x", window_minutes="0",
+                                start_offset_minutes="-3"))
     message = str(error.value)
     for expected in ("catalog is required", "rows_per_second must be a whole number", "phase must be one of",
-                     "window_minutes must be a positive number"):
+                     "window_minutes must be a positive number", "start_offset_minutes must be a non-negative"):
         assert expected in message
 
 
@@ -77,16 +79,23 @@ def test_multi_stream_phase_needs_a_numbered_table_format():
 
 
 @pytest.mark.parametrize(
-    "trigger_time, expected_end",
+    "trigger_time, offset, window, expected_start, expected_end",
     [
-        ("2026-11-25T02:00:00", datetime(2026, 11, 25, 2, 15, tzinfo=timezone.utc)),  # naive = UTC
-        ("2026-11-25T03:00:00+01:00", datetime(2026, 11, 25, 2, 15, tzinfo=timezone.utc)),
-        ("", NOW + timedelta(minutes=15)),  # started by hand: the window starts now
-        ("{{job.trigger.time.iso_datetime}}", NOW + timedelta(minutes=15)),  # not substituted
+        # naive = UTC; a scheduled phase job is its own anchor (offset 0)
+        ("2026-11-25T02:00:00", 0, 15, datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc),
+         datetime(2026, 11, 25, 2, 15, tzinfo=timezone.utc)),
+        ("2026-11-25T03:00:00+01:00", 0, 15, datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc),
+         datetime(2026, 11, 25, 2, 15, tzinfo=timezone.utc)),
+        # the full-timeline run passes its own trigger time and the phase's offset: 9x runs minutes 6-10
+        ("2026-11-25T02:00:00", 6, 4, datetime(2026, 11, 25, 2, 6, tzinfo=timezone.utc),
+         datetime(2026, 11, 25, 2, 10, tzinfo=timezone.utc)),
+        ("", 0, 15, NOW, NOW + timedelta(minutes=15)),  # started by hand: the timeline starts now
+        ("{{job.trigger.time.iso_datetime}}", 3, 3, NOW + timedelta(minutes=3), NOW + timedelta(minutes=6)),
     ],
 )
-def test_phase_end_is_anchored_on_the_trigger_not_on_the_late_start(trigger_time, expected_end):
-    assert phase_end(trigger_time, 15, NOW) == expected_end
+def test_phase_window_is_anchored_on_the_trigger_not_on_the_late_start(trigger_time, offset, window,
+                                                                       expected_start, expected_end):
+    assert phase_window(trigger_time, offset, window, NOW) == (expected_start, expected_end)
 
 
 def test_total_input_rate_sums_measured_rates_and_counts_streams_without_progress_as_zero():

@@ -26,6 +26,7 @@ def finished_run(spark, tmp_path_factory):
         "phase": "baseline",
         "rows_per_second": str(RATE),
         "schema": SCHEMA,
+        "start_offset_minutes": "0",
         "status_interval_seconds": "4",
         "stream_count": "2",
         "table_name_format": "stream_table_{stream_id:03d}",
@@ -121,7 +122,7 @@ def test_status_lines_report_the_measured_rate(finished_run):
 def test_a_run_that_starts_after_its_window_writes_nothing(spark, tmp_path):
     params = parse_params({
         "catalog": "spark_catalog", "checkpoint_root": str(tmp_path), "first_stream_id": "52",
-        "num_partitions": "1", "phase": "9x", "rows_per_second": "10", "schema": SCHEMA,
+        "num_partitions": "1", "phase": "9x", "rows_per_second": "10", "schema": SCHEMA, "start_offset_minutes": "0",
         "status_interval_seconds": "30", "stream_count": "1", "table_name_format": "late_9x_scale",
         "trigger_interval_seconds": "1", "trigger_time": "2020-01-01T00:00:00", "window_minutes": "4",
     })

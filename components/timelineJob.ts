@@ -1,0 +1,50 @@
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import { PhaseName, TimelineRunPlan } from "../plan";
+
+export interface TimelineJobArgs {
+    /** The full-timeline run from the plan: job name, timeout, one task per phase. */
+    timelineRun: TimelineRunPlan;
+    /** The phase jobs the tasks run, by phase. */
+    phaseJobIds: Record<PhaseName, pulumi.Input<string>>;
+    tags: Record<string, string>;
+}
+
+/**
+ * One job that runs the whole 15-minute pattern in one run: it starts every phase job at once with its own
+ * trigger time, and each phase's notebook waits for its window (3x after 3 minutes, 9x after 6).
+ */
+export class TimelineJob extends pulumi.ComponentResource {
+    public readonly jobId: pulumi.Output<string>;
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: TimelineJobArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("streambench:index:TimelineJob", name, {}, opts);
+        const { timelineRun } = args;
+
+        // One run at a time, like the phase jobs it runs (each stream has one writer).
+        const job = new databricks.Job(
+            `${name}-job`,
+            {
+                name: timelineRun.jobName,
+                description: "Streaming autoscaling benchmark: the whole timeline in one run (baseline now, 3x and 9x at their windows).",
+                maxConcurrentRuns: 1,
+                queue: { enabled: false },
+                timeoutSeconds: timelineRun.timeoutSeconds,
+                tasks: timelineRun.tasks.map((task) => ({
+                    taskKey: task.taskKey,
+                    runJobTask: {
+                        jobId: pulumi.output(args.phaseJobIds[task.phase]).apply(Number),
+                        jobParameters: task.jobParameters,
+                    },
+                })),
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+
+        this.jobId = job.id;
+        this.url = job.url;
+        this.registerOutputs({ jobId: this.jobId, url: this.url });
+    }
+}

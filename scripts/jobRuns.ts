@@ -1,0 +1,59 @@
+/**
+ * The commands `pulumi up` / `pulumi destroy` run for `runOnDeploy` (components/runOnDeploy.ts):
+ *   start      run the full-timeline job now (STREAMBENCH_START_JOB_ID) and print the run's id and page
+ *   cancel     cancel every active run of the benchmark's jobs (STREAMBENCH_CANCEL_JOB_IDS, comma-separated)
+ *   unchanged  nothing to do: the workload did not change, the running benchmark is left alone
+ * Credentials come from DATABRICKS_HOST / DATABRICKS_TOKEN (set from the stack config by the component) or a
+ * ~/.databrickscfg profile, as for the provider. Nothing here prints the token.
+ */
+import { CredentialsError, resolveCredentials } from "./credentials";
+import { WorkspaceApiError, WorkspaceClient } from "./workspaceApi";
+
+export interface JobRunsIo {
+    out: (line: string) => void;
+    err: (line: string) => void;
+}
+
+function jobIds(text: string | undefined, variable: string): number[] {
+    const ids = (text ?? "").split(",").filter(Boolean).map(Number);
+    if (ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id <= 0)) {
+        throw new CredentialsError(`${variable} must hold job ids (set by the stack), got ${JSON.stringify(text ?? "")}`);
+    }
+    return ids;
+}
+
+/** Runs one command; returns the process exit code. */
+export async function jobRuns(command: string | undefined, env: NodeJS.ProcessEnv, io: JobRunsIo, client?: WorkspaceClient): Promise<number> {
+    if (command === "unchanged") {
+        io.out("Workload unchanged: the benchmark is not started again.");
+        return 0;
+    }
+    if (command !== "start" && command !== "cancel") {
+        io.err("usage: jobRuns.ts start|cancel|unchanged");
+        return 2;
+    }
+    try {
+        const workspace = client ?? new WorkspaceClient(resolveCredentials(env.PULUMI_STACK ?? "<stack>", {}, env));
+        if (command === "start") {
+            const [jobId] = jobIds(env.STREAMBENCH_START_JOB_ID, "STREAMBENCH_START_JOB_ID");
+            const { run_id } = await workspace.runNow(jobId);
+            io.out(`Started the full-timeline run ${run_id} of job ${jobId}.`);
+            return 0;
+        }
+        for (const jobId of jobIds(env.STREAMBENCH_CANCEL_JOB_IDS, "STREAMBENCH_CANCEL_JOB_IDS")) {
+            await workspace.cancelAllRuns(jobId);
+            io.out(`Cancelled the active runs of job ${jobId}.`);
+        }
+        return 0;
+    } catch (error) {
+        if (error instanceof CredentialsError || error instanceof WorkspaceApiError) {
+            io.err(`streambench ${command}: ${error.message}`);
+            return 1;
+        }
+        throw error;
+    }
+}
+
+if (require.main === module) {
+    jobRuns(process.argv[2], process.env, { out: console.log, err: console.error }).then((code) => process.exit(code));
+}

@@ -1,0 +1,213 @@
+/**
+ * Evaluates the real Pulumi program (`index.ts`) without an engine, a workspace or credentials: Pulumi's own
+ * mock monitor stands in for the engine and records every resource the program declares, with its inputs and
+ * the resources whose outputs it consumes. The tests, the offline plan and the benchmark all use this, so
+ * what they show is what `pulumi up` would declare.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { CONFIG_NAMESPACE, stackFileConfig } from "../config";
+
+export const PROJECT_ROOT = path.join(__dirname, "..");
+const PROGRAM = path.join(PROJECT_ROOT, "index.ts");
+
+/** Stand-ins for what only a workspace knows; the offline plan prints them as they are. */
+export const OFFLINE_VALUES = {
+    workspaceUrl: "https://<workspace>",
+    userHome: "/Users/<you>",
+    sparkVersion: "<latest LTS, looked up at deploy>",
+    nodeTypeId: "<smallest 4-core node with local disk, looked up at deploy>",
+};
+
+/** A resource the program declared, as the engine would receive it. */
+export interface Declared {
+    urn: string;
+    type: string;
+    name: string;
+    /** False for component resources. */
+    custom: boolean;
+    inputs: Record<string, any>;
+    /** Resources whose outputs feed this one's inputs (implicit dependencies), by URN. */
+    inputDependencies: string[];
+    /** Every resource this one waits for: implicit plus `dependsOn`. */
+    dependencies: string[];
+}
+
+export interface Evaluation {
+    resources: Declared[];
+    invokes: string[];
+    outputs?: Record<string, any>;
+    error?: Error;
+    /** Milliseconds spent loading modules before the program's first resource. */
+    moduleLoadMs: number;
+    /** Milliseconds from the program's start (after module load) to the last resource registered. */
+    evaluationMs: number;
+}
+
+let current: { resources: Declared[]; invokes: string[]; lastRegistration: number } = { resources: [], invokes: [], lastRegistration: 0 };
+
+function mockState(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+    const inputs = args.inputs;
+    const url = OFFLINE_VALUES.workspaceUrl;
+    switch (args.type) {
+        case "databricks:index/cluster:Cluster":
+            return { id: `cluster-${args.name}`, state: { ...inputs, url: `${url}/#setting/clusters/cluster-${args.name}/configuration` } };
+        case "databricks:index/job:Job": {
+            const id = String(1000 + current.resources.filter((resource) => resource.type === args.type).length);
+            return { id, state: { ...inputs, url: `${url}/#job/${id}` } };
+        }
+        case "databricks:index/schema:Schema":
+            return { id: `${inputs.catalogName}.${inputs.name}`, state: inputs };
+        case "databricks:index/volume:Volume":
+            return {
+                id: `${inputs.catalogName}.${inputs.schemaName}.${inputs.name}`,
+                state: { ...inputs, volumePath: `/Volumes/${inputs.catalogName}/${inputs.schemaName}/${inputs.name}` },
+            };
+        case "databricks:index/notebook:Notebook":
+        case "databricks:index/workspaceFile:WorkspaceFile":
+            return { id: inputs.path, state: { ...inputs, url: `${url}/#workspace${inputs.path}`, workspacePath: `/Workspace${inputs.path}` } };
+        default:
+            return { id: `${args.name}-id`, state: inputs };
+    }
+}
+
+const mocks: pulumi.runtime.Mocks = {
+    newResource(args) {
+        return mockState(args);
+    },
+    call(args) {
+        current.invokes.push(args.token);
+        switch (args.token) {
+            case "databricks:index/getSparkVersion:getSparkVersion":
+                return { id: OFFLINE_VALUES.sparkVersion };
+            case "databricks:index/getNodeType:getNodeType":
+                return { id: OFFLINE_VALUES.nodeTypeId };
+            case "databricks:index/getCurrentUser:getCurrentUser":
+                return { id: "0", home: OFFLINE_VALUES.userHome, userName: "<you>", workspaceUrl: OFFLINE_VALUES.workspaceUrl };
+            default:
+                throw new Error(`the offline evaluation has no stand-in for ${args.token}`);
+        }
+    },
+};
+
+/** Records each registration's type, name, inputs and dependencies before the mock monitor answers it. */
+function recordRegistrations(): void {
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const answer = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (request: any, callback: any) => {
+        const inputDependencies = new Set<string>();
+        request.getPropertydependenciesMap().forEach((urns: any) => urns.getUrnsList().forEach((urn: string) => inputDependencies.add(urn)));
+        current.resources.push({
+            urn: monitor.newUrn(request.getParent(), request.getType(), request.getName()),
+            type: request.getType(),
+            name: request.getName(),
+            custom: request.getCustom(),
+            inputs: pulumi.runtime.deserializeProperties(request.getObject()),
+            inputDependencies: [...inputDependencies],
+            dependencies: [...new Set<string>([...inputDependencies, ...request.getDependenciesList()])],
+        });
+        current.lastRegistration = performance.now();
+        return answer(request, callback);
+    };
+}
+
+/** The committed `Pulumi.<stack>.yaml` config, as the engine passes it (`project:key` → string). */
+export function committedStackConfig(stack: string, projectRoot = PROJECT_ROOT): Record<string, string> {
+    const file = path.join(projectRoot, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}: create it with \`pulumi stack init ${stack}\``);
+    }
+    return stackFileConfig(fs.readFileSync(file, "utf8"));
+}
+
+/** `project:key` → string as the engine passes config; bare keys are `streambench:` keys, values JSON-encoded. */
+export function engineConfig(config: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(config).map(([key, value]) => {
+            const fullKey = key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
+            return [fullKey, typeof value === "string" ? value : JSON.stringify(value)];
+        }),
+    );
+}
+
+/** Unwraps an Output. */
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply(resolve));
+}
+
+async function resolveDeep(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        return resolveDeep(await promiseOf(value as pulumi.Output<unknown>));
+    }
+    if (Array.isArray(value)) {
+        return Promise.all(value.map(resolveDeep));
+    }
+    if (value && typeof value === "object") {
+        const entries = await Promise.all(Object.entries(value).map(async ([key, inner]) => [key, await resolveDeep(inner)] as const));
+        return Object.fromEntries(entries);
+    }
+    return value;
+}
+
+/**
+ * Waits until the engine has been sent every registration, including resources no export depends on.
+ * `waitForRPCs` is the SDK's own drain of its RPC queue (internal, so reached through its module).
+ */
+async function allRegistrationsDone(): Promise<void> {
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+    await settings.waitForRPCs();
+}
+
+/** Forgets the project's own modules so that the next import evaluates the program afresh. */
+function forgetProjectModules(): void {
+    for (const key of Object.keys(require.cache)) {
+        const own = key.startsWith(PROJECT_ROOT) && !key.includes("node_modules");
+        const tooling = key.includes(`${path.sep}tests${path.sep}`) || key.includes(`${path.sep}scripts${path.sep}`);
+        if (own && !tooling) {
+            delete require.cache[key];
+        }
+    }
+}
+
+/**
+ * Evaluates the program once for `stack` with `config` (engine form or bare `streambench:` keys). Returns what
+ * it declared, its resolved exports, or the error it threw.
+ */
+export async function evaluateProgram(stack: string, config: Record<string, unknown>): Promise<Evaluation> {
+    current = { resources: [], invokes: [], lastRegistration: 0 };
+    const evaluation = current;
+    await pulumi.runtime.setMocks(mocks, "streambench", stack, false);
+    recordRegistrations();
+    pulumi.runtime.setAllConfig(engineConfig(config));
+    forgetProjectModules();
+    const loadStart = performance.now();
+    // Load the libraries first so that their load time is reported apart from the program's.
+    await import("@pulumi/databricks");
+    const programStart = performance.now();
+    const timing = () => ({
+        moduleLoadMs: programStart - loadStart,
+        evaluationMs: Math.max(0, (evaluation.lastRegistration || programStart) - programStart),
+    });
+    try {
+        const program = await import(PROGRAM);
+        const outputs: Record<string, any> = {};
+        for (const [name, value] of Object.entries(program)) {
+            outputs[name] = await resolveDeep(value);
+        }
+        await allRegistrationsDone();
+        return { resources: evaluation.resources, invokes: evaluation.invokes, outputs, ...timing() };
+    } catch (error) {
+        return { resources: evaluation.resources, invokes: evaluation.invokes, error: error as Error, ...timing() };
+    }
+}
+
+/** The custom (non-component) resources of a type. */
+export function ofType(evaluation: Evaluation, type: string): Declared[] {
+    return evaluation.resources.filter((resource) => resource.custom && resource.type === type);
+}
+
+/** Every custom resource the program declared. */
+export function customResources(evaluation: Evaluation): Declared[] {
+    return evaluation.resources.filter((resource) => resource.custom);
+}

@@ -1,0 +1,154 @@
+/**
+ * The offline plan: `npm run plan -- --stack prod`. Needs no credentials and no Pulumi CLI. It reads
+ * `Pulumi.<stack>.yaml`, evaluates the real program under mocks (the code `pulumi up` runs) and prints the
+ * expected behaviour and every resource the stack declares with its key settings. Bad config prints the same
+ * error as `pulumi up` and exits 1.
+ */
+import { parseStackConfig, namespaceValues } from "../config";
+import { EXECUTION_CONTEXT_LIMIT, ScalingPlan, buildScalingPlan, peakStreamsOnDriver, planWarnings } from "../plan";
+import { Declared, Evaluation, committedStackConfig, customResources, evaluateProgram } from "./offline";
+
+/** Renders rows as an aligned text table. */
+export function textTable(header: string[], rows: (string | number)[][]): string {
+    const cells = [header, ...rows.map((row) => row.map((cell) => (typeof cell === "number" ? cell.toLocaleString("en-US") : cell)))];
+    const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column].length)));
+    const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd();
+    return [line(cells[0]), widths.map((width) => "-".repeat(width)).join("  "), ...cells.slice(1).map(line)].join("\n");
+}
+
+export function renderExpectedBehaviour(plan: ScalingPlan): string {
+    const throughput = textTable(
+        ["minutes", "baseline", "3x", "9x", "total rows/s"],
+        plan.throughput.map((window) => [
+            `${window.startMinute}-${window.endMinute}`,
+            window.rowsPerSecondByPhase.baseline,
+            window.rowsPerSecondByPhase["3x"],
+            window.rowsPerSecondByPhase["9x"],
+            window.totalRowsPerSecond,
+        ]),
+    );
+    const phases = textTable(
+        ["phase", "streams x rows/s", "window (min)", "schedule (Quartz)", "timeout"],
+        plan.phases.map((phase) => [
+            phase.name,
+            `${phase.streamCount} x ${phase.ratePerStream.toLocaleString("en-US")}`,
+            `${phase.windowStartMinute}-${phase.windowEndMinute}`,
+            phase.cron,
+            `${phase.timeoutSeconds / 60} min`,
+        ]),
+    );
+    return [
+        `Stack ${plan.stack}${plan.testMode ? " (test mode: 5 baseline streams, rates / 10)" : ""}: ${plan.schemaFullName}, ` +
+            `${plan.phases.reduce((sum, phase) => sum + phase.tables.length, 0)} tables, ${plan.partitions} partitions per stream`,
+        `Schedule: ${plan.schedule.description}${plan.schedule.paused ? ", PAUSED" : ""}`,
+        "",
+        "Expected throughput:",
+        throughput,
+        "",
+        "Phases:",
+        phases,
+        "",
+        `Driver: at most ${peakStreamsOnDriver(plan.phases, plan.runMinutes)} streaming queries at once; ` +
+            `${plan.phases.length} notebook tasks of the cluster's ${EXECUTION_CONTEXT_LIMIT} execution contexts.`,
+        ...planWarnings(plan).map((warning) => `WARNING: ${warning}`),
+    ].join("\n");
+}
+
+const SHORT_TYPES: Record<string, string> = {
+    "databricks:index/cluster:Cluster": "cluster",
+    "databricks:index/schema:Schema": "schema",
+    "databricks:index/volume:Volume": "volume",
+    "databricks:index/directory:Directory": "folder",
+    "databricks:index/notebook:Notebook": "notebook",
+    "databricks:index/workspaceFile:WorkspaceFile": "workspace file",
+    "databricks:index/job:Job": "job",
+    "databricks:index/permissions:Permissions": "permissions",
+    "command:local:Command": "command",
+};
+
+/** The settings of a resource that say what it is, never a credential. */
+export function keySettings(resource: Declared): string {
+    const inputs = resource.inputs;
+    switch (resource.type) {
+        case "databricks:index/cluster:Cluster":
+            return [
+                inputs.clusterName,
+                `autoscale ${inputs.autoscale?.minWorkers}-${inputs.autoscale?.maxWorkers} workers`,
+                `runtime ${inputs.sparkVersion}`,
+                `node ${inputs.nodeTypeId}`,
+                inputs.dataSecurityMode,
+                `auto-terminate ${inputs.autoterminationMinutes} min`,
+                inputs.noWait ? "up does not wait for RUNNING" : "up waits for RUNNING",
+            ].join(", ");
+        case "databricks:index/schema:Schema":
+            return `${inputs.catalogName}.${inputs.name}${inputs.forceDestroy ? ", tables dropped on destroy" : ""}`;
+        case "databricks:index/volume:Volume":
+            return `${inputs.catalogName}.${inputs.schemaName}.${inputs.name}, ${inputs.volumeType}`;
+        case "databricks:index/notebook:Notebook":
+        case "databricks:index/workspaceFile:WorkspaceFile":
+            return `${inputs.path} <- ${inputs.source}`;
+        case "databricks:index/directory:Directory":
+            return inputs.path;
+        case "databricks:index/job:Job": {
+            const tasks = (inputs.tasks ?? []).map((task: any) =>
+                task.notebookTask ? `${task.taskKey}: notebook ${task.notebookTask.notebookPath}` : `${task.taskKey}: runs job ${task.runJobTask?.jobId}`,
+            );
+            const schedule = inputs.schedule
+                ? `cron "${inputs.schedule.quartzCronExpression}" ${inputs.schedule.timezoneId} ${inputs.schedule.pauseStatus}`
+                : "no schedule";
+            return [inputs.name, schedule, `max ${inputs.maxConcurrentRuns} run`, `timeout ${inputs.timeoutSeconds / 60} min`, ...tasks].join(", ");
+        }
+        case "command:local:Command": {
+            const environment = inputs.environment?.value ?? inputs.environment ?? {};
+            return `create: ${inputs.create}; delete: ${inputs.delete}; environment: ${Object.keys(environment).sort().join(", ")} (values not shown)`;
+        }
+        default:
+            return inputs.name ?? "";
+    }
+}
+
+export function renderResources(evaluation: Evaluation): string {
+    const resources = customResources(evaluation);
+    return [
+        `Resources \`pulumi up\` declares (${resources.length}):`,
+        textTable(
+            ["type", "name", "key settings"],
+            resources.map((resource) => [SHORT_TYPES[resource.type] ?? resource.type, resource.name, keySettings(resource)]),
+        ),
+    ].join("\n");
+}
+
+/** Builds the whole offline plan text, or the config error `pulumi up` would stop with. */
+export async function offlinePlan(stack: string, config: Record<string, string>): Promise<{ text: string; ok: boolean }> {
+    const evaluation = await evaluateProgram(stack, config);
+    if (evaluation.error) {
+        return { text: evaluation.error.message, ok: false };
+    }
+    const plan = buildScalingPlan(stack, parseStackConfig(stack, namespaceValues(config), { configHost: config["databricks:host"], environmentHost: "offline" }));
+    return { text: [renderExpectedBehaviour(plan), "", renderResources(evaluation)].join("\n"), ok: true };
+}
+
+function stackArgument(argv: string[]): string | undefined {
+    const index = argv.indexOf("--stack");
+    return index >= 0 ? argv[index + 1] : undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+    const stack = stackArgument(argv);
+    if (!stack) {
+        console.error("usage: npm run plan -- --stack <stack>   (reads Pulumi.<stack>.yaml)");
+        return 2;
+    }
+    try {
+        const { text, ok } = await offlinePlan(stack, committedStackConfig(stack));
+        (ok ? console.log : console.error)(text);
+        return ok ? 0 : 1;
+    } catch (error) {
+        console.error((error as Error).message);
+        return 1;
+    }
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => process.exit(code));
+}

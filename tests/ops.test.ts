@@ -1,0 +1,532 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import { namespaceValues, parseStackConfig, stackFileConfig } from "../config";
+import { buildScalingPlan } from "../plan";
+import { resolveCredentials } from "../scripts/credentials";
+import { analysisJobName, main, stackJobNames } from "../scripts/ops";
+
+/** Must never show up in anything the CLI prints. */
+const SENTINEL_TOKEN = "dapi-SENTINEL-7f3a9c0e5b1d";
+
+const PROD_STACK_FILE = `config:
+  streambench:testMode: false
+  streambench:schedule:
+    cron: "0 0 2 * * ?"
+    paused: false
+`;
+
+const SECRET_TOKEN_STACK_FILE = `config:
+  databricks:host: https://dbc-secret.cloud.databricks.com
+  databricks:token:
+    secure: AAABAGVuY3J5cHRlZA==
+  streambench:testMode: true
+`;
+
+interface RecordedRequest {
+    method: string;
+    path: string;
+    query: Record<string, string>;
+    authorization?: string;
+    body?: unknown;
+}
+
+type Reply = { status: number; body: unknown } | "hang";
+
+interface FakeWorkspace {
+    url: string;
+    requests: RecordedRequest[];
+    /** `METHOD /path?query` of every request, for compact assertions. */
+    calls(): string[];
+    close(): Promise<void>;
+}
+
+/** A local HTTP server that plays the workspace API with `reply` and records every request. */
+async function startWorkspace(reply: (request: RecordedRequest) => Reply): Promise<FakeWorkspace> {
+    const requests: RecordedRequest[] = [];
+    const server = http.createServer((req, res) => {
+        let text = "";
+        req.on("data", (chunk) => (text += chunk));
+        req.on("end", () => {
+            const url = new URL(req.url ?? "/", "http://localhost");
+            const recorded: RecordedRequest = {
+                method: req.method ?? "",
+                path: url.pathname,
+                query: Object.fromEntries(url.searchParams),
+                authorization: req.headers.authorization,
+                body: text ? JSON.parse(text) : undefined,
+            };
+            requests.push(recorded);
+            const answer = reply(recorded);
+            if (answer === "hang") {
+                return;
+            }
+            const payload = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
+            res.writeHead(answer.status, { "Content-Type": typeof answer.body === "string" ? "text/html" : "application/json" });
+            res.end(payload);
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    return {
+        url: `http://127.0.0.1:${port}`,
+        requests,
+        calls: () => requests.map((request) => `${request.method} ${request.path}${Object.keys(request.query).length ? `?${new URLSearchParams(request.query)}` : ""}`),
+        close: () => {
+            server.closeAllConnections();
+            return new Promise((resolve) => server.close(() => resolve()));
+        },
+    };
+}
+
+interface WorkspaceState {
+    /** Job name → id. */
+    jobs: Record<string, number>;
+    /** Job id → active runs. */
+    activeRuns?: Record<number, object[]>;
+}
+
+/** A well-behaved workspace holding `state`. */
+function jobsApi(state: WorkspaceState): (request: RecordedRequest) => Reply {
+    return (request) => {
+        const route = `${request.method} ${request.path}`;
+        if (route === "GET /api/2.2/jobs/list") {
+            const jobs = Object.entries(state.jobs)
+                .filter(([name]) => name.toLowerCase() === request.query.name?.toLowerCase())
+                .map(([name, job_id]) => ({ job_id, settings: { name } }));
+            return { status: 200, body: jobs.length ? { jobs, has_more: false } : { has_more: false } };
+        }
+        if (route === "GET /api/2.2/jobs/runs/list") {
+            const runs = state.activeRuns?.[Number(request.query.job_id)] ?? [];
+            return { status: 200, body: runs.length ? { runs, has_more: false } : { has_more: false } };
+        }
+        if (route === "POST /api/2.2/jobs/runs/cancel-all") {
+            return { status: 200, body: {} };
+        }
+        if (route === "POST /api/2.2/jobs/run-now") {
+            return { status: 200, body: { run_id: 5555, number_in_job: 5555 } };
+        }
+        return { status: 404, body: { error_code: "ENDPOINT_NOT_FOUND", message: `No API found for '${route}'` } };
+    };
+}
+
+/** A deployed prod stack: the full-timeline job, then the phase jobs. */
+const PROD_JOBS = { "streambench-prod-benchmark": 100, "streambench-prod-baseline": 101, "streambench-prod-3x": 102, "streambench-prod-9x": 103 };
+const JOB_LIST = (name: string) => `GET /api/2.2/jobs/list?name=${name}`;
+const ACTIVE_RUNS = (jobId: number) => `GET /api/2.2/jobs/runs/list?job_id=${jobId}&active_only=true`;
+const CANCEL_ALL = "POST /api/2.2/jobs/runs/cancel-all";
+
+function baselineRun(runId: number) {
+    return {
+        run_id: runId,
+        job_id: 101,
+        start_time: Date.UTC(2025, 5, 1, 2, 0, 3),
+        run_page_url: `https://dbc-test.cloud.databricks.com/?o=1#job/101/run/${runId}`,
+        state: { life_cycle_state: "RUNNING", state_message: "" },
+    };
+}
+
+/** An active run of the full-timeline job (streambench-prod-benchmark, job 100). */
+function benchmarkRun(runId: number) {
+    return { ...baselineRun(runId), job_id: 100, run_page_url: `https://dbc-test.cloud.databricks.com/?o=1#job/100/run/${runId}` };
+}
+
+/** A temp project dir with `Pulumi.<stack>.yaml` files and an empty home (no ~/.databrickscfg unless written). */
+function tempProject(stackFiles: Record<string, string>): { dir: string; home: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-ops-"));
+    for (const [stack, text] of Object.entries(stackFiles)) {
+        fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), text);
+    }
+    const home = path.join(dir, "home");
+    fs.mkdirSync(home);
+    return { dir, home };
+}
+
+interface OpsResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs the CLI in-process and checks, every time, that the token was printed nowhere. */
+async function runOps(argv: string[], env: NodeJS.ProcessEnv, projectDir: string): Promise<OpsResult> {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const code = await main(argv, env, { stdout: (line) => stdout.push(line), stderr: (line) => stderr.push(line) }, { projectDir });
+    const result = { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
+    assert.ok(!result.stdout.includes(SENTINEL_TOKEN) && !result.stderr.includes(SENTINEL_TOKEN), "the token was printed");
+    return result;
+}
+
+describe("ops CLI", function () {
+    this.timeout(10_000);
+    let workspace: FakeWorkspace | undefined;
+    let project: { dir: string; home: string };
+
+    beforeEach(() => {
+        project = tempProject({ prod: PROD_STACK_FILE, secret: SECRET_TOKEN_STACK_FILE });
+    });
+    afterEach(async () => {
+        await workspace?.close();
+        workspace = undefined;
+        fs.rmSync(project.dir, { recursive: true, force: true });
+    });
+
+    const envFor = (url: string): NodeJS.ProcessEnv => ({ HOME: project.home, DATABRICKS_HOST: url, DATABRICKS_TOKEN: SENTINEL_TOKEN });
+    const ops = (argv: string[], env: NodeJS.ProcessEnv) => runOps(argv, env, project.dir);
+
+    describe("status", () => {
+        it("lists the active run with its state, start, run page and planned load, and says which jobs are idle", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: PROD_JOBS, activeRuns: { 101: [baselineRun(9001)] } }));
+            const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 0, result.stderr);
+            assert.deepStrictEqual(workspace.calls(), [
+                JOB_LIST("streambench-prod-benchmark"),
+                JOB_LIST("streambench-prod-baseline"),
+                JOB_LIST("streambench-prod-3x"),
+                JOB_LIST("streambench-prod-9x"),
+                ACTIVE_RUNS(100),
+                ACTIVE_RUNS(101),
+                ACTIVE_RUNS(102),
+                ACTIVE_RUNS(103),
+            ]);
+            for (const request of workspace.requests) {
+                assert.strictEqual(request.authorization, `Bearer ${SENTINEL_TOKEN}`);
+            }
+            const lines = result.stdout.split("\n");
+            const baseline = lines.find((line) => line.startsWith("streambench-prod-baseline"));
+            assert.match(baseline ?? "", /^streambench-prod-baseline\s+101\s+9001\s+RUNNING\s+2025-06-01 02:00:03\s+50 × 1,000 = 50,000\s+https:\/\/dbc-test\S+\/run\/9001$/);
+            assert.match(lines.find((line) => line.startsWith("streambench-prod-3x")) ?? "", /102\s+-\s+no active run\s+-\s+1 × 3,000 = 3,000/);
+            assert.match(lines.find((line) => line.startsWith("streambench-prod-9x")) ?? "", /103\s+-\s+no active run\s+-\s+1 × 9,000 = 9,000/);
+            assert.match(lines.find((line) => line.startsWith("streambench-prod-benchmark")) ?? "", /^streambench-prod-benchmark\s+100\s+-\s+no active run\s+-\s+-\s+-$/);
+            assert.deepStrictEqual(
+                lines.filter((line) => line.startsWith("streambench-prod-")).map((line) => line.split(/\s+/)[0]),
+                ["streambench-prod-benchmark", "streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x"],
+            );
+            assert.match(result.stdout, /^Stack prod on http:\/\/127\.0\.0\.1:\d+ \(host from DATABRICKS_HOST, token from DATABRICKS_TOKEN\)$/m);
+            assert.match(result.stdout, /1 active run\. Planned load of their phases: 50,000 rows\/s/);
+            assert.strictEqual(result.stderr, "");
+        });
+
+        it("lists an active run of the full-timeline job with \"-\" as its planned load (it runs every phase in turn)", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: PROD_JOBS, activeRuns: { 100: [benchmarkRun(9000)] } }));
+            const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 0, result.stderr);
+            assert.deepStrictEqual(workspace.calls().slice(4), [ACTIVE_RUNS(100), ACTIVE_RUNS(101), ACTIVE_RUNS(102), ACTIVE_RUNS(103)]);
+            const lines = result.stdout.split("\n");
+            assert.match(
+                lines.find((line) => line.startsWith("streambench-prod-benchmark")) ?? "",
+                /^streambench-prod-benchmark\s+100\s+9000\s+RUNNING\s+2025-06-01 02:00:03\s+-\s+https:\/\/dbc-test\S+#job\/100\/run\/9000$/,
+            );
+            assert.match(lines.find((line) => line.startsWith("streambench-prod-baseline")) ?? "", /101\s+-\s+no active run\s+-\s+50 × 1,000 = 50,000\s+-$/);
+            assert.match(result.stdout, /1 active run\. Planned load of their phases: 0 rows\/s/);
+            assert.doesNotMatch(result.stdout, /No benchmark run is active/);
+            assert.strictEqual(result.stderr, "");
+        });
+
+        it("says when no run is active and which jobs are not deployed", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: { "streambench-prod-baseline": 101 } }));
+            const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 0, result.stderr);
+            assert.match(result.stdout, /streambench-prod-3x\s+-\s+-\s+not deployed/);
+            assert.match(result.stdout, /^streambench-prod-benchmark\s+-\s+-\s+not deployed\s+-\s+-\s+-$/m);
+            assert.match(result.stdout, /No benchmark run is active\./);
+            assert.deepStrictEqual(workspace.calls(), [
+                JOB_LIST("streambench-prod-benchmark"),
+                JOB_LIST("streambench-prod-baseline"),
+                JOB_LIST("streambench-prod-3x"),
+                JOB_LIST("streambench-prod-9x"),
+                ACTIVE_RUNS(101),
+            ]);
+        });
+
+        it("pages through jobs/list and keeps only the exact name (the API filter ignores case)", async () => {
+            workspace = await startWorkspace((request) => {
+                if (request.path === "/api/2.2/jobs/list" && request.query.name === "streambench-prod-baseline") {
+                    return request.query.page_token === "page-2"
+                        ? { status: 200, body: { jobs: [{ job_id: 101, settings: { name: "streambench-prod-baseline" } }], has_more: false } }
+                        : { status: 200, body: { jobs: [{ job_id: 900, settings: { name: "STREAMBENCH-PROD-BASELINE" } }], has_more: true, next_page_token: "page-2" } };
+                }
+                return jobsApi({ jobs: {} })(request);
+            });
+            const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 0, result.stderr);
+            assert.deepStrictEqual(workspace.calls(), [
+                JOB_LIST("streambench-prod-benchmark"),
+                JOB_LIST("streambench-prod-baseline"),
+                `${JOB_LIST("streambench-prod-baseline")}&page_token=page-2`,
+                JOB_LIST("streambench-prod-3x"),
+                JOB_LIST("streambench-prod-9x"),
+                ACTIVE_RUNS(101),
+            ]);
+        });
+
+        it("fails when none of the stack's jobs exists (not deployed, or the wrong workspace)", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: {} }));
+            const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /none of the jobs of stack prod .* is in http:\/\/127\.0\.0\.1:\d+ \(host from DATABRICKS_HOST\): deploy with `pulumi up --stack prod`/);
+            assert.ok(result.stderr.includes("(streambench-prod-benchmark, streambench-prod-baseline, streambench-prod-3x, streambench-prod-9x)"), result.stderr);
+            assert.strictEqual(workspace.requests.length, 4);
+        });
+    });
+
+    describe("stop", () => {
+        it("cancels every active run of every stack job and says which runs it cancelled", async () => {
+            const nineX = { ...baselineRun(9003), job_id: 103, state: { life_cycle_state: "PENDING" } };
+            workspace = await startWorkspace(jobsApi({ jobs: PROD_JOBS, activeRuns: { 101: [baselineRun(9001)], 103: [nineX] } }));
+            const result = await ops(["stop", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 0, result.stderr);
+            const cancels = workspace.requests.filter((request) => `${request.method} ${request.path}` === CANCEL_ALL);
+            assert.deepStrictEqual(
+                cancels.map((request) => request.body),
+                [{ job_id: 100 }, { job_id: 101 }, { job_id: 102 }, { job_id: 103 }],
+            );
+            assert.ok(cancels.every((request) => request.authorization === `Bearer ${SENTINEL_TOKEN}`));
+            assert.match(result.stdout, /streambench-prod-benchmark \(job 100\): no active run/);
+            assert.match(result.stdout, /streambench-prod-baseline \(job 101\): cancelled run 9001 \(was RUNNING\)/);
+            assert.match(result.stdout, /streambench-prod-3x \(job 102\): no active run/);
+            assert.match(result.stdout, /streambench-prod-9x \(job 103\): cancelled run 9003 \(was PENDING\)/);
+            assert.match(result.stdout, /Cancel requested for 2 runs/);
+        });
+
+        it("cancels the active run of the full-timeline job too", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: PROD_JOBS, activeRuns: { 100: [benchmarkRun(9000)] } }));
+            const result = await ops(["stop", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 0, result.stderr);
+            assert.deepStrictEqual(workspace.calls(), [
+                JOB_LIST("streambench-prod-benchmark"),
+                JOB_LIST("streambench-prod-baseline"),
+                JOB_LIST("streambench-prod-3x"),
+                JOB_LIST("streambench-prod-9x"),
+                ACTIVE_RUNS(100),
+                CANCEL_ALL,
+                ACTIVE_RUNS(101),
+                CANCEL_ALL,
+                ACTIVE_RUNS(102),
+                CANCEL_ALL,
+                ACTIVE_RUNS(103),
+                CANCEL_ALL,
+            ]);
+            assert.deepStrictEqual(workspace.requests[5].body, { job_id: 100 });
+            assert.match(result.stdout, /^streambench-prod-benchmark \(job 100\): cancelled run 9000 \(was RUNNING\)$/m);
+            assert.match(result.stdout, /streambench-prod-baseline \(job 101\): no active run/);
+            assert.match(result.stdout, /Cancel requested for 1 run;/);
+        });
+    });
+
+    describe("analyze", () => {
+        it("starts the analysis job with run-now", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: { ...PROD_JOBS, "streambench-prod-analysis": 104 } }));
+            const result = await ops(["analyze", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 0, result.stderr);
+            assert.deepStrictEqual(workspace.calls(), [JOB_LIST("streambench-prod-analysis"), "POST /api/2.2/jobs/run-now"]);
+            assert.deepStrictEqual(workspace.requests[1].body, { job_id: 104 });
+            assert.match(result.stdout, /Started streambench-prod-analysis \(job 104\): run 5555, http:\/\/127\.0\.0\.1:\d+\/#job\/104\/run\/5555/);
+        });
+
+        it("says the stack has no analysis job yet, and starts nothing", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: PROD_JOBS }));
+            const result = await ops(["analyze", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /^ops: stack prod has no analysis job yet: no job "streambench-prod-analysis" in .*deploy it first with `pulumi up --stack prod`$/);
+            assert.deepStrictEqual(workspace.calls(), [JOB_LIST("streambench-prod-analysis")]);
+        });
+    });
+
+    describe("workspace failures", () => {
+        it("401: the token was rejected, check DATABRICKS_TOKEN", async () => {
+            workspace = await startWorkspace(() => ({ status: 401, body: { error_code: "UNAUTHENTICATED", message: "Invalid access token." } }));
+            const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 1);
+            assert.strictEqual(result.stderr.split("\n").length, 1);
+            assert.match(result.stderr, /^ops: token rejected by http:\/\/127\.0\.0\.1:\d+ \(HTTP 401 UNAUTHENTICATED: Invalid access token\.\): check DATABRICKS_TOKEN \/ databricks:token$/);
+            assert.strictEqual(result.stdout, "");
+        });
+
+        it("500: status, error_code and message, with an echoed token blanked out", async () => {
+            workspace = await startWorkspace(() => ({
+                status: 500,
+                body: { error_code: "INTERNAL_ERROR", message: `backend failure for Bearer ${SENTINEL_TOKEN}` },
+            }));
+            const result = await ops(["stop", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /^ops: http:\/\/127\.0\.0\.1:\d+ failed on GET \/api\/2\.2\/jobs\/list \(HTTP 500 INTERNAL_ERROR: backend failure for Bearer <token>\); try again later$/);
+            assert.ok(!workspace.calls().some((call) => call.startsWith(CANCEL_ALL)));
+        });
+
+        it("timeout: a workspace that never answers fails within --timeout", async () => {
+            workspace = await startWorkspace(() => "hang");
+            const started = Date.now();
+            const result = await ops(["status", "--stack", "prod", "--timeout", "0.3"], envFor(workspace.url));
+
+            assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /^ops: no answer from http:\/\/127\.0\.0\.1:\d+ within 0\.3 s \(GET \/api\/2\.2\/jobs\/list\).*check DATABRICKS_HOST \/ databricks:host$/);
+        });
+
+        it("connection refused: cannot reach the host, check DATABRICKS_HOST", async () => {
+            const closed = await startWorkspace(() => "hang");
+            await closed.close();
+            const result = await ops(["status", "--stack", "prod"], envFor(closed.url));
+
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /^ops: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): check DATABRICKS_HOST \/ databricks:host$/);
+        });
+
+        it("a host that is not a workspace (an HTML page): asks whether DATABRICKS_HOST is the workspace URL", async () => {
+            workspace = await startWorkspace(() => ({ status: 200, body: "<html>Sign in</html>" }));
+            const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /sent an answer that is not JSON \(HTTP 200\) for GET \/api\/2\.2\/jobs\/list: is it a Databricks workspace URL\? check DATABRICKS_HOST/);
+        });
+    });
+
+    describe("credentials", () => {
+        it("no host anywhere: says where to set one, and makes no request", async () => {
+            const result = await ops(["status", "--stack", "prod"], { HOME: project.home, DATABRICKS_TOKEN: SENTINEL_TOKEN });
+
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /^ops: no workspace host: export DATABRICKS_HOST=https:\/\/<workspace>, or `pulumi config set databricks:host https:\/\/<workspace> --stack prod`/);
+        });
+
+        it("a secret token in the stack file: says which export to run", async () => {
+            const result = await ops(["status", "--stack", "secret"], { HOME: project.home });
+
+            assert.strictEqual(result.code, 1);
+            assert.ok(result.stderr.includes("export DATABRICKS_TOKEN=$(pulumi config get databricks:token --stack secret)"), result.stderr);
+            assert.ok(!result.stderr.includes("AAABAGVuY3J5cHRlZA=="), "printed the ciphertext");
+        });
+
+        it("host from the stack file's databricks:host, token from DATABRICKS_TOKEN (which wins over a secret)", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: { "streambench-secret-baseline": 7 } }));
+            fs.writeFileSync(path.join(project.dir, "Pulumi.secret.yaml"), SECRET_TOKEN_STACK_FILE.replace("https://dbc-secret.cloud.databricks.com", workspace.url));
+            const result = await ops(["status", "--stack", "secret"], { HOME: project.home, DATABRICKS_TOKEN: SENTINEL_TOKEN });
+
+            assert.strictEqual(result.code, 0, result.stderr);
+            assert.ok(workspace.requests.every((request) => request.authorization === `Bearer ${SENTINEL_TOKEN}`));
+            assert.match(result.stdout, /streambench-secret-baseline\s+7\s+-\s+no active run\s+-\s+5 × 100 = 500/);
+        });
+
+        it("a ~/.databrickscfg profile named by DATABRICKS_CONFIG_PROFILE", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: PROD_JOBS }));
+            fs.writeFileSync(
+                path.join(project.home, ".databrickscfg"),
+                `[DEFAULT]\nhost = https://other.cloud.databricks.com\ntoken = dapi-other\n\n[bench]\nhost = ${workspace.url}\ntoken = ${SENTINEL_TOKEN}\n`,
+            );
+            const result = await ops(["status", "--stack", "prod"], { HOME: project.home, DATABRICKS_CONFIG_PROFILE: "bench" });
+
+            assert.strictEqual(result.code, 0, result.stderr);
+            assert.strictEqual(workspace.requests.length, 8);
+            assert.ok(workspace.requests.every((request) => request.authorization === `Bearer ${SENTINEL_TOKEN}`));
+        });
+    });
+
+    describe("command line", () => {
+        it("--help prints the usage, exit 2", async () => {
+            const result = await ops(["--help"], {});
+            assert.strictEqual(result.code, 2);
+            assert.match(result.stdout, /^Usage: npm run ops -- <command> --stack <stack>/);
+            assert.match(result.stdout, /status .*\n\s+stop .*\n\s+analyze /);
+        });
+
+        it("an unknown command or option, or no --stack: the problem and the usage, exit 2", async () => {
+            for (const [argv, problem] of [
+                [["restart", "--stack", "prod"], 'unknown command "restart"'],
+                [["status", "--stak", "prod"], "Unknown option '--stak'"],
+                [["status"], "status needs --stack <stack>"],
+                [[], "no command given"],
+            ] as const) {
+                const result = await ops([...argv], {});
+                assert.strictEqual(result.code, 2, argv.join(" "));
+                assert.ok(result.stderr.startsWith(`ops: ${problem}`), result.stderr);
+                assert.match(result.stderr, /Usage: npm run ops/);
+            }
+        });
+
+        it("a stack without a stack file: names the stacks that exist", async () => {
+            const result = await ops(["status", "--stack", "staging"], { HOME: project.home });
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /^ops: no stack file .*Pulumi\.staging\.yaml: check --stack \(stacks here: prod, secret\)$/);
+        });
+    });
+});
+
+describe("resolveCredentials", () => {
+    let home: string;
+    beforeEach(() => {
+        home = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-home-"));
+    });
+    afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
+    const writeConfig = (text: string) => fs.writeFileSync(path.join(home, ".databrickscfg"), text);
+
+    it("takes the environment first, then the stack file, and normalizes the host to its origin", () => {
+        const stackConfig = { "databricks:host": "https://from-stack.cloud.databricks.com" };
+        assert.deepStrictEqual(resolveCredentials("prod", stackConfig, { HOME: home, DATABRICKS_HOST: "dbc-1.cloud.databricks.com/?o=12", DATABRICKS_TOKEN: "t" }), {
+            host: "https://dbc-1.cloud.databricks.com",
+            token: "t",
+            hostSource: "DATABRICKS_HOST",
+            tokenSource: "DATABRICKS_TOKEN",
+        });
+        const fromStack = resolveCredentials("prod", stackConfig, { HOME: home, DATABRICKS_TOKEN: "t" });
+        assert.strictEqual(fromStack.host, "https://from-stack.cloud.databricks.com");
+        assert.strictEqual(fromStack.hostSource, "databricks:host in Pulumi.prod.yaml");
+    });
+
+    it("falls back to the [DEFAULT] profile when nothing else is set", () => {
+        writeConfig(`[DEFAULT]\nhost = https://default.cloud.databricks.com\ntoken = ${SENTINEL_TOKEN}\n`);
+        const credentials = resolveCredentials("prod", {}, { HOME: home });
+        assert.strictEqual(credentials.host, "https://default.cloud.databricks.com");
+        assert.strictEqual(credentials.token, SENTINEL_TOKEN);
+        assert.match(credentials.tokenSource, /^profile DEFAULT in .*\.databrickscfg$/);
+    });
+
+    it("does not pair the [DEFAULT] token with a host from elsewhere, and says how to opt in", () => {
+        writeConfig(`[DEFAULT]\nhost = https://default.cloud.databricks.com\ntoken = ${SENTINEL_TOKEN}\n`);
+        assert.throws(
+            () => resolveCredentials("prod", { "databricks:host": "https://prod.cloud.databricks.com" }, { HOME: home }),
+            (error: Error) => {
+                assert.match(error.message, /^no token for https:\/\/prod\.cloud\.databricks\.com: export DATABRICKS_TOKEN=.*set DATABRICKS_CONFIG_PROFILE=DEFAULT to use it\)$/);
+                assert.ok(!error.message.includes(SENTINEL_TOKEN));
+                return true;
+            },
+        );
+        const optedIn = resolveCredentials("prod", { "databricks:host": "https://prod.cloud.databricks.com" }, { HOME: home, DATABRICKS_CONFIG_PROFILE: "DEFAULT" });
+        assert.strictEqual(optedIn.host, "https://prod.cloud.databricks.com");
+        assert.strictEqual(optedIn.token, SENTINEL_TOKEN);
+    });
+
+    it("a named profile that is missing, or that uses OAuth instead of a token, is a clear error", () => {
+        writeConfig(`[oauth]\nhost = https://o.cloud.databricks.com\nauth_type = databricks-cli\n`);
+        assert.throws(() => resolveCredentials("prod", {}, { HOME: home, DATABRICKS_CONFIG_PROFILE: "nope" }), /profile "nope" \(from DATABRICKS_CONFIG_PROFILE\) is not in .*\.databrickscfg/);
+        assert.throws(() => resolveCredentials("prod", {}, { HOME: home, DATABRICKS_CONFIG_PROFILE: "oauth" }), /uses auth_type=databricks-cli; this CLI supports personal access tokens only/);
+    });
+
+    it("a host that is not a URL is named with its source", () => {
+        assert.throws(() => resolveCredentials("prod", {}, { HOME: home, DATABRICKS_HOST: "ftp://x", DATABRICKS_TOKEN: "t" }), /^CredentialsError: DATABRICKS_HOST is not a workspace URL \("ftp:\/\/x"\)/);
+    });
+});
+
+describe("stackJobNames", () => {
+    it("names the full-timeline job, then the phase jobs of the stack's plan, as the stack deploys them", () => {
+        const text = fs.readFileSync(path.join(__dirname, "..", "Pulumi.prod.yaml"), "utf8");
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", namespaceValues(stackFileConfig(text))));
+        assert.deepStrictEqual(stackJobNames(plan), ["streambench-prod-benchmark", "streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x"]);
+        assert.strictEqual(stackJobNames(plan)[0], plan.timelineRun.jobName);
+        assert.strictEqual(analysisJobName(plan), "streambench-prod-analysis");
+    });
+});

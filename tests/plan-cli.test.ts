@@ -1,0 +1,44 @@
+import * as assert from "assert";
+import { offlinePlan } from "../scripts/plan";
+import { committedStackConfig } from "./mocks";
+
+describe("npm run plan (offline)", () => {
+    it("prints the prod table, phases and every declared resource", async () => {
+        const { text, ok } = await offlinePlan("prod", committedStackConfig("prod"));
+        assert.ok(ok, text);
+        for (const row of [/0-3\s+50,000\s+0\s+0\s+50,000/, /3-6\s+50,000\s+3,000\s+0\s+53,000/, /6-10\s+50,000\s+0\s+9,000\s+59,000/, /10-15\s+50,000\s+0\s+0\s+50,000/]) {
+            assert.match(text, row);
+        }
+        assert.match(text, /baseline\s+50 x 1,000\s+0-15\s+0 0 2 \* \* \?/);
+        assert.match(text, /9x\s+1 x 9,000\s+6-10\s+0 6 2 \* \* \?/);
+        assert.match(text, /Resources `pulumi up` declares \(10\)/);
+        assert.match(text, /cluster\s+streambench-compute-cluster\s+streambench-prod, autoscale 2-8 workers, runtime <latest LTS, looked up at deploy>/);
+        assert.match(text, /up does not wait for RUNNING/);
+        assert.match(text, /schema\s+streambench-storage-schema\s+main\.dlt_autoscaling_prod, tables dropped on destroy/);
+        assert.match(text, /job\s+streambench-timeline-job\s+streambench-prod-benchmark, no schedule/);
+    });
+
+    it("prints dev's test-mode table", async () => {
+        const { text } = await offlinePlan("dev", committedStackConfig("dev"));
+        assert.match(text, /test mode/);
+        assert.match(text, /6-10\s+500\s+0\s+900\s+1,400/);
+        assert.match(text, /PAUSED/);
+    });
+
+    it("prints the same error as pulumi up for a bad config, and fails", async () => {
+        const { text, ok } = await offlinePlan("prod", { ...committedStackConfig("prod"), "streambench:partitions": "0", "streambench:colour": "\"blue\"" });
+        assert.strictEqual(ok, false);
+        assert.match(text, /Stack "prod" has 2 config problems; nothing was deployed/);
+        assert.match(text, /streambench:partitions: must be at least 1/);
+        assert.match(text, /streambench:colour: unknown key/);
+    });
+
+    it("never prints a credential, even with run-on-deploy", async () => {
+        const sentinel = "dapi-plan-sentinel-42";
+        const config = { ...committedStackConfig("dev"), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com", "databricks:token": sentinel };
+        const { text, ok } = await offlinePlan("dev", config);
+        assert.ok(ok, text);
+        assert.match(text, /command\s+streambench-run-on-deploy-run\s+create: .*DATABRICKS_TOKEN.*\(values not shown\)/);
+        assert.ok(!text.includes(sentinel));
+    });
+});
