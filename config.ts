@@ -78,6 +78,17 @@ const scheduleSchema = z.strictObject({
     paused: z.boolean().default(true),
 });
 
+const groupList = z.array(z.string().min(1, "group names must not be empty")).default([]);
+
+const permissionsSchema = z.strictObject({
+    /** Groups that may see the jobs and their runs (CAN_VIEW). */
+    jobViewers: groupList,
+    /** Groups that may start and cancel runs (CAN_MANAGE_RUN). */
+    jobRunManagers: groupList,
+    /** Groups that may attach notebooks to the cluster (CAN_ATTACH_TO). */
+    clusterUsers: groupList,
+});
+
 export const stackConfigSchema = z
     .strictObject({
         /** Reduced load for trying the stack out: 5 baseline streams and every rate divided by 10. */
@@ -100,6 +111,8 @@ export const stackConfigSchema = z
         timeline: timelineSchema.default(timelineSchema.parse({})),
         cluster: clusterSchema.default(clusterSchema.parse({})),
         schedule: scheduleSchema.default(scheduleSchema.parse({})),
+        /** Extra access for workspace groups; unset = creator and admins only. Authoritative on each object. */
+        permissions: permissionsSchema.default(permissionsSchema.parse({})),
     })
     .superRefine((config, ctx) => {
         const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });

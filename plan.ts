@@ -71,6 +71,32 @@ export interface ThroughputWindow {
     totalRowsPerSecond: number;
 }
 
+/** One grant of a Databricks permission level to a workspace group. */
+export interface AccessControl {
+    groupName: string;
+    permissionLevel: string;
+}
+
+/** Who besides the creator and the admins may use the benchmark's jobs and cluster. */
+export interface AccessPlan {
+    jobs: AccessControl[];
+    cluster: AccessControl[];
+}
+
+/** Grants from the config, sorted by group so the declared list is stable. */
+export function accessPlan(permissions: StackConfig["permissions"]): AccessPlan {
+    const grants = (groups: string[], permissionLevel: string) =>
+        [...new Set(groups)].sort().map((groupName) => ({ groupName, permissionLevel }));
+    const runManagers = new Set(permissions.jobRunManagers);
+    return {
+        // A group that may manage runs may also view them: one grant per group, the higher level.
+        jobs: [...grants(permissions.jobViewers.filter((group) => !runManagers.has(group)), "CAN_VIEW"), ...grants(permissions.jobRunManagers, "CAN_MANAGE_RUN")].sort(
+            (a, b) => a.groupName.localeCompare(b.groupName),
+        ),
+        cluster: grants(permissions.clusterUsers, "CAN_ATTACH_TO"),
+    };
+}
+
 /** The shared all-purpose cluster every phase job runs on. */
 export interface ClusterPlan {
     clusterName: string;
@@ -117,6 +143,7 @@ export interface ScalingPlan {
     runMinutes: number;
     cluster: ClusterPlan;
     phases: PhasePlan[];
+    access: AccessPlan;
     timelineRun: TimelineRunPlan;
     runOnDeploy: boolean;
     throughput: ThroughputWindow[];
@@ -290,6 +317,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             tags: resourceTags(stack),
         },
         phases,
+        access: accessPlan(config.permissions),
         timelineRun: timelineRun(resourcePrefix, phases, config.timeline.runMinutes),
         runOnDeploy: config.runOnDeploy,
         throughput: throughputWindows(phases, config.timeline.runMinutes),

@@ -72,6 +72,18 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // Permissions are authoritative on their object: declared only when the config grants something, so an
+        // unset config leaves the default ACLs (creator as owner, admins) alone. The provider keeps the deploying
+        // user as the jobs' owner.
+        if (plan.access.cluster.length > 0) {
+            new databricks.Permissions(`${name}-cluster-access`, { clusterId: cluster.clusterId, accessControls: plan.access.cluster }, { parent: this });
+        }
+        if (plan.access.jobs.length > 0) {
+            for (const [jobName, jobId] of [...Object.entries(jobIds), ["timeline", timeline.jobId] as const]) {
+                new databricks.Permissions(`${name}-${jobName}-access`, { jobId, accessControls: plan.access.jobs }, { parent: this });
+            }
+        }
+
         if (plan.runOnDeploy) {
             const sources = NOTEBOOK_SOURCES.map((source) => fs.readFileSync(path.join(__dirname, "..", source), "utf8"));
             new RunOnDeploy(

@@ -259,3 +259,32 @@ describe("a pinned runtime and node type", () => {
         assert.ok(!evaluation.invokes.some((token) => /getSparkVersion|getNodeType/.test(token)));
     });
 });
+
+describe("permissions", () => {
+    const PERMISSIONS = "databricks:index/permissions:Permissions";
+
+    it("leaves the default ACLs alone when the config grants nothing", async () => {
+        const prod = await evaluateProgram("prod", committedStackConfig("prod"));
+        assert.deepStrictEqual(ofType(prod, PERMISSIONS), []);
+    });
+
+    it("grants configured groups view or run access on every job and attach on the cluster", async () => {
+        const prod = await evaluateProgram("prod", {
+            ...committedStackConfig("prod"),
+            "streambench:permissions": JSON.stringify({ jobViewers: ["analysts", "oncall"], jobRunManagers: ["oncall", "platform"], clusterUsers: ["platform"] }),
+        });
+        assert.ifError(prod.error);
+        const grants = ofType(prod, PERMISSIONS);
+        const jobGrants = grants.filter((grant) => grant.inputs.jobId);
+        assert.deepStrictEqual(jobGrants.map((grant) => grant.inputs.jobId).sort(), [...Object.values(prod.outputs!.jobIds), prod.outputs!.timelineJobId].sort());
+        for (const grant of jobGrants) {
+            assert.deepStrictEqual(grant.inputs.accessControls, [
+                { groupName: "analysts", permissionLevel: "CAN_VIEW" },
+                { groupName: "oncall", permissionLevel: "CAN_MANAGE_RUN" },
+                { groupName: "platform", permissionLevel: "CAN_MANAGE_RUN" },
+            ]);
+        }
+        const clusterGrant = grants.find((grant) => grant.inputs.clusterId);
+        assert.deepStrictEqual(clusterGrant?.inputs, { clusterId: prod.outputs!.clusterId, accessControls: [{ groupName: "platform", permissionLevel: "CAN_ATTACH_TO" }] });
+    });
+});
