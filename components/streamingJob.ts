@@ -41,7 +41,8 @@ export class StreamingJob extends pulumi.ComponentResource {
         const { phase } = args;
 
         // One run at a time: each stream's checkpoint has exactly one writer. An overlapping trigger is skipped,
-        // not queued, because a queued run would start after its window anyway.
+        // not queued, because a queued run would start after its window anyway. The component's dependsOn is
+        // passed to the job itself: Pulumi does not carry a component's dependsOn over to its children.
         const job = new databricks.Job(
             `${name}-job`,
             {
@@ -67,7 +68,7 @@ export class StreamingJob extends pulumi.ComponentResource {
                 schedule: jobSchedule(phase, args.timezone, args.paused),
                 tags: args.tags,
             },
-            { parent: this },
+            { parent: this, dependsOn: opts?.dependsOn },
         );
 
         this.jobId = job.id;

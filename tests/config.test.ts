@@ -45,6 +45,19 @@ describe("stack config", () => {
         ["test mode with a rate that 10 does not divide", { testMode: true, baselineRate: 1005 }, "streambench:baselineRate", /multiple of 10/],
         ["a schedule whose last phase passes the hour", { schedule: { cron: "0 55 * * * ?" } }, "streambench:schedule.cron", /passes the hour/],
         ["triggers closer than the run length", { schedule: { cron: "0 0,10 * * * ?" } }, "streambench:schedule.cron", /overlap a 15-minute run/],
+        ["zero partitions", { partitions: 0 }, "streambench:partitions", /at least 1/],
+        ["5000 partitions", { partitions: 5000 }, "streambench:partitions", /at most 1024/],
+        ["a zero-minute run", { timeline: { runMinutes: 0 } }, "streambench:timeline.runMinutes", /at least 1/],
+        ["an empty catalog", { catalog: "" }, "streambench:catalog", /must not be empty/],
+        ["a volume name with a space", { checkpointVolume: "check points" }, "streambench:checkpointVolume", /Unity Catalog name/],
+        ["a 300-character table prefix", { tablePrefix: "t".repeat(300) }, "streambench:tablePrefix", /longer than 255/],
+        ["test mode given as text", { testMode: "yes" }, "streambench:testMode", /expected boolean/],
+        ["paused given as text", { schedule: { paused: "no" } }, "streambench:schedule.paused", /expected boolean/],
+        ["a runtime that is not a version", { cluster: { sparkVersion: "latest" } }, "streambench:cluster.sparkVersion", /must look like/],
+        ["an unknown access mode", { cluster: { dataSecurityMode: "NONE" } }, "streambench:cluster.dataSecurityMode", /Invalid option/],
+        ["an empty group name", { permissions: { jobViewers: [""] } }, "streambench:permissions.jobViewers.0", /must not be empty/],
+        ["two million rows/s per stream", { scale9xRate: 2_000_000 }, "streambench:scale9xRate", /at most 1000000/],
+        ["a cluster block given as a number", { cluster: 4 }, "streambench:cluster", /expected object/],
     ];
     for (const [what, raw, key, message] of invalid) {
         it(`rejects ${what}, naming ${key}`, () => {

@@ -288,3 +288,34 @@ describe("permissions", () => {
         assert.deepStrictEqual(clusterGrant?.inputs, { clusterId: prod.outputs!.clusterId, accessControls: [{ groupName: "platform", permissionLevel: "CAN_ATTACH_TO" }] });
     });
 });
+
+describe("idempotence and destroy order", () => {
+    it("declares identical inputs when the same config is evaluated twice (no clock, no randomness)", async () => {
+        const config = { ...committedStackConfig("prod"), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com" };
+        const first = await evaluateProgram("prod", config);
+        const second = await evaluateProgram("prod", config);
+        assert.ifError(first.error);
+        assert.deepStrictEqual(second.resources, first.resources);
+    });
+
+    it("deletes the jobs before the schema, volume, notebook and cluster they use, and cancels runs before that", async () => {
+        const prod = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com" });
+        const urnOf = (type: string) => ofType(prod, type).map((resource) => resource.urn);
+        const [schema, volume, cluster, notebook] = [
+            "databricks:index/schema:Schema",
+            "databricks:index/volume:Volume",
+            "databricks:index/cluster:Cluster",
+            "databricks:index/notebook:Notebook",
+        ].map((type) => urnOf(type)[0]);
+        // Pulumi deletes a resource before everything it depends on.
+        for (const job of phaseJobs(prod)) {
+            for (const dependency of [schema, volume, cluster, notebook]) {
+                assert.ok(job.dependencies.includes(dependency), `${job.name} does not depend on ${dependency}`);
+            }
+        }
+        const volumeResource = ofType(prod, "databricks:index/volume:Volume")[0];
+        assert.ok(volumeResource.dependencies.includes(schema), "the volume is deleted before its schema");
+        const [run] = ofType(prod, COMMAND);
+        assert.ok(urnOf(JOB).every((job) => run.dependencies.includes(job)), "runs are cancelled before any job is deleted");
+    });
+});
