@@ -111,6 +111,8 @@ export const stackConfigSchema = z
         timeline: timelineSchema.default(timelineSchema.parse({})),
         cluster: clusterSchema.default(clusterSchema.parse({})),
         schedule: scheduleSchema.default(scheduleSchema.parse({})),
+        /** Who hears about failed runs, overlong runs and streaming backlog. */
+        notificationEmails: z.array(z.email("must be an email address")).default([]),
         /** Extra access for workspace groups; unset = creator and admins only. Authoritative on each object. */
         permissions: permissionsSchema.default(permissionsSchema.parse({})),
     })

@@ -146,6 +146,7 @@ export interface ScalingPlan {
     access: AccessPlan;
     timelineRun: TimelineRunPlan;
     runOnDeploy: boolean;
+    notificationEmails: string[];
     throughput: ThroughputWindow[];
     schedule: { baseCron: string; timezone: string; paused: boolean; description: string };
 }
@@ -320,6 +321,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         access: accessPlan(config.permissions),
         timelineRun: timelineRun(resourcePrefix, phases, config.timeline.runMinutes),
         runOnDeploy: config.runOnDeploy,
+        notificationEmails: config.notificationEmails,
         throughput: throughputWindows(phases, config.timeline.runMinutes),
         schedule: {
             baseCron: config.schedule.cron,
@@ -386,6 +388,31 @@ export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes">): 
         warnings.push(`${notebookTasks} notebook tasks exceed the cluster's ${EXECUTION_CONTEXT_LIMIT} execution contexts.`);
     }
     return warnings;
+}
+
+/** A phase whose streams fall this many seconds behind their source raises the backlog alert. */
+export const STREAMING_BACKLOG_ALERT_SECONDS = 60;
+
+/** Job health rules: a run nearing its timeout, and (for streaming phases) a backlog. */
+export function healthRules(timeoutSeconds: number, streaming: boolean): { metric: string; op: string; value: number }[] {
+    const rules = [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: timeoutSeconds - TIMEOUT_GRACE_MINUTES * 60 + 60 }];
+    if (streaming) {
+        // The rate source produces rows on the clock, so a backlog shows up only when the stream falls behind.
+        rules.push({ metric: "STREAMING_BACKLOG_SECONDS", op: "GREATER_THAN", value: STREAMING_BACKLOG_ALERT_SECONDS });
+    }
+    return rules;
+}
+
+/** Email notifications of a benchmark job; none when no address is configured. */
+export function emailNotifications(emails: string[], streaming: boolean) {
+    if (emails.length === 0) {
+        return undefined;
+    }
+    return {
+        onFailures: emails,
+        onDurationWarningThresholdExceededs: emails,
+        ...(streaming ? { onStreamingBacklogExceededs: emails } : {}),
+    };
 }
 
 /** Task keys of the full-timeline job: letters first, so that sorting by key keeps the timeline's order. */

@@ -60,6 +60,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                         timezone: plan.schedule.timezone,
                         paused: plan.schedule.paused,
                         tags: resourceTags(plan.stack, { phase: phase.name }),
+                        notificationEmails: plan.notificationEmails,
                     },
                     { parent: this, dependsOn: [storage] },
                 ),
@@ -68,7 +69,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
         const jobIds = Object.fromEntries(plan.phases.map((phase, index) => [phase.name, jobs[index].jobId])) as Record<PhaseName, pulumi.Output<string>>;
         const timeline = new TimelineJob(
             `${name}-timeline`,
-            { timelineRun: plan.timelineRun, phaseJobIds: jobIds, tags: resourceTags(plan.stack, { phase: "timeline" }) },
+            { timelineRun: plan.timelineRun, phaseJobIds: jobIds, tags: resourceTags(plan.stack, { phase: "timeline" }), notificationEmails: plan.notificationEmails },
             { parent: this },
         );
 

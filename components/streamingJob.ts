@@ -1,6 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { PhasePlan, TASK_MAX_RETRIES, TASK_MIN_RETRY_INTERVAL_MILLIS } from "../plan";
+import { PhasePlan, TASK_MAX_RETRIES, TASK_MIN_RETRY_INTERVAL_MILLIS, emailNotifications, healthRules } from "../plan";
 
 export interface StreamingJobArgs {
     /** Job name in the workspace; includes the stack so two stacks never share a job. */
@@ -14,6 +14,8 @@ export interface StreamingJobArgs {
     timezone: string;
     paused: boolean;
     tags: Record<string, string>;
+    /** Addresses told about failures, overlong runs and backlog. */
+    notificationEmails: string[];
 }
 
 /** The task key of the generator task; one task per job, so `tasks` is trivially sorted by key. */
@@ -66,6 +68,8 @@ export class StreamingJob extends pulumi.ComponentResource {
                     },
                 ],
                 schedule: jobSchedule(phase, args.timezone, args.paused),
+                health: { rules: healthRules(phase.timeoutSeconds, true) },
+                emailNotifications: emailNotifications(args.notificationEmails, true),
                 tags: args.tags,
             },
             { parent: this, dependsOn: opts?.dependsOn },

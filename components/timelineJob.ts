@@ -1,6 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { PhaseName, TimelineRunPlan } from "../plan";
+import { PhaseName, TimelineRunPlan, emailNotifications, healthRules } from "../plan";
 
 export interface TimelineJobArgs {
     /** The full-timeline run from the plan: job name, timeout, one task per phase. */
@@ -8,6 +8,7 @@ export interface TimelineJobArgs {
     /** The phase jobs the tasks run, by phase. */
     phaseJobIds: Record<PhaseName, pulumi.Input<string>>;
     tags: Record<string, string>;
+    notificationEmails: string[];
 }
 
 /**
@@ -31,6 +32,8 @@ export class TimelineJob extends pulumi.ComponentResource {
                 maxConcurrentRuns: 1,
                 queue: { enabled: false },
                 timeoutSeconds: timelineRun.timeoutSeconds,
+                health: { rules: healthRules(timelineRun.timeoutSeconds, false) },
+                emailNotifications: emailNotifications(args.notificationEmails, false),
                 tasks: timelineRun.tasks.map((task) => ({
                     taskKey: task.taskKey,
                     runJobTask: {

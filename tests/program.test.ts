@@ -319,3 +319,30 @@ describe("idempotence and destroy order", () => {
         assert.ok(urnOf(JOB).every((job) => run.dependencies.includes(job)), "runs are cancelled before any job is deleted");
     });
 });
+
+describe("health rules and notifications", () => {
+    it("warns when a phase runs a minute past its window or its streams fall behind, and mails the configured addresses", async () => {
+        const prod = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:notificationEmails": JSON.stringify(["oncall@example.com"]) });
+        assert.ifError(prod.error);
+        const nineX = phaseJobs(prod).find((job) => job.inputs.name === "streambench-prod-9x")!.inputs;
+        assert.deepStrictEqual(nineX.health.rules, [
+            { metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 11 * 60 },
+            { metric: "STREAMING_BACKLOG_SECONDS", op: "GREATER_THAN", value: 60 },
+        ]);
+        assert.deepStrictEqual(nineX.emailNotifications, {
+            onFailures: ["oncall@example.com"],
+            onDurationWarningThresholdExceededs: ["oncall@example.com"],
+            onStreamingBacklogExceededs: ["oncall@example.com"],
+        });
+        const timeline = ofType(prod, JOB).find((job) => job.inputs.name === "streambench-prod-benchmark")!.inputs;
+        assert.deepStrictEqual(timeline.health.rules, [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 16 * 60 }]);
+        assert.deepStrictEqual(timeline.emailNotifications.onFailures, ["oncall@example.com"]);
+    });
+
+    it("sends no mail when no address is configured, and refuses a malformed one", async () => {
+        const prod = await evaluateProgram("prod", committedStackConfig("prod"));
+        assert.ok(ofType(prod, JOB).every((job) => job.inputs.emailNotifications === undefined));
+        const bad = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:notificationEmails": JSON.stringify(["oncall"]) });
+        assert.match(String(bad.error), /streambench:notificationEmails\.0: must be an email address/);
+    });
+});
