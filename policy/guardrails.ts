@@ -1,0 +1,133 @@
+/**
+ * The stack's guardrails as plain checks on resource inputs, for teams that enforce them at preview time with
+ * the policy pack in this folder (`pulumi preview --policy-pack policy`). Each check returns its violations; the
+ * pack reports them, the tests call them directly. The same rules hold the stack's own code: the tests run every
+ * check on what the dev and prod stacks declare.
+ */
+
+/** Inputs as the engine sees them (camelCase, like the provider's args). */
+export type Inputs = Record<string, any>;
+
+export interface Guardrail {
+    name: string;
+    description: string;
+    /** Pulumi type token the check applies to. */
+    type: string;
+    check: (inputs: Inputs, settings: GuardrailSettings) => string[];
+}
+
+export interface GuardrailSettings {
+    /** The largest autoscale maximum a stack may ask for. */
+    maxWorkersCap: number;
+}
+
+export const DEFAULT_SETTINGS: GuardrailSettings = { maxWorkersCap: 64 };
+
+const CLUSTER = "databricks:index/cluster:Cluster";
+const JOB = "databricks:index/job:Job";
+const NOTEBOOK = "databricks:index/notebook:Notebook";
+const SCHEMA = "databricks:index/schema:Schema";
+
+const UC_ACCESS_MODES = ["USER_ISOLATION", "SINGLE_USER", "DATA_SECURITY_MODE_STANDARD", "DATA_SECURITY_MODE_DEDICATED", "DATA_SECURITY_MODE_AUTO"];
+/** Personal access tokens look like `dapi` + 32 hex digits. */
+const TOKEN_PATTERN = /dapi[0-9a-f]{32}/i;
+
+export const GUARDRAILS: Guardrail[] = [
+    {
+        name: "cluster-autoscale-bounds",
+        description: "Autoscaling clusters need maxWorkers strictly above minWorkers, and no more than the cap.",
+        type: CLUSTER,
+        check: (inputs, settings) => {
+            const autoscale = inputs.autoscale;
+            if (!autoscale) {
+                return ["the cluster has no autoscale block: the benchmark measures autoscaling"];
+            }
+            const problems: string[] = [];
+            if (!(autoscale.maxWorkers > autoscale.minWorkers)) {
+                problems.push(`autoscale.maxWorkers (${autoscale.maxWorkers}) must be greater than minWorkers (${autoscale.minWorkers})`);
+            }
+            if (autoscale.maxWorkers > settings.maxWorkersCap) {
+                problems.push(`autoscale.maxWorkers (${autoscale.maxWorkers}) is above the cap of ${settings.maxWorkersCap}`);
+            }
+            return problems;
+        },
+    },
+    {
+        name: "cluster-does-not-block-up",
+        description: "Clusters are created with noWait so that `pulumi up` does not wait up to 30 minutes for RUNNING.",
+        type: CLUSTER,
+        check: (inputs) => (inputs.noWait === true ? [] : ["set noWait: true so that `pulumi up` does not wait for the cluster to reach RUNNING"]),
+    },
+    {
+        name: "cluster-unity-catalog-access-mode",
+        description: "Clusters use a Unity Catalog access mode.",
+        type: CLUSTER,
+        check: (inputs) =>
+            UC_ACCESS_MODES.includes(inputs.dataSecurityMode) ? [] : [`dataSecurityMode ${inputs.dataSecurityMode ?? "(unset)"} is not a Unity Catalog access mode`],
+    },
+    {
+        name: "cluster-no-init-scripts-or-credentials",
+        description: "Clusters run no init scripts and carry no credentials in Spark conf or environment.",
+        type: CLUSTER,
+        check: (inputs) => {
+            const problems: string[] = [];
+            if ((inputs.initScripts ?? []).length > 0) {
+                problems.push("the cluster runs init scripts");
+            }
+            if (TOKEN_PATTERN.test(JSON.stringify([inputs.sparkConf ?? {}, inputs.sparkEnvVars ?? {}, inputs.customTags ?? {}]))) {
+                problems.push("the cluster's Spark conf, environment or tags hold a Databricks token");
+            }
+            return problems;
+        },
+    },
+    {
+        name: "job-one-writer",
+        description: "Streaming jobs run one run at a time (one writer per checkpoint) and have a timeout.",
+        type: JOB,
+        check: (inputs) => {
+            const problems: string[] = [];
+            if ((inputs.maxConcurrentRuns ?? 1) !== 1) {
+                problems.push(`maxConcurrentRuns is ${inputs.maxConcurrentRuns}; a streaming writer needs 1`);
+            }
+            if (!(inputs.timeoutSeconds > 0)) {
+                problems.push("the job has no timeout: a stuck run would hold the cluster");
+            }
+            return problems;
+        },
+    },
+    {
+        name: "job-tasks-sorted",
+        description: "Job tasks are declared sorted by taskKey, as the provider keeps them (else every preview shows a diff).",
+        type: JOB,
+        check: (inputs) => {
+            const keys: string[] = (inputs.tasks ?? []).map((task: Inputs) => task.taskKey);
+            const sorted = [...keys].sort();
+            return keys.every((key, index) => key === sorted[index]) ? [] : [`tasks are not sorted by taskKey: ${keys.join(", ")}`];
+        },
+    },
+    {
+        name: "job-no-credentials",
+        description: "Job parameters and tasks carry no Databricks token.",
+        type: JOB,
+        check: (inputs) => (TOKEN_PATTERN.test(JSON.stringify([inputs.parameters ?? [], inputs.tasks ?? []])) ? ["a job parameter or task holds a Databricks token"] : []),
+    },
+    {
+        name: "notebook-source-not-content",
+        description: "Notebooks are uploaded from a file (`source`), so their text stays out of the state and diffs.",
+        type: NOTEBOOK,
+        check: (inputs) => (inputs.contentBase64 ? ["use source: <file> instead of contentBase64"] : []),
+    },
+    {
+        name: "schema-owned-by-the-stack",
+        description: "The benchmark schema drops its tables on destroy, so `pulumi destroy` leaves nothing behind.",
+        type: SCHEMA,
+        check: (inputs) => (inputs.forceDestroy === true ? [] : ["set forceDestroy: true so that destroy drops the stream tables"]),
+    },
+];
+
+/** Every violation of every guardrail by one resource, as "<guardrail>: <problem>". */
+export function violations(type: string, inputs: Inputs, settings: GuardrailSettings = DEFAULT_SETTINGS): string[] {
+    return GUARDRAILS.filter((guardrail) => guardrail.type === type).flatMap((guardrail) =>
+        guardrail.check(inputs, settings).map((problem) => `${guardrail.name}: ${problem}`),
+    );
+}
