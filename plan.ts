@@ -21,11 +21,22 @@ export const TRIGGER_INTERVAL_SECONDS = 10;
 export const RUN_ID_REFERENCE = "{{job.run_id}}";
 export const TRIGGER_TIME_REFERENCE = "{{job.trigger.time.iso_datetime}}";
 
+/** Tables the benchmark writes besides the stream tables, all in the stack's schema. */
+export const RESULT_TABLES = {
+    /** Every micro-batch's progress of every stream (the generator's StreamingQueryListener). */
+    metrics: "stream_metrics",
+    /** The cluster's events over a run (the analysis job, from the Clusters API). */
+    clusterEvents: "cluster_events",
+    /** Target against achieved load per window of a run (the analysis job). */
+    results: "benchmark_results",
+} as const;
+
 /** The notebook parameters every phase job passes; the generator notebook reads exactly these. */
 export const GENERATOR_PARAMETER_NAMES = [
     "catalog",
     "checkpoint_root",
     "first_stream_id",
+    "metrics_table",
     "num_partitions",
     "phase",
     "rows_per_second",
@@ -277,6 +288,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
                 catalog: config.catalog,
                 checkpoint_root: checkpointRoot,
                 first_stream_id: String(shape.firstStreamId),
+                metrics_table: RESULT_TABLES.metrics,
                 num_partitions: String(config.partitions),
                 phase: shape.name,
                 rows_per_second: String(shape.ratePerStream),

@@ -1,11 +1,13 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
 
 /** Local sources, relative to the project directory (where `pulumi up` runs the program). */
 export const GENERATOR_NOTEBOOK_SOURCE = "notebooks/generator.py";
 export const GENERATOR_LOGIC_SOURCE = "notebooks/generator_logic.py";
+export const METRICS_LOGIC_SOURCE = "notebooks/metrics_logic.py";
 /** Every source a benchmark run executes, for the workload fingerprint. */
-export const NOTEBOOK_SOURCES = [GENERATOR_NOTEBOOK_SOURCE, GENERATOR_LOGIC_SOURCE];
+export const NOTEBOOK_SOURCES = [GENERATOR_NOTEBOOK_SOURCE, GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE];
 
 export interface NotebookFolderArgs {
     /** The stack's own workspace folder, e.g. `/Users/<me>/streambench-<stack>`. */
@@ -25,11 +27,14 @@ export class NotebookFolder extends pulumi.ComponentResource {
         // Not deleteRecursive: destroy removes what the stack uploaded, never files someone else put here.
         const folder = new databricks.Directory(`${name}-folder`, { path: args.folderPath }, { parent: this });
 
-        // A workspace file beside the notebook: the notebook's folder is on sys.path, so it imports this module.
-        const generatorLogic = new databricks.WorkspaceFile(
-            `${name}-generator-logic`,
-            { path: pulumi.interpolate`${folder.path}/generator_logic.py`, source: GENERATOR_LOGIC_SOURCE },
-            { parent: this },
+        // Workspace files beside the notebook: the notebook's folder is on sys.path, so it imports these modules.
+        const modules = [GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE].map(
+            (source) =>
+                new databricks.WorkspaceFile(
+                    `${name}-${path.basename(source, ".py").replace(/_/g, "-")}`,
+                    { path: pulumi.interpolate`${folder.path}/${path.basename(source)}`, source },
+                    { parent: this },
+                ),
         );
 
         // `source` keeps the notebook text out of the state (the provider tracks the file's hash); it depends on
@@ -37,7 +42,7 @@ export class NotebookFolder extends pulumi.ComponentResource {
         const generator = new databricks.Notebook(
             `${name}-generator`,
             { path: pulumi.interpolate`${folder.path}/generator`, source: GENERATOR_NOTEBOOK_SOURCE, language: "PYTHON", format: "SOURCE" },
-            { parent: this, dependsOn: [generatorLogic] },
+            { parent: this, dependsOn: modules },
         );
         this.folderPath = folder.path;
         this.generatorPath = generator.path;

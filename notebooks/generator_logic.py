@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Sequence
 
+from metrics_logic import MetricsRecorder, query_name
+
 # The parameters every phase job passes (GENERATOR_PARAMETER_NAMES in plan.ts; a test holds the two equal).
 PARAMETER_NAMES = (
     "catalog",
     "checkpoint_root",
     "first_stream_id",
+    "metrics_table",
     "num_partitions",
     "phase",
     "rows_per_second",
@@ -45,6 +48,7 @@ class PhaseParams:
     num_partitions: int
     table_name_format: str
     checkpoint_root: str
+    metrics_table: str
     trigger_time: str
     start_offset_minutes: float
     window_minutes: float
@@ -108,6 +112,7 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
         num_partitions=number("num_partitions"),
         table_name_format=raw.get("table_name_format", "").strip(),
         checkpoint_root=raw.get("checkpoint_root", "").strip().rstrip("/"),
+        metrics_table=raw.get("metrics_table", "").strip(),
         trigger_time=raw.get("trigger_time", "").strip(),
         start_offset_minutes=minutes("start_offset_minutes", allow_zero=True),
         window_minutes=minutes("window_minutes", allow_zero=False),
@@ -125,6 +130,10 @@ def quote_identifier(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+def full_table_name(params: PhaseParams, table: str) -> str:
+    return ".".join(quote_identifier(part) for part in (params.catalog, params.schema, table))
+
+
 def stream_specs(params: PhaseParams) -> list[StreamSpec]:
     """One spec per stream of the phase: its id, its own table and its own checkpoint."""
     specs = []
@@ -135,7 +144,7 @@ def stream_specs(params: PhaseParams) -> list[StreamSpec]:
                 stream_id=stream_id,
                 stream_type=params.phase,
                 table=table,
-                full_table_name=".".join(quote_identifier(part) for part in (params.catalog, params.schema, table)),
+                full_table_name=full_table_name(params, table),
                 checkpoint_path=f"{params.checkpoint_root}/{table}",
             )
         )
@@ -210,7 +219,7 @@ def start_stream(spark, spec: StreamSpec, params: PhaseParams):
     return (
         generator_frame(spark, spec, params)
         .writeStream.format("delta")
-        .queryName(f"{spec.stream_type}:{spec.table}")
+        .queryName(query_name(spec.stream_type, spec.table))
         .outputMode("append")
         .option("checkpointLocation", spec.checkpoint_path)
         .trigger(processingTime=f"{params.trigger_interval_seconds} seconds")
@@ -238,6 +247,9 @@ def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
 
     log(f"Starting {len(specs)} {params.phase} stream(s) at {params.rows_per_second:,} rows/s each "
         f"until {end.isoformat()}.")
+    metrics_table = full_table_name(params, params.metrics_table)
+    recorder = MetricsRecorder(specs, phase=params.phase, phase_start=start)
+    listening = recorder.attach(spark, log)
     queries = []
     try:
         for spec in specs:
@@ -251,10 +263,17 @@ def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
                 active = [query for query in queries if query.isActive]
                 rate = total_input_rows_per_second([query.lastProgress for query in active])
                 log(status_line(now(), len(active), rate, params.target_rows_per_second, seconds_left))
+                # One small append per status interval, off the streams' path (the listener only buffers).
+                recorder.flush(spark, metrics_table, fallback_queries=queries, log=log)
                 next_status += timedelta(seconds=params.status_interval_seconds)
             sleep(min(1.0, max(seconds_left, 0.0)))
     finally:
         for query in queries:
             query.stop()
+        if listening:
+            recorder.wait_for_termination([query.id for query in queries])
+        recorder.flush(spark, metrics_table, fallback_queries=queries, log=log)
+        recorder.detach(spark)
     log(f"Stopped {len(queries)} {params.phase} stream(s) at {now().isoformat()}.")
-    return {"phase": params.phase, "streams": len(queries), "end": end.isoformat(), "skipped": False}
+    return {"phase": params.phase, "streams": len(queries), "end": end.isoformat(), "skipped": False,
+            "metrics_rows": recorder.written_rows}

@@ -21,6 +21,7 @@ def raw_params(**overrides):
         "catalog": "main",
         "checkpoint_root": "/Volumes/main/dlt_autoscaling_prod/checkpoints/baseline/123",
         "first_stream_id": "1",
+        "metrics_table": "stream_metrics",
         "num_partitions": "8",
         "phase": "baseline",
         "rows_per_second": "1000",
