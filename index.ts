@@ -14,6 +14,7 @@ export const jobIds = benchmark.jobIds;
 export const jobUrls = benchmark.jobUrls;
 export const timelineJobId = benchmark.timelineJobId;
 export const timelineJobUrl = benchmark.timelineJobUrl;
+export const analysisJobUrl = benchmark.analysisJobUrl;
 export const schemaFullName = benchmark.schemaFullName;
 export const checkpointVolumePath = benchmark.volumePath;
 export const workspaceFolder = benchmark.workspaceFolder;

@@ -31,6 +31,27 @@ export const RESULT_TABLES = {
     results: "benchmark_results",
 } as const;
 
+/** The parameters of the analysis notebook (notebooks/analysis.py); cluster_id is added at deploy time. */
+export const ANALYSIS_PARAMETER_NAMES = [
+    "catalog",
+    "cluster_events_table",
+    "cluster_id",
+    "metrics_table",
+    "phases_json",
+    "results_table",
+    "run_start",
+    "schema",
+    "windows_json",
+] as const;
+
+/** The analysis job: for a finished run, target against achieved load per window, and the cluster's events. */
+export interface AnalysisPlan {
+    jobName: string;
+    timeoutSeconds: number;
+    /** Every parameter but `cluster_id`, which is the cluster's id (an output). */
+    parameters: Omit<Record<(typeof ANALYSIS_PARAMETER_NAMES)[number], string>, "cluster_id">;
+}
+
 /** The notebook parameters every phase job passes; the generator notebook reads exactly these. */
 export const GENERATOR_PARAMETER_NAMES = [
     "catalog",
@@ -126,9 +147,12 @@ export interface ClusterPlan {
 /** One task of the full-timeline job: run a phase job with the timeline's trigger time and the phase's offset. */
 export interface TimelineTask {
     taskKey: string;
-    phase: PhaseName;
-    /** Overrides of the phase job's parameters for this run. */
+    /** The phase job this task runs, or "analysis" for the analysis job after the phases. */
+    phase: PhaseName | "analysis";
+    /** Overrides of the job's parameters for this run. */
     jobParameters: Record<string, string>;
+    /** Tasks that must end first (run even if they failed). */
+    dependsOn?: string[];
 }
 
 /** The full-timeline job: every phase job in one run, each waiting in its notebook for its window. */
@@ -155,6 +179,7 @@ export interface ScalingPlan {
     cluster: ClusterPlan;
     phases: PhasePlan[];
     access: AccessPlan;
+    analysis: AnalysisPlan;
     timelineRun: TimelineRunPlan;
     runOnDeploy: boolean;
     notificationEmails: string[];
@@ -331,6 +356,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         },
         phases,
         access: accessPlan(config.permissions),
+        analysis: analysisPlan(resourcePrefix, config.catalog, schemaName, phases, config.timeline.runMinutes),
         timelineRun: timelineRun(resourcePrefix, phases, config.timeline.runMinutes),
         runOnDeploy: config.runOnDeploy,
         notificationEmails: config.notificationEmails,
@@ -427,20 +453,51 @@ export function emailNotifications(emails: string[], streaming: boolean) {
     };
 }
 
+/** Minutes the analysis job may take: it reads at most one run's rows. */
+export const ANALYSIS_TIMEOUT_MINUTES = 30;
+
+export function analysisPlan(resourcePrefix: string, catalog: string, schemaName: string, phases: PhasePlan[], runMinutes: number): AnalysisPlan {
+    return {
+        jobName: `${resourcePrefix}-analysis`,
+        timeoutSeconds: ANALYSIS_TIMEOUT_MINUTES * 60,
+        parameters: {
+            catalog,
+            cluster_events_table: RESULT_TABLES.clusterEvents,
+            metrics_table: RESULT_TABLES.metrics,
+            // The generator's own naming parameters, so the analysis derives the same table names.
+            phases_json: JSON.stringify(
+                phases.map((phase) => ({
+                    phase: phase.name,
+                    table_name_format: phase.tableNameFormat,
+                    first_stream_id: phase.firstStreamId,
+                    stream_count: phase.streamCount,
+                })),
+            ),
+            results_table: RESULT_TABLES.results,
+            // Empty: the latest run in stream_metrics. The full-timeline job passes its own trigger time.
+            run_start: "",
+            schema: schemaName,
+            windows_json: JSON.stringify(throughputWindows(phases, runMinutes)),
+        },
+    };
+}
+
 /** Task keys of the full-timeline job: letters first, so that sorting by key keeps the timeline's order. */
 export function timelineTaskKey(phase: PhaseName): string {
     return phase === "baseline" ? "baseline" : `scale_${phase}`;
 }
 
 export function timelineRun(resourcePrefix: string, phases: PhasePlan[], runMinutes: number): TimelineRunPlan {
-    const tasks = phases.map((phase) => ({
+    const tasks: TimelineTask[] = phases.map((phase) => ({
         taskKey: timelineTaskKey(phase.name),
         phase: phase.name,
         jobParameters: { trigger_time: TRIGGER_TIME_REFERENCE, start_offset_minutes: String(phase.windowStartMinute) },
     }));
+    // After every phase, finished or not, the analysis of this very run (its timeline starts at the trigger).
+    tasks.push({ taskKey: "analyze", phase: "analysis", jobParameters: { run_start: TRIGGER_TIME_REFERENCE }, dependsOn: tasks.map((task) => task.taskKey) });
     return {
         jobName: `${resourcePrefix}-benchmark`,
-        timeoutSeconds: phaseTimeoutSeconds(runMinutes),
+        timeoutSeconds: phaseTimeoutSeconds(runMinutes) + ANALYSIS_TIMEOUT_MINUTES * 60,
         tasks: tasks.sort((a, b) => a.taskKey.localeCompare(b.taskKey)),
     };
 }

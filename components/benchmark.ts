@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { PhaseName, ScalingPlan, resourceTags, workloadFingerprint } from "../plan";
+import { AnalysisJob } from "./analysisJob";
 import { AutoscalingCluster } from "./cluster";
 import { NOTEBOOK_SOURCES, NotebookFolder } from "./notebooks";
 import { RunOnDeploy } from "./runOnDeploy";
@@ -28,6 +29,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
     public readonly jobUrls: Record<PhaseName, pulumi.Output<string>>;
     public readonly timelineJobId: pulumi.Output<string>;
     public readonly timelineJobUrl: pulumi.Output<string>;
+    public readonly analysisJobUrl: pulumi.Output<string>;
 
     constructor(name: string, args: StreamingBenchmarkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("streambench:index:StreamingBenchmark", name, {}, opts);
@@ -67,9 +69,20 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
         );
 
         const jobIds = Object.fromEntries(plan.phases.map((phase, index) => [phase.name, jobs[index].jobId])) as Record<PhaseName, pulumi.Output<string>>;
+        const analysis = new AnalysisJob(
+            `${name}-analysis`,
+            {
+                analysis: plan.analysis,
+                clusterId: cluster.clusterId,
+                notebookPath: notebooks.analysisPath,
+                tags: resourceTags(plan.stack, { phase: "analysis" }),
+                notificationEmails: plan.notificationEmails,
+            },
+            { parent: this, dependsOn: [storage] },
+        );
         const timeline = new TimelineJob(
             `${name}-timeline`,
-            { timelineRun: plan.timelineRun, phaseJobIds: jobIds, tags: resourceTags(plan.stack, { phase: "timeline" }), notificationEmails: plan.notificationEmails },
+            { timelineRun: plan.timelineRun, jobIds: { ...jobIds, analysis: analysis.jobId }, tags: resourceTags(plan.stack, { phase: "timeline" }), notificationEmails: plan.notificationEmails },
             { parent: this },
         );
 
@@ -80,7 +93,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
             new databricks.Permissions(`${name}-cluster-access`, { clusterId: cluster.clusterId, accessControls: plan.access.cluster }, { parent: this });
         }
         if (plan.access.jobs.length > 0) {
-            for (const [jobName, jobId] of [...Object.entries(jobIds), ["timeline", timeline.jobId] as const]) {
+            for (const [jobName, jobId] of [...Object.entries(jobIds), ["timeline", timeline.jobId] as const, ["analysis", analysis.jobId] as const]) {
                 new databricks.Permissions(`${name}-${jobName}-access`, { jobId, accessControls: plan.access.jobs }, { parent: this });
             }
         }
@@ -91,7 +104,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                 `${name}-run-on-deploy`,
                 {
                     timelineJobId: timeline.jobId,
-                    benchmarkJobIds: [timeline.jobId, ...Object.values(jobIds)],
+                    benchmarkJobIds: [timeline.jobId, ...Object.values(jobIds), analysis.jobId],
                     workloadFingerprint: workloadFingerprint(plan, sources),
                     host: args.credentials?.host,
                     token: args.credentials?.token,
@@ -109,6 +122,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
         this.jobUrls = Object.fromEntries(plan.phases.map((phase, index) => [phase.name, jobs[index].url])) as Record<PhaseName, pulumi.Output<string>>;
         this.timelineJobId = timeline.jobId;
         this.timelineJobUrl = timeline.url;
+        this.analysisJobUrl = analysis.url;
         this.registerOutputs({ clusterId: this.clusterId, jobIds: this.jobIds, schemaFullName: this.schemaFullName });
     }
 }

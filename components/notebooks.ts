@@ -6,6 +6,8 @@ import * as path from "path";
 export const GENERATOR_NOTEBOOK_SOURCE = "notebooks/generator.py";
 export const GENERATOR_LOGIC_SOURCE = "notebooks/generator_logic.py";
 export const METRICS_LOGIC_SOURCE = "notebooks/metrics_logic.py";
+export const ANALYSIS_NOTEBOOK_SOURCE = "notebooks/analysis.py";
+export const ANALYSIS_LOGIC_SOURCE = "notebooks/analysis_logic.py";
 /** Every source a benchmark run executes, for the workload fingerprint. */
 export const NOTEBOOK_SOURCES = [GENERATOR_NOTEBOOK_SOURCE, GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE];
 
@@ -14,12 +16,14 @@ export interface NotebookFolderArgs {
     folderPath: pulumi.Input<string>;
 }
 
-/** The stack's workspace folder with the generator notebook and the module it imports. */
+/** The stack's workspace folder with the generator and analysis notebooks and the modules they import. */
 export class NotebookFolder extends pulumi.ComponentResource {
     public readonly folderPath: pulumi.Output<string>;
     /** Workspace path of the generator notebook, as a notebook task takes it. */
     public readonly generatorPath: pulumi.Output<string>;
     public readonly generatorUrl: pulumi.Output<string>;
+    /** Workspace path of the analysis notebook. */
+    public readonly analysisPath: pulumi.Output<string>;
 
     constructor(name: string, args: NotebookFolderArgs, opts?: pulumi.ComponentResourceOptions) {
         super("streambench:index:NotebookFolder", name, {}, opts);
@@ -28,7 +32,7 @@ export class NotebookFolder extends pulumi.ComponentResource {
         const folder = new databricks.Directory(`${name}-folder`, { path: args.folderPath }, { parent: this });
 
         // Workspace files beside the notebook: the notebook's folder is on sys.path, so it imports these modules.
-        const modules = [GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE].map(
+        const modules = [GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE, ANALYSIS_LOGIC_SOURCE].map(
             (source) =>
                 new databricks.WorkspaceFile(
                     `${name}-${path.basename(source, ".py").replace(/_/g, "-")}`,
@@ -44,7 +48,14 @@ export class NotebookFolder extends pulumi.ComponentResource {
             { path: pulumi.interpolate`${folder.path}/generator`, source: GENERATOR_NOTEBOOK_SOURCE, language: "PYTHON", format: "SOURCE" },
             { parent: this, dependsOn: modules },
         );
+        const analysis = new databricks.Notebook(
+            `${name}-analysis`,
+            { path: pulumi.interpolate`${folder.path}/analysis`, source: ANALYSIS_NOTEBOOK_SOURCE, language: "PYTHON", format: "SOURCE" },
+            { parent: this, dependsOn: modules },
+        );
+
         this.folderPath = folder.path;
+        this.analysisPath = analysis.path;
         this.generatorPath = generator.path;
         this.generatorUrl = generator.url;
         this.registerOutputs({ folderPath: this.folderPath, generatorPath: this.generatorPath });

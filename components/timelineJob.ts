@@ -5,15 +5,16 @@ import { PhaseName, TimelineRunPlan, emailNotifications, healthRules } from "../
 export interface TimelineJobArgs {
     /** The full-timeline run from the plan: job name, timeout, one task per phase. */
     timelineRun: TimelineRunPlan;
-    /** The phase jobs the tasks run, by phase. */
-    phaseJobIds: Record<PhaseName, pulumi.Input<string>>;
+    /** The jobs the tasks run: the phase jobs by phase, and the analysis job. */
+    jobIds: Record<PhaseName | "analysis", pulumi.Input<string>>;
     tags: Record<string, string>;
     notificationEmails: string[];
 }
 
 /**
  * One job that runs the whole 15-minute pattern in one run: it starts every phase job at once with its own
- * trigger time, and each phase's notebook waits for its window (3x after 3 minutes, 9x after 6).
+ * trigger time, and each phase's notebook waits for its window (3x after 3 minutes, 9x after 6). When every
+ * phase has ended, it runs the analysis of that run.
  */
 export class TimelineJob extends pulumi.ComponentResource {
     public readonly jobId: pulumi.Output<string>;
@@ -37,9 +38,10 @@ export class TimelineJob extends pulumi.ComponentResource {
                 tasks: timelineRun.tasks.map((task) => ({
                     taskKey: task.taskKey,
                     runJobTask: {
-                        jobId: pulumi.output(args.phaseJobIds[task.phase]).apply(Number),
+                        jobId: pulumi.output(args.jobIds[task.phase]).apply(Number),
                         jobParameters: task.jobParameters,
                     },
+                    ...(task.dependsOn ? { dependsOns: task.dependsOn.map((taskKey) => ({ taskKey })), runIf: "ALL_DONE" } : {}),
                 })),
                 tags: args.tags,
             },

@@ -48,7 +48,7 @@ export function stackJobNames(plan: ScalingPlan): string[] {
 }
 
 export function analysisJobName(plan: ScalingPlan): string {
-    return `${plan.resourcePrefix}-analysis`;
+    return plan.analysis.jobName;
 }
 
 /** A failure the user fixes (exit 1, one message). */

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../config";
-import { GENERATOR_PARAMETER_NAMES, buildScalingPlan } from "../plan";
+import { ANALYSIS_PARAMETER_NAMES, GENERATOR_PARAMETER_NAMES, RESULT_TABLES, allTables, buildScalingPlan } from "../plan";
 import { runPython } from "./python";
 
 // The generator notebook reads the job parameters the plan writes. These tests run the notebook's own Python
@@ -36,4 +36,30 @@ describe("the plan and the generator notebook agree", () => {
             });
         });
     }
+});
+
+const ANALYSIS_VIEW = `
+import json, sys
+from analysis_logic import ANALYSIS_PARAMETER_NAMES, parse_analysis_params
+params = parse_analysis_params(json.load(sys.stdin))
+print(json.dumps({
+    "names": list(ANALYSIS_PARAMETER_NAMES),
+    "tables": [table for _, table in params.phase_tables()],
+    "totals": [window.total_rows_per_second for window in params.windows],
+    "results": [params.metrics_table, params.cluster_events_table, params.results_table],
+}))
+`;
+
+describe("the plan and the analysis notebook agree", () => {
+    it("on parameter names, every stream table, the windows' targets and the result tables", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: 1200 }));
+        const view = runPython<{ names: string[]; tables: string[]; totals: number[]; results: string[] }>(ANALYSIS_VIEW, {
+            ...plan.analysis.parameters,
+            cluster_id: "0123-456789-abcdef",
+        });
+        assert.deepStrictEqual(view.names, [...ANALYSIS_PARAMETER_NAMES]);
+        assert.deepStrictEqual(view.tables, allTables(plan));
+        assert.deepStrictEqual(view.totals, plan.throughput.map((window) => window.totalRowsPerSecond));
+        assert.deepStrictEqual(view.results, [RESULT_TABLES.metrics, RESULT_TABLES.clusterEvents, RESULT_TABLES.results]);
+    });
 });

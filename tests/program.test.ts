@@ -129,7 +129,7 @@ describe("the prod stack", () => {
 
     it("names every workspace object after the stack", () => {
         const jobNames = ofType(prod, JOB).map((job) => job.inputs.name);
-        assert.deepStrictEqual(jobNames.sort(), ["streambench-prod-3x", "streambench-prod-9x", "streambench-prod-baseline", "streambench-prod-benchmark"]);
+        assert.deepStrictEqual(jobNames.sort(), ["streambench-prod-3x", "streambench-prod-9x", "streambench-prod-analysis", "streambench-prod-baseline", "streambench-prod-benchmark"]);
     });
 });
 
@@ -139,19 +139,24 @@ describe("the full-timeline job", () => {
         prod = await evaluateProgram("prod", committedStackConfig("prod"));
     });
 
-    it("runs the three phase jobs in one run, each anchored on its own trigger time with its window's offset", () => {
+    it("runs the three phase jobs in one run, each anchored on its own trigger time with its window's offset, then the analysis", () => {
         const timeline = ofType(prod, JOB).find((job) => job.inputs.name === "streambench-prod-benchmark")!.inputs;
         const jobIdOf = (phase: string) => Number(prod.outputs!.jobIds[phase]);
+        const analysisJob = ofType(prod, JOB).find((job) => job.inputs.name === "streambench-prod-analysis")!;
         assert.deepStrictEqual(
             timeline.tasks.map((task: any) => [task.taskKey, task.runJobTask.jobId, task.runJobTask.jobParameters]),
             [
+                ["analyze", Number(prod.outputs!.analysisJobUrl.split("/").pop()), { run_start: "{{job.trigger.time.iso_datetime}}" }],
                 ["baseline", jobIdOf("baseline"), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "0" }],
                 ["scale_3x", jobIdOf("3x"), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "3" }],
                 ["scale_9x", jobIdOf("9x"), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "6" }],
             ],
         );
+        const analyze = timeline.tasks[0];
+        assert.deepStrictEqual([analyze.runIf, analyze.dependsOns], ["ALL_DONE", [{ taskKey: "baseline" }, { taskKey: "scale_3x" }, { taskKey: "scale_9x" }]]);
+        assert.ok(analysisJob.inputs.name);
         assert.strictEqual(timeline.maxConcurrentRuns, 1);
-        assert.strictEqual(timeline.timeoutSeconds, 20 * 60);
+        assert.strictEqual(timeline.timeoutSeconds, (20 + 30) * 60);
         assert.strictEqual(timeline.schedule, undefined);
         assert.match(prod.outputs!.timelineJobUrl, new RegExp(`/#job/${prod.outputs!.timelineJobId}$`));
     });
@@ -174,7 +179,8 @@ describe("runOnDeploy", () => {
         assert.match(run.inputs.update, /jobRuns\.ts unchanged$/);
         const environment = run.inputs.environment.value;
         assert.strictEqual(environment.STREAMBENCH_START_JOB_ID, dev.outputs!.timelineJobId);
-        assert.deepStrictEqual(environment.STREAMBENCH_CANCEL_JOB_IDS.split(",").sort(), [dev.outputs!.timelineJobId, ...Object.values(dev.outputs!.jobIds)].sort());
+        const analysisJobId = dev.outputs!.analysisJobUrl.split("/").pop();
+        assert.deepStrictEqual(environment.STREAMBENCH_CANCEL_JOB_IDS.split(",").sort(), [dev.outputs!.timelineJobId, ...Object.values(dev.outputs!.jobIds), analysisJobId].sort());
         const jobUrns = ofType(dev, JOB).map((job) => job.urn);
         assert.ok(jobUrns.every((urn) => run.dependencies.includes(urn)), "the command must wait for every job");
     });
@@ -276,7 +282,8 @@ describe("permissions", () => {
         assert.ifError(prod.error);
         const grants = ofType(prod, PERMISSIONS);
         const jobGrants = grants.filter((grant) => grant.inputs.jobId);
-        assert.deepStrictEqual(jobGrants.map((grant) => grant.inputs.jobId).sort(), [...Object.values(prod.outputs!.jobIds), prod.outputs!.timelineJobId].sort());
+        const analysisJobId = prod.outputs!.analysisJobUrl.split("/").pop();
+        assert.deepStrictEqual(jobGrants.map((grant) => grant.inputs.jobId).sort(), [...Object.values(prod.outputs!.jobIds), prod.outputs!.timelineJobId, analysisJobId].sort());
         for (const grant of jobGrants) {
             assert.deepStrictEqual(grant.inputs.accessControls, [
                 { groupName: "analysts", permissionLevel: "CAN_VIEW" },
@@ -335,7 +342,7 @@ describe("health rules and notifications", () => {
             onStreamingBacklogExceededs: ["oncall@example.com"],
         });
         const timeline = ofType(prod, JOB).find((job) => job.inputs.name === "streambench-prod-benchmark")!.inputs;
-        assert.deepStrictEqual(timeline.health.rules, [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 16 * 60 }]);
+        assert.deepStrictEqual(timeline.health.rules, [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: timeline.timeoutSeconds - 4 * 60 }]);
         assert.deepStrictEqual(timeline.emailNotifications.onFailures, ["oncall@example.com"]);
     });
 
@@ -344,5 +351,25 @@ describe("health rules and notifications", () => {
         assert.ok(ofType(prod, JOB).every((job) => job.inputs.emailNotifications === undefined));
         const bad = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:notificationEmails": JSON.stringify(["oncall"]) });
         assert.match(String(bad.error), /streambench:notificationEmails\.0: must be an email address/);
+    });
+});
+
+describe("the analysis job", () => {
+    it("analyses a run on the benchmark cluster with the plan's windows and table naming", async () => {
+        const prod = await evaluateProgram("prod", committedStackConfig("prod"));
+        const job = ofType(prod, JOB).find((candidate) => candidate.inputs.name === "streambench-prod-analysis")!.inputs;
+        const values = parameters(job);
+        assert.deepStrictEqual(Object.keys(values), [
+            "catalog", "cluster_events_table", "cluster_id", "metrics_table", "phases_json", "results_table", "run_start", "schema", "windows_json",
+        ]);
+        assert.strictEqual(values.cluster_id, prod.outputs!.clusterId);
+        assert.deepStrictEqual([values.catalog, values.schema, values.metrics_table, values.cluster_events_table, values.results_table], [
+            "main", "dlt_autoscaling_prod", "stream_metrics", "cluster_events", "benchmark_results",
+        ]);
+        assert.deepStrictEqual(JSON.parse(values.windows_json).map((window: any) => window.totalRowsPerSecond), [50_000, 53_000, 59_000, 50_000]);
+        assert.deepStrictEqual(JSON.parse(values.phases_json)[0], { phase: "baseline", table_name_format: "stream_table_{stream_id:03d}", first_stream_id: 1, stream_count: 50 });
+        assert.strictEqual(job.tasks[0].existingClusterId, prod.outputs!.clusterId);
+        assert.strictEqual(job.tasks[0].notebookTask.notebookPath, `${USER_HOME}/streambench-prod/analysis`);
+        assert.match(prod.outputs!.analysisJobUrl, /\/#job\/\d+$/);
     });
 });
