@@ -111,6 +111,8 @@ export const stackConfigSchema = z
         timeline: timelineSchema.default(timelineSchema.parse({})),
         cluster: clusterSchema.default(clusterSchema.parse({})),
         schedule: scheduleSchema.default(scheduleSchema.parse({})),
+        /** SQL warehouse the AI/BI dashboard runs its queries on; unset = no dashboard (the rest deploys). */
+        warehouseId: z.string().regex(/^[0-9a-f]{16}$/, "must be a SQL warehouse id (16 hex characters, from the warehouse's Connection details)").optional(),
         /** Who hears about failed runs, overlong runs and streaming backlog. */
         notificationEmails: z.array(z.email("must be an email address")).default([]),
         /** Extra access for workspace groups; unset = creator and admins only. Authoritative on each object. */

@@ -183,6 +183,8 @@ export interface ScalingPlan {
     timelineRun: TimelineRunPlan;
     runOnDeploy: boolean;
     notificationEmails: string[];
+    /** SQL warehouse of the dashboard; undefined = no dashboard. */
+    warehouseId?: string;
     throughput: ThroughputWindow[];
     schedule: { baseCron: string; timezone: string; paused: boolean; description: string };
 }
@@ -360,6 +362,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         timelineRun: timelineRun(resourcePrefix, phases, config.timeline.runMinutes),
         runOnDeploy: config.runOnDeploy,
         notificationEmails: config.notificationEmails,
+        warehouseId: config.warehouseId,
         throughput: throughputWindows(phases, config.timeline.runMinutes),
         schedule: {
             baseCron: config.schedule.cron,
@@ -412,8 +415,11 @@ export function peakStreamsOnDriver(phases: PhasePlan[], runMinutes: number): nu
 }
 
 /** What the plan should tell the user before a deploy: driver load and execution contexts, with what to change. */
-export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes">): string[] {
+export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes" | "warehouseId">): string[] {
     const warnings: string[] = [];
+    if (!plan.warehouseId) {
+        warnings.push("No dashboard: streambench:warehouseId is not set (`pulumi config set streambench:warehouseId <SQL warehouse id>`). Everything else deploys.");
+    }
     const peak = peakStreamsOnDriver(plan.phases, plan.runMinutes);
     if (peak > STREAMS_PER_DRIVER_WARNING) {
         warnings.push(

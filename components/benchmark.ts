@@ -7,6 +7,7 @@ import { AnalysisJob } from "./analysisJob";
 import { AutoscalingCluster } from "./cluster";
 import { NOTEBOOK_SOURCES, NotebookFolder } from "./notebooks";
 import { RunOnDeploy } from "./runOnDeploy";
+import { ScalingDashboard } from "./dashboard";
 import { BenchmarkStorage } from "./storage";
 import { StreamingJob } from "./streamingJob";
 import { TimelineJob } from "./timelineJob";
@@ -30,6 +31,8 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
     public readonly timelineJobId: pulumi.Output<string>;
     public readonly timelineJobUrl: pulumi.Output<string>;
     public readonly analysisJobUrl: pulumi.Output<string>;
+    /** Undefined when no SQL warehouse is configured. */
+    public readonly dashboardUrl?: pulumi.Output<string>;
 
     constructor(name: string, args: StreamingBenchmarkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("streambench:index:StreamingBenchmark", name, {}, opts);
@@ -85,6 +88,16 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
             { timelineRun: plan.timelineRun, jobIds: { ...jobIds, analysis: analysis.jobId }, tags: resourceTags(plan.stack, { phase: "timeline" }), notificationEmails: plan.notificationEmails },
             { parent: this },
         );
+
+        // Only the dashboard needs a SQL warehouse; without one the stack warns (planWarnings) and skips it.
+        if (plan.warehouseId) {
+            const dashboard = new ScalingDashboard(
+                `${name}-dashboard`,
+                { plan, warehouseId: plan.warehouseId, parentPath: notebooks.folderPath, workspaceUrl: me.workspaceUrl },
+                { parent: this, dependsOn: [storage] },
+            );
+            this.dashboardUrl = dashboard.url;
+        }
 
         // Permissions are authoritative on their object: declared only when the config grants something, so an
         // unset config leaves the default ACLs (creator as owner, admins) alone. The provider keeps the deploying

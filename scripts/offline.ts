@@ -66,6 +66,8 @@ function mockState(args: pulumi.runtime.MockResourceArgs): { id: string; state: 
                 id: `${inputs.catalogName}.${inputs.schemaName}.${inputs.name}`,
                 state: { ...inputs, volumePath: `/Volumes/${inputs.catalogName}/${inputs.schemaName}/${inputs.name}` },
             };
+        case "databricks:index/dashboard:Dashboard":
+            return { id: `dashboard-${args.name}`, state: { ...inputs, dashboardId: `dashboard-${args.name}` } };
         case "databricks:index/notebook:Notebook":
         case "databricks:index/workspaceFile:WorkspaceFile":
             return { id: inputs.path, state: { ...inputs, url: `${url}/#workspace${inputs.path}`, workspacePath: `/Workspace${inputs.path}` } };

@@ -80,12 +80,12 @@ describe("plan checks before a deploy", () => {
     it("counts the streaming queries the driver runs at once", () => {
         const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
         assert.strictEqual(peakStreamsOnDriver(plan.phases, plan.runMinutes), 51);
-        assert.deepStrictEqual(planWarnings(plan), []);
+        assert.deepStrictEqual(planWarnings({ ...plan, warehouseId: "0123456789abcdef" }), []);
     });
 
     it("warns above 100 queries on one driver and names what to change", () => {
         const plan = buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: 500 }));
-        const [warning] = planWarnings(plan);
+        const [warning] = planWarnings({ ...plan, warehouseId: "0123456789abcdef" });
         assert.match(warning, /^501 streaming queries run at once on one driver/);
         assert.match(warning, /streambench:baselineStreams/);
     });
@@ -104,5 +104,14 @@ describe("plan checks before a deploy", () => {
         const problems = oversizedParameterProblems([phases[1], oversized]);
         assert.deepStrictEqual(problems.map((problem) => problem.key), ["streambench:catalog", "streambench:database", "streambench:tablePrefix", "streambench:checkpointVolume"]);
         assert.match(problems[0].message, /the baseline job's parameters take \d+ bytes, above the Jobs API's 10000/);
+    });
+});
+
+describe("the dashboard warning", () => {
+    it("says the dashboard is skipped, and why, when no SQL warehouse is configured", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
+        assert.deepStrictEqual(planWarnings(plan), [
+            "No dashboard: streambench:warehouseId is not set (`pulumi config set streambench:warehouseId <SQL warehouse id>`). Everything else deploys.",
+        ]);
     });
 });

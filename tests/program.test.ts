@@ -373,3 +373,33 @@ describe("the analysis job", () => {
         assert.match(prod.outputs!.analysisJobUrl, /\/#job\/\d+$/);
     });
 });
+
+describe("the dashboard", () => {
+    const DASHBOARD = "databricks:index/dashboard:Dashboard";
+
+    it("is declared on the configured SQL warehouse in the stack's folder, with its URL as an output", async () => {
+        const prod = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:warehouseId": "0123456789abcdef" });
+        assert.ifError(prod.error);
+        const [dashboard] = ofType(prod, DASHBOARD);
+        assert.deepStrictEqual([dashboard.inputs.warehouseId, dashboard.inputs.parentPath, dashboard.inputs.displayName], [
+            "0123456789abcdef", `${USER_HOME}/streambench-prod`, "streambench-prod scaling",
+        ]);
+        const definition = JSON.parse(dashboard.inputs.serializedDashboard);
+        const queries = definition.datasets.map((dataset: any) => dataset.queryLines.join(""));
+        const named = new Set(queries.flatMap((query: string) => [...query.matchAll(/`main`\.`dlt_autoscaling_prod`\.`(\w+)`/g)].map((match) => match[1])));
+        assert.deepStrictEqual([...named].sort(), ["benchmark_results", "cluster_events", "stream_metrics"]);
+        assert.match(prod.outputs!.dashboardUrl, /\/sql\/dashboardsv3\/dashboard-/);
+    });
+
+    it("is skipped, and only it, when no warehouse is configured", async () => {
+        const prod = await evaluateProgram("prod", committedStackConfig("prod"));
+        assert.deepStrictEqual(ofType(prod, DASHBOARD), []);
+        assert.match(prod.outputs!.dashboardUrl, /no dashboard: set streambench:warehouseId/);
+        assert.strictEqual(ofType(prod, JOB).length, 5);
+    });
+
+    it("refuses a warehouse id that is not one", async () => {
+        const bad = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:warehouseId": "my-warehouse" });
+        assert.match(String(bad.error), /streambench:warehouseId: must be a SQL warehouse id/);
+    });
+});
