@@ -60,6 +60,7 @@ export const GENERATOR_PARAMETER_NAMES = [
     "metrics_table",
     "num_partitions",
     "phase",
+    "phases_json",
     "rows_per_second",
     "schema",
     "start_offset_minutes",
@@ -301,7 +302,9 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
     const resourcePrefix = `streambench-${stack}`;
     const schemaName = `${config.database}_${stackSlug(stack)}`;
     const volumePath = `/Volumes/${config.catalog}/${schemaName}/${config.checkpointVolume}`;
-    const phases = phaseShapes(config).map((shape): PhasePlan => {
+    const shapes = phaseShapes(config);
+    const phasesJson = phaseTablesJson(shapes);
+    const phases = shapes.map((shape): PhasePlan => {
         const checkpointRoot = `${volumePath}/${shape.name}/${RUN_ID_REFERENCE}`;
         const windowMinutes = shape.windowEndMinute - shape.windowStartMinute;
         return {
@@ -318,6 +321,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
                 metrics_table: RESULT_TABLES.metrics,
                 num_partitions: String(config.partitions),
                 phase: shape.name,
+                phases_json: phasesJson,
                 rows_per_second: String(shape.ratePerStream),
                 schema: schemaName,
                 start_offset_minutes: "0",
@@ -462,6 +466,21 @@ export function emailNotifications(emails: string[], streaming: boolean) {
 /** Minutes the analysis job may take: it reads at most one run's rows. */
 export const ANALYSIS_TIMEOUT_MINUTES = 30;
 
+/**
+ * Every phase's table naming as JSON, the generator's own naming parameters: the analysis derives the same
+ * table names from it, and every generator run creates the timeline's missing tables from it.
+ */
+export function phaseTablesJson(phases: Pick<PhasePlan, "name" | "tableNameFormat" | "firstStreamId" | "streamCount">[]): string {
+    return JSON.stringify(
+        phases.map((phase) => ({
+            phase: phase.name,
+            table_name_format: phase.tableNameFormat,
+            first_stream_id: phase.firstStreamId,
+            stream_count: phase.streamCount,
+        })),
+    );
+}
+
 export function analysisPlan(resourcePrefix: string, catalog: string, schemaName: string, phases: PhasePlan[], runMinutes: number): AnalysisPlan {
     return {
         jobName: `${resourcePrefix}-analysis`,
@@ -470,15 +489,7 @@ export function analysisPlan(resourcePrefix: string, catalog: string, schemaName
             catalog,
             cluster_events_table: RESULT_TABLES.clusterEvents,
             metrics_table: RESULT_TABLES.metrics,
-            // The generator's own naming parameters, so the analysis derives the same table names.
-            phases_json: JSON.stringify(
-                phases.map((phase) => ({
-                    phase: phase.name,
-                    table_name_format: phase.tableNameFormat,
-                    first_stream_id: phase.firstStreamId,
-                    stream_count: phase.streamCount,
-                })),
-            ),
+            phases_json: phaseTablesJson(phases),
             results_table: RESULT_TABLES.results,
             // Empty: the latest run in stream_metrics. The full-timeline job passes its own trigger time.
             run_start: "",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Sequence
 
+from analysis_logic import parse_phases
 from metrics_logic import MetricsRecorder, query_name
 
 # The parameters every phase job passes (GENERATOR_PARAMETER_NAMES in plan.ts; a test holds the two equal).
@@ -22,6 +23,7 @@ PARAMETER_NAMES = (
     "metrics_table",
     "num_partitions",
     "phase",
+    "phases_json",
     "rows_per_second",
     "schema",
     "start_offset_minutes",
@@ -49,6 +51,7 @@ class PhaseParams:
     table_name_format: str
     checkpoint_root: str
     metrics_table: str
+    phases_json: str
     trigger_time: str
     start_offset_minutes: float
     window_minutes: float
@@ -113,6 +116,7 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
         table_name_format=raw.get("table_name_format", "").strip(),
         checkpoint_root=raw.get("checkpoint_root", "").strip().rstrip("/"),
         metrics_table=raw.get("metrics_table", "").strip(),
+        phases_json=raw.get("phases_json", "").strip(),
         trigger_time=raw.get("trigger_time", "").strip(),
         start_offset_minutes=minutes("start_offset_minutes", allow_zero=True),
         window_minutes=minutes("window_minutes", allow_zero=False),
@@ -121,6 +125,8 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
     )
     if params.table_name_format and params.stream_count > 1 and "{stream_id" not in params.table_name_format:
         problems.append("table_name_format must contain {stream_id...} when stream_count > 1")
+    if "phases_json" not in missing:
+        parse_phases(params.phases_json, problems)
     if problems:
         raise ValueError("Generator parameters are invalid:\n  - " + "\n  - ".join(problems))
     return params
@@ -227,6 +233,26 @@ def start_stream(spark, spec: StreamSpec, params: PhaseParams):
     )
 
 
+def timeline_tables(params: PhaseParams) -> list[str]:
+    """Every stream table of the whole timeline (all phases), from `phases_json`."""
+    return [table for phase in parse_phases(params.phases_json, []) for table in phase.tables()]
+
+
+def create_missing_tables(spark, params: PhaseParams) -> list[str]:
+    """Creates every stream table of the timeline that does not exist yet, empty, with the generator's schema:
+    a reader of all tables (the DLT pipeline) can then start before the 3x and 9x phases have. Returns the
+    tables it created."""
+    specs = stream_specs(params)
+    schema = generator_frame(spark, specs[0], params).schema
+    created = []
+    for table in timeline_tables(params):
+        name = full_table_name(params, table)
+        if not spark.catalog.tableExists(name.replace("`", "")):
+            spark.createDataFrame([], schema).write.format("delta").mode("ignore").saveAsTable(name)
+            created.append(table)
+    return created
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -247,6 +273,9 @@ def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
 
     log(f"Starting {len(specs)} {params.phase} stream(s) at {params.rows_per_second:,} rows/s each "
         f"until {end.isoformat()}.")
+    created = create_missing_tables(spark, params)
+    if created:
+        log(f"Created {len(created)} empty stream table(s) of the timeline: {', '.join(created[:5])}{' ...' if len(created) > 5 else ''}")
     metrics_table = full_table_name(params, params.metrics_table)
     recorder = MetricsRecorder(specs, phase=params.phase, phase_start=start)
     listening = recorder.attach(spark, log)

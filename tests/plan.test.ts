@@ -72,7 +72,7 @@ describe("scaling plan", () => {
     it("keeps job parameters the same size at 2,000 streams as at 50", () => {
         const size = (streams: number) =>
             JSON.stringify(buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: streams })).phases[0].parameters).length;
-        assert.ok(Math.abs(size(2000) - size(50)) <= 4, `${size(50)} vs ${size(2000)} bytes`);
+        assert.ok(Math.abs(size(2000) - size(50)) <= 16, `${size(50)} vs ${size(2000)} bytes`); // a few more digits, nothing per stream
     });
 });
 

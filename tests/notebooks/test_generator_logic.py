@@ -13,6 +13,11 @@ from generator_logic import (
     total_input_rows_per_second,
 )
 
+PHASES_JSON = (
+    '[{"phase": "baseline", "table_name_format": "stream_table_{stream_id:03d}", "first_stream_id": 1, "stream_count": 50},'
+    ' {"phase": "3x", "table_name_format": "stream_table_3x_scale", "first_stream_id": 51, "stream_count": 1},'
+    ' {"phase": "9x", "table_name_format": "stream_table_9x_scale", "first_stream_id": 52, "stream_count": 1}]'
+)
 NOW = datetime(2026, 11, 25, 2, 4, 30, tzinfo=timezone.utc)
 
 
@@ -24,6 +29,7 @@ def raw_params(**overrides):
         "metrics_table": "stream_metrics",
         "num_partitions": "8",
         "phase": "baseline",
+        "phases_json": PHASES_JSON,
         "rows_per_second": "1000",
         "schema": "dlt_autoscaling_prod",
         "start_offset_minutes": "0",
@@ -72,6 +78,18 @@ def test_trigger_time_is_the_only_optional_parameter():
         else:
             with pytest.raises(ValueError, match=f"{name} is required"):
                 parse_params(raw_params(**{name: ""}))
+
+
+def test_the_timeline_tables_are_every_phase_s_tables():
+    from generator_logic import timeline_tables
+
+    tables = timeline_tables(parse_params(raw_params()))
+    assert (len(tables), tables[0], tables[-2:]) == (52, "stream_table_001", ["stream_table_3x_scale", "stream_table_9x_scale"])
+
+
+def test_a_malformed_phases_json_is_named():
+    with pytest.raises(ValueError, match="phases_json"):
+        parse_params(raw_params(phases_json="[{}]"))
 
 
 def test_multi_stream_phase_needs_a_numbered_table_format():
