@@ -78,6 +78,14 @@ const scheduleSchema = z.strictObject({
     paused: z.boolean().default(true),
 });
 
+const dltSchema = z.strictObject({
+    /** Declare the DLT pipeline that streams from every benchmark table. */
+    enabled: z.boolean().default(false),
+    /** Enhanced autoscaling bounds of the pipeline's cluster. */
+    minWorkers: wholeNumber(1, 10_000).default(1),
+    maxWorkers: wholeNumber(1, 10_000).default(4),
+});
+
 const groupList = z.array(z.string().min(1, "group names must not be empty")).default([]);
 
 const permissionsSchema = z.strictObject({
@@ -111,6 +119,8 @@ export const stackConfigSchema = z
         timeline: timelineSchema.default(timelineSchema.parse({})),
         cluster: clusterSchema.default(clusterSchema.parse({})),
         schedule: scheduleSchema.default(scheduleSchema.parse({})),
+        /** The optional DLT (Lakeflow Declarative Pipelines) pipeline under the same load. */
+        dlt: dltSchema.default(dltSchema.parse({})),
         /** SQL warehouse the AI/BI dashboard runs its queries on; unset = no dashboard (the rest deploys). */
         warehouseId: z.string().regex(/^[0-9a-f]{16}$/, "must be a SQL warehouse id (16 hex characters, from the warehouse's Connection details)").optional(),
         /** Who hears about failed runs, overlong runs and streaming backlog. */
@@ -127,6 +137,12 @@ export const stackConfigSchema = z
         }
         if (cluster.maxWorkers > cluster.maxWorkersCap) {
             problem(["cluster", "maxWorkers"], `${cluster.maxWorkers} is above cluster.maxWorkersCap (${cluster.maxWorkersCap})`);
+        }
+        if (config.dlt.maxWorkers < config.dlt.minWorkers) {
+            problem(["dlt", "maxWorkers"], `must be at least dlt.minWorkers (${config.dlt.minWorkers})`);
+        }
+        if (config.dlt.maxWorkers > cluster.maxWorkersCap) {
+            problem(["dlt", "maxWorkers"], `${config.dlt.maxWorkers} is above cluster.maxWorkersCap (${cluster.maxWorkersCap})`);
         }
         const needsUser = cluster.dataSecurityMode === "SINGLE_USER" || cluster.dataSecurityMode === "DATA_SECURITY_MODE_DEDICATED";
         if (needsUser && !cluster.singleUserName) {

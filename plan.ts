@@ -52,6 +52,24 @@ export interface AnalysisPlan {
     parameters: Omit<Record<(typeof ANALYSIS_PARAMETER_NAMES)[number], string>, "cluster_id">;
 }
 
+/** The optional DLT pipeline: a bronze union of every stream table and a per-minute aggregate, in the schema. */
+export interface PipelinePlan {
+    name: string;
+    minWorkers: number;
+    maxWorkers: number;
+    /** The pipeline's Spark conf (notebooks/pipeline_logic.py reads these keys). */
+    configuration: Record<string, string>;
+    /** The pipeline's event log, published as a table in the schema (autoscaling events for the analysis). */
+    eventLogTable: string;
+}
+
+/** The pipeline's source tables, compactly: `format@first-last` for a numbered phase, else the table's name. */
+export function pipelineSourceTables(phases: Pick<PhasePlan, "tableNameFormat" | "firstStreamId" | "streamCount" | "tables">[]): string {
+    return phases
+        .map((phase) => (phase.streamCount === 1 ? phase.tables[0] : `${phase.tableNameFormat}@${phase.firstStreamId}-${phase.firstStreamId + phase.streamCount - 1}`))
+        .join(",");
+}
+
 /** The notebook parameters every phase job passes; the generator notebook reads exactly these. */
 export const GENERATOR_PARAMETER_NAMES = [
     "catalog",
@@ -181,6 +199,8 @@ export interface ScalingPlan {
     phases: PhasePlan[];
     access: AccessPlan;
     analysis: AnalysisPlan;
+    /** Undefined unless `dlt.enabled`. */
+    pipeline?: PipelinePlan;
     timelineRun: TimelineRunPlan;
     runOnDeploy: boolean;
     notificationEmails: string[];
@@ -362,6 +382,19 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         },
         phases,
         access: accessPlan(config.permissions),
+        pipeline: config.dlt.enabled
+            ? {
+                  name: `${resourcePrefix}-dlt`,
+                  minWorkers: config.dlt.minWorkers,
+                  maxWorkers: config.dlt.maxWorkers,
+                  configuration: {
+                      "streambench.source_catalog": config.catalog,
+                      "streambench.source_schema": schemaName,
+                      "streambench.source_tables": pipelineSourceTables(phases),
+                  },
+                  eventLogTable: "dlt_event_log",
+              }
+            : undefined,
         analysis: analysisPlan(resourcePrefix, config.catalog, schemaName, phases, config.timeline.runMinutes),
         timelineRun: timelineRun(resourcePrefix, phases, config.timeline.runMinutes),
         runOnDeploy: config.runOnDeploy,

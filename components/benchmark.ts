@@ -8,6 +8,7 @@ import { AutoscalingCluster } from "./cluster";
 import { NOTEBOOK_SOURCES, NotebookFolder } from "./notebooks";
 import { RunOnDeploy } from "./runOnDeploy";
 import { ScalingDashboard } from "./dashboard";
+import { DltPipeline } from "./pipeline";
 import { BenchmarkStorage } from "./storage";
 import { StreamingJob } from "./streamingJob";
 import { TimelineJob } from "./timelineJob";
@@ -31,6 +32,8 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
     public readonly timelineJobId: pulumi.Output<string>;
     public readonly timelineJobUrl: pulumi.Output<string>;
     public readonly analysisJobUrl: pulumi.Output<string>;
+    /** Undefined unless the DLT pipeline is enabled. */
+    public readonly pipelineUrl?: pulumi.Output<string>;
     /** Undefined when no SQL warehouse is configured. */
     public readonly dashboardUrl?: pulumi.Output<string>;
 
@@ -48,7 +51,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
         );
         const notebooks = new NotebookFolder(
             `${name}-notebooks`,
-            { folderPath: pulumi.interpolate`${me.home}/${plan.resourcePrefix}` },
+            { folderPath: pulumi.interpolate`${me.home}/${plan.resourcePrefix}`, withPipeline: plan.pipeline !== undefined },
             { parent: this },
         );
 
@@ -88,6 +91,22 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
             { timelineRun: plan.timelineRun, jobIds: { ...jobIds, analysis: analysis.jobId }, tags: resourceTags(plan.stack, { phase: "timeline" }), notificationEmails: plan.notificationEmails },
             { parent: this },
         );
+
+        if (plan.pipeline && notebooks.pipelinePath) {
+            const pipeline = new DltPipeline(
+                `${name}-dlt`,
+                {
+                    pipeline: plan.pipeline,
+                    catalog: plan.catalog,
+                    schemaName: storage.schemaName,
+                    folderPath: notebooks.folderPath,
+                    sourcePath: notebooks.pipelinePath,
+                    tags: resourceTags(plan.stack, { phase: "dlt" }),
+                },
+                { parent: this, dependsOn: [storage] },
+            );
+            this.pipelineUrl = pipeline.url;
+        }
 
         // Only the dashboard needs a SQL warehouse; without one the stack warns (planWarnings) and skips it.
         if (plan.warehouseId) {

@@ -8,12 +8,16 @@ export const GENERATOR_LOGIC_SOURCE = "notebooks/generator_logic.py";
 export const METRICS_LOGIC_SOURCE = "notebooks/metrics_logic.py";
 export const ANALYSIS_NOTEBOOK_SOURCE = "notebooks/analysis.py";
 export const ANALYSIS_LOGIC_SOURCE = "notebooks/analysis_logic.py";
+export const PIPELINE_SOURCE = "notebooks/pipeline.py";
+export const PIPELINE_LOGIC_SOURCE = "notebooks/pipeline_logic.py";
 /** Every source a benchmark run executes, for the workload fingerprint. */
 export const NOTEBOOK_SOURCES = [GENERATOR_NOTEBOOK_SOURCE, GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE];
 
 export interface NotebookFolderArgs {
     /** The stack's own workspace folder, e.g. `/Users/<me>/streambench-<stack>`. */
     folderPath: pulumi.Input<string>;
+    /** Also upload the DLT pipeline's source files. */
+    withPipeline: boolean;
 }
 
 /** The stack's workspace folder with the generator and analysis notebooks and the modules they import. */
@@ -24,6 +28,8 @@ export class NotebookFolder extends pulumi.ComponentResource {
     public readonly generatorUrl: pulumi.Output<string>;
     /** Workspace path of the analysis notebook. */
     public readonly analysisPath: pulumi.Output<string>;
+    /** Workspace path of the pipeline source (pipeline.py), when uploaded. */
+    public readonly pipelinePath?: pulumi.Output<string>;
 
     constructor(name: string, args: NotebookFolderArgs, opts?: pulumi.ComponentResourceOptions) {
         super("streambench:index:NotebookFolder", name, {}, opts);
@@ -53,6 +59,19 @@ export class NotebookFolder extends pulumi.ComponentResource {
             { path: pulumi.interpolate`${folder.path}/analysis`, source: ANALYSIS_NOTEBOOK_SOURCE, language: "PYTHON", format: "SOURCE" },
             { parent: this, dependsOn: modules },
         );
+
+        if (args.withPipeline) {
+            // Plain Python files (not notebooks): a pipeline takes pipeline.py as a file library.
+            const [pipelineSource] = [PIPELINE_SOURCE, PIPELINE_LOGIC_SOURCE].map(
+                (source) =>
+                    new databricks.WorkspaceFile(
+                        `${name}-${path.basename(source, ".py").replace(/_/g, "-")}`,
+                        { path: pulumi.interpolate`${folder.path}/${path.basename(source)}`, source },
+                        { parent: this },
+                    ),
+            );
+            this.pipelinePath = pipelineSource.path;
+        }
 
         this.folderPath = folder.path;
         this.analysisPath = analysis.path;

@@ -66,6 +66,8 @@ function mockState(args: pulumi.runtime.MockResourceArgs): { id: string; state: 
                 id: `${inputs.catalogName}.${inputs.schemaName}.${inputs.name}`,
                 state: { ...inputs, volumePath: `/Volumes/${inputs.catalogName}/${inputs.schemaName}/${inputs.name}` },
             };
+        case "databricks:index/pipeline:Pipeline":
+            return { id: `pipeline-${args.name}`, state: { ...inputs, url: `${url}/pipelines/pipeline-${args.name}` } };
         case "databricks:index/dashboard:Dashboard":
             return { id: `dashboard-${args.name}`, state: { ...inputs, dashboardId: `dashboard-${args.name}` } };
         case "databricks:index/notebook:Notebook":

@@ -63,6 +63,8 @@ const SHORT_TYPES: Record<string, string> = {
     "databricks:index/workspaceFile:WorkspaceFile": "workspace file",
     "databricks:index/job:Job": "job",
     "databricks:index/permissions:Permissions": "permissions",
+    "databricks:index/pipeline:Pipeline": "DLT pipeline",
+    "databricks:index/dashboard:Dashboard": "dashboard",
     "command:local:Command": "command",
 };
 
@@ -97,6 +99,16 @@ export function keySettings(resource: Declared): string {
                 ? `cron "${inputs.schedule.quartzCronExpression}" ${inputs.schedule.timezoneId} ${inputs.schedule.pauseStatus}`
                 : "no schedule";
             return [inputs.name, schedule, `max ${inputs.maxConcurrentRuns} run`, `timeout ${inputs.timeoutSeconds / 60} min`, ...tasks].join(", ");
+        }
+        case "databricks:index/pipeline:Pipeline": {
+            const autoscale = inputs.clusters?.[0]?.autoscale ?? {};
+            return [
+                inputs.name,
+                `${inputs.catalog}.${inputs.schema}`,
+                inputs.continuous ? "continuous" : "triggered",
+                `autoscale ${autoscale.minWorkers}-${autoscale.maxWorkers} workers ${autoscale.mode}`,
+                `event log ${inputs.eventLog?.name}`,
+            ].join(", ");
         }
         case "command:local:Command": {
             const environment = inputs.environment?.value ?? inputs.environment ?? {};

@@ -63,3 +63,21 @@ describe("the plan and the analysis notebook agree", () => {
         assert.deepStrictEqual(view.results, [RESULT_TABLES.metrics, RESULT_TABLES.clusterEvents, RESULT_TABLES.results]);
     });
 });
+
+const PIPELINE_VIEW = `
+import json, sys
+from pipeline_logic import parse_config
+config = parse_config(json.load(sys.stdin))
+print(json.dumps({"tables": list(config.source_tables), "full": list(config.full_source_names)}))
+`;
+
+describe("the plan and the DLT pipeline agree", () => {
+    for (const streams of [50, 2000]) {
+        it(`on every source table at ${streams} streams`, () => {
+            const plan = buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: streams, dlt: { enabled: true } }));
+            const view = runPython<{ tables: string[]; full: string[] }>(PIPELINE_VIEW, plan.pipeline!.configuration);
+            assert.deepStrictEqual(view.tables, allTables(plan));
+            assert.strictEqual(view.full[0], "`main`.`dlt_autoscaling_prod`.`stream_table_" + (streams === 50 ? "001" : "0001") + "`");
+        });
+    }
+});

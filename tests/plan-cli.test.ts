@@ -11,11 +11,12 @@ describe("npm run plan (offline)", () => {
         }
         assert.match(text, /baseline\s+50 x 1,000\s+0-15\s+0 0 2 \* \* \?/);
         assert.match(text, /9x\s+1 x 9,000\s+6-10\s+0 6 2 \* \* \?/);
-        assert.match(text, /Resources `pulumi up` declares \(14\)/);
+        assert.match(text, /Resources `pulumi up` declares \(17\)/);
         assert.match(text, /cluster\s+streambench-compute-cluster\s+streambench-prod, autoscale 2-8 workers, runtime <latest LTS, looked up at deploy>/);
         assert.match(text, /up does not wait for RUNNING/);
         assert.match(text, /schema\s+streambench-storage-schema\s+main\.dlt_autoscaling_prod, tables dropped on destroy/);
         assert.match(text, /job\s+streambench-timeline-job\s+streambench-prod-benchmark, no schedule/);
+        assert.match(text, /DLT pipeline\s+streambench-dlt-pipeline\s+streambench-prod-dlt, main\.dlt_autoscaling_prod, continuous, autoscale 1-5 workers ENHANCED/);
     });
 
     it("prints dev's test-mode table", async () => {

@@ -403,3 +403,42 @@ describe("the dashboard", () => {
         assert.match(String(bad.error), /streambench:warehouseId: must be a SQL warehouse id/);
     });
 });
+
+describe("the DLT pipeline", () => {
+    const PIPELINE = "databricks:index/pipeline:Pipeline";
+
+    it("streams prod's 52 tables on a continuous pipeline with enhanced autoscaling, in the stack's schema", async () => {
+        const prod = await evaluateProgram("prod", committedStackConfig("prod"));
+        assert.ifError(prod.error);
+        const [pipeline] = ofType(prod, PIPELINE);
+        const inputs = pipeline.inputs;
+        assert.deepStrictEqual([inputs.name, inputs.catalog, inputs.schema, inputs.continuous, inputs.development], ["streambench-prod-dlt", "main", "dlt_autoscaling_prod", true, false]);
+        assert.deepStrictEqual(inputs.clusters[0].autoscale, { minWorkers: 1, maxWorkers: 5, mode: "ENHANCED" });
+        assert.strictEqual(inputs.clusters[0].label, "default");
+        assert.deepStrictEqual(inputs.libraries, [{ file: { path: `${USER_HOME}/streambench-prod/pipeline.py` } }]);
+        assert.strictEqual(inputs.rootPath, `${USER_HOME}/streambench-prod`);
+        assert.deepStrictEqual(inputs.configuration, {
+            "streambench.source_catalog": "main",
+            "streambench.source_schema": "dlt_autoscaling_prod",
+            "streambench.source_tables": "stream_table_{stream_id:03d}@1-50,stream_table_3x_scale,stream_table_9x_scale",
+        });
+        assert.deepStrictEqual(inputs.eventLog, { catalog: "main", schema: "dlt_autoscaling_prod", name: "dlt_event_log" });
+        const schemaUrn = ofType(prod, "databricks:index/schema:Schema")[0].urn;
+        assert.ok(pipeline.dependencies.includes(schemaUrn), "destroy deletes the pipeline (and its tables) before the schema");
+        const files = ofType(prod, "databricks:index/workspaceFile:WorkspaceFile").map((file) => file.inputs.path);
+        assert.ok(files.includes(`${USER_HOME}/streambench-prod/pipeline_logic.py`));
+        assert.match(prod.outputs!.pipelineUrl, /\/pipelines\//);
+    });
+
+    it("is not declared, nor its files uploaded, when disabled (dev)", async () => {
+        const dev = await evaluateProgram("dev", committedStackConfig("dev"));
+        assert.deepStrictEqual(ofType(dev, PIPELINE), []);
+        assert.ok(!ofType(dev, "databricks:index/workspaceFile:WorkspaceFile").some((file) => /pipeline/.test(file.inputs.path)));
+        assert.match(dev.outputs!.pipelineUrl, /no DLT pipeline/);
+    });
+
+    it("refuses bounds the autoscaler would reject", async () => {
+        const bad = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:dlt": JSON.stringify({ enabled: true, minWorkers: 4, maxWorkers: 2 }) });
+        assert.match(String(bad.error), /streambench:dlt\.maxWorkers: must be at least dlt\.minWorkers \(4\)/);
+    });
+});

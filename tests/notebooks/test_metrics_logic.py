@@ -118,6 +118,41 @@ def test_a_full_buffer_drops_the_oldest_rows():
     assert recorder.dropped_rows == 3
 
 
+def test_polling_goes_round_the_queries_within_its_time_budget():
+    queries = [SimpleNamespace(recentProgress=[progress(batch_id=b, name=query_name("baseline", spec.table),
+                                                        run_id=spec.table) for b in range(3)])
+               for spec in SPECS * 2]  # the same two streams twice: the second pass adds nothing
+    queries.append(SimpleNamespace(recentProgress=None))  # a query without progress yet
+    ticks = iter(range(100))
+    recorder = MetricsRecorder(SPECS)
+    # The clock moves 1 s per query: a 1.5 s budget polls two queries per call.
+    assert recorder.poll(queries, budget_seconds=1.5, clock=lambda: next(ticks)) == 6
+    assert recorder.poll(queries, budget_seconds=1.5, clock=lambda: next(ticks)) == 0
+    assert recorder.poll(queries) == 0      # no budget: every query
+    assert recorder.buffered() == 6
+
+
+def test_polling_reads_progress_objects_and_the_dicts_of_older_pyspark():
+    as_object = SimpleNamespace(json=json.dumps(progress(batch_id=1)))
+    recorder = MetricsRecorder(SPECS)
+    assert recorder.poll([SimpleNamespace(recentProgress=[as_object, progress(batch_id=2)])]) == 2
+
+
+def test_flush_polls_only_while_the_listener_is_silent():
+    polled = []
+
+    class Query:
+        @property
+        def recentProgress(self):  # noqa: N802
+            polled.append(1)
+            return []
+
+    recorder = MetricsRecorder(SPECS)
+    assert recorder.flush(None, "unused", fallback_queries=[Query()]) == 0 and polled == [1]
+    recorder.onQueryProgress(SimpleNamespace(progress=SimpleNamespace(json=json.dumps(progress(name="other")))))
+    assert recorder.flush(None, "unused", fallback_queries=[Query()]) == 0 and polled == [1]
+
+
 def test_wait_for_termination_returns_once_every_query_has_terminated():
     recorder = MetricsRecorder(SPECS)
     assert recorder.wait_for_termination(["q1"], timeout_seconds=0.05) is False
@@ -167,18 +202,14 @@ def test_a_real_stream_is_recorded_off_its_thread_and_flushed_to_delta(spark, me
             time.sleep(0.2)
     finally:
         query.stop()
-    assert recorder.wait_for_termination([query.id], timeout_seconds=10)
-    recorder.detach(spark)
+    # What the generator does once its streams are stopped: last events, last write, listener removed.
+    buffered = recorder.close(spark, table_name("stream_metrics"), [query], log=print)
     finished = datetime.now(timezone.utc)
+    assert buffered >= 3 and recorder.buffered() == 0 and recorder.progress_events >= buffered
 
     # The fallback (polling the query's recent progress) finds the same batches.
     polled = MetricsRecorder([spec], phase_start=PHASE_START)
-    assert polled.poll([query]) == recorder.buffered()
-
-    buffered = recorder.buffered()
-    assert buffered >= 3
-    assert recorder.flush(spark, table_name("stream_metrics"), log=print) == buffered
-    assert recorder.buffered() == 0
+    assert polled.poll([query]) == buffered
 
     table = spark.table(table_name("stream_metrics"))
     assert tuple(table.columns) == METRICS_COLUMNS

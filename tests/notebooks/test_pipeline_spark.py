@@ -1,0 +1,189 @@
+"""notebooks/pipeline.py really runs: the open-source Spark Declarative Pipelines CLI of pyspark 4.2
+(`python -m pyspark.pipelines.cli run --spec ...`, what `spark-pipelines run` executes) runs it once, triggered, against
+three small Delta source tables with known rows, and the test reads the pipeline's Delta tables back.
+
+The CLI is a Spark Connect client. It runs in a subprocess and connects to a Spark Connect server started inside the
+shared test session's JVM (so no second JVM, and the pipeline sees the source tables of that session's catalog, as it
+sees the generator's tables on Databricks). A Connect session in this process would switch pyspark into Connect mode
+for every other test, hence the subprocess. The server is stopped after the run; the shared session carries on.
+
+Needs the `pipelines` extra of pyspark (pandas, pyarrow, grpcio, grpcio-status, googleapis-common-protos, zstandard,
+pyyaml); without it the module is skipped and says so.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+import pipeline_logic as logic
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+SCHEMA = "pipeline_test"
+RUN_TIMEOUT_SECONDS = 300  # ~30 s on an idle 2-core machine
+EXTRAS = ("pandas", "pyarrow", "grpc", "grpc_status", "google.rpc", "zstandard", "yaml")
+
+
+def _missing_extras():
+    missing = []
+    for module in EXTRAS:
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    return missing
+
+
+pytestmark = pytest.mark.skipif(bool(_missing_extras()),
+                                reason=f"pyspark[pipelines] extras not installed: {_missing_extras()}")
+
+
+def row(device, timestamp, temperature, humidity, pressure, stream_type, stream_id):
+    return (device, datetime.fromisoformat(timestamp), temperature, humidity, pressure, stream_type, stream_id)
+
+
+# Minute 12:00: baseline 3 rows (two tables), 3x 2 rows. Minute 12:01: baseline 1, 3x 1. The 12:05:30 row moves the
+# watermark (1 minute delay) to 12:04:30, which closes 12:00 and 12:01; its own minute stays open, so not written yet.
+SEED = {
+    "stream_table_001": [
+        row("baseline-1-device-00", "2026-11-25T12:00:05", 20.0, 50.0, 1000.0, "baseline", 1),
+        row("baseline-1-device-01", "2026-11-25T12:00:35", 22.0, 52.0, 1002.0, "baseline", 1),
+        row("baseline-1-device-02", "2026-11-25T12:01:10", 10.0, 40.0, 990.0, "baseline", 1),
+    ],
+    "stream_table_002": [
+        row("baseline-2-device-00", "2026-11-25T12:00:50", 24.0, 54.0, 1004.0, "baseline", 2),
+        row("baseline-2-device-01", "2026-11-25T12:05:30", 30.0, 60.0, 1010.0, "baseline", 2),
+    ],
+    "stream_table_3x_scale": [
+        row("3x-3-device-00", "2026-11-25T12:00:01", 30.0, 70.0, 1020.0, "3x", 3),
+        row("3x-3-device-01", "2026-11-25T12:00:59", 31.0, 71.0, 1021.0, "3x", 3),
+        row("3x-3-device-02", "2026-11-25T12:01:30", 40.0, 80.0, 1030.0, "3x", 3),
+    ],
+}
+CONFIGURATION = {
+    logic.SOURCE_CATALOG_KEY: "spark_catalog",
+    logic.SOURCE_SCHEMA_KEY: SCHEMA,
+    # The compact form, as the stack writes it: the numbered baseline tables and the fixed 3x table.
+    logic.SOURCE_TABLES_KEY: ",".join([
+        logic.source_tables_spec("stream_table_{stream_id:03d}", 1, 2),
+        logic.source_tables_spec("stream_table_3x_scale", 3, 1),
+    ]),
+    logic.WATERMARK_DELAY_KEY: "1 minute",
+    # Local only: SDP writes its tables in the default source format (Databricks pipelines always write Delta), and
+    # a failing flow should fail the run at once rather than be retried.
+    "spark.sql.sources.default": "delta",
+    "spark.sql.pipelines.maxFlowRetryAttempts": "0",
+}
+
+
+def spec_yaml(storage: Path) -> str:
+    configuration = "\n".join(f"  {key}: {json.dumps(value)}" for key, value in CONFIGURATION.items())
+    return (
+        "name: streambench-dlt-test\n"
+        f"storage: {storage.as_uri()}\n"
+        "catalog: spark_catalog\n"
+        f"database: {SCHEMA}\n"
+        f"configuration:\n{configuration}\n"
+        "libraries:\n"
+        "  - glob:\n"
+        "      include: notebooks/pipeline.py\n"
+    )
+
+
+def start_connect_server(spark) -> tuple:
+    """A Spark Connect server in the session's own JVM, on a free loopback port."""
+    context = spark._jsc.sc()
+    context.conf().set("spark.connect.grpc.binding.address", "127.0.0.1")
+    context.conf().set("spark.connect.grpc.binding.port", "0")
+    service = getattr(spark._jvm.org.apache.spark.sql.connect.service, "SparkConnectService$").__getattr__("MODULE$")
+    service.start(context)
+    return service, service.localPort()
+
+
+def stop_connect_server(service) -> None:
+    service.stop(getattr(service, "stop$default$1")(), getattr(service, "stop$default$2")())
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(spark, tmp_path_factory):
+    spark.sql(f"CREATE SCHEMA IF NOT EXISTS spark_catalog.{SCHEMA}")
+    for table, rows in SEED.items():
+        spark.createDataFrame(rows, logic.schema_ddl(logic.SOURCE_COLUMNS)).write.format("delta").saveAsTable(
+            f"spark_catalog.{SCHEMA}.{table}")
+
+    work = tmp_path_factory.mktemp("sdp")
+    (work / "notebooks").symlink_to(NOTEBOOKS, target_is_directory=True)  # only pipeline.py is a library
+    spec = work / "spark-pipeline.yml"
+    spec.write_text(spec_yaml(work / "storage"))
+    service, port = start_connect_server(spark)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SPARK_")}
+    env["SPARK_REMOTE"] = f"sc://127.0.0.1:{port}"
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "pyspark.pipelines.cli", "run", "--spec", str(spec)],
+            cwd=work, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS,
+        )
+    finally:
+        stop_connect_server(service)
+    seconds = time.monotonic() - started
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"pipeline run failed (exit {result.returncode}) after {seconds:.0f} s:\n{log[-6000:]}"
+    return {"work": work, "log": log, "seconds": seconds}
+
+
+def table(spark, name):
+    return spark.table(f"spark_catalog.{SCHEMA}.{name}")
+
+
+def test_the_run_completes_with_one_append_flow_per_source_table(pipeline_run):
+    log = pipeline_run["log"]
+    assert "Run is COMPLETED" in log
+    for source in SEED:
+        assert f"Flow spark_catalog.{SCHEMA}.{logic.bronze_flow_name(source)} has COMPLETED" in log
+    assert f"Flow spark_catalog.{SCHEMA}.{logic.MINUTE_TABLE} has COMPLETED" in log
+    checkpoints = pipeline_run["work"] / "storage" / "_checkpoints" / "spark_catalog" / SCHEMA / logic.BRONZE_TABLE
+    assert {path.name for path in checkpoints.iterdir()} == {logic.bronze_flow_name(source) for source in SEED}
+
+
+def test_the_pipeline_tables_are_delta_tables_in_the_benchmark_schema(spark, pipeline_run):
+    for name in (logic.BRONZE_TABLE, logic.MINUTE_TABLE):
+        detail = spark.sql(f"DESCRIBE DETAIL spark_catalog.{SCHEMA}.{name}").first()
+        assert detail.format == "delta"
+
+
+def test_bronze_is_the_union_of_every_source_row(spark, pipeline_run):
+    bronze = table(spark, logic.BRONZE_TABLE)
+    assert [(field.name, field.dataType.simpleString()) for field in bronze.schema] == [
+        (name, data_type.lower()) for name, data_type in logic.BRONZE_COLUMNS]
+    columns = [name for name, _ in logic.SOURCE_COLUMNS]
+    assert sorted(tuple(r) for r in bronze.select(*columns).collect()) == sorted(
+        r for rows in SEED.values() for r in rows)
+    assert bronze.filter("ingested_at IS NULL").count() == 0
+
+
+def test_minute_aggregate_holds_the_closed_minutes_per_stream_type(spark, pipeline_run):
+    minutes = table(spark, logic.MINUTE_TABLE)
+    assert [field.name for field in minutes.schema] == [name for name, _ in logic.MINUTE_COLUMNS]
+    got = {
+        (r.window_start.strftime("%H:%M"), r.window_end.strftime("%H:%M"), r.stream_type):
+            (r.row_count, round(r.avg_temperature, 6), round(r.avg_humidity, 6), round(r.avg_pressure, 6))
+        for r in minutes.collect()
+    }
+    assert got == {
+        ("12:00", "12:01", "baseline"): (3, 22.0, 52.0, 1002.0),
+        ("12:00", "12:01", "3x"): (2, 30.5, 70.5, 1020.5),
+        ("12:01", "12:02", "baseline"): (1, 10.0, 40.0, 990.0),
+        ("12:01", "12:02", "3x"): (1, 40.0, 80.0, 1030.0),
+        # 12:05 is still open (watermark 12:04:30): a later update writes it.
+    }
+
+
+def test_the_shared_session_is_unaffected(spark, pipeline_run):
+    assert spark.range(3).count() == 3
+    assert "SPARK_CONNECT_MODE_ENABLED" not in os.environ
