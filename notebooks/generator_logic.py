@@ -278,7 +278,7 @@ def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
         log(f"Created {len(created)} empty stream table(s) of the timeline: {', '.join(created[:5])}{' ...' if len(created) > 5 else ''}")
     metrics_table = full_table_name(params, params.metrics_table)
     recorder = MetricsRecorder(specs, phase=params.phase, phase_start=start)
-    listening = recorder.attach(spark, log)
+    recorder.attach(spark, log)
     queries = []
     try:
         for spec in specs:
@@ -299,10 +299,7 @@ def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
     finally:
         for query in queries:
             query.stop()
-        if listening:
-            recorder.wait_for_termination([query.id for query in queries])
-        recorder.flush(spark, metrics_table, fallback_queries=queries, log=log)
-        recorder.detach(spark)
+        recorder.close(spark, metrics_table, queries, log=log)
     log(f"Stopped {len(queries)} {params.phase} stream(s) at {now().isoformat()}.")
     return {"phase": params.phase, "streams": len(queries), "end": end.isoformat(), "skipped": False,
             "metrics_rows": recorder.written_rows}

@@ -15,7 +15,7 @@ import math
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from pyspark.sql.streaming import StreamingQueryListener
 
@@ -68,6 +68,17 @@ def _rate(value: Any) -> float | None:
     return None if math.isnan(rate) or math.isinf(rate) else rate
 
 
+def progress_dict(progress: Any) -> dict:
+    """A progress as a plain dict, from a StreamingQueryProgress (its `json`) or a dict (PySpark before 4.0
+    returns `recentProgress` as dicts)."""
+    text = getattr(progress, "json", None)
+    if isinstance(text, str):
+        return json.loads(text)
+    if isinstance(progress, Mapping):
+        return dict(progress)
+    raise TypeError(f"not a streaming progress: {type(progress).__name__}")
+
+
 def progress_row(progress: Mapping[str, Any], phase: str, stream_id: int | None, stream_type: str, table: str,
                  phase_start: datetime | None = None) -> dict:
     """One stream_metrics row from a StreamingQueryProgress as JSON (`json.loads(progress.json)`)."""
@@ -94,8 +105,9 @@ class MetricsRecorder(StreamingQueryListener):
     """Collects the progress of the given streams (anything with stream_id, stream_type and table, such as
     generator_logic.StreamSpec) off the stream threads, and appends it to a Delta table on `flush`.
 
-    Register it with `spark.streams.addListener(recorder)` before starting the streams. Progress of queries
-    that are not in `specs` (other streams of the session) is ignored."""
+    Use: `attach(spark)` before the streams start, `flush(spark, table, fallback_queries=queries)` every
+    status interval, `close(spark, table, queries)` once they are stopped. Progress of queries that are not
+    in `specs` (other streams of the session) is ignored."""
 
     def __init__(self, specs: Iterable[Any], phase: str | None = None, phase_start: datetime | None = None,
                  max_buffered_rows: int = MAX_BUFFERED_ROWS):
@@ -112,12 +124,14 @@ class MetricsRecorder(StreamingQueryListener):
         self.dropped_rows = 0      # rows dropped because the buffer was full
         self.written_rows = 0
         self.last_error: str | None = None
+        self._poll_cursor = 0
 
     def __getstate__(self) -> dict:
         # A lock does not pickle; a Spark Connect server that runs Python listeners remotely pickles this.
         state = self.__dict__.copy()
         state.pop("_lock", None)
         state.pop("_jlistenerobj", None)  # the JVM side of a classic PySpark listener
+        state.pop("_sparkSession", None)  # set by Spark Connect
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -168,7 +182,7 @@ class MetricsRecorder(StreamingQueryListener):
         try:
             with self._lock:
                 self.progress_events += 1
-            self.record(json.loads(event.progress.json))
+            self.record(progress_dict(event.progress))
         except Exception as error:  # a listener must never raise into Spark's listener bus
             self.last_error = f"progress event not recorded: {error!r}"
 
@@ -182,14 +196,29 @@ class MetricsRecorder(StreamingQueryListener):
 
     # ---- driver side (the generator's loop) ---------------------------------------------------------
 
-    def poll(self, queries: Iterable[Any]) -> int:
-        """Records the progress the queries still hold (`recentProgress`, the last 100 batches by default).
-        A fallback for a session whose listener events never reach this Python process; duplicates of what
-        the listener already recorded are skipped. Returns the number of new rows."""
+    def poll(self, queries: Sequence[Any], budget_seconds: float | None = None,
+             clock: Callable[[], float] = time.monotonic) -> int:
+        """Records the progress the queries still hold (`recentProgress`: the last 100 batches by default, over
+        16 minutes at a 10 s trigger). The fallback for a session whose listener events never reach this
+        Python process (a Spark Connect server that runs Python listeners remotely); what the listener already
+        recorded is skipped. With a time budget, polling stops when it is spent and the next call goes on
+        with the next query, so thousands of streams never hold up the generator's loop for long.
+        Returns the number of new rows."""
+        if not queries:
+            return 0
+        deadline = None if budget_seconds is None else clock() + budget_seconds
         added = 0
-        for query in queries:
-            for progress in query.recentProgress:
-                added += self.record(json.loads(progress.json))
+        first = self._poll_cursor % len(queries)
+        for step in range(len(queries)):
+            if deadline is not None and step and clock() >= deadline:
+                break
+            position = (first + step) % len(queries)
+            self._poll_cursor = position + 1
+            try:
+                for progress in queries[position].recentProgress or []:
+                    added += self.record(progress_dict(progress))
+            except Exception as error:
+                self.last_error = f"progress of query {position} not polled: {error!r}"
         return added
 
     def wait_for_termination(self, query_ids: Iterable[Any], timeout_seconds: float = 10.0) -> bool:
@@ -209,17 +238,14 @@ class MetricsRecorder(StreamingQueryListener):
         with self._lock:
             return len(self._rows)
 
-    def flush(self, spark, full_table_name: str, fallback_queries: Iterable[Any] | None = None,
-              log: Callable[[str], None] = print) -> int:
+    def flush(self, spark, full_table_name: str, fallback_queries: Sequence[Any] | None = None,
+              fallback_budget_seconds: float | None = 5.0, log: Callable[[str], None] = print) -> int:
         """Appends every buffered row to the Delta table (created on first write) in one write, and returns
         how many were written. A failed write keeps the rows for the next flush and never raises: the
-        metrics must not stop the benchmark. `fallback_queries`: polled with `poll` as long as the listener
-        has received no progress event (see `poll`)."""
+        metrics must not stop the benchmark. `fallback_queries` are polled (see `poll`, within
+        `fallback_budget_seconds`) only while the listener has received no progress event."""
         if fallback_queries is not None and self.progress_events == 0:
-            try:
-                self.poll(fallback_queries)
-            except Exception as error:
-                log(f"metrics: polling progress failed: {error!r}")
+            self.poll(list(fallback_queries), fallback_budget_seconds)
         with self._lock:
             rows, self._rows = self._rows, []
         if not rows:
@@ -245,3 +271,20 @@ class MetricsRecorder(StreamingQueryListener):
             return 0
         self.written_rows += len(rows)
         return len(rows)
+
+    def close(self, spark, full_table_name: str, queries: Sequence[Any], timeout_seconds: float = 10.0,
+              log: Callable[[str], None] = print) -> int:
+        """After the streams are stopped: waits for their last progress events (when the listener receives
+        events at all), writes everything still buffered (polling every query if the listener never
+        received an event) and unregisters the listener. Never raises; returns the rows written."""
+        try:
+            if self.progress_events and not self.wait_for_termination([query.id for query in queries],
+                                                                      timeout_seconds):
+                log("metrics: not every stream reported its end; the last batches may be missing")
+        except Exception as error:
+            log(f"metrics: waiting for the streams' last progress failed: {error!r}")
+        written = self.flush(spark, full_table_name, fallback_queries=queries, fallback_budget_seconds=None, log=log)
+        self.detach(spark)
+        if self.dropped_rows:
+            log(f"metrics: {self.dropped_rows} row(s) were dropped (the buffer was full)")
+        return written
