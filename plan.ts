@@ -452,7 +452,7 @@ export function peakStreamsOnDriver(phases: PhasePlan[], runMinutes: number): nu
 }
 
 /** What the plan should tell the user before a deploy: driver load and execution contexts, with what to change. */
-export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes" | "warehouseId">): string[] {
+export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes" | "warehouseId" | "pipeline">): string[] {
     const warnings: string[] = [];
     if (!plan.warehouseId) {
         warnings.push("No dashboard: streambench:warehouseId is not set (`pulumi config set streambench:warehouseId <SQL warehouse id>`). Everything else deploys.");
@@ -462,6 +462,13 @@ export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes" | "
         warnings.push(
             `${peak} streaming queries run at once on one driver (above ${STREAMS_PER_DRIVER_WARNING}): the driver, not the workers, ` +
                 `will likely limit throughput. Lower streambench:baselineStreams and raise streambench:baselineRate to keep the load.`,
+        );
+    }
+    const sourceTables = plan.phases.reduce((sum, phase) => sum + phase.streamCount, 0);
+    if (plan.pipeline && sourceTables > STREAMS_PER_DRIVER_WARNING) {
+        warnings.push(
+            `The DLT pipeline reads ${sourceTables} tables, one streaming flow each, on its driver (above ${STREAMS_PER_DRIVER_WARNING}); ` +
+                `Databricks publishes no flow limit. Lower streambench:baselineStreams or set streambench:dlt.enabled false.`,
         );
     }
     const notebookTasks = plan.phases.length;

@@ -90,6 +90,13 @@ describe("plan checks before a deploy", () => {
         assert.match(warning, /streambench:baselineStreams/);
     });
 
+    it("warns about the DLT pipeline's flows at the same size, only when the pipeline is on", () => {
+        const withPipeline = buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: 500, dlt: { enabled: true }, warehouseId: "0123456789abcdef" }));
+        assert.match(planWarnings(withPipeline)[1], /^The DLT pipeline reads 502 tables, one streaming flow each/);
+        const small = buildScalingPlan("prod", parseStackConfig("prod", { dlt: { enabled: true }, warehouseId: "0123456789abcdef" }));
+        assert.deepStrictEqual(planWarnings(small), []);
+    });
+
     it("keeps 2,000 streams' job parameters far below the Jobs API limit", () => {
         const plan = buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: 2000 }));
         assert.ok(plan.phases.every((phase) => jobParameterBytes(phase) < MAX_JOB_PARAMETER_BYTES / 10));
