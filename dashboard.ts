@@ -274,6 +274,58 @@ function throughputVsTarget(plan: ScalingPlan, line: Timeline): DashboardDataset
     };
 }
 
+export const DLT_EXECUTORS_SERIES = "DLT executors";
+export const DLT_REQUESTED_SERIES = "DLT requested executors (enhanced autoscaling)";
+
+/**
+ * The DLT pipeline's executors over the run, from its published event log: `cluster_resources` events carry the
+ * current executors and, with enhanced autoscaling, the executors it asked for. Same buckets as the cluster's
+ * workers, so the two autoscalers can be read side by side.
+ */
+function dltExecutorsOverTime(plan: ScalingPlan, eventLogTable: string, line: Timeline): DashboardDataset {
+    const eventLog = qualifiedTableName(plan, eventLogTable);
+    const columns = ["bucket_start", "series", "executors"];
+    const ctes: Cte[] = [
+        runCte(line),
+        bucketsCte(line),
+        {
+            name: "events",
+            body: [
+                "SELECT e.timestamp AS event_time,",
+                "       CAST(e.details:cluster_resources.num_executors AS INT) AS executors,",
+                "       CAST(e.details:cluster_resources.latest_requested_num_executors AS INT) AS requested",
+                `FROM ${eventLog} AS e`,
+                "CROSS JOIN run AS r",
+                `WHERE e.event_type = 'cluster_resources' AND e.timestamp < timestampadd(SECOND, ${line.viewSeconds}, r.run_start)`,
+            ].join("\n"),
+        },
+        {
+            name: "at_bucket",
+            body: [
+                "SELECT b.bucket_start, max_by(e.executors, e.event_time) AS executors, max_by(e.requested, e.event_time) AS requested",
+                "FROM buckets AS b",
+                "LEFT JOIN events AS e ON e.event_time <= b.bucket_start",
+                "WHERE b.bucket_start <= current_timestamp()",
+                "GROUP BY b.bucket_start",
+            ].join("\n"),
+        },
+        {
+            name: "combined",
+            body: [
+                `SELECT bucket_start, ${sqlString(DLT_EXECUTORS_SERIES)} AS series, executors FROM at_bucket`,
+                "UNION ALL",
+                `SELECT bucket_start, ${sqlString(DLT_REQUESTED_SERIES)} AS series, requested AS executors FROM at_bucket`,
+            ].join("\n"),
+        },
+    ];
+    return {
+        name: "dlt_executors_over_time",
+        displayName: "DLT executors over time (latest run)",
+        query: withQuery(ctes, columns, ["bucket_start", "series"]),
+        columns,
+    };
+}
+
 export const WORKERS_SERIES = "workers";
 export const AUTOSCALER_TARGET_SERIES = "autoscaler target";
 export const MIN_WORKERS_SERIES = "autoscale min (plan)";
@@ -534,7 +586,8 @@ export function dashboardDefinition(plan: ScalingPlan, tables: DashboardTables =
     const vsTarget = throughputVsTarget(plan, line);
     const workers = workersOverTime(plan, tables, line);
     const achieved = achievedVsTarget(plan, tables);
-    const datasets = [byType, vsTarget, workers, achieved];
+    const dlt = plan.pipeline ? dltExecutorsOverTime(plan, plan.pipeline.eventLogTable, line) : undefined;
+    const datasets = [byType, vsTarget, workers, achieved, ...(dlt ? [dlt] : [])];
 
     const bucketAxis = axis("bucket_start", "temporal", `Time (${BUCKET_SECONDS} s buckets)`);
     const runSource = `The latest run: the latest ${RUN_PHASE} phase_start in ${tables.metrics}.`;
@@ -652,6 +705,27 @@ export function dashboardDefinition(plan: ScalingPlan, tables: DashboardTables =
             }),
             position: { x: 0, y: 27, width: GRID_WIDTH, height: 6 },
         },
+        ...(dlt
+            ? [
+                  {
+                      widget: dataWidget("dlt_executors_over_time", dlt, {
+                          version: 3,
+                          widgetType: "line",
+                          encodings: {
+                              x: bucketAxis,
+                              y: axis("executors", "quantitative", "Executors"),
+                              color: axis("series", "categorical", "Series"),
+                          },
+                          frame: frame(
+                              "DLT pipeline executors over time",
+                              `The pipeline's enhanced autoscaling under the same load, from its event log (${plan.pipeline!.eventLogTable}, ` +
+                                  "cluster_resources events), beside the cluster's workers above.",
+                          ),
+                      }),
+                      position: { x: 0, y: 33, width: GRID_WIDTH, height: 6 },
+                  },
+              ]
+            : []),
     ];
 
     const dashboard = {

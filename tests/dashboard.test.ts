@@ -94,7 +94,7 @@ function targetWindows(query: string): number[][] {
     return [...values[1].matchAll(/\((\d+), (\d+), (\d+)\)/g)].map((match) => match.slice(1, 4).map(Number));
 }
 
-const prod = plan("prod");
+const prod = plan("prod", { dlt: { enabled: true } }); // as Pulumi.prod.yaml: with the DLT pipeline
 const dev = plan("dev", { testMode: true });
 const custom = plan("qa", { catalog: "analytics", database: "bench", testMode: true, timeline: { scale9xStartMinute: 8, scale9xEndMinute: 12, runMinutes: 20 }, cluster: { minWorkers: 3, maxWorkers: 11 } });
 
@@ -147,9 +147,10 @@ describe("dashboard definition", () => {
             });
 
             it("names no table but the stream tables and the three given tables, all in the plan's schema", () => {
+                const pipelineTables = stackPlan.pipeline ? [stackPlan.pipeline.eventLogTable] : [];
                 const allowed = new Set([
                     ...allTables(stackPlan).map((table) => `${stackPlan.catalog}.${stackPlan.schemaName}.${table}`),
-                    ...Object.values(TABLES).map((table) => `${stackPlan.catalog}.${stackPlan.schemaName}.${table}`),
+                    ...[...Object.values(TABLES), ...pipelineTables].map((table) => `${stackPlan.catalog}.${stackPlan.schemaName}.${table}`),
                 ]);
                 const named = new Set<string>();
                 for (const dataset of definition.datasets) {
@@ -166,7 +167,7 @@ describe("dashboard definition", () => {
                     }
                 }
                 const inSchema = (table: string) => `${stackPlan.catalog}.${stackPlan.schemaName}.${table}`;
-                assert.deepStrictEqual([...named].sort(), [inSchema(TABLES.results), inSchema(TABLES.clusterEvents), inSchema(TABLES.metrics)].sort());
+                assert.deepStrictEqual([...named].sort(), [inSchema(TABLES.results), inSchema(TABLES.clusterEvents), inSchema(TABLES.metrics), ...pipelineTables.map(inSchema)].sort());
             });
 
             it("writes every qualified name back-quoted, in the plan's catalog and schema", () => {
@@ -262,7 +263,21 @@ describe("dashboard definition", () => {
     it("reads tables under other names when given them", () => {
         const definition = dashboardDefinition(prod, { metrics: "m2", clusterEvents: "ev2", results: "res2" });
         const named = new Set(definition.datasets.flatMap((dataset) => namedTables(dataset.query)));
-        assert.deepStrictEqual([...named].sort(), ["main.dlt_autoscaling_prod.ev2", "main.dlt_autoscaling_prod.m2", "main.dlt_autoscaling_prod.res2"]);
+        assert.deepStrictEqual([...named].sort(), [
+            "main.dlt_autoscaling_prod.dlt_event_log",
+            "main.dlt_autoscaling_prod.ev2",
+            "main.dlt_autoscaling_prod.m2",
+            "main.dlt_autoscaling_prod.res2",
+        ]);
+    });
+
+    it("shows the DLT pipeline's executors from its event log only when the stack has the pipeline", () => {
+        const names = (definition: { datasets: { name: string }[] }) => definition.datasets.map((dataset) => dataset.name);
+        assert.ok(names(dashboardDefinition(prod, TABLES)).includes("dlt_executors_over_time"));
+        assert.ok(!names(dashboardDefinition(dev, TABLES)).includes("dlt_executors_over_time"));
+        const query = dashboardDefinition(prod, TABLES).datasets.find((dataset) => dataset.name === "dlt_executors_over_time")!.query;
+        assert.match(query, /`main`\.`dlt_autoscaling_prod`\.`dlt_event_log`/);
+        assert.match(query, /event_type = 'cluster_resources'/);
     });
 
     it("refuses table names that are not bare names in the plan's schema", () => {
@@ -272,7 +287,7 @@ describe("dashboard definition", () => {
     });
 
     it("is pure: the same plan gives the same string", () => {
-        assert.strictEqual(dashboardDefinition(prod, TABLES).serialized, dashboardDefinition(plan("prod"), TABLES).serialized);
+        assert.strictEqual(dashboardDefinition(prod, TABLES).serialized, dashboardDefinition(plan("prod", { dlt: { enabled: true } }), TABLES).serialized);
         assert.notStrictEqual(dashboardDefinition(prod, TABLES).serialized, dashboardDefinition(dev, TABLES).serialized);
     });
 });

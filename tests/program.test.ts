@@ -387,7 +387,7 @@ describe("the dashboard", () => {
         const definition = JSON.parse(dashboard.inputs.serializedDashboard);
         const queries = definition.datasets.map((dataset: any) => dataset.queryLines.join(""));
         const named = new Set(queries.flatMap((query: string) => [...query.matchAll(/`main`\.`dlt_autoscaling_prod`\.`(\w+)`/g)].map((match) => match[1])));
-        assert.deepStrictEqual([...named].sort(), ["benchmark_results", "cluster_events", "stream_metrics"]);
+        assert.deepStrictEqual([...named].sort(), ["benchmark_results", "cluster_events", "dlt_event_log", "stream_metrics"]);
         assert.match(prod.outputs!.dashboardUrl, /\/sql\/dashboardsv3\/dashboard-/);
     });
 
