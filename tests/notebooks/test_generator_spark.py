@@ -188,3 +188,39 @@ def test_the_tables_of_later_phases_exist_empty_from_the_first_phase_on(spark, f
     assert nine_x.count() == 0
     assert nine_x.schema == table(spark, "stream_table_001").schema
     assert any(line.startswith("Created 3 empty stream table(s)") for line in finished_run[2])
+
+
+def wait_for_batches(query, batches, deadline_seconds=120):
+    deadline = time.monotonic() + deadline_seconds
+    while not (query.lastProgress and query.lastProgress["batchId"] >= batches):
+        assert time.monotonic() < deadline, "the stream did not commit its micro-batches in time"
+        time.sleep(0.5)
+
+
+def test_a_restarted_stream_resumes_from_its_checkpoint(spark, tmp_path):
+    """A task retry of a run reuses the run's checkpoint folder: the stream goes on from its last committed
+    micro-batch, so nothing already written is written again."""
+    from generator_logic import start_stream
+
+    spark.sql(f"CREATE SCHEMA IF NOT EXISTS spark_catalog.{SCHEMA}")
+    params = parse_params({
+        "catalog": "spark_catalog", "checkpoint_root": str(tmp_path / "run-7"), "first_stream_id": "61",
+        "metrics_table": "generator_metrics", "num_partitions": "1", "phase": "3x", "rows_per_second": "20",
+        "phases_json": '[{"phase": "3x", "table_name_format": "resume_3x_scale", "first_stream_id": 61, "stream_count": 1}]',
+        "schema": SCHEMA, "start_offset_minutes": "0", "status_interval_seconds": "30", "stream_count": "1",
+        "table_name_format": "resume_3x_scale", "trigger_interval_seconds": "1", "trigger_time": "",
+        "window_minutes": "1",
+    })
+    [spec] = stream_specs(params)
+    first = start_stream(spark, spec, params)
+    wait_for_batches(first, 2)
+    first.stop()
+    committed = max(int(path.name) for path in (tmp_path / "run-7" / spec.table / "commits").iterdir() if path.name.isdigit())
+    rows_before = table(spark, spec.table).count()
+
+    second = start_stream(spark, spec, params)
+    wait_for_batches(second, committed + 1)
+    second.stop()
+    resumed = [progress["batchId"] for progress in second.recentProgress if progress["numInputRows"] > 0]
+    assert resumed and min(resumed) > committed  # no committed batch ran again
+    assert table(spark, spec.table).count() > rows_before
