@@ -67,6 +67,17 @@ describe("stack config", () => {
         });
     }
 
+    it(`stops the program before any resource for every one of the ${invalid.length} bad configs`, async function () {
+        this.timeout(120_000);
+        assert.ok(invalid.length >= 30);
+        for (const [what, raw, key] of invalid) {
+            const evaluation = await evaluateProgram("prod", raw);
+            assert.strictEqual(evaluation.error?.name, "StackConfigError", `${what}: ${evaluation.error}`);
+            assert.ok(evaluation.error.message.includes(`${key}: `), `${what}: the error does not name ${key}`);
+            assert.deepStrictEqual(evaluation.resources, [], `${what} declared resources`);
+        }
+    });
+
     it("lists every problem in one error", () => {
         const problems = problemsOf({ baselineStreams: -1, cluster: { minWorkers: 9, maxWorkers: 3 }, typo: 1, schedule: { cron: "nope" } });
         assert.deepStrictEqual(problems.map((problem) => problem.key).sort(), [
