@@ -38,6 +38,7 @@ export const ANALYSIS_PARAMETER_NAMES = [
     "cluster_id",
     "metrics_table",
     "phases_json",
+    "pipeline_event_log_table",
     "results_table",
     "run_start",
     "schema",
@@ -62,6 +63,9 @@ export interface PipelinePlan {
     /** The pipeline's event log, published as a table in the schema (autoscaling events for the analysis). */
     eventLogTable: string;
 }
+
+/** The table the DLT pipeline publishes its event log to, in the stack's schema. */
+export const PIPELINE_EVENT_LOG_TABLE = "dlt_event_log";
 
 /** The pipeline's source tables, compactly: `format@first-last` for a numbered phase, else the table's name. */
 export function pipelineSourceTables(phases: Pick<PhasePlan, "tableNameFormat" | "firstStreamId" | "streamCount" | "tables">[]): string {
@@ -392,10 +396,10 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
                       "streambench.source_schema": schemaName,
                       "streambench.source_tables": pipelineSourceTables(phases),
                   },
-                  eventLogTable: "dlt_event_log",
+                  eventLogTable: PIPELINE_EVENT_LOG_TABLE,
               }
             : undefined,
-        analysis: analysisPlan(resourcePrefix, config.catalog, schemaName, phases, config.timeline.runMinutes),
+        analysis: analysisPlan(resourcePrefix, config.catalog, schemaName, phases, config.timeline.runMinutes, config.dlt.enabled ? PIPELINE_EVENT_LOG_TABLE : undefined),
         timelineRun: timelineRun(resourcePrefix, phases, config.timeline.runMinutes),
         runOnDeploy: config.runOnDeploy,
         notificationEmails: config.notificationEmails,
@@ -521,7 +525,14 @@ export function phaseTablesJson(phases: Pick<PhasePlan, "name" | "tableNameForma
     );
 }
 
-export function analysisPlan(resourcePrefix: string, catalog: string, schemaName: string, phases: PhasePlan[], runMinutes: number): AnalysisPlan {
+export function analysisPlan(
+    resourcePrefix: string,
+    catalog: string,
+    schemaName: string,
+    phases: PhasePlan[],
+    runMinutes: number,
+    pipelineEventLogTable: string | undefined,
+): AnalysisPlan {
     return {
         jobName: `${resourcePrefix}-analysis`,
         timeoutSeconds: ANALYSIS_TIMEOUT_MINUTES * 60,
@@ -530,6 +541,8 @@ export function analysisPlan(resourcePrefix: string, catalog: string, schemaName
             cluster_events_table: RESULT_TABLES.clusterEvents,
             metrics_table: RESULT_TABLES.metrics,
             phases_json: phaseTablesJson(phases),
+            // The DLT pipeline's published event log, so its executors join the results; empty = no pipeline.
+            pipeline_event_log_table: pipelineEventLogTable ?? "",
             results_table: RESULT_TABLES.results,
             // Empty: the latest run in stream_metrics. The full-timeline job passes its own trigger time.
             run_start: "",

@@ -5,7 +5,10 @@
 # MAGIC For one finished run of the streaming autoscaling benchmark: for every window of the plan's timeline, the
 # MAGIC target rows/s, the rows/s achieved (from the stream tables' `event_timestamp` and from `stream_metrics`),
 # MAGIC the gap in %, the workers at the window's start and end, and how long the cluster took to react (first
-# MAGIC resize in the window to a size other than the one at its start). Then the rows of every stream table.
+# MAGIC resize in the window to a size other than the one at its start). When the stack declares a DLT pipeline
+# MAGIC (`pipeline_event_log_table`), also the pipeline's executors at the window's start and end and its reaction
+# MAGIC time (first `cluster_resources` event in the window requesting another executor count), from its event log.
+# MAGIC Then the rows of every stream table.
 # MAGIC
 # MAGIC Writes, in the benchmark schema: the cluster's events of the run (`cluster_events`, from the Clusters API)
 # MAGIC and one row per window (`benchmark_results`). Re-running it for the same run replaces that run's rows.
@@ -19,6 +22,7 @@
 # MAGIC | `cluster_id` | no | the benchmark cluster; empty = the cluster this notebook runs on |
 # MAGIC | `metrics_table` | no | default `stream_metrics` (written by the generator) |
 # MAGIC | `cluster_events_table` | no | default `cluster_events` |
+# MAGIC | `pipeline_event_log_table` | no | the DLT pipeline's event log table in the benchmark schema; empty (default) = no pipeline, the `dlt_` result columns stay empty |
 # MAGIC | `results_table` | no | default `benchmark_results` |
 
 # COMMAND ----------

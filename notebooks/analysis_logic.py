@@ -2,10 +2,12 @@
 timeline against its target, and how the cluster scaled.
 
 Plain functions (tested without Spark): parameters, the windows on the wall clock, achieved rates from
-per-second row counts, gaps, worker counts and reaction times from the cluster's resize events, result rows
-and the text report. Spark pieces (tested against a local Spark session): per-second row counts over the
-stream tables, per-second input rows from the stream_metrics table, and the writes. `fetch_cluster_events` is
-the only piece that calls the workspace (the Clusters API through the Databricks SDK); it is not unit tested.
+per-second row counts, gaps, worker counts and reaction times from the cluster's resize events (and, when the
+stack declares a DLT pipeline, executor counts and reaction times from its event log), result rows and the text
+report. Spark pieces (tested against a local Spark session): per-second row counts over the stream tables,
+per-second input rows from the stream_metrics table, the pipeline's event log, and the writes.
+`fetch_cluster_events` is the only piece that calls the workspace (the Clusters API through the Databricks
+SDK); it is not unit tested.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import reduce
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from metrics_logic import DEFAULT_METRICS_TABLE
 
@@ -26,6 +28,7 @@ ANALYSIS_PARAMETER_NAMES = (
     "cluster_id",
     "metrics_table",
     "phases_json",
+    "pipeline_event_log_table",
     "results_table",
     "run_start",
     "schema",
@@ -36,6 +39,7 @@ PARAMETER_DEFAULTS = {
     "cluster_events_table": "cluster_events",
     "cluster_id": "",
     "metrics_table": DEFAULT_METRICS_TABLE,
+    "pipeline_event_log_table": "",  # empty: the stack declares no DLT pipeline
     "results_table": "benchmark_results",
     "run_start": "",
 }
@@ -64,6 +68,8 @@ CLUSTER_EVENT_TYPES = (
 )
 # Events that announce a resize decision (their target is the new size).
 RESIZE_EVENT_TYPES = ("RESIZING",)
+# The DLT event log's events that report the pipeline's executors (`details.cluster_resources`).
+DLT_RESOURCES_EVENT_TYPE = "cluster_resources"
 # Events are fetched from this long before the run (to know the worker count at its start) ...
 EVENTS_LOOKBACK = timedelta(minutes=60)
 # ... to this long after it (the scale-down after the last window).
@@ -87,12 +93,17 @@ RESULT_COLUMNS = (
     "workers_at_end",
     "reaction_seconds",            # window start -> first resize to a size other than workers_at_start
     "analyzed_at",
+    # The DLT pipeline's (appended later: tables written before have no such columns until the next write)
+    "dlt_executors_at_start",      # cluster_resources.num_executors at the window start
+    "dlt_executors_at_end",
+    "dlt_reaction_seconds",        # window start -> first latest_requested_num_executors other than at the start
 )
 RESULTS_SCHEMA_DDL = (
     "run_start TIMESTAMP, window_index INT, start_minute DOUBLE, end_minute DOUBLE, window_start TIMESTAMP, "
     "window_end TIMESTAMP, active_phases STRING, target_rows_per_second BIGINT, achieved_rows_per_second DOUBLE, "
     "gap_percent DOUBLE, metrics_rows_per_second DOUBLE, metrics_gap_percent DOUBLE, workers_at_start INT, "
-    "workers_at_end INT, reaction_seconds DOUBLE, analyzed_at TIMESTAMP"
+    "workers_at_end INT, reaction_seconds DOUBLE, analyzed_at TIMESTAMP, dlt_executors_at_start INT, "
+    "dlt_executors_at_end INT, dlt_reaction_seconds DOUBLE"
 )
 
 _CLUSTER_ID = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -149,6 +160,7 @@ class AnalysisParams:
     metrics_table: str
     cluster_events_table: str
     results_table: str
+    pipeline_event_log_table: str = ""  # empty: no DLT pipeline
 
     def full_name(self, table: str) -> str:
         return ".".join(quote_identifier(part) for part in (self.catalog, self.schema, table))
@@ -289,7 +301,9 @@ def parse_analysis_params(raw: Mapping[str, str]) -> AnalysisParams:
     cluster_id = value("cluster_id")
     if cluster_id and not _CLUSTER_ID.match(cluster_id):
         problems.append(f"cluster_id {cluster_id!r} is not a cluster id")
-    for name in ("metrics_table", "cluster_events_table", "results_table"):
+    for name in ("metrics_table", "cluster_events_table", "results_table", "pipeline_event_log_table"):
+        if name == "pipeline_event_log_table" and not value(name):
+            continue  # optional
         if not _TABLE_NAME.match(value(name)):
             problems.append(f"{name} must be a table name in the benchmark schema (letters, digits, _), "
                             f"got {value(name)!r}")
@@ -299,6 +313,7 @@ def parse_analysis_params(raw: Mapping[str, str]) -> AnalysisParams:
         catalog=value("catalog"), schema=value("schema"), phases=phases, windows=windows, cluster_id=cluster_id,
         run_start=run_start, metrics_table=value("metrics_table"),
         cluster_events_table=value("cluster_events_table"), results_table=value("results_table"),
+        pipeline_event_log_table=value("pipeline_event_log_table"),
     )
 
 
@@ -387,6 +402,74 @@ def reaction_seconds(events: Sequence[Mapping[str, Any]], window_start: datetime
     return None
 
 
+# ---- DLT pipeline event log ----------------------------------------------------------------------------
+
+class DltEvent(NamedTuple):
+    """A cluster_resources event of the pipeline's event log."""
+    time: datetime          # UTC
+    executors: int | None   # details.cluster_resources.num_executors
+    requested: int | None   # details.cluster_resources.latest_requested_num_executors (enhanced autoscaling)
+
+
+def _utc(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, str):
+        try:
+            return parse_run_start(value)
+        except ValueError:
+            return None
+    return None
+
+
+def dlt_events(rows: Iterable[Mapping[str, Any]]) -> list[DltEvent]:
+    """DltEvents, oldest first, from event log rows ({timestamp, event_type, details}; `details` a JSON string
+    or a dict; timestamps naive = UTC). Other event types, rows without a time, unreadable details and
+    cluster_resources without either count are skipped; a count that is missing or not a whole number is None."""
+    events = []
+    for row in rows:
+        if row.get("event_type") != DLT_RESOURCES_EVENT_TYPE:
+            continue
+        moment, details = _utc(row.get("timestamp")), row.get("details")
+        if isinstance(details, (str, bytes)):
+            try:
+                details = json.loads(details)
+            except ValueError:
+                continue
+        resources = details.get("cluster_resources") if isinstance(details, Mapping) else None
+        if moment is None or not isinstance(resources, Mapping):
+            continue
+        executors = _whole_number(resources.get("num_executors"))
+        requested = _whole_number(resources.get("latest_requested_num_executors"))
+        if executors is not None or requested is not None:
+            events.append(DltEvent(moment, executors, requested))
+    return sorted(events, key=lambda event: event.time)
+
+
+def executors_at(events: Sequence[DltEvent], moment: datetime) -> int | None:
+    """The pipeline's executors at `moment`, as workers_at: the last count at or before it; before the first
+    count, that count; None without counts."""
+    known = sorted((event for event in events if event.executors is not None), key=lambda event: event.time)
+    before = [event for event in known if event.time <= moment]
+    if before:
+        return before[-1].executors
+    return known[0].executors if known else None
+
+
+def dlt_reaction_seconds(events: Sequence[DltEvent], window_start: datetime, window_end: datetime | None,
+                         executors_at_start: int | None) -> float | None:
+    """Seconds from the window start to the first event in the window whose requested executors differ from
+    the executors at the window start; None if the pipeline asked for no other size in the window."""
+    for event in sorted(events, key=lambda event: event.time):
+        if event.requested is None or event.time < window_start:
+            continue
+        if window_end is not None and event.time >= window_end:
+            continue
+        if event.requested != executors_at_start:
+            return (event.time - window_start).total_seconds()
+    return None
+
+
 # ---- results and report --------------------------------------------------------------------------------
 
 def _round(value: float | None, digits: int) -> float | None:
@@ -395,14 +478,15 @@ def _round(value: float | None, digits: int) -> float | None:
 
 def result_rows(run_start: datetime, windows: Sequence[Window], table_per_second: Mapping[int, int],
                 metrics_per_second: Mapping[int, int] | None, events: Sequence[Mapping[str, Any]],
-                analyzed_at: datetime) -> list[dict]:
-    """One benchmark_results row per window."""
+                analyzed_at: datetime, pipeline_events: Sequence[DltEvent] = ()) -> list[dict]:
+    """One benchmark_results row per window (the dlt_ columns are None without pipeline events)."""
     rows = []
     for window in windows:
         target = window.plan.total_rows_per_second
         achieved = achieved_rate(table_per_second, window.start, window.end)
         from_metrics = None if metrics_per_second is None else achieved_rate(metrics_per_second, window.start, window.end)
         at_start = workers_at(events, window.start)
+        dlt_at_start = executors_at(pipeline_events, window.start)
         rows.append({
             "run_start": run_start,
             "window_index": window.index,
@@ -420,6 +504,10 @@ def result_rows(run_start: datetime, windows: Sequence[Window], table_per_second
             "workers_at_end": workers_at(events, window.end),
             "reaction_seconds": _round(reaction_seconds(events, window.start, window.end, at_start), 1),
             "analyzed_at": analyzed_at,
+            "dlt_executors_at_start": dlt_at_start,
+            "dlt_executors_at_end": executors_at(pipeline_events, window.end),
+            "dlt_reaction_seconds": _round(dlt_reaction_seconds(pipeline_events, window.start, window.end,
+                                                                dlt_at_start), 1),
         })
     return rows
 
@@ -436,26 +524,38 @@ def _workers_text(value: int | None) -> str:
     return "?" if value is None else str(value)
 
 
+def _reaction_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} s"
+
+
 def format_report(run_start: datetime, rows: Sequence[Mapping[str, Any]],
-                  table_counts: Sequence[tuple[str, str, int]] = (), notes: Sequence[str] = ()) -> str:
-    """The text the notebook prints: one line per window, then the rows of every table, then notes."""
+                  table_counts: Sequence[tuple[str, str, int]] = (), notes: Sequence[str] = (),
+                  pipeline: bool = False) -> str:
+    """The text the notebook prints: one line per window (with the DLT pipeline's executors and reaction when
+    the stack has a `pipeline`), then the rows of every table, then notes."""
     end = max((row["window_end"] for row in rows), default=run_start)
     lines = [
         f"Run started {run_start.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC, "
         f"{(end - run_start).total_seconds() / 60:g} min, {len(rows)} window(s)",
         "",
         f"{'#':>2}  {'minutes':<9} {'phases':<16} {'target/s':>9} {'achieved/s':>11} {'gap':>9} "
-        f"{'metrics/s':>10} {'gap':>9}  {'workers':<9} {'reaction':>8}",
+        f"{'metrics/s':>10} {'gap':>9}  {'workers':<9} {'reaction':>8}"
+        + (f"  {'dlt exec':<9} {'dlt react':>9}" if pipeline else ""),
     ]
     for row in rows:
         minutes = f"{row['start_minute']:g}-{row['end_minute']:g}"
         workers = f"{_workers_text(row['workers_at_start'])} -> {_workers_text(row['workers_at_end'])}"
-        reaction = "-" if row["reaction_seconds"] is None else f"{row['reaction_seconds']:.0f} s"
+        reaction = _reaction_text(row["reaction_seconds"])
+        dlt = ""
+        if pipeline:
+            executors = (f"{_workers_text(row.get('dlt_executors_at_start'))} -> "
+                         f"{_workers_text(row.get('dlt_executors_at_end'))}")
+            dlt = f"  {executors:<9} {_reaction_text(row.get('dlt_reaction_seconds')):>9}"
         lines.append(
             f"{row['window_index']:>2}  {minutes:<9} {row['active_phases']:<16} {row['target_rows_per_second']:>9,} "
             f"{_rate_text(row['achieved_rows_per_second']):>11} {_gap_text(row['gap_percent']):>9} "
             f"{_rate_text(row['metrics_rows_per_second']):>10} {_gap_text(row['metrics_gap_percent']):>9}  "
-            f"{workers:<9} {reaction:>8}"
+            f"{workers:<9} {reaction:>8}" + dlt
         )
     if table_counts:
         lines += ["", "Rows per table (event time within the run):"]
@@ -567,11 +667,29 @@ def latest_run_start(spark, metrics_table: str, phase: str = "baseline") -> date
     return datetime.fromtimestamp(row["micros"] / 1_000_000, tz=timezone.utc)
 
 
+def read_dlt_events(spark, event_log_table: str, start: datetime, end: datetime) -> list[DltEvent]:
+    """The pipeline's cluster_resources events of [start, end) from its event log table (full name)."""
+    from pyspark.sql import functions as F
+
+    rows = (
+        spark.table(event_log_table)
+        .where((F.col("event_type") == DLT_RESOURCES_EVENT_TYPE)
+               & (F.col("timestamp") >= _timestamp(start)) & (F.col("timestamp") < _timestamp(end)))
+        .select(F.expr("unix_micros(timestamp)").alias("micros"), "event_type",
+                F.col("details").cast("string").alias("details"))
+        .collect()
+    )
+    return dlt_events({"timestamp": datetime.fromtimestamp(row["micros"] / 1_000_000, tz=timezone.utc),
+                       "event_type": row["event_type"], "details": row["details"]} for row in rows)
+
+
 def _replace_rows(spark, full_name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], ddl: str,
                   predicate: str) -> None:
-    """Replaces the table's rows matching `predicate` with `rows` in one Delta commit (creates the table)."""
+    """Replaces the table's rows matching `predicate` with `rows` in one Delta commit (creates the table).
+    Columns added to `ddl` since an existing table was created are appended to it (mergeSchema)."""
     frame = spark.createDataFrame([tuple(row[column] for column in columns) for row in rows], ddl)
-    frame.write.format("delta").mode("overwrite").option("replaceWhere", predicate).saveAsTable(full_name)
+    frame.write.format("delta").mode("overwrite").option("replaceWhere", predicate) \
+        .option("mergeSchema", "true").saveAsTable(full_name)
 
 
 def _epoch_literal(moment: datetime) -> str:
@@ -652,9 +770,21 @@ def analyze_run(spark, params: AnalysisParams,
         except Exception as error:
             notes.append(f"cluster events of {cluster_id} unavailable: {str(error).splitlines()[0] if str(error) else repr(error)}")
 
-    rows = result_rows(run_start, windows, per_second, metrics, events, analyzed_at)
+    pipeline_events: list[DltEvent] = []
+    if params.pipeline_event_log_table:
+        try:
+            pipeline_events = read_dlt_events(spark, params.full_name(params.pipeline_event_log_table),
+                                              run_start - EVENTS_LOOKBACK, run_end + EVENTS_GRACE)
+            if not pipeline_events:
+                notes.append(f"no cluster_resources events in {params.pipeline_event_log_table} for the run: "
+                             "the DLT columns are empty")
+        except Exception as error:
+            notes.append(f"pipeline event log {params.pipeline_event_log_table} unavailable: "
+                         f"{str(error).splitlines()[0] if str(error) else repr(error)}")
+
+    rows = result_rows(run_start, windows, per_second, metrics, events, analyzed_at, pipeline_events)
     write_results(spark, params.full_name(params.results_table), rows, run_start)
-    log(format_report(run_start, rows, table_counts, notes))
+    log(format_report(run_start, rows, table_counts, notes, pipeline=bool(params.pipeline_event_log_table)))
     return {
         "run_start": run_start.isoformat(),
         "windows": [{column: (value.isoformat() if isinstance(value, datetime) else value)
@@ -662,5 +792,6 @@ def analyze_run(spark, params: AnalysisParams,
         "tables": len(table_counts),
         "rows": sum(count for _, _, count in table_counts),
         "cluster_events": len(events),
+        "pipeline_events": len(pipeline_events),
         "notes": notes,
     }

@@ -360,8 +360,10 @@ describe("the analysis job", () => {
         const job = ofType(prod, JOB).find((candidate) => candidate.inputs.name === "streambench-prod-analysis")!.inputs;
         const values = parameters(job);
         assert.deepStrictEqual(Object.keys(values), [
-            "catalog", "cluster_events_table", "cluster_id", "metrics_table", "phases_json", "results_table", "run_start", "schema", "windows_json",
+            "catalog", "cluster_events_table", "cluster_id", "metrics_table", "phases_json", "pipeline_event_log_table", "results_table", "run_start", "schema",
+            "windows_json",
         ]);
+        assert.strictEqual(values.pipeline_event_log_table, "dlt_event_log"); // prod has the DLT pipeline
         assert.strictEqual(values.cluster_id, prod.outputs!.clusterId);
         assert.deepStrictEqual([values.catalog, values.schema, values.metrics_table, values.cluster_events_table, values.results_table], [
             "main", "dlt_autoscaling_prod", "stream_metrics", "cluster_events", "benchmark_results",
@@ -435,6 +437,8 @@ describe("the DLT pipeline", () => {
         assert.deepStrictEqual(ofType(dev, PIPELINE), []);
         assert.ok(!ofType(dev, "databricks:index/workspaceFile:WorkspaceFile").some((file) => /pipeline/.test(file.inputs.path)));
         assert.match(dev.outputs!.pipelineUrl, /no DLT pipeline/);
+        const analysis = ofType(dev, JOB).find((job) => job.inputs.name === "streambench-dev-analysis")!.inputs;
+        assert.strictEqual(parameters(analysis).pipeline_event_log_table, "");
     });
 
     it("refuses bounds the autoscaler would reject", async () => {

@@ -9,9 +9,14 @@ from analysis_logic import (
     ANALYSIS_PARAMETER_NAMES,
     CLUSTER_EVENT_COLUMNS,
     RESULT_COLUMNS,
+    RESULTS_SCHEMA_DDL,
+    DltEvent,
     WindowPlan,
     achieved_rate,
     cluster_event_rows,
+    dlt_events,
+    dlt_reaction_seconds,
+    executors_at,
     expected_windows,
     format_report,
     gap_percent,
@@ -54,7 +59,7 @@ PHASES = [
 def raw_params(**overrides):
     values = {"catalog": "main", "schema": "dlt_autoscaling_prod", "phases_json": json.dumps(PHASES),
               "windows_json": json.dumps(WINDOWS), "cluster_id": "1125-020000-abcdefgh", "run_start": "",
-              "metrics_table": "", "cluster_events_table": "", "results_table": ""}
+              "metrics_table": "", "cluster_events_table": "", "results_table": "", "pipeline_event_log_table": ""}
     values.update(overrides)
     return values
 
@@ -72,6 +77,7 @@ def test_parameters_give_every_table_window_and_default():
     assert (params.metrics_table, params.cluster_events_table, params.results_table) == (
         "stream_metrics", "cluster_events", "benchmark_results")
     assert params.run_start is None
+    assert params.pipeline_event_log_table == ""  # no DLT pipeline
     assert params.full_name("stream_metrics") == "`main`.`dlt_autoscaling_prod`.`stream_metrics`"
 
 
@@ -109,6 +115,7 @@ def test_run_start_is_read_as_utc(text, expected):
         ({"run_start": "yesterday"}, ["run_start must be an ISO date-time"]),
         ({"cluster_id": "x; DROP TABLE"}, ["is not a cluster id"]),
         ({"results_table": "other.schema.table"}, ["results_table must be a table name"]),
+        ({"pipeline_event_log_table": "x`; DROP"}, ["pipeline_event_log_table must be a table name"]),
     ],
 )
 def test_every_bad_parameter_is_named_in_one_error(overrides, message):
@@ -121,6 +128,12 @@ def test_every_bad_parameter_is_named_in_one_error(overrides, message):
 def test_parameter_names_are_the_notebooks_widgets():
     assert sorted(ANALYSIS_PARAMETER_NAMES) == list(ANALYSIS_PARAMETER_NAMES)
     assert set(raw_params()) == set(ANALYSIS_PARAMETER_NAMES)
+
+
+def test_the_pipeline_event_log_table_is_optional():
+    assert ANALYSIS_PARAMETER_NAMES.index("pipeline_event_log_table") == 5  # between phases_json and results_table
+    assert parse_analysis_params(raw_params(pipeline_event_log_table=" dlt_event_log ")).pipeline_event_log_table \
+        == "dlt_event_log"
 
 
 # ---- windows and rates -----------------------------------------------------------------------------------
@@ -237,6 +250,93 @@ def test_reaction_is_the_first_resize_in_the_window_to_another_size(start, end, 
     assert reaction_seconds(EVENTS, start, end, workers) == expected
 
 
+# ---- DLT pipeline event log ------------------------------------------------------------------------------
+
+def log_row(moment, event_type="cluster_resources", **resources):
+    return {"timestamp": moment, "event_type": event_type, "details": json.dumps({event_type: resources})}
+
+
+# The pipeline runs 2 executors, asks for 5 at 3:50 (the 3x load), has them at 4:40, asks for 8 at 6:20 and for
+# 2 at 11:00. Nothing is logged between 8:00 and 11:00.
+LOG_ROWS = [
+    log_row(at(4, 40), num_executors=5, latest_requested_num_executors=5),
+    log_row(at(-5), num_executors=2, latest_requested_num_executors=2, avg_task_slot_utilization=0.4),
+    log_row(at(3, 20), num_executors=2, latest_requested_num_executors=2),
+    log_row(at(3, 50), num_executors=2, latest_requested_num_executors=5, avg_num_queued_tasks=12),
+    log_row(at(3, 55), "autoscale", status="RESIZING", requested_num_executors=5),         # not cluster_resources
+    log_row(at(6, 10), num_executors=5),                                                   # no request logged
+    log_row(at(6, 20), num_executors=5, latest_requested_num_executors="8"),
+    log_row(at(8), num_executors=8, latest_requested_num_executors=8),
+    log_row(at(11), num_executors=8, latest_requested_num_executors=2),
+    {"timestamp": at(5), "event_type": "cluster_resources", "details": "{not json"},       # unreadable: skipped
+    {"timestamp": at(5), "event_type": "cluster_resources", "details": None},
+    {"timestamp": None, "event_type": "cluster_resources", "details": {"cluster_resources": {"num_executors": 3}}},
+    log_row(at(5), num_executors="many", latest_requested_num_executors=None),             # no count: skipped
+    log_row(at(5, 5), "flow_progress", num_executors=99),
+]
+DLT = dlt_events(LOG_ROWS)
+
+
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (log_row(at(1), num_executors=2, latest_requested_num_executors=4), DltEvent(at(1), 2, 4)),
+        ({"timestamp": at(1).replace(tzinfo=None), "event_type": "cluster_resources",           # naive = UTC, dict
+          "details": {"cluster_resources": {"num_executors": 3.0}}}, DltEvent(at(1), 3, None)),
+        ({"timestamp": "2026-11-25T02:01:00Z", "event_type": "cluster_resources",
+          "details": '{"cluster_resources": {"latest_requested_num_executors": 7}}'}, DltEvent(at(1), None, 7)),
+        (log_row(at(1), num_executors=1.5, latest_requested_num_executors=True), None),  # not whole numbers
+        ({"timestamp": at(1), "event_type": "cluster_resources", "details": '{"cluster_resources": 4}'}, None),
+        ({"timestamp": "later", "event_type": "cluster_resources", "details": '{"cluster_resources": {}}'}, None),
+        (log_row(at(1), "autoscale", status="SUCCEEDED", requested_num_executors=4), None),
+    ],
+)
+def test_an_event_log_row_becomes_time_executors_and_request(row, expected):
+    assert dlt_events([row]) == ([] if expected is None else [expected])
+
+
+def test_event_log_rows_become_events_oldest_first():
+    assert [(event.time, event.executors, event.requested) for event in DLT] == [
+        (at(-5), 2, 2), (at(3, 20), 2, 2), (at(3, 50), 2, 5), (at(4, 40), 5, 5), (at(6, 10), 5, None),
+        (at(6, 20), 5, 8), (at(8), 8, 8), (at(11), 8, 2)]
+
+
+@pytest.mark.parametrize(
+    "moment, expected",
+    [
+        (at(-10), 2),       # before any event: the first event's count
+        (at(0), 2),
+        (at(3, 50), 2),     # more requested: still 2
+        (at(6), 5),
+        (at(10), 8),        # no event since 8:00: the last count
+        (at(15), 8),        # 2 requested at 11:00 but never reported
+    ],
+)
+def test_executors_at_a_moment(moment, expected):
+    assert executors_at(DLT, moment) == expected
+
+
+@pytest.mark.parametrize(
+    "start, end, executors, expected",
+    [
+        (at(0), at(3), 2, None),      # nothing requested in the first window
+        (at(3), at(6), 2, 50.0),      # 3:20 asks for the same 2; 3:50 asks for 5
+        (at(6), at(10), 5, 20.0),     # 6:10 logs no request; 6:20 asks for 8
+        (at(8, 30), at(10), 8, None), # a window without DLT events
+        (at(10), at(15), 8, 60.0),
+        (at(10), None, 8, 60.0),      # without an end, a later request counts
+        (at(3), at(6), None, 20.0),   # unknown count at the start: the first request (3:20)
+    ],
+)
+def test_dlt_reaction_is_the_first_request_in_the_window_for_another_count(start, end, executors, expected):
+    assert dlt_reaction_seconds(DLT, start, end, executors) == expected
+
+
+def test_without_event_log_events_nothing_is_known():
+    assert dlt_events([]) == [] and executors_at([], at(0)) is None
+    assert dlt_reaction_seconds([], at(0), at(3), None) is None
+
+
 # ---- results and report ----------------------------------------------------------------------------------
 
 ACHIEVED = [50_000, 53_000, 51_000, 49_000]  # minutes 6-10 fall short of 62,000
@@ -259,9 +359,16 @@ def metric_counts():
     return counts
 
 
-def results(metrics=True, events=EVENTS):
+def results(metrics=True, events=EVENTS, pipeline_events=DLT):
     windows = expected_windows(parse_analysis_params(raw_params()).windows, RUN_START)
-    return result_rows(RUN_START, windows, table_counts(), metric_counts() if metrics else None, events, ANALYZED_AT)
+    return result_rows(RUN_START, windows, table_counts(), metric_counts() if metrics else None, events, ANALYZED_AT,
+                       pipeline_events)
+
+
+def test_the_dlt_columns_are_appended_to_the_results_table():
+    assert RESULT_COLUMNS[-4:] == ("analyzed_at", "dlt_executors_at_start", "dlt_executors_at_end",
+                                   "dlt_reaction_seconds")
+    assert tuple(part.split()[0] for part in RESULTS_SCHEMA_DDL.split(", ")) == RESULT_COLUMNS
 
 
 def test_result_rows_per_window_including_the_one_that_fell_short():
@@ -274,9 +381,20 @@ def test_result_rows_per_window_including_the_one_that_fell_short():
         "target_rows_per_second": 62_000, "achieved_rows_per_second": 51_000.0, "gap_percent": -17.74,
         "metrics_rows_per_second": 48_450.0, "metrics_gap_percent": -21.85,
         "workers_at_start": 4, "workers_at_end": 6, "reaction_seconds": 50.0, "analyzed_at": ANALYZED_AT,
+        "dlt_executors_at_start": 5, "dlt_executors_at_end": 8, "dlt_reaction_seconds": 20.0,
     }
     assert [(row["gap_percent"], row["workers_at_start"], row["workers_at_end"], row["reaction_seconds"])
             for row in rows] == [(0.0, 2, 2, None), (0.0, 2, 4, 40.0), (-17.74, 4, 6, 50.0), (-2.0, 6, 6, 90.0)]
+    assert [(row["dlt_executors_at_start"], row["dlt_executors_at_end"], row["dlt_reaction_seconds"])
+            for row in rows] == [(2, 2, None), (2, 5, 50.0), (5, 8, 20.0), (8, 8, 60.0)]
+
+
+@pytest.mark.parametrize("pipeline_events", [(), []])  # no pipeline; a pipeline that logged nothing
+def test_without_pipeline_events_the_dlt_columns_are_empty(pipeline_events):
+    rows = results(pipeline_events=pipeline_events)
+    assert {(row["dlt_executors_at_start"], row["dlt_executors_at_end"], row["dlt_reaction_seconds"])
+            for row in rows} == {(None, None, None)}
+    assert [row["reaction_seconds"] for row in rows] == [None, 40.0, 50.0, 90.0]
 
 
 def test_without_metrics_or_events_those_columns_are_empty():
@@ -299,6 +417,18 @@ def test_report_shows_each_window_the_tables_and_the_notes():
     assert "stream_table_9x_scale" in report and "1,920,000" in report
     assert "baseline: 900,000, 9x: 1,920,000; total: 2,820,000" in report
     assert lines[-1] == "  - the run is not over"
+    assert "dlt" not in report  # no pipeline given: no DLT column
+
+
+def test_report_shows_the_pipelines_executors_and_reaction_when_it_has_one():
+    lines = format_report(RUN_START, results(), pipeline=True).splitlines()
+    assert lines[2].endswith("  dlt exec  dlt react")
+    short = next(line for line in lines if line.startswith(" 3  6-10"))
+    assert short.endswith("50 s  5 -> 8         20 s")
+    first = next(line for line in lines if line.startswith(" 1  0-3"))
+    assert first.endswith("  2 -> 2            -")
+    unknown = format_report(RUN_START, results(pipeline_events=[]), pipeline=True)
+    assert next(line for line in unknown.splitlines() if line.startswith(" 1  0-3")).endswith("  ? -> ?            -")
 
 
 def test_report_marks_what_is_unknown():

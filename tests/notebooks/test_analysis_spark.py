@@ -1,6 +1,7 @@
 """The analysis' Spark pieces against a real local Spark session with Delta: small stream tables with known
-event timestamps, a stream_metrics table written by the recorder, hand-made cluster events, then the whole
-analysis, and the tables it writes read back."""
+event timestamps, a stream_metrics table written by the recorder, hand-made cluster events, a DLT pipeline's
+event log table, a results table written by an older version, then the whole analysis, and the tables it
+writes read back."""
 
 import json
 from dataclasses import dataclass
@@ -37,6 +38,15 @@ PHASES = [
     {"phase": "3x", "table_name_format": "stream_table_3x_scale", "first_stream_id": 3, "stream_count": 1},
     {"phase": "9x", "table_name_format": "stream_table_9x_scale", "first_stream_id": 4, "stream_count": 1},  # never ran
 ]
+
+
+# benchmark_results as the analysis created it before the DLT columns.
+OLD_RESULTS_SCHEMA_DDL = (
+    "run_start TIMESTAMP, window_index INT, start_minute DOUBLE, end_minute DOUBLE, window_start TIMESTAMP, "
+    "window_end TIMESTAMP, active_phases STRING, target_rows_per_second BIGINT, achieved_rows_per_second DOUBLE, "
+    "gap_percent DOUBLE, metrics_rows_per_second DOUBLE, metrics_gap_percent DOUBLE, workers_at_start INT, "
+    "workers_at_end INT, reaction_seconds DOUBLE, analyzed_at TIMESTAMP"
+)
 
 
 def at(seconds):
@@ -94,6 +104,31 @@ def analyzed(spark):
     spark.createDataFrame([tuple(row[column] for column in METRICS_COLUMNS) for row in metrics],
                           METRICS_SCHEMA_DDL).write.format("delta").saveAsTable(full("stream_metrics"))
 
+    # The DLT pipeline's event log (some of its columns): 2 executors, 5 requested at 1:15, running at 1:40.
+    def log_event(second, event_type, **details):
+        return (f"event-{second}-{event_type}", at(second), event_type, "INFO", json.dumps({event_type: details}))
+
+    spark.createDataFrame([
+        log_event(-3 * 3600, "cluster_resources", num_executors=9, latest_requested_num_executors=9),  # too early
+        log_event(-300, "cluster_resources", num_executors=2, latest_requested_num_executors=2),
+        log_event(30, "cluster_resources", num_executors=2, latest_requested_num_executors=2,
+                  avg_task_slot_utilization=0.5, avg_num_queued_tasks=0),
+        log_event(50, "flow_progress", status="RUNNING"),
+        log_event(75, "cluster_resources", num_executors=2, latest_requested_num_executors=5,
+                  avg_task_slot_utilization=1.0, avg_num_queued_tasks=40),
+        log_event(76, "autoscale", status="RESIZING", requested_num_executors=5),
+        log_event(100, "cluster_resources", num_executors=5, latest_requested_num_executors=5),
+    ], "id STRING, timestamp TIMESTAMP, event_type STRING, level STRING, details STRING") \
+        .write.format("delta").saveAsTable(full("dlt_event_log"))
+
+    # Yesterday's results, written by a version without the dlt_ columns: the new rows are added beside them.
+    old_columns = RESULT_COLUMNS[:RESULT_COLUMNS.index("analyzed_at") + 1]
+    old = {column: None for column in old_columns}
+    old.update(run_start=RUN_START - timedelta(days=1), window_index=1, target_rows_per_second=4,
+               achieved_rows_per_second=3.0)
+    spark.createDataFrame([tuple(old[column] for column in old_columns)], OLD_RESULTS_SCHEMA_DDL) \
+        .write.format("delta").saveAsTable(full("benchmark_results"))
+
     # Hand-made Clusters API events: 2 workers, a resize to 4 at 1:20 into the run, done at 1:50.
     api_events = [
         {"cluster_id": CLUSTER, "timestamp": int(at(-600).timestamp() * 1000), "type": "RUNNING",
@@ -112,6 +147,7 @@ def analyzed(spark):
     params = parse_analysis_params({
         "catalog": "spark_catalog", "schema": SCHEMA, "phases_json": json.dumps(PHASES),
         "windows_json": json.dumps(WINDOWS), "cluster_id": CLUSTER, "run_start": "",
+        "pipeline_event_log_table": "dlt_event_log",
     })
     lines = []
     summary = analyze_run(spark, params, fetch_events=fetch_events, now=lambda: at(3600), log=lines.append,
@@ -157,7 +193,8 @@ def test_the_report_lists_the_windows_the_rows_per_table_and_the_missing_table(a
 def test_the_results_are_stored_one_row_per_window(spark, analyzed):
     table = spark.table(full("benchmark_results"))
     assert tuple(table.columns) == RESULT_COLUMNS
-    rows = table.select("window_index", "achieved_rows_per_second", "gap_percent", "reaction_seconds",
+    rows = table.where(F.col("run_start") == F.timestamp_seconds(F.lit(RUN_START.timestamp()))) \
+        .select("window_index", "achieved_rows_per_second", "gap_percent", "reaction_seconds",
                         F.expr("unix_seconds(run_start)").alias("run_start_epoch"),
                         F.expr("unix_seconds(window_start)").alias("start_epoch")).orderBy("window_index").collect()
     assert [tuple(row) for row in rows] == [
@@ -179,4 +216,23 @@ def test_the_cluster_events_of_the_run_are_fetched_and_stored_once(spark, analyz
         ("RUNNING", 2, None, None, int(at(-600).timestamp())),
         ("RESIZING", 2, 4, "AUTOSCALE", int(at(80).timestamp())),
         ("UPSIZE_COMPLETED", 4, 4, None, int(at(110).timestamp())),
+    ]
+
+
+def test_the_dlt_pipelines_executors_and_reaction_join_the_results(spark, analyzed):
+    summary, lines, _ = analyzed
+    assert [(window["dlt_executors_at_start"], window["dlt_executors_at_end"], window["dlt_reaction_seconds"])
+            for window in summary["windows"]] == [(2, 2, None), (2, 5, 15.0)]
+    assert summary["pipeline_events"] == 4  # cluster_resources events of the run's range only
+    report = lines[0].splitlines()
+    assert report[2].endswith("dlt exec  dlt react")
+    assert next(line for line in report if line.startswith(" 2  1-2")).endswith("2 -> 5         15 s")
+    rows = spark.table(full("benchmark_results")).select(
+        F.expr("unix_seconds(run_start)").alias("run_start_epoch"), "window_index", "achieved_rows_per_second",
+        "dlt_executors_at_start", "dlt_executors_at_end", "dlt_reaction_seconds",
+    ).orderBy("run_start_epoch", "window_index").collect()
+    assert [tuple(row) for row in rows] == [
+        (int(RUN_START.timestamp()) - 86_400, 1, 3.0, None, None, None),  # the older version's row, kept
+        (int(RUN_START.timestamp()), 1, 4.0, 2, 2, None),
+        (int(RUN_START.timestamp()), 2, 7.0, 2, 5, 15.0),
     ]
