@@ -40,9 +40,10 @@ describe("the plan and the generator notebook agree", () => {
 
 const ANALYSIS_VIEW = `
 import json, sys
-from analysis_logic import ANALYSIS_PARAMETER_NAMES, parse_analysis_params
+from analysis_logic import ANALYSIS_PARAMETER_NAMES, PARAMETER_DEFAULTS, parse_analysis_params
 params = parse_analysis_params(json.load(sys.stdin))
 print(json.dumps({
+    "defaults": [PARAMETER_DEFAULTS.get(name) for name in ("metrics_table", "cluster_events_table", "results_table")],
     "names": list(ANALYSIS_PARAMETER_NAMES),
     "tables": [table for _, table in params.phase_tables()],
     "totals": [window.total_rows_per_second for window in params.windows],
@@ -53,7 +54,7 @@ print(json.dumps({
 describe("the plan and the analysis notebook agree", () => {
     it("on parameter names, every stream table, the windows' targets and the result tables", () => {
         const plan = buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: 1200 }));
-        const view = runPython<{ names: string[]; tables: string[]; totals: number[]; results: string[] }>(ANALYSIS_VIEW, {
+        const view = runPython<{ names: string[]; tables: string[]; totals: number[]; results: string[]; defaults: string[] }>(ANALYSIS_VIEW, {
             ...plan.analysis.parameters,
             cluster_id: "0123-456789-abcdef",
         });
@@ -61,6 +62,8 @@ describe("the plan and the analysis notebook agree", () => {
         assert.deepStrictEqual(view.tables, allTables(plan));
         assert.deepStrictEqual(view.totals, plan.throughput.map((window) => window.totalRowsPerSecond));
         assert.deepStrictEqual(view.results, [RESULT_TABLES.metrics, RESULT_TABLES.clusterEvents, RESULT_TABLES.results]);
+        // A run started by hand falls back to the notebook's defaults: they must name the same tables.
+        assert.deepStrictEqual(view.defaults, view.results);
     });
 });
 
