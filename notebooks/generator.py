@@ -17,6 +17,7 @@
 # MAGIC | `rows_per_second` | yes | rate of each stream |
 # MAGIC | `num_partitions` | yes | `numPartitions` of each rate source |
 # MAGIC | `table_name_format` | yes | table name, Python format with `{stream_id}` (e.g. `stream_table_{stream_id:03d}`) |
+# MAGIC | `phases_json` | yes | every phase's table naming (`[{"phase", "table_name_format", "first_stream_id", "stream_count"}, ...]`): the run first creates, empty, any table of the timeline that does not exist yet |
 # MAGIC | `metrics_table` | yes | table in the same schema that receives every micro-batch's progress (`stream_metrics`) |
 # MAGIC | `checkpoint_root` | yes | checkpoint folder of this run (a volume path under `{{job.run_id}}`) |
 # MAGIC | `trigger_time` | no | start of the timeline: `{{job.trigger.time.iso_datetime}}` of this job, or of the full-timeline job; empty = now |
