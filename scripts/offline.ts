@@ -41,6 +41,8 @@ export interface Evaluation {
     invokes: string[];
     outputs?: Record<string, any>;
     error?: Error;
+    /** What the program logged with `pulumi.log.warn` (shown by `pulumi up` as warnings). */
+    warnings: string[];
     /** Milliseconds spent loading the libraries and the program's modules (compiled by ts-node). */
     moduleLoadMs: number;
     /** Milliseconds from the start of index.ts's own code to the last resource registered. */
@@ -199,6 +201,14 @@ export async function evaluateProgram(stack: string, config: Record<string, unkn
         moduleLoadMs: programStart - loadStart,
         evaluationMs: Math.max(0, (evaluation.lastRegistration || programStart) - programStart),
     });
+    // Without an engine, pulumi.log.warn writes to console.warn: keep those lines as the evaluation's warnings.
+    const warnings: string[] = [];
+    const consoleWarn = console.warn;
+    console.warn = (...args: unknown[]) => {
+        const text = args.map(String).join(" ");
+        const warning = /^warning: \[runtime\] (.*)$/s.exec(text);
+        warning ? warnings.push(warning[1]) : consoleWarn(...args);
+    };
     try {
         const program = await import(PROGRAM);
         const outputs: Record<string, any> = {};
@@ -206,9 +216,11 @@ export async function evaluateProgram(stack: string, config: Record<string, unkn
             outputs[name] = await resolveDeep(value);
         }
         await allRegistrationsDone();
-        return { resources: evaluation.resources, invokes: evaluation.invokes, outputs, ...timing() };
+        return { resources: evaluation.resources, invokes: evaluation.invokes, outputs, warnings, ...timing() };
     } catch (error) {
-        return { resources: evaluation.resources, invokes: evaluation.invokes, error: error as Error, ...timing() };
+        return { resources: evaluation.resources, invokes: evaluation.invokes, error: error as Error, warnings, ...timing() };
+    } finally {
+        console.warn = consoleWarn;
     }
 }
 

@@ -446,3 +446,17 @@ describe("the DLT pipeline", () => {
         assert.match(String(bad.error), /streambench:dlt\.maxWorkers: must be at least dlt\.minWorkers \(4\)/);
     });
 });
+
+describe("warnings pulumi up shows", () => {
+    it("says the dashboard is skipped without a warehouse, and nothing with one", async () => {
+        const without = await evaluateProgram("prod", committedStackConfig("prod"));
+        assert.deepStrictEqual(without.warnings.map((warning) => warning.split(":")[0]), ["No dashboard"]);
+        const withWarehouse = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:warehouseId": "0123456789abcdef" });
+        assert.deepStrictEqual(withWarehouse.warnings, []);
+    });
+
+    it("warns about the driver at 500 streams", async () => {
+        const wide = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:baselineStreams": "500", "streambench:warehouseId": "0123456789abcdef" });
+        assert.ok(wide.warnings.some((warning) => /^501 streaming queries run at once on one driver/.test(warning)), JSON.stringify(wide.warnings));
+    });
+});
