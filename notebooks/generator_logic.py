@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Sequence
 
-from analysis_logic import parse_phases
+from analysis_logic import parse_phases, quote_identifier
 from metrics_logic import MetricsRecorder, query_name
 
 # The parameters every phase job passes (GENERATOR_PARAMETER_NAMES in plan.ts; a test holds the two equal).
@@ -130,10 +130,6 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
     if problems:
         raise ValueError("Generator parameters are invalid:\n  - " + "\n  - ".join(problems))
     return params
-
-
-def quote_identifier(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def full_table_name(params: PhaseParams, table: str) -> str:

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { StackConfigError, parseStackConfig } from "../config";
+import { StackConfigError, namespaceValues, parseStackConfig } from "../config";
 import { evaluateProgram } from "./mocks";
 
 function problemsOf(raw: Record<string, unknown>): { key: string; message: string }[] {
@@ -104,7 +104,9 @@ describe("the program with a bad config", () => {
         assert.deepStrictEqual(evaluation.invokes, []);
     });
 
-    it("ignores other namespaces such as the provider's databricks:host", () => {
-        assert.doesNotThrow(() => parseStackConfig("test", {}));
+    it("reads only its own namespace: the provider's databricks:* keys are not unknown keys", () => {
+        const values = namespaceValues({ "databricks:host": "https://x", "databricks:token": "t", "streambench:baselineStreams": "7", "streambench:cluster": '{"maxWorkers":9}' });
+        assert.deepStrictEqual(values, { baselineStreams: 7, cluster: { maxWorkers: 9 } });
+        assert.strictEqual(parseStackConfig("test", values).baselineStreams, 7);
     });
 });
