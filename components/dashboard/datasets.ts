@@ -27,6 +27,11 @@ export interface DashboardDataset {
     columns: string[];
 }
 
+/** A dataset whose query is `WITH <ctes> SELECT <columns> FROM <last cte> ORDER BY <orderBy>`. */
+function dataset(name: string, displayName: string, columns: string[], ctes: Cte[], orderBy: string[]): DashboardDataset {
+    return { name, displayName, query: withQuery(ctes, columns, orderBy), columns };
+}
+
 /** Cluster events that announce a resize; their target is the new size (analysis_logic RESIZE_EVENT_TYPES). */
 const RESIZE_EVENT_TYPE = "RESIZING";
 
@@ -54,12 +59,7 @@ export function throughputByStreamType(plan: ScalingPlan, line: Timeline): Dashb
             ].join("\n"),
         },
     ];
-    return {
-        name: "throughput_by_stream_type",
-        displayName: "Throughput by stream type (latest run)",
-        query: withQuery(ctes, columns, ["bucket_start", "stream_type"]),
-        columns,
-    };
+    return dataset("throughput_by_stream_type", "Throughput by stream type (latest run)", columns, ctes, ["bucket_start", "stream_type"]);
 }
 
 /** The series names of the throughput-vs-target dataset. */
@@ -115,12 +115,7 @@ export function throughputVsTarget(plan: ScalingPlan, line: Timeline): Dashboard
             ].join("\n"),
         },
     ];
-    return {
-        name: "throughput_vs_target",
-        displayName: "Throughput vs target (latest run)",
-        query: withQuery(ctes, columns, ["bucket_start", "series"]),
-        columns,
-    };
+    return dataset("throughput_vs_target", "Throughput vs target (latest run)", columns, ctes, ["bucket_start", "series"]);
 }
 
 export const DLT_EXECUTORS_SERIES = "DLT executors";
@@ -167,12 +162,7 @@ export function dltExecutorsOverTime(plan: ScalingPlan, eventLogTable: string, l
             ].join("\n"),
         },
     ];
-    return {
-        name: "dlt_executors_over_time",
-        displayName: "DLT executors over time (latest run)",
-        query: withQuery(ctes, columns, ["bucket_start", "series"]),
-        columns,
-    };
+    return dataset("dlt_executors_over_time", "DLT executors over time (latest run)", columns, ctes, ["bucket_start", "series"]);
 }
 
 export const WORKERS_SERIES = "workers";
@@ -239,12 +229,7 @@ export function workersOverTime(plan: ScalingPlan, tables: DashboardTables, line
             ].join("\n"),
         },
     ];
-    return {
-        name: "workers_over_time",
-        displayName: "Cluster workers (latest run)",
-        query: withQuery(ctes, columns, ["bucket_start", "series"]),
-        columns,
-    };
+    return dataset("workers_over_time", "Cluster workers (latest run)", columns, ctes, ["bucket_start", "series"]);
 }
 
 /** benchmark_results of the latest analysed run: one row per window, target and achieved side by side. */
@@ -281,10 +266,5 @@ export function achievedVsTarget(plan: ScalingPlan, tables: DashboardTables): Da
             ].join("\n"),
         },
     ];
-    return {
-        name: "achieved_vs_target",
-        displayName: "Achieved vs target per window (latest analysed run)",
-        query: withQuery(ctes, columns, ["window_index"]),
-        columns,
-    };
+    return dataset("achieved_vs_target", "Achieved vs target per window (latest analysed run)", columns, ctes, ["window_index"]);
 }

@@ -2,7 +2,7 @@
 import { ScalingPlan, TIMEOUT_GRACE_MINUTES } from "../../plan";
 import { DashboardDataset, DashboardTables } from "./datasets";
 import { BUCKET_SECONDS, RUN_PHASE } from "./timeline";
-import { Widget, axis, dataWidget, frame, targetSummary } from "./widgets";
+import { Widget, axis, dataWidget, frame, targetSummary, timeChart } from "./widgets";
 
 export interface LayoutItem {
     widget: Widget;
@@ -11,6 +11,24 @@ export interface LayoutItem {
 
 /** The grid is 6 columns wide. */
 const GRID_WIDTH = 6;
+/** Grid rows of a chart or table. */
+const CHART_HEIGHT = 6;
+
+/** A widget and the grid rows it takes. */
+interface Row {
+    widget: Widget;
+    height: number;
+}
+
+/** Stacks `rows` top to bottom, each the grid's full width: no widget is placed by hand, so none can overlap. */
+function stacked(rows: Row[]): LayoutItem[] {
+    let y = 0;
+    return rows.map(({ widget, height }) => {
+        const item = { widget, position: { x: 0, y, width: GRID_WIDTH, height } };
+        y += height;
+        return item;
+    });
+}
 
 /** The datasets the page charts; `dlt` only when the stack has the DLT pipeline. */
 export interface PageDatasets {
@@ -23,12 +41,13 @@ export interface PageDatasets {
 
 /** The latest run's page: title, the plan's targets, the time charts, and achieved vs target per window. */
 export function latestRunLayout(plan: ScalingPlan, tables: DashboardTables, { byType, vsTarget, workers, achieved, dlt }: PageDatasets): LayoutItem[] {
-    const bucketAxis = axis("bucket_start", "temporal", `Time (${BUCKET_SECONDS} s buckets)`);
     const runSource = `The latest run: the latest ${RUN_PHASE} phase_start in ${tables.metrics}.`;
-    return [
+    const rowsPerSecond = axis("rows_per_second", "quantitative", "Input rows/s");
+    const series = axis("series", "categorical", "Series");
+    return stacked([
         {
             widget: { name: "title", multilineTextboxSpec: { lines: [`# ${plan.resourcePrefix}: streaming autoscaling benchmark`] } },
-            position: { x: 0, y: 0, width: GRID_WIDTH, height: 1 },
+            height: 1,
         },
         {
             widget: {
@@ -41,57 +60,51 @@ export function latestRunLayout(plan: ScalingPlan, tables: DashboardTables, { by
                     ],
                 },
             },
-            position: { x: 0, y: 1, width: GRID_WIDTH, height: 2 },
+            height: 2,
         },
         {
-            widget: dataWidget("throughput_by_stream_type", byType, {
-                version: 3,
-                widgetType: "bar",
-                encodings: {
-                    x: bucketAxis,
-                    y: axis("rows_per_second", "quantitative", "Input rows/s"),
-                    color: axis("stream_type", "categorical", "Stream type"),
-                },
-                frame: frame(
+            widget: timeChart(
+                "throughput_by_stream_type",
+                byType,
+                "bar",
+                rowsPerSecond,
+                axis("stream_type", "categorical", "Stream type"),
+                frame(
                     "Throughput by stream type (stacked)",
                     `Input rows of the micro-batches triggered in each ${BUCKET_SECONDS} s bucket / ${BUCKET_SECONDS} s, from ${tables.metrics}. ${runSource}`,
                 ),
-            }),
-            position: { x: 0, y: 3, width: GRID_WIDTH, height: 6 },
+            ),
+            height: CHART_HEIGHT,
         },
         {
-            widget: dataWidget("throughput_vs_target", vsTarget, {
-                version: 3,
-                widgetType: "line",
-                encodings: {
-                    x: bucketAxis,
-                    y: axis("rows_per_second", "quantitative", "Input rows/s"),
-                    color: axis("series", "categorical", "Series"),
-                },
-                frame: frame(
+            widget: timeChart(
+                "throughput_vs_target",
+                vsTarget,
+                "line",
+                rowsPerSecond,
+                series,
+                frame(
                     "Throughput against the target",
                     `All streams together against the plan's target (${targetSummary(plan)}). A batch carries the rows since the ` +
                         "stream's previous trigger, so the measured line trails each step by up to one trigger interval.",
                 ),
-            }),
-            position: { x: 0, y: 9, width: GRID_WIDTH, height: 6 },
+            ),
+            height: CHART_HEIGHT,
         },
         {
-            widget: dataWidget("workers_over_time", workers, {
-                version: 3,
-                widgetType: "line",
-                encodings: {
-                    x: bucketAxis,
-                    y: axis("workers", "quantitative", "Workers"),
-                    color: axis("series", "categorical", "Series"),
-                },
-                frame: frame(
+            widget: timeChart(
+                "workers_over_time",
+                workers,
+                "line",
+                axis("workers", "quantitative", "Workers"),
+                series,
+                frame(
                     "Workers over time",
                     `Workers and the autoscaler's resize target from ${tables.clusterEvents} (filled by the analysis job), ` +
                         `with the plan's autoscale bounds; ${TIMEOUT_GRACE_MINUTES} min past the run to show the scale-down.`,
                 ),
-            }),
-            position: { x: 0, y: 15, width: GRID_WIDTH, height: 6 },
+            ),
+            height: CHART_HEIGHT,
         },
         {
             widget: dataWidget("achieved_vs_target", achieved, {
@@ -115,7 +128,7 @@ export function latestRunLayout(plan: ScalingPlan, tables: DashboardTables, { by
                         `of the micro-batches, each per second of the window. From ${tables.results}, latest run_start.`,
                 ),
             }),
-            position: { x: 0, y: 21, width: GRID_WIDTH, height: 6 },
+            height: CHART_HEIGHT,
         },
         {
             widget: dataWidget("results_table", achieved, {
@@ -137,28 +150,26 @@ export function latestRunLayout(plan: ScalingPlan, tables: DashboardTables, { by
                 },
                 frame: frame("Per-window results", `The latest run in ${tables.results}; gap = (achieved - target) / target.`),
             }),
-            position: { x: 0, y: 27, width: GRID_WIDTH, height: 6 },
+            height: CHART_HEIGHT,
         },
         ...(dlt
             ? [
                   {
-                      widget: dataWidget("dlt_executors_over_time", dlt, {
-                          version: 3,
-                          widgetType: "line",
-                          encodings: {
-                              x: bucketAxis,
-                              y: axis("executors", "quantitative", "Executors"),
-                              color: axis("series", "categorical", "Series"),
-                          },
-                          frame: frame(
+                      widget: timeChart(
+                          "dlt_executors_over_time",
+                          dlt,
+                          "line",
+                          axis("executors", "quantitative", "Executors"),
+                          series,
+                          frame(
                               "DLT pipeline executors over time",
                               `The pipeline's enhanced autoscaling under the same load, from its event log (${plan.pipeline!.eventLogTable}, ` +
                                   "cluster_resources events), beside the cluster's workers above.",
                           ),
-                      }),
-                      position: { x: 0, y: 33, width: GRID_WIDTH, height: 6 },
+                      ),
+                      height: CHART_HEIGHT,
                   },
               ]
             : []),
-    ];
+    ]);
 }

@@ -5,6 +5,7 @@
 import { PhaseName, ScalingPlan } from "../../plan";
 import { DashboardDataset } from "./datasets";
 import { quoteIdentifier } from "./sql";
+import { BUCKET_SECONDS } from "./timeline";
 
 export type ScaleType = "temporal" | "quantitative" | "categorical";
 
@@ -104,6 +105,14 @@ export function frame(title: string, description: string): Frame {
 }
 
 export const axis = (fieldName: string, type: ScaleType, displayName: string): AxisEncoding => ({ fieldName, scale: { type }, displayName });
+
+/** The x axis of every time chart: the run's buckets. */
+const BUCKET_AXIS = axis("bucket_start", "temporal", `Time (${BUCKET_SECONDS} s buckets)`);
+
+/** A chart over the run's time buckets: `y` per bucket, one series (or one stacked bar) per value of `color`. */
+export function timeChart(name: string, dataset: DashboardDataset, widgetType: "bar" | "line", y: AxisEncoding, color: AxisEncoding, chartFrame: Frame): Widget {
+    return dataWidget(name, dataset, { version: 3, widgetType, encodings: { x: BUCKET_AXIS, y, color }, frame: chartFrame });
+}
 
 function rate(value: number): string {
     return value.toLocaleString("en-US");
