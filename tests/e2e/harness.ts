@@ -142,10 +142,20 @@ export class ScratchProject {
         return found;
     }
 
-    /** Kills whatever pulumi process (and its plugins) is still running. */
+    /**
+     * Kills whatever pulumi process is still running, and the plugins it started: they run in process groups of
+     * their own, so they are found by their working directory in this scratch copy.
+     */
     killAll(): void {
         for (const child of this.running) {
             killGroup(child);
+        }
+        for (const pid of processesUnder(this.root)) {
+            try {
+                process.kill(pid, "SIGKILL");
+            } catch {
+                // already gone
+            }
         }
     }
 
@@ -170,6 +180,24 @@ export function killGroup(child: ChildProcess): void {
             // already gone
         }
     }
+}
+
+/** Processes (Linux /proc) whose working directory is inside `root`. */
+export function processesUnder(root: string): number[] {
+    if (!fs.existsSync("/proc")) {
+        return [];
+    }
+    return fs
+        .readdirSync("/proc")
+        .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+        .filter((entry) => {
+            try {
+                return fs.readlinkSync(`/proc/${entry}/cwd`).startsWith(root);
+            } catch {
+                return false;
+            }
+        })
+        .map(Number);
 }
 
 export function tail(text: string, lines = 40): string {
