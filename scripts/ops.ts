@@ -13,6 +13,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { namespaceValues, parseStackConfig, stackFileConfig } from "../config";
 import { ScalingPlan, buildScalingPlan } from "../plan";
+import { stackNameProblem } from "../stackName";
 import { CredentialsError, WorkspaceCredentials, resolveCredentials } from "./credentials";
 import { DEFAULT_TIMEOUT_SECONDS, Job, Run, WorkspaceApiError, WorkspaceClient } from "./workspaceApi";
 
@@ -140,8 +141,22 @@ function parseCommandLine(argv: string[]): { command?: string; stack: string; ti
     if (!(timeoutSeconds > 0)) {
         throw new UsageError(`--timeout must be a number of seconds above 0, not "${values.timeout}"`);
     }
-    // `pulumi stack ls` may print `org/project/stack`; the stack file is named after the last part.
-    return { command, stack: values.stack.split("/").pop() as string, timeoutSeconds };
+    return { command, stack: stackFromArgument(values.stack), timeoutSeconds };
+}
+
+/**
+ * The stack name of `--stack`: `stack`, or `org/stack` / `org/project/stack` as `pulumi stack ls` may print it (the
+ * stack file is named after the last part). Anything else is refused before it reaches a path or a message.
+ */
+function stackFromArgument(argument: string): string {
+    const parts = argument.split("/");
+    const qualifierProblem = parts.length > 3 || parts.slice(0, -1).some((part) => !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(part));
+    const stack = parts[parts.length - 1];
+    const problem = qualifierProblem ? `${JSON.stringify(argument)} is not a stack, org/stack or org/project/stack` : stackNameProblem(stack);
+    if (problem) {
+        throw new UsageError(`--stack: ${problem}`);
+    }
+    return stack;
 }
 
 /** The stack file's config (engine form) and the scaling plan built from it, as `pulumi up` builds it. */

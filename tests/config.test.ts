@@ -1,10 +1,12 @@
 import * as assert from "assert";
 import { StackConfigError, namespaceValues, parseStackConfig } from "../config";
+import { buildScalingPlan } from "../plan";
 import { evaluateProgram } from "./mocks";
 
+/** The problems `pulumi up` stops with: the config's own, then those of the names and parameters built from it. */
 function problemsOf(raw: Record<string, unknown>): { key: string; message: string }[] {
     try {
-        parseStackConfig("test", raw);
+        buildScalingPlan("prod", parseStackConfig("prod", raw));
     } catch (error) {
         assert.ok(error instanceof StackConfigError, `expected a StackConfigError, got ${error}`);
         return error.problems;
@@ -58,6 +60,8 @@ describe("stack config", () => {
         ["an empty group name", { permissions: { jobViewers: [""] } }, "streambench:permissions.jobViewers.0", /must not be empty/],
         ["two million rows/s per stream", { scale9xRate: 2_000_000 }, "streambench:scale9xRate", /at most 1000000/],
         ["a cluster block given as a number", { cluster: 4 }, "streambench:cluster", /expected object/],
+        ["a schema name past 255 characters once the stack is added", { database: "d".repeat(251) }, "streambench:database", /<database>_<stack> is 256 characters .* above Unity Catalog's 255/],
+        ["a table name past 255 characters once the table suffix is added", { tablePrefix: "t".repeat(247) }, "streambench:tablePrefix", /is 256 characters, above Unity Catalog's 255/],
     ];
     for (const [what, raw, key, message] of invalid) {
         it(`rejects ${what}, naming ${key}`, () => {

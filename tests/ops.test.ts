@@ -458,6 +458,18 @@ describe("ops CLI", function () {
             }
         });
 
+        it("a --stack with a path or shell characters is refused, quoted, before any file or request (exit 2)", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: PROD_JOBS }));
+            for (const stack of ["/../../../tmp/evil", "../prod", "a/b/c/prod", "prod;id", "$(id)", "..", "org/../prod"]) {
+                const result = await ops(["status", "--stack", stack], envFor(workspace.url));
+                assert.strictEqual(result.code, 2, stack);
+                assert.ok(result.stderr.startsWith(`ops: --stack: ${JSON.stringify(stack)} is not`), result.stderr);
+            }
+            assert.deepStrictEqual(workspace.calls(), []);
+            const qualified = await ops(["status", "--stack", "acme/streambench/prod"], envFor(workspace.url));
+            assert.strictEqual(qualified.code, 0, qualified.stderr);
+        });
+
         it("a stack without a stack file: names the stacks that exist", async () => {
             const result = await ops(["status", "--stack", "staging"], { HOME: project.home });
             assert.strictEqual(result.code, 1);
