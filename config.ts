@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { z } from "zod";
 import { timelineScheduleProblems } from "./cron";
+import { JAVA_ZONE_IDS, isJavaZoneId } from "./timeZones";
 
 /** The Pulumi project name: every key of this stack's config is `streambench:<key>`. */
 export const CONFIG_NAMESPACE = "streambench";
@@ -72,7 +73,7 @@ const clusterSchema = z.strictObject({
 const scheduleSchema = z.strictObject({
     /** Quartz cron of the baseline job; the 3x and 9x jobs fire at their window starts after it. */
     cron: z.string().default("0 0 2 * * ?"),
-    /** Java / IANA time zone of the cron. */
+    /** Java time zone id of the cron (`ZoneId`; exact case, e.g. "UTC", "America/New_York"). */
     timezone: z.string().default("UTC"),
     /** Paused schedules only run when started by hand. */
     paused: z.boolean().default(true),
@@ -174,12 +175,22 @@ export const stackConfigSchema = z
             }
         }
 
-        const lastPhaseStart = Math.max(timeline.scale3xStartMinute, timeline.scale9xStartMinute);
-        for (const message of timelineScheduleProblems(schedule.cron, lastPhaseStart, timeline.runMinutes)) {
-            problem(["schedule", "cron"], message);
+        // Each phase job fires at the base cron's minute + its start minute, in the same hour (a Quartz minutes field
+        // holds 0-59), so a phase must start within the hour of the timeline's trigger.
+        for (const key of ["scale3xStartMinute", "scale9xStartMinute"] as const) {
+            if (timeline[key] > MAX_PHASE_START_MINUTE) {
+                problem(["timeline", key], `${timeline[key]} is past minute ${MAX_PHASE_START_MINUTE}: a phase job fires in the same hour as the timeline's trigger, so a phase must start at minute 0 to ${MAX_PHASE_START_MINUTE}`);
+            }
         }
-        if (!isTimeZone(schedule.timezone)) {
-            problem(["schedule", "timezone"], `"${schedule.timezone}" is not a time zone ID such as "UTC" or "Europe/Amsterdam"`);
+        const timezoneKnown = isJavaZoneId(schedule.timezone);
+        if (!timezoneKnown) {
+            problem(["schedule", "timezone"], timeZoneProblem(schedule.timezone));
+        }
+        const lastPhaseStart = Math.max(timeline.scale3xStartMinute, timeline.scale9xStartMinute);
+        // The longest phase job run, counted from its own trigger: the baseline window's end + the timeout's grace.
+        const runLength = timeline.runMinutes + TIMEOUT_GRACE_MINUTES;
+        for (const message of timelineScheduleProblems(schedule.cron, timezoneKnown ? schedule.timezone : "UTC", lastPhaseStart, runLength)) {
+            problem(["schedule", "cron"], message);
         }
     });
 
@@ -190,13 +201,17 @@ export const TEST_MODE_RATE_DIVISOR = 10;
 /** Test mode runs this many baseline streams. */
 export const TEST_MODE_BASELINE_STREAMS = 5;
 
-function isTimeZone(zone: string): boolean {
-    try {
-        new Intl.DateTimeFormat("en-US", { timeZone: zone });
-        return true;
-    } catch {
-        return false;
-    }
+/** Minutes a phase job may run past its window before Databricks times it out (cluster start, stream shutdown). */
+export const TIMEOUT_GRACE_MINUTES = 5;
+/** The latest minute a phase may start at: phase jobs fire within the hour of the timeline's trigger. */
+export const MAX_PHASE_START_MINUTE = 59;
+
+/** A time zone the job scheduler does not take, with the id it probably meant when only the case is off. */
+function timeZoneProblem(zone: string): string {
+    const sameLetters = [...JAVA_ZONE_IDS].find((id) => id.toLowerCase() === zone.toLowerCase());
+    return sameLetters
+        ? `"${zone}" is not a Java time zone id (they are case-sensitive): use "${sameLetters}"`
+        : `"${zone}" is not a Java time zone id (java.time.ZoneId) such as "UTC" or "Europe/Amsterdam"`;
 }
 
 /** Every problem of a stack config, each naming the `pulumi config` key to fix. */

@@ -4,15 +4,14 @@
  */
 import { createHash } from "crypto";
 import { describeQuartzCron, shiftQuartzCron } from "./cron";
-import { LIMITS, StackConfig, StackConfigError, TEST_MODE_BASELINE_STREAMS, TEST_MODE_RATE_DIVISOR } from "./config";
+import { LIMITS, StackConfig, StackConfigError, TEST_MODE_BASELINE_STREAMS, TEST_MODE_RATE_DIVISOR, TIMEOUT_GRACE_MINUTES } from "./config";
 import { stackNameSuffix, stackSlug } from "./stackName";
 
 export { stackSlug } from "./stackName";
 
 export type PhaseName = "baseline" | "3x" | "9x";
 
-/** Minutes a phase job may run past its window before Databricks times it out (cluster start, stream shutdown). */
-export const TIMEOUT_GRACE_MINUTES = 5;
+export { TIMEOUT_GRACE_MINUTES } from "./config";
 /** Task retries for transient failures; a retry resumes from the same run's checkpoints. */
 export const TASK_MAX_RETRIES = 2;
 export const TASK_MIN_RETRY_INTERVAL_MILLIS = 60_000;

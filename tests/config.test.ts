@@ -42,11 +42,21 @@ describe("stack config", () => {
         ["100,000 streams", { baselineStreams: 100_000 }, "streambench:baselineStreams", /at most 2000/],
         ["max workers above the cap", { cluster: { maxWorkers: 500 } }, "streambench:cluster.maxWorkers", /above cluster.maxWorkersCap/],
         ["a single-user cluster without a user", { cluster: { dataSecurityMode: "SINGLE_USER" } }, "streambench:cluster.singleUserName", /is required/],
-        ["an unknown time zone", { schedule: { timezone: "Mars/Olympus" } }, "streambench:schedule.timezone", /not a time zone/],
+        ["an unknown time zone", { schedule: { timezone: "Mars/Olympus" } }, "streambench:schedule.timezone", /not a Java time zone id/],
+        ["a time zone in the wrong case (Java would use GMT)", { schedule: { timezone: "america/new_york" } }, "streambench:schedule.timezone", /case-sensitive\): use "America\/New_York"/],
+        ["utc in lower case", { schedule: { timezone: "utc" } }, "streambench:schedule.timezone", /use "UTC"/],
+        ["a W day past 31, which Quartz rejects", { schedule: { cron: "0 0 2 32W * ?" } }, "streambench:schedule.cron", /W needs a day from 1 to 31/],
+        ["letters before L, which Quartz rejects", { schedule: { cron: "0 0 2 XYZL * ?" } }, "streambench:schedule.cron", /L and W stand alone/],
+        ["an L offset past 30, which Quartz rejects", { schedule: { cron: "0 0 2 L-45 * ?" } }, "streambench:schedule.cron", /at most 30/],
+        ["a cron that never fires (30 February)", { schedule: { cron: "0 0 2 30 2 ?" } }, "streambench:schedule.cron", /never fires/],
+        ["a cron whose years are past", { schedule: { cron: "0 0 2 * * ? 2024" } }, "streambench:schedule.cron", /never fires/],
+        ["triggers in non-adjacent hours closer than a day-long run", { schedule: { cron: "0 0 2,14 * * ?" }, timeline: { runMinutes: 1440 } }, "streambench:schedule.cron", /720 minutes apart, but a phase job runs up to 1445 minutes/],
+        ["daily triggers and a day-long run plus its grace", { timeline: { runMinutes: 1440 } }, "streambench:schedule.cron", /1440 minutes apart/],
+        ["a phase that starts at minute 60 or later", { timeline: { scale9xStartMinute: 70, scale9xEndMinute: 80, runMinutes: 90 } }, "streambench:timeline.scale9xStartMinute", /past minute 59: .* start at minute 0 to 59/],
         ["auto-termination below 10 minutes", { cluster: { autoterminationMinutes: 5 } }, "streambench:cluster.autoterminationMinutes", /0 \(never\) or 10 to 10000/],
         ["test mode with a rate that 10 does not divide", { testMode: true, baselineRate: 1005 }, "streambench:baselineRate", /multiple of 10/],
         ["a schedule whose last phase passes the hour", { schedule: { cron: "0 55 * * * ?" } }, "streambench:schedule.cron", /passes the hour/],
-        ["triggers closer than the run length", { schedule: { cron: "0 0,10 * * * ?" } }, "streambench:schedule.cron", /overlap a 15-minute run/],
+        ["triggers closer than the run length", { schedule: { cron: "0 0,10 * * * ?" } }, "streambench:schedule.cron", /10 minutes apart, but a phase job runs up to 20 minutes/],
         ["zero partitions", { partitions: 0 }, "streambench:partitions", /at least 1/],
         ["5000 partitions", { partitions: 5000 }, "streambench:partitions", /at most 1024/],
         ["a zero-minute run", { timeline: { runMinutes: 0 } }, "streambench:timeline.runMinutes", /at least 1/],
@@ -80,6 +90,12 @@ describe("stack config", () => {
             assert.ok(evaluation.error.message.includes(`${key}: `), `${what}: the error does not name ${key}`);
             assert.deepStrictEqual(evaluation.resources, [], `${what} declared resources`);
         }
+    });
+
+    it("blames the phase, not the cron, for a phase that starts past minute 59 (and suggests no negative minute)", () => {
+        const problems = problemsOf({ timeline: { scale9xStartMinute: 70, scale9xEndMinute: 80, runMinutes: 90 } });
+        assert.deepStrictEqual(problems.map((problem) => problem.key), ["streambench:timeline.scale9xStartMinute"]);
+        assert.ok(!/-\d/.test(problems[0].message), problems[0].message);
     });
 
     it("lists every problem in one error", () => {
