@@ -237,12 +237,13 @@ function configKey(path: PropertyKey[]): string {
 
 /**
  * Validates the raw values of the `streambench:*` keys (as parsed from the stack file) and fills in defaults.
- * Throws one StackConfigError listing every problem.
+ * Throws one StackConfigError listing every problem. With `workspace`, also what deploying from this machine
+ * needs (a host for runOnDeploy); without it (the ops CLI, which brings its own credentials) that is not checked.
  */
-export function parseStackConfig(stack: string, raw: Record<string, unknown>, workspace: WorkspaceAccess = {}): StackConfig {
+export function parseStackConfig(stack: string, raw: Record<string, unknown>, workspace?: WorkspaceAccess): StackConfig {
     const result = stackConfigSchema.safeParse(raw);
     if (result.success) {
-        const problems = workspaceProblems(result.data, workspace);
+        const problems = workspace ? workspaceProblems(result.data, workspace) : [];
         if (problems.length > 0) {
             throw new StackConfigError(stack, problems);
         }
@@ -291,9 +292,20 @@ export function workspaceAccess(allConfig: Record<string, string>, env: NodeJS.P
     };
 }
 
+/** The type zod wants at a top-level key ("string", "number", "object", …), under its default / optional. */
+function schemaType(key: string): string | undefined {
+    let schema = (stackConfigSchema.shape as Record<string, z.ZodType | undefined>)[key];
+    while (schema && "innerType" in schema.def) {
+        schema = schema.def.innerType as z.ZodType;
+    }
+    return schema?.def.type;
+}
+
 /**
- * The `streambench:*` keys of a Pulumi config map (`project:key` → string value), with JSON values
- * (objects, numbers, booleans) decoded as `pulumi config set` stored them.
+ * The `streambench:*` keys of a Pulumi config map (`project:key` → string value). The engine passes every value as
+ * text, objects as JSON; `database: "2024"` and `database: 2024` both arrive as `2024`. So only a key whose schema
+ * wants a number, boolean, object or list is JSON-decoded; a string key keeps its text (`"2024"`, a 16-digit
+ * warehouse id).
  */
 export function namespaceValues(allConfig: Record<string, string>): Record<string, unknown> {
     const values: Record<string, unknown> = {};
@@ -302,7 +314,8 @@ export function namespaceValues(allConfig: Record<string, string>): Record<strin
         if (fullKey.slice(0, separator) !== CONFIG_NAMESPACE) {
             continue;
         }
-        values[fullKey.slice(separator + 1)] = decode(text);
+        const key = fullKey.slice(separator + 1);
+        values[key] = schemaType(key) === "string" ? text : decode(text);
     }
     return values;
 }
@@ -315,21 +328,86 @@ function decode(text: string): unknown {
     }
 }
 
+/** Namespaces this stack's config may use: its own, its providers' (Databricks, Command) and Pulumi's. */
+export const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "databricks", "command", "pulumi"] as const;
+
+/** Edits (insert, delete, replace, swap two neighbours) between two short words. */
+function editDistance(a: string, b: string): number {
+    const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    return rows[a.length][b.length];
+}
+
+/**
+ * Keys of the stack's config that nothing reads: a key without a namespace (a stack file takes `<namespace>:<key>`)
+ * and a namespace that is none of this stack's, such as the typo `streambnech:`. Without this they were ignored.
+ */
+export function configKeyProblems(allConfig: Record<string, string>): { key: string; message: string }[] {
+    return Object.keys(allConfig).flatMap((fullKey) => {
+        const separator = fullKey.indexOf(":");
+        if (separator < 0) {
+            return [{ key: fullKey, message: `has no namespace, so this stack does not read it: write it as ${CONFIG_NAMESPACE}:${fullKey}` }];
+        }
+        const namespace = fullKey.slice(0, separator);
+        if ((KNOWN_NAMESPACES as readonly string[]).includes(namespace)) {
+            return [];
+        }
+        const meant = KNOWN_NAMESPACES.find((known) => editDistance(namespace.toLowerCase(), known) <= 2);
+        const hint = meant ? `a typo of ${meant}:? write it as ${meant}:${fullKey.slice(separator + 1)}` : `this stack reads only ${KNOWN_NAMESPACES.map((known) => `${known}:`).join(", ")} keys`;
+        return [{ key: fullKey, message: `unknown namespace "${namespace}" (${hint})` }];
+    });
+}
+
 /**
  * The config of a `Pulumi.<stack>.yaml` file in the engine's form (`project:key` → string, objects as JSON),
- * so the offline plan and the tests read a stack file exactly as `pulumi up` would pass it.
+ * so the offline plan and the tests read a stack file exactly as `pulumi up` would pass it. A file that is not a
+ * stack file (`hello world`, a `config:` that is text or a list) and keys nothing would read are one error.
  */
-export function stackFileConfig(yamlText: string): Record<string, string> {
-    const document = (yaml.load(yamlText) ?? {}) as { config?: Record<string, unknown> };
-    return Object.fromEntries(
-        Object.entries(document.config ?? {}).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
-    );
+export function stackFileConfig(yamlText: string, stack = "<stack>"): Record<string, string> {
+    const isMapping = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+    const shape = (value: unknown) => (Array.isArray(value) ? "a list" : `${typeof value === "string" ? "the text" : "the value"} ${JSON.stringify(value)}`);
+    const document = yaml.load(yamlText) ?? {};
+    if (!isMapping(document)) {
+        throw new StackConfigError(stack, [{ key: `Pulumi.${stack}.yaml`, message: `is ${shape(document)}, not a stack file (a mapping with a \`config:\` section)` }]);
+    }
+    const section = document.config ?? {};
+    if (!isMapping(section)) {
+        throw new StackConfigError(stack, [{ key: "config", message: `is ${shape(section)}: it must map \`<namespace>:<key>\` to values, e.g. \`streambench:testMode: true\`` }]);
+    }
+    const config = Object.fromEntries(Object.entries(section).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+    const problems = configKeyProblems(config);
+    if (problems.length > 0) {
+        throw new StackConfigError(stack, problems);
+    }
+    return config;
 }
 
 /** Reads and validates this stack's config from the Pulumi runtime. */
 export function readStackConfig(): StackConfig {
-    const allConfig = pulumi.runtime.allConfig();
-    return parseStackConfig(pulumi.getStack(), namespaceValues(allConfig), workspaceAccess(allConfig, process.env));
+    return parseEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig(), process.env);
+}
+
+/** Validates a stack's whole config map (engine form): its keys and namespaces, then the `streambench:*` values. */
+export function parseEngineConfig(stack: string, allConfig: Record<string, string>, env: NodeJS.ProcessEnv): StackConfig {
+    const keyProblems = configKeyProblems(allConfig);
+    let config: StackConfig;
+    try {
+        config = parseStackConfig(stack, namespaceValues(allConfig), workspaceAccess(allConfig, env));
+    } catch (error) {
+        throw error instanceof StackConfigError && keyProblems.length > 0 ? new StackConfigError(stack, [...keyProblems, ...error.problems]) : error;
+    }
+    if (keyProblems.length > 0) {
+        throw new StackConfigError(stack, keyProblems);
+    }
+    return config;
 }
 
 /**

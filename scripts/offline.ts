@@ -129,7 +129,7 @@ export function committedStackConfig(stack: string, projectRoot = PROJECT_ROOT):
     if (!fs.existsSync(file)) {
         throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}: create it with \`pulumi stack init ${stack}\``);
     }
-    return stackFileConfig(fs.readFileSync(file, "utf8"));
+    return stackFileConfig(fs.readFileSync(file, "utf8"), stack);
 }
 
 /** `project:key` → string as the engine passes config; bare keys are `streambench:` keys, values JSON-encoded. */

@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { namespaceValues, parseStackConfig, stackFileConfig } from "../config";
+import { StackConfigError, namespaceValues, parseStackConfig, stackFileConfig } from "../config";
 import { ScalingPlan, buildScalingPlan } from "../plan";
 import { stackNameProblem } from "../stackName";
 import { CredentialsError, WorkspaceCredentials, resolveCredentials } from "./credentials";
@@ -92,7 +92,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
             io.stderr(`ops: ${error.message}\n\n${USAGE}`);
             return 2;
         }
-        const known = error instanceof OpsError || error instanceof WorkspaceApiError || error instanceof CredentialsError;
+        const known = error instanceof OpsError || error instanceof WorkspaceApiError || error instanceof CredentialsError || error instanceof StackConfigError;
         const message = error instanceof Error ? error.message : String(error);
         io.stderr(`ops: ${known ? "" : "unexpected error: "}${withoutSecret(message, token)}`);
         return 1;
@@ -169,7 +169,8 @@ function loadStack(projectDir: string, stack: string): { plan: ScalingPlan; stac
             .filter((name): name is string => Boolean(name));
         throw new OpsError(`no stack file ${stackFile}: check --stack (stacks here: ${known.join(", ") || "none"})`);
     }
-    const stackConfig = stackFileConfig(fs.readFileSync(stackFile, "utf8"));
+    const stackConfig = stackFileConfig(fs.readFileSync(stackFile, "utf8"), stack);
+    // No workspace check: a runOnDeploy stack needs a host for `pulumi up`, but ops brings its own credentials.
     const plan = buildScalingPlan(stack, parseStackConfig(stack, namespaceValues(stackConfig)));
     return { plan, stackConfig };
 }

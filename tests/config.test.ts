@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { StackConfigError, namespaceValues, parseStackConfig } from "../config";
+import { StackConfigError, namespaceValues, parseEngineConfig, parseStackConfig, stackFileConfig } from "../config";
 import { buildScalingPlan } from "../plan";
 import { evaluateProgram } from "./mocks";
 
@@ -128,5 +128,56 @@ describe("the program with a bad config", () => {
         const values = namespaceValues({ "databricks:host": "https://x", "databricks:token": "t", "streambench:baselineStreams": "7", "streambench:cluster": '{"maxWorkers":9}' });
         assert.deepStrictEqual(values, { baselineStreams: 7, cluster: { maxWorkers: 9 } });
         assert.strictEqual(parseStackConfig("test", values).baselineStreams, 7);
+    });
+});
+
+describe("stack files and config keys", () => {
+    /** What a stack file holds, as `pulumi up` would see it, or the one error it stops with. */
+    const read = (yamlText: string) => parseStackConfig("prod", namespaceValues(stackFileConfig(yamlText, "prod")));
+    const problemsOfFile = (yamlText: string) => {
+        try {
+            read(yamlText);
+        } catch (error) {
+            assert.ok(error instanceof StackConfigError, String(error));
+            return error.problems;
+        }
+        assert.fail("the stack file was accepted");
+    };
+
+    const badFiles: [string, string, string, RegExp][] = [
+        ["a file that is just text", "hello world\n", "Pulumi.prod.yaml", /is the text "hello world", not a stack file/],
+        ["a file that is a list", "- a\n- b\n", "Pulumi.prod.yaml", /is a list, not a stack file/],
+        ["a config section that is text", "config: text\n", "config", /is the text "text": it must map `<namespace>:<key>` to values/],
+        ["a config section that is a list", "config:\n  - streambench:testMode\n", "config", /is a list/],
+        ["a key without a namespace", "config:\n  baselineStreams: 7\n", "baselineStreams", /has no namespace, so this stack does not read it: write it as streambench:baselineStreams/],
+        ["a namespace typo", "config:\n  streambnech:testMode: true\n", "streambnech:testMode", /unknown namespace "streambnech" \(a typo of streambench:\? write it as streambench:testMode\)/],
+        ["a provider namespace typo", "config:\n  databrick:host: https://x\n", "databrick:host", /a typo of databricks:/],
+        ["a namespace of another project", "config:\n  aws:region: eu-west-1\n", "aws:region", /this stack reads only streambench:, databricks:, command:, pulumi: keys/],
+    ];
+    for (const [what, text, key, message] of badFiles) {
+        it(`refuses ${what}, naming ${key}, with one message`, () => {
+            const problems = problemsOfFile(text);
+            assert.strictEqual(problems.length, 1, JSON.stringify(problems));
+            assert.strictEqual(problems[0].key, key);
+            assert.match(problems[0].message, message);
+        });
+    }
+
+    it("refuses an unknown namespace in pulumi up's config too (the engine always namespaces keys)", () => {
+        assert.throws(
+            () => parseEngineConfig("prod", { "streambnech:testMode": "true", "streambench:partitions": "0" }, {}),
+            (error: Error) => /streambnech:testMode: unknown namespace/.test(error.message) && /streambench:partitions: must be at least 1/.test(error.message),
+        );
+        assert.strictEqual(parseEngineConfig("prod", { "databricks:host": "https://x", "pulumi:tags": "{}", "streambench:testMode": "true" }, {}).testMode, true);
+    });
+
+    it("keeps string values as text: database \"2024\" and a 16-digit warehouse id", () => {
+        const config = read('config:\n  streambench:database: "2024"\n  streambench:warehouseId: "1234567890123456"\n  streambench:catalog: "007"\n');
+        assert.deepStrictEqual([config.database, config.warehouseId, config.catalog], ["2024", "1234567890123456", "007"]);
+        // The engine passes `database: 2024` (a YAML number) as the same text "2024": it is the same stack.
+        assert.strictEqual(parseEngineConfig("prod", { "streambench:database": "2024" }, {}).database, "2024");
+        // Numbers, booleans and objects are still decoded.
+        const typed = read("config:\n  streambench:baselineStreams: 7\n  streambench:testMode: true\n  streambench:cluster:\n    maxWorkers: 9\n");
+        assert.deepStrictEqual([typed.baselineStreams, typed.testMode, typed.cluster.maxWorkers], [7, true, 9]);
     });
 });

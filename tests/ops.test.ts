@@ -470,6 +470,22 @@ describe("ops CLI", function () {
             assert.strictEqual(qualified.code, 0, qualified.stderr);
         });
 
+        it("a runOnDeploy stack works: status, stop and analyze need no databricks:host in the stack file", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: { ...PROD_JOBS, "streambench-prod-analysis": 104 } }));
+            fs.writeFileSync(path.join(project.dir, "Pulumi.prod.yaml"), `${PROD_STACK_FILE}  streambench:runOnDeploy: true\n`);
+            for (const command of ["status", "stop", "analyze"]) {
+                const result = await ops([command, "--stack", "prod"], envFor(workspace.url));
+                assert.strictEqual(result.code, 0, `${command}: ${result.stderr}`);
+            }
+        });
+
+        it("a stack file with a namespace typo: the config error, not an unexpected one (exit 1)", async () => {
+            fs.writeFileSync(path.join(project.dir, "Pulumi.prod.yaml"), "config:\n  streambnech:testMode: true\n");
+            const result = await ops(["status", "--stack", "prod"], { HOME: project.home });
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /^ops: Stack "prod" has 1 config problem.*\n  - streambnech:testMode: unknown namespace "streambnech"/s);
+        });
+
         it("a stack without a stack file: names the stacks that exist", async () => {
             const result = await ops(["status", "--stack", "staging"], { HOME: project.home });
             assert.strictEqual(result.code, 1);
