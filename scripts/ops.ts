@@ -15,7 +15,7 @@ import { StackConfigError, namespaceValues, parseStackConfig, stackFileConfig } 
 import { ScalingPlan, buildScalingPlan } from "../plan";
 import { stackNameProblem } from "../stackName";
 import { CredentialsError, WorkspaceCredentials, resolveCredentials } from "./credentials";
-import { DEFAULT_TIMEOUT_SECONDS, Job, Run, WorkspaceApiError, WorkspaceClient } from "./workspaceApi";
+import { DEFAULT_TIMEOUT_SECONDS, Job, MAX_TIMEOUT_SECONDS, Run, WorkspaceApiError, WorkspaceClient, printable } from "./workspaceApi";
 
 export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--timeout <seconds>]
 
@@ -29,9 +29,9 @@ Options:
   --timeout     seconds to wait for each workspace request (default ${DEFAULT_TIMEOUT_SECONDS})
   --help, -h    this text
 
-Credentials, as the Databricks provider reads them: DATABRICKS_HOST / DATABRICKS_TOKEN, else databricks:host /
-databricks:token in Pulumi.<stack>.yaml (a secret token must be exported: see the error), else a
-~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE, or [DEFAULT]).`;
+Credentials, in the Databricks provider's order: databricks:host / databricks:token in Pulumi.<stack>.yaml (for a
+secret token, export DATABRICKS_TOKEN=$(pulumi config get databricks:token)), else DATABRICKS_HOST /
+DATABRICKS_TOKEN, else a ~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE, or [DEFAULT]).`;
 
 export interface OpsIo {
     stdout(line: string): void;
@@ -73,8 +73,11 @@ const COMMANDS: Record<string, (context: Context) => Promise<void>> = {
 };
 
 /** Runs one ops command; resolves to the exit code (0 ok, 1 failed, 2 wrong usage). */
-export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, settings: OpsSettings = {}): Promise<number> {
+export async function main(argv: string[], env: NodeJS.ProcessEnv, rawIo: OpsIo, settings: OpsSettings = {}): Promise<number> {
     let token: string | undefined;
+    // Everything printed goes through here: no terminal control sequences from the server, no token in any form
+    // (even where a setting holds it by mistake, e.g. DATABRICKS_HOST set to the token).
+    const io: OpsIo = { stdout: (line) => rawIo.stdout(printable(line, token)), stderr: (line) => rawIo.stderr(printable(line, token)) };
     try {
         const { command, stack, timeoutSeconds } = parseCommandLine(argv);
         if (!command) {
@@ -94,13 +97,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
         }
         const known = error instanceof OpsError || error instanceof WorkspaceApiError || error instanceof CredentialsError || error instanceof StackConfigError;
         const message = error instanceof Error ? error.message : String(error);
-        io.stderr(`ops: ${known ? "" : "unexpected error: "}${withoutSecret(message, token)}`);
+        io.stderr(`ops: ${known ? "" : "unexpected error: "}${message}`);
         return 1;
     }
-}
-
-function withoutSecret(text: string, secret: string | undefined): string {
-    return secret ? text.split(secret).join("<token>") : text;
 }
 
 /** The command, stack and timeout; no command means: print usage (--help). */
@@ -138,8 +137,8 @@ function parseCommandLine(argv: string[]): { command?: string; stack: string; ti
         throw new UsageError(`${command} needs --stack <stack>`);
     }
     const timeoutSeconds = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
-    if (!(timeoutSeconds > 0)) {
-        throw new UsageError(`--timeout must be a number of seconds above 0, not "${values.timeout}"`);
+    if (!(timeoutSeconds > 0 && timeoutSeconds <= MAX_TIMEOUT_SECONDS)) {
+        throw new UsageError(`--timeout must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not ${JSON.stringify(values.timeout)}`);
     }
     return { command, stack: stackFromArgument(values.stack), timeoutSeconds };
 }
