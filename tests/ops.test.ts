@@ -1,12 +1,12 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { namespaceValues, parseStackConfig, stackFileConfig } from "../config";
 import { buildScalingPlan } from "../plan";
 import { resolveCredentials } from "../scripts/credentials";
 import { analysisJobName, main, stackJobNames } from "../scripts/ops";
+import { FakeWorkspace, RecordedRequest, Reply, startWorkspace } from "./fakeWorkspace";
 
 /** Must never show up in anything the CLI prints. */
 const SENTINEL_TOKEN = "dapi-SENTINEL-7f3a9c0e5b1d";
@@ -24,62 +24,6 @@ const SECRET_TOKEN_STACK_FILE = `config:
     secure: AAABAGVuY3J5cHRlZA==
   streambench:testMode: true
 `;
-
-interface RecordedRequest {
-    method: string;
-    path: string;
-    query: Record<string, string>;
-    authorization?: string;
-    body?: unknown;
-}
-
-type Reply = { status: number; body: unknown } | "hang";
-
-interface FakeWorkspace {
-    url: string;
-    requests: RecordedRequest[];
-    /** `METHOD /path?query` of every request, for compact assertions. */
-    calls(): string[];
-    close(): Promise<void>;
-}
-
-/** A local HTTP server that plays the workspace API with `reply` and records every request. */
-async function startWorkspace(reply: (request: RecordedRequest) => Reply): Promise<FakeWorkspace> {
-    const requests: RecordedRequest[] = [];
-    const server = http.createServer((req, res) => {
-        let text = "";
-        req.on("data", (chunk) => (text += chunk));
-        req.on("end", () => {
-            const url = new URL(req.url ?? "/", "http://localhost");
-            const recorded: RecordedRequest = {
-                method: req.method ?? "",
-                path: url.pathname,
-                query: Object.fromEntries(url.searchParams),
-                authorization: req.headers.authorization,
-                body: text ? JSON.parse(text) : undefined,
-            };
-            requests.push(recorded);
-            const answer = reply(recorded);
-            if (answer === "hang") {
-                return;
-            }
-            const payload = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
-            res.writeHead(answer.status, { "Content-Type": typeof answer.body === "string" ? "text/html" : "application/json" });
-            res.end(payload);
-        });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as { port: number };
-    return {
-        url: `http://127.0.0.1:${port}`,
-        requests,
-        calls: () => requests.map((request) => `${request.method} ${request.path}${Object.keys(request.query).length ? `?${new URLSearchParams(request.query)}` : ""}`),
-        close: () => {
-            server.closeAllConnections();
-            return new Promise((resolve) => server.close(() => resolve()));
-        },
-    };
-}
 
 interface WorkspaceState {
     /** Job name → id. */
