@@ -9,9 +9,11 @@
  * tests/quartz.test.ts runs the real `org.quartz.CronExpression` (2.5.2, from Maven Central) on a table of
  * expressions and compares both. Where Quartz is laxer than its own documentation this module is stricter and says
  * so: backwards ranges (Quartz wraps them around), `W` or `#` inside a list or range, a step of 0, years outside
- * 1970-2099. `croner` was tried for the fire times and left out: it rejects Quartz's `0/20` and `L-3`, fires at
+ * 1970-2099. `croner` (11.0.1) was tried for the fire times and left out: it rejects Quartz's `0/20` and `L-3`, fires at
  * 03:00 on a spring-forward day where Quartz skips 02:30, and took 0.5 s to list an hourly schedule's year.
  */
+
+import cronstrue from "cronstrue";
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
@@ -425,17 +427,14 @@ export function shiftQuartzCron(expression: string, offsetMinutes: number): stri
     return fields.join(" ");
 }
 
-/** A human reading of the base schedules this project accepts, for comments and the plan output. */
+/**
+ * A human reading of a schedule, for the plan output: cronstrue's, with Quartz's day-of-week numbering (1 = Sunday,
+ * `dayOfWeekStartIndexZero: false`) and a 24-hour clock, e.g. "At 02:00, on the third Friday of the month (UTC)".
+ */
 export function describeQuartzCron(expression: string, timezone: string): string {
     const cron = parseQuartzCron(expression);
     if (Array.isArray(cron)) {
         return `invalid: ${cron.join("; ")}`;
     }
-    const minutes = cron.minutes.map((minute) => `:${String(minute).padStart(2, "0")}`).join(", ");
-    const hours =
-        cron.hours.length === 24 ? "every hour" : `hours ${cron.hours.map((hour) => String(hour).padStart(2, "0")).join(", ")}`;
-    const [, , , dom, month, dow] = cron.fields;
-    const days = dom === "?" ? (dow === "*" ? "every day" : `day-of-week ${dow}`) : dom === "*" ? "every day" : `day ${dom}`;
-    const months = month === "*" ? "" : `, month ${month}`;
-    return `${days}${months}, ${hours}, at ${minutes} (${timezone})`;
+    return `${cronstrue.toString(expression.trim(), { dayOfWeekStartIndexZero: false, use24HourTimeFormat: true, throwExceptionOnParseError: true })} (${timezone})`;
 }

@@ -113,7 +113,11 @@ describe("Quartz cron", () => {
     });
 
     it("describes a schedule for humans", () => {
-        assert.strictEqual(describeQuartzCron("0 0 2 * * ?", "UTC"), "every day, hours 02, at :00 (UTC)");
-        assert.strictEqual(describeQuartzCron("0 0 * * * ?", "UTC"), "every day, every hour, at :00 (UTC)");
+        assert.strictEqual(describeQuartzCron("0 0 2 * * ?", "UTC"), "At 02:00 (UTC)");
+        assert.strictEqual(describeQuartzCron("0 0 * * * ?", "UTC"), "Every hour (UTC)");
+        // Quartz's day-of-week numbering: 1 = Sunday, 6 = Friday, L = Saturday.
+        assert.strictEqual(describeQuartzCron("0 0 12 ? * 6#3", "Europe/Amsterdam"), "At 12:00, on the third Friday of the month (Europe/Amsterdam)");
+        assert.strictEqual(describeQuartzCron("0 0 2 ? * 1", "UTC"), "At 02:00, only on Sunday (UTC)");
+        assert.strictEqual(describeQuartzCron("0 0 2 L-3 * ?", "UTC"), "At 02:00, 3 days before the last day of the month (UTC)");
     });
 });
