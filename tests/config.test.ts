@@ -171,6 +171,13 @@ describe("stack files and config keys", () => {
         assert.strictEqual(parseEngineConfig("prod", { "databricks:host": "https://x", "pulumi:tags": "{}", "streambench:testMode": "true" }, {}).testMode, true);
     });
 
+    it("pulumi up stops before any resource on a namespace typo", async () => {
+        const evaluation = await evaluateProgram("prod", { "streambnech:baselineStreams": "7" });
+        assert.strictEqual(evaluation.error?.name, "StackConfigError");
+        assert.match(evaluation.error.message, /streambnech:baselineStreams: unknown namespace "streambnech" \(a typo of streambench:/);
+        assert.deepStrictEqual(evaluation.resources, []);
+    });
+
     it("keeps string values as text: database \"2024\" and a 16-digit warehouse id", () => {
         const config = read('config:\n  streambench:database: "2024"\n  streambench:warehouseId: "1234567890123456"\n  streambench:catalog: "007"\n');
         assert.deepStrictEqual([config.database, config.warehouseId, config.catalog], ["2024", "1234567890123456", "007"]);

@@ -6,6 +6,7 @@ import { parseStackConfig } from "../config";
 import { buildScalingPlan } from "../plan";
 import { main as planMain } from "../scripts/plan";
 import { STACK_NAME_PATTERN, stackNameProblem, stackNameSuffix, stackSlug } from "../stackName";
+import { evaluateProgram, ofType } from "./mocks";
 
 /** Every string of length 1 to `maxLength` over `alphabet`. */
 function allNames(alphabet: string[], maxLength: number): string[] {
@@ -49,6 +50,27 @@ describe("stack names", () => {
         assert.deepStrictEqual(names("prod"), { schema: "dlt_autoscaling_prod", prefix: "streambench-prod", jobs: ["streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x"] });
         assert.deepStrictEqual([stackSlug("my-stack"), stackNameSuffix("my-stack")], ["my_stack", "my-stack"]);
         assert.deepStrictEqual([stackSlug("Prod"), stackSlug("my_stack"), stackSlug("my.stack")], ["__uprod", "_my__stack", "_my_pstack"]);
+    });
+
+    it("the program declares no shared schema, folder, cluster or job for stacks that differ in case or separator", async function () {
+        this.timeout(60_000);
+        const seen = new Map<string, string>();
+        for (const stack of ["prod", "Prod", "my-stack", "my_stack", "my.stack"]) {
+            const evaluation = await evaluateProgram(stack, {});
+            assert.strictEqual(evaluation.error, undefined, String(evaluation.error));
+            const names = [
+                ...ofType(evaluation, "databricks:index/schema:Schema").map((resource) => `schema ${resource.inputs.name}`),
+                ...ofType(evaluation, "databricks:index/directory:Directory").map((resource) => `folder ${resource.inputs.path}`),
+                ...ofType(evaluation, "databricks:index/cluster:Cluster").map((resource) => `cluster ${resource.inputs.clusterName}`),
+                ...ofType(evaluation, "databricks:index/job:Job").map((resource) => `job ${resource.inputs.name}`),
+            ];
+            assert.strictEqual(names.length, 8, names.join(", "));
+            for (const name of names) {
+                const key = name.toLowerCase();
+                assert.ok(!seen.has(key), `stacks ${seen.get(key)} and ${stack} both declare ${name}`);
+                seen.set(key, stack);
+            }
+        }
     });
 
     const refused = ["/../../../tmp/evil", "../x", "a/b", "..", ".", "", "a;touch x", "$(id)", "`id`", "a b", "x".repeat(101), "prod\n"];
