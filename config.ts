@@ -374,7 +374,12 @@ export function configKeyProblems(allConfig: Record<string, string>): { key: str
 export function stackFileConfig(yamlText: string, stack = "<stack>"): Record<string, string> {
     const isMapping = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
     const shape = (value: unknown) => (Array.isArray(value) ? "a list" : `${typeof value === "string" ? "the text" : "the value"} ${JSON.stringify(value)}`);
-    const document = yaml.load(yamlText) ?? {};
+    let document: unknown;
+    try {
+        document = yaml.load(yamlText) ?? {};
+    } catch (error) {
+        throw new StackConfigError(stack, [{ key: `Pulumi.${stack}.yaml`, message: `is not valid YAML: ${(error as Error).message.split("\n")[0]}` }]);
+    }
     if (!isMapping(document)) {
         throw new StackConfigError(stack, [{ key: `Pulumi.${stack}.yaml`, message: `is ${shape(document)}, not a stack file (a mapping with a \`config:\` section)` }]);
     }

@@ -147,6 +147,7 @@ describe("stack files and config keys", () => {
     const badFiles: [string, string, string, RegExp][] = [
         ["a file that is just text", "hello world\n", "Pulumi.prod.yaml", /is the text "hello world", not a stack file/],
         ["a file that is a list", "- a\n- b\n", "Pulumi.prod.yaml", /is a list, not a stack file/],
+        ["a file that is not YAML", "config:\n  streambench:testMode: [true\n", "Pulumi.prod.yaml", /is not valid YAML: /],
         ["a config section that is text", "config: text\n", "config", /is the text "text": it must map `<namespace>:<key>` to values/],
         ["a config section that is a list", "config:\n  - streambench:testMode\n", "config", /is a list/],
         ["a key without a namespace", "config:\n  baselineStreams: 7\n", "baselineStreams", /has no namespace, so this stack does not read it: write it as streambench:baselineStreams/],
