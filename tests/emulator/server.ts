@@ -112,8 +112,8 @@ export class WorkspaceEmulator {
         this.compute = new Compute({ clusterStartMs: options.clusterStartMs, creator: userName });
         this.catalog = new Catalog({ catalogs: options.catalogs ?? ["main"], owner: userName, metastoreId: "11111111-2222-4333-8444-555555555555", workspaceId: this.identity.workspaceId });
         this.tree = new WorkspaceTree(["/Users", `/Users/${userName}`, "/Shared"]);
-        this.jobs = new Jobs(this.compute, userName, () => this.baseUrl);
         this.pipelines = new Pipelines({ pipelineStartMs: options.pipelineStartMs ?? 1500, triggeredUpdateMs: options.triggeredUpdateMs ?? 3000, creator: userName });
+        this.jobs = new Jobs(this.compute, userName, () => this.baseUrl, (pipelineId) => this.pipelines.pipelines.has(pipelineId));
         this.permissions = new Permissions({
             owner: userName,
             groups: options.groups ?? ["admins", "users"],
