@@ -704,7 +704,9 @@ export function timelineRun(resourcePrefix: string, phases: PhasePlan[], runMinu
     }
     // After every phase and the pipeline's stop, finished or not, the analysis of this very run (its timeline starts
     // at the trigger).
-    tasks.push({ taskKey: "analyze", phase: "analysis", jobParameters: { run_start: TRIGGER_TIME_REFERENCE }, dependsOn: tasks.map((task) => task.taskKey) });
+    // Sorted like the tasks, so that the provider's read-back shows no reordering.
+    const dependsOn = tasks.map((task) => task.taskKey).sort((a, b) => a.localeCompare(b));
+    tasks.push({ taskKey: "analyze", phase: "analysis", jobParameters: { run_start: TRIGGER_TIME_REFERENCE }, dependsOn });
     return {
         jobName: `${resourcePrefix}-benchmark`,
         timeoutSeconds: phaseTimeoutSeconds(runMinutes) + ANALYSIS_TIMEOUT_MINUTES * 60,

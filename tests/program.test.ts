@@ -155,7 +155,7 @@ describe("the full-timeline job", () => {
         );
         const analyze = timeline.tasks[0];
         // The analysis reads the pipeline's event log: it runs once the pipeline is stopped.
-        assert.deepStrictEqual([analyze.runIf, analyze.dependsOns], ["ALL_DONE", [{ taskKey: "baseline" }, { taskKey: "scale_3x" }, { taskKey: "scale_9x" }, { taskKey: "dlt" }]]);
+        assert.deepStrictEqual([analyze.runIf, analyze.dependsOns], ["ALL_DONE", [{ taskKey: "baseline" }, { taskKey: "dlt" }, { taskKey: "scale_3x" }, { taskKey: "scale_9x" }]]);
         assert.strictEqual(timeline.maxConcurrentRuns, 1);
         assert.strictEqual(timeline.timeoutSeconds, (20 + 30) * 60);
         assert.strictEqual(timeline.schedule, undefined);
