@@ -79,6 +79,22 @@ describe("scaling plan", () => {
         assert.deepStrictEqual(withoutPipeline.scheduledRuns.map((run) => run.jobName), ["streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x"]);
     });
 
+    it("passes every full-timeline task only parameters its job has", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", { dlt: { enabled: true } }));
+        const parameters: Record<string, string[]> = {
+            analysis: Object.keys(plan.analysis.parameters),
+            pipeline: [...Object.keys(plan.pipeline!.control.parameters), "pipeline_id"],
+            ...Object.fromEntries(plan.phases.map((phase) => [phase.name, Object.keys(phase.parameters)])),
+        };
+        const parametersOf = (phase: string): string[] => parameters[phase];
+        assert.deepStrictEqual(plan.timelineRun.tasks.map((task) => task.taskKey), ["analyze", "baseline", "dlt", "scale_3x", "scale_9x"]);
+        for (const task of plan.timelineRun.tasks) {
+            for (const name of Object.keys(task.jobParameters)) {
+                assert.ok(parametersOf(task.phase).includes(name), `${task.taskKey} passes ${name}, which its job does not have`);
+            }
+        }
+    });
+
     it("refuses two writers on one table or one checkpoint", () => {
         const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
         assert.deepStrictEqual(writerProblems(plan.phases), []);
