@@ -5,8 +5,7 @@
 import * as os from "os";
 import { parseStackConfig, namespaceValues } from "../config";
 import { MAX_JOB_PARAMETER_BYTES, buildScalingPlan, jobParameterBytes, peakStreamsOnDriver, planWarnings } from "../plan";
-import { countByType, criticalPath, waitingForRunningCluster } from "./graph";
-import { Evaluation, committedStackConfig, customResources, evaluateProgram } from "./offline";
+import { Evaluation, committedStackConfig, countByType, customResources, evaluateProgram } from "./offline";
 import { renderExpectedBehaviour, textTable } from "./plan";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -74,12 +73,6 @@ async function main(): Promise<void> {
     console.log("Resources declared by baseline stream count:");
     console.log(textTable(["streams", "resources", "by type"], counts));
     console.log(distinctCounts.size === 1 ? "Same count at every size: one job per phase, never one resource per stream.\n" : "THE COUNT CHANGES WITH THE STREAM COUNT.\n");
-
-    const nodes = customResources(first);
-    console.log("Deploy critical path (each needs an output of the one before):");
-    console.log(`  ${criticalPath(nodes).map((node) => node.name).join(" -> ")}`);
-    const waiting = waitingForRunningCluster(nodes);
-    console.log(`Resources that would wait for the cluster to reach RUNNING: ${waiting.length === 0 ? "none (the cluster is created with noWait)" : waiting.map((node) => node.name).join(", ")}\n`);
 
     const prodPlan = buildScalingPlan("prod", parseStackConfig("prod", namespaceValues(committedStackConfig("prod"))));
     console.log(renderExpectedBehaviour(prodPlan));

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../config";
-import { DashboardTables, dashboardDefinition } from "../dashboard";
+import { DashboardTables } from "../components/dashboard/datasets";
+import { dashboardDefinition } from "../components/dashboard/definition";
 import { ScalingPlan, allTables, buildScalingPlan } from "../plan";
 
 const TABLES: DashboardTables = { metrics: "stream_metrics", clusterEvents: "cluster_events", results: "benchmark_results" };

@@ -36,8 +36,8 @@ const STACK_FILE = `config:
     minWorkers: 1
     maxWorkers: 2
 `;
-/** What the program, the run-on-deploy command and the engine need from the project. */
-const PROJECT_FILES = ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts", "config.ts", "plan.ts", "cron.ts", "dashboard.ts", "components", "notebooks", "scripts"];
+/** Left out of the scratch copy the engine runs in: version control, dependencies (linked instead) and tests. */
+const NOT_COPIED = new Set([".git", "node_modules", ".venv", "bin", "tests"]);
 
 /** The real Pulumi CLI bundle: $REAL_PULUMI_DIR, else `../shared/real-pulumi` beside the checkout or its parent. */
 function realPulumiBundle(): string | undefined {
@@ -111,7 +111,7 @@ describe("the DLT pipeline's lifecycle under the real engine and the workspace e
         work = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-lifecycle-"));
         const project = path.join(work, "project");
         fs.mkdirSync(project);
-        for (const entry of PROJECT_FILES) {
+        for (const entry of fs.readdirSync(PROJECT_ROOT).filter((name) => !NOT_COPIED.has(name))) {
             fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(project, entry), { recursive: true });
         }
         fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(project, "node_modules"), "dir");
