@@ -12,7 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { namespaceValues, parseStackConfig, stackFileConfig } from "../config";
+import { namespaceValues, parseStackConfig, stackFileConfig, workspaceAccess } from "../config";
 import { ScalingPlan, buildScalingPlan } from "../plan";
 import { CredentialsError, WorkspaceCredentials, resolveCredentials } from "./credentials";
 import { DEFAULT_TIMEOUT_SECONDS, Job, Run, WorkspaceApiError, WorkspaceClient } from "./workspaceApi";
@@ -84,7 +84,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
             io.stdout(USAGE);
             return 2;
         }
-        const { plan, stackConfig } = loadStack(settings.projectDir ?? path.join(__dirname, ".."), stack);
+        const { plan, stackConfig } = loadStack(settings.projectDir ?? path.join(__dirname, ".."), stack, env);
         const credentials = resolveCredentials(stack, stackConfig, env);
         token = credentials.token;
         const client = new WorkspaceClient({ host: credentials.host, token: credentials.token, timeoutSeconds });
@@ -149,7 +149,7 @@ function parseCommandLine(argv: string[]): { command?: string; stack: string; ti
 }
 
 /** The stack file's config (engine form) and the scaling plan built from it, as `pulumi up` builds it. */
-function loadStack(projectDir: string, stack: string): { plan: ScalingPlan; stackConfig: Record<string, string> } {
+function loadStack(projectDir: string, stack: string, env: NodeJS.ProcessEnv): { plan: ScalingPlan; stackConfig: Record<string, string> } {
     const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) {
         const known = fs
@@ -159,7 +159,8 @@ function loadStack(projectDir: string, stack: string): { plan: ScalingPlan; stac
         throw new OpsError(`no stack file ${stackFile}: check --stack (stacks here: ${known.join(", ") || "none"})`);
     }
     const stackConfig = stackFileConfig(fs.readFileSync(stackFile, "utf8"));
-    const plan = buildScalingPlan(stack, parseStackConfig(stack, namespaceValues(stackConfig)));
+    // With the workspace access `pulumi up` would see: a runOnDeploy stack needs a host, from the file or DATABRICKS_HOST.
+    const plan = buildScalingPlan(stack, parseStackConfig(stack, namespaceValues(stackConfig), workspaceAccess(stackConfig, env)));
     return { plan, stackConfig };
 }
 
