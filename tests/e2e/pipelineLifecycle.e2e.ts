@@ -12,14 +12,11 @@
  */
 import * as assert from "assert";
 import { spawn } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { RecordedRequest, WorkspaceEmulator } from "./emulator/server";
-import { pythonExecutable } from "./python";
+import { RecordedRequest, WorkspaceEmulator } from "../emulator/server";
+import { pythonExecutable } from "../python";
+import { PROJECT_DIR, ScratchProject, requirePulumiCli, sentinelToken } from "./harness";
 
-const PROJECT_ROOT = path.join(__dirname, "..");
-const TOKEN = "dapi-lifecycle-0123456789abcdef";
 const STACK = "lifecycle";
 /** dev's test mode, with the DLT pipeline and the run-on-deploy command (its delete cancels and stops). */
 const STACK_FILE = `config:
@@ -36,39 +33,19 @@ const STACK_FILE = `config:
     minWorkers: 1
     maxWorkers: 2
 `;
-/** Left out of the scratch copy the engine runs in: version control, dependencies (linked instead) and tests. */
-const NOT_COPIED = new Set([".git", "node_modules", ".venv", "bin", "tests"]);
-
-/** The real Pulumi CLI bundle: $REAL_PULUMI_DIR, else `../shared/real-pulumi` beside the checkout or its parent. */
-function realPulumiBundle(): string | undefined {
-    const candidates = [process.env.REAL_PULUMI_DIR, path.resolve(PROJECT_ROOT, "../shared/real-pulumi"), path.resolve(PROJECT_ROOT, "../../shared/real-pulumi")];
-    return candidates.find((dir): dir is string => Boolean(dir) && fs.existsSync(path.join(dir!, "install.sh")));
-}
-
-interface Finished {
-    code: number;
-    stdout: string;
-    stderr: string;
-}
 
 /** Runs a process without blocking the event loop (the emulator answers from this same process). */
-function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<Finished> {
+function runPythonAsync(code: string, input: unknown): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-        const child = spawn(command, args, { cwd: options.cwd, env: options.env });
+        const child = spawn(pythonExecutable(), ["-c", code], { cwd: path.join(PROJECT_DIR, "notebooks") });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk) => (stdout += chunk));
         child.stderr.on("data", (chunk) => (stderr += chunk));
         child.on("error", reject);
         child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-        child.stdin.end(options.input ?? "");
+        child.stdin.end(JSON.stringify(input));
     });
-}
-
-async function ok(step: string, finished: Promise<Finished>): Promise<string> {
-    const result = await finished;
-    assert.strictEqual(result.code, 0, `${step} failed (exit ${result.code}):\n${(result.stdout + result.stderr).slice(-6000)}`);
-    return result.stdout;
 }
 
 /** The control notebook's loop, through the real SDK, on the deployed control job's own parameters. */
@@ -92,50 +69,27 @@ function pipelineCalls(requests: RecordedRequest[], pipelineId: string): string[
 }
 
 describe("the DLT pipeline's lifecycle under the real engine and the workspace emulator", function () {
-    this.timeout(15 * 60_000);
-    const bundle = realPulumiBundle();
+    this.timeout(10 * 60_000);
+    const token = sentinelToken();
     let emulator: WorkspaceEmulator;
-    let work: string;
-    let env: NodeJS.ProcessEnv;
+    let project: ScratchProject;
     let pipelineId: string;
     let controlParameters: Record<string, string>;
 
     before(async function () {
-        if (!bundle) {
-            // Said out loud rather than passed quietly: this machine has no real Pulumi CLI bundle.
-            console.log("    (skipped: no real Pulumi CLI bundle; set REAL_PULUMI_DIR to ../shared/real-pulumi)");
-            this.skip();
-        }
-        emulator = new WorkspaceEmulator({ tokens: [TOKEN], clusterStartMs: 500, pipelineStartMs: 800, triggeredUpdateMs: 1500, log: () => undefined });
-        const host = await emulator.start();
-        work = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-lifecycle-"));
-        const project = path.join(work, "project");
-        fs.mkdirSync(project);
-        for (const entry of fs.readdirSync(PROJECT_ROOT).filter((name) => !NOT_COPIED.has(name))) {
-            fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(project, entry), { recursive: true });
-        }
-        fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(project, "node_modules"), "dir");
-        fs.writeFileSync(path.join(project, `Pulumi.${STACK}.yaml`), STACK_FILE);
-        const bin = (await ok("install.sh", run("bash", [path.join(bundle!, "install.sh")], { cwd: work, env: process.env }))).trim();
-        env = {
-            PATH: `${bin}:${process.env.PATH}`,
-            HOME: process.env.HOME,
-            PULUMI_HOME: path.join(work, "pulumi-home"),
-            PULUMI_CONFIG_PASSPHRASE: "lifecycle",
-            PULUMI_SKIP_UPDATE_CHECK: "1",
-            DATABRICKS_HOST: host,
-            DATABRICKS_TOKEN: TOKEN,
-        };
-        const options = { cwd: project, env };
-        await ok("pulumi login", run("pulumi", ["login", `file://${work}`], options));
-        await ok("pulumi stack init", run("pulumi", ["stack", "init", STACK], options));
-        await ok("pulumi up", run("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", STACK], options));
+        requirePulumiCli();
+        emulator = new WorkspaceEmulator({ tokens: [token], clusterStartMs: 500, pipelineStartMs: 800, triggeredUpdateMs: 1500, log: () => undefined });
+        const url = await emulator.start();
+        project = new ScratchProject(STACK);
+        await project.initStack(STACK, url, token, STACK_FILE);
+        await project.mustSucceed(["up", "--yes", "--skip-preview", "--stack", STACK]);
     });
 
     after(async () => {
+        project?.killAll();
         await emulator?.stop();
-        if (work) {
-            fs.rmSync(work, { recursive: true, force: true });
+        if (!process.env.E2E_KEEP) {
+            project?.remove();
         }
     });
 
@@ -172,10 +126,9 @@ describe("the DLT pipeline's lifecycle under the real engine and the workspace e
             min_update_seconds: "1",
             stop_timeout_seconds: "30",
         };
-        const output = await ok(
-            "the control notebook's loop",
-            run(pythonExecutable(), ["-c", CONTROL_RUN], { cwd: path.join(PROJECT_ROOT, "notebooks"), env: process.env, input: JSON.stringify({ host: emulator.url, token: TOKEN, parameters }) }),
-        );
+        const finished = await runPythonAsync(CONTROL_RUN, { host: emulator.url, token, parameters });
+        assert.strictEqual(finished.code, 0, `the control notebook's loop failed:\n${(finished.stdout + finished.stderr).slice(-4000)}`);
+        const output = finished.stdout;
         const { summary } = JSON.parse(output) as { summary: { updates: { update_id: string; state: string }[]; stopped: boolean } };
         const calls = pipelineCalls(emulator.requests.slice(before), pipelineId);
         const starts = calls.filter((call) => call === "POST /updates");
@@ -196,13 +149,13 @@ describe("the DLT pipeline's lifecycle under the real engine and the workspace e
         // A control run that was cancelled before its own stop: the pipeline is still updating.
         const response = await fetch(`${emulator.url}/api/2.0/pipelines/${pipelineId}/updates`, {
             method: "POST",
-            headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+            headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
             body: "{}",
         });
         assert.strictEqual(response.status, 200);
         assert.strictEqual(emulator.billing().pipelines.length, 1);
         const before = emulator.requests.length;
-        await ok("pulumi destroy", run("pulumi", ["destroy", "--yes", "--skip-preview", "--non-interactive", "--stack", STACK], { cwd: path.join(work, "project"), env }));
+        await project.mustSucceed(["destroy", "--yes", "--skip-preview", "--stack", STACK]);
         const calls = pipelineCalls(emulator.requests.slice(before), pipelineId);
         const stopAt = calls.indexOf("POST /stop");
         assert.ok(stopAt >= 0 && stopAt < calls.indexOf("DELETE /"), `stop before delete: ${calls.join(", ")}`);
