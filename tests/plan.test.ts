@@ -5,6 +5,7 @@ import {
     PhasePlan,
     baselineTableName,
     buildScalingPlan,
+    healthRules,
     jobParameterBytes,
     oversizedParameterProblems,
     peakStreamsOnDriver,
@@ -64,6 +65,7 @@ describe("scaling plan", () => {
         // The 3x job's timeout and health rule follow its longer window (in the full-timeline run it starts at minute 0).
         const threeX = plan.phases[1];
         assert.deepStrictEqual([threeX.windowStartMinute, threeX.windowEndMinute, threeX.parameters.window_minutes, threeX.timeoutSeconds], [3, 10, "7", 15 * 60]);
+        assert.deepStrictEqual(healthRules(threeX.timeoutSeconds, true)[0], { metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 11 * 60 }, "a minute past its window's end");
     });
 
     it("gives every scheduled job's offset and how long its run may last from its own trigger", () => {
