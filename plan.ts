@@ -4,12 +4,14 @@
  */
 import { createHash } from "crypto";
 import { describeQuartzCron, shiftQuartzCron } from "./cron";
-import { StackConfig, StackConfigError, TEST_MODE_BASELINE_STREAMS, TEST_MODE_RATE_DIVISOR } from "./config";
+import { LIMITS, StackConfig, StackConfigError, TEST_MODE_BASELINE_STREAMS, TEST_MODE_RATE_DIVISOR, TIMEOUT_GRACE_MINUTES } from "./config";
+import { stackNameSuffix, stackSlug } from "./stackName";
+
+export { stackSlug } from "./stackName";
 
 export type PhaseName = "baseline" | "3x" | "9x";
 
-/** Minutes a phase job may run past its window before Databricks times it out (cluster start, stream shutdown). */
-export const TIMEOUT_GRACE_MINUTES = 5;
+export { TIMEOUT_GRACE_MINUTES } from "./config";
 /** Task retries for transient failures; a retry resumes from the same run's checkpoints. */
 export const TASK_MAX_RETRIES = 2;
 export const TASK_MIN_RETRY_INTERVAL_MILLIS = 60_000;
@@ -286,11 +288,6 @@ export function resourceTags(stack: string, extra: Record<string, string> = {}):
     return { project: "streambench", stack, ...extra };
 }
 
-/** A stack name as it may appear in a Unity Catalog name. */
-export function stackSlug(stack: string): string {
-    return stack.toLowerCase().replace(/[^a-z0-9_]/g, "_");
-}
-
 /** Baseline tables are numbered with at least 3 digits (`stream_table_001`), more when there are more streams. */
 export function tableNumberWidth(streamCount: number): number {
     return Math.max(3, String(streamCount).length);
@@ -420,7 +417,8 @@ export function writerProblems(phases: Pick<PhasePlan, "name" | "tables" | "chec
 
 /** Builds the whole plan. Pure: the same config always gives the same plan (no clock, no randomness). */
 export function buildScalingPlan(stack: string, config: StackConfig): ScalingPlan {
-    const resourcePrefix = `streambench-${stack}`;
+    // Injective in the stack name (stackName.ts): distinct stacks never share a schema, folder, cluster or job.
+    const resourcePrefix = `streambench-${stackNameSuffix(stack)}`;
     const schemaName = `${config.database}_${stackSlug(stack)}`;
     const volumePath = `/Volumes/${config.catalog}/${schemaName}/${config.checkpointVolume}`;
     const shapes = phaseShapes(config);
@@ -456,7 +454,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             },
         };
     });
-    const planProblems = [...writerProblems(phases), ...oversizedParameterProblems(phases)];
+    const planProblems = [...writerProblems(phases), ...nameLengthProblems(stack, schemaName, phases), ...oversizedParameterProblems(phases)];
     if (planProblems.length > 0) {
         throw new StackConfigError(stack, planProblems);
     }
@@ -539,6 +537,31 @@ export function pipelinePlan(resourcePrefix: string, config: StackConfig, schema
             },
         },
     };
+}
+
+/**
+ * Unity Catalog names (schemas, tables) are at most 255 characters (Databricks docs, "Names": "limited to 255
+ * characters"). config.ts checks each part; this checks the names built from them: `<database>_<stack>` and
+ * `<tablePrefix>_<number>` / `<tablePrefix>_3x_scale`.
+ */
+export function nameLengthProblems(stack: string, schemaName: string, phases: Pick<PhasePlan, "tables">[]): { key: string; message: string }[] {
+    const problems: { key: string; message: string }[] = [];
+    if (schemaName.length > LIMITS.maxNameLength) {
+        problems.push({
+            key: "streambench:database",
+            message:
+                `the schema name <database>_<stack> is ${schemaName.length} characters with stack ${JSON.stringify(stack)}, ` +
+                `above Unity Catalog's ${LIMITS.maxNameLength}: use a shorter database`,
+        });
+    }
+    const longest = phases.flatMap((phase) => phase.tables).reduce((a, b) => (b.length > a.length ? b : a), "");
+    if (longest.length > LIMITS.maxNameLength) {
+        problems.push({
+            key: "streambench:tablePrefix",
+            message: `the table name ${longest.slice(0, 20)}… is ${longest.length} characters, above Unity Catalog's ${LIMITS.maxNameLength}: use a shorter tablePrefix`,
+        });
+    }
+    return problems;
 }
 
 /**

@@ -8,7 +8,7 @@
  * ~/.databrickscfg profile, as for the provider. Nothing here prints the token.
  */
 import { CredentialsError, resolveCredentials } from "./credentials";
-import { WorkspaceApiError, WorkspaceClient } from "./workspaceApi";
+import { WorkspaceApiError, WorkspaceClient, printable } from "./workspaceApi";
 
 export interface JobRunsIo {
     out: (line: string) => void;
@@ -41,8 +41,14 @@ export async function jobRuns(command: string | undefined, env: NodeJS.ProcessEn
         io.err("usage: jobRuns.ts start|cancel|unchanged");
         return 2;
     }
+    let token: string | undefined;
     try {
-        const workspace = client ?? new WorkspaceClient(resolveCredentials(env.PULUMI_STACK ?? "<stack>", {}, env));
+        let workspace = client;
+        if (!workspace) {
+            const credentials = resolveCredentials(env.PULUMI_STACK ?? "<stack>", {}, env);
+            token = credentials.token;
+            workspace = new WorkspaceClient(credentials);
+        }
         if (command === "start") {
             const [jobId] = jobIds(env.STREAMBENCH_START_JOB_ID, "STREAMBENCH_START_JOB_ID");
             const { run_id } = await workspace.runNow(jobId);
@@ -62,7 +68,7 @@ export async function jobRuns(command: string | undefined, env: NodeJS.ProcessEn
         return 0;
     } catch (error) {
         if (error instanceof CredentialsError || error instanceof WorkspaceApiError) {
-            io.err(`streambench ${command}: ${error.message}`);
+            io.err(printable(`streambench ${command}: ${error.message}`, token));
             return 1;
         }
         throw error;

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { CONFIG_NAMESPACE, stackFileConfig } from "../config";
+import { assertStackName } from "../stackName";
 
 export const PROJECT_ROOT = path.join(__dirname, "..");
 const PROGRAM = path.join(PROJECT_ROOT, "index.ts");
@@ -106,11 +107,13 @@ const mocks: pulumi.runtime.Mocks = {
 
 /** The committed `Pulumi.<stack>.yaml` config, as the engine passes it (`project:key` → string). */
 export function committedStackConfig(stack: string, projectRoot = PROJECT_ROOT): Record<string, string> {
+    // A stack name never holds a path separator: `--stack ../../x` must not read a file outside the project.
+    assertStackName(stack);
     const file = path.join(projectRoot, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}: create it with \`pulumi stack init ${stack}\``);
     }
-    return stackFileConfig(fs.readFileSync(file, "utf8"));
+    return stackFileConfig(fs.readFileSync(file, "utf8"), stack);
 }
 
 /** `project:key` → string as the engine passes config; bare keys are `streambench:` keys, values JSON-encoded. */

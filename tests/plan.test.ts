@@ -28,7 +28,7 @@ describe("scaling plan", () => {
     });
 
     it("turns stack names into Unity Catalog safe suffixes", () => {
-        assert.deepStrictEqual([stackSlug("prod"), stackSlug("Team-A.dev")], ["prod", "team_a_dev"]);
+        assert.deepStrictEqual([stackSlug("prod"), stackSlug("my-stack"), stackSlug("Team-A.dev")], ["prod", "my_stack", "__uteam_h_ua_pdev"]);
     });
 
     const windowCases: [string, PhasePlan[], number, [number, number, number][]][] = [
@@ -165,7 +165,8 @@ describe("plan checks before a deploy", () => {
 
     it("refuses job parameters that would not fit, naming the keys to shorten", () => {
         const long = "x".repeat(255);
-        const config = parseStackConfig("prod", { catalog: long, database: long, tablePrefix: long, checkpointVolume: long });
+        // The longest names UC allows once the stack (`_prod`) and the table suffix (`_3x_scale`) are added.
+        const config = parseStackConfig("prod", { catalog: long, database: long.slice(5), tablePrefix: long.slice(9), checkpointVolume: long });
         const phases = buildScalingPlan("prod", config).phases;
         assert.deepStrictEqual(oversizedParameterProblems(phases), [], "the longest names UC allows still fit");
         const oversized = { ...phases[0], parameters: { ...phases[0].parameters, table_name_format: "y".repeat(MAX_JOB_PARAMETER_BYTES) } };

@@ -9,7 +9,8 @@ sees the generator's tables on Databricks). A Connect session in this process wo
 for every other test, hence the subprocess. The server is stopped after the run; the shared session carries on.
 
 Needs the `pipelines` extra of pyspark (pandas, pyarrow, grpcio, grpcio-status, googleapis-common-protos, zstandard,
-pyyaml); without it the module is skipped and says so.
+pyyaml); without it the module is skipped and says so, except under CI=true, where a missing package fails the run:
+CI must never go green without this test.
 """
 
 import json
@@ -40,8 +41,20 @@ def _missing_extras():
     return missing
 
 
-pytestmark = pytest.mark.skipif(bool(_missing_extras()),
-                                reason=f"pyspark[pipelines] extras not installed: {_missing_extras()}")
+def extras_decision(missing, ci):
+    """None when every extra is installed; else ("skip", why) on a developer's machine, ("fail", why) under CI."""
+    if not missing:
+        return None
+    why = f"pyspark[pipelines] extras not installed: {missing}"
+    if ci:
+        return "fail", f"{why}; CI=true, so the DLT pipeline test fails instead of skipping (install requirements-test.txt)"
+    return "skip", why
+
+
+_DECISION = extras_decision(_missing_extras(), os.environ.get("CI") == "true")
+if _DECISION and _DECISION[0] == "fail":
+    pytest.fail(_DECISION[1], pytrace=False)
+pytestmark = pytest.mark.skipif(_DECISION is not None, reason=_DECISION[1] if _DECISION else "")
 
 
 def row(device, timestamp, temperature, humidity, pressure, stream_type, stream_id):
