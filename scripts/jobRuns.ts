@@ -55,13 +55,16 @@ export async function jobRuns(command: string | undefined, env: NodeJS.ProcessEn
             io.out(`Started the full-timeline run ${run_id} of job ${jobId}.`);
             return 0;
         }
-        for (const jobId of jobIds(env.STREAMBENCH_CANCEL_JOB_IDS, "STREAMBENCH_CANCEL_JOB_IDS")) {
+        // Both lists are checked before the first request, so a bad one changes nothing.
+        const cancelJobIds = jobIds(env.STREAMBENCH_CANCEL_JOB_IDS, "STREAMBENCH_CANCEL_JOB_IDS");
+        const stopPipelineIds = pipelineIds(env.STREAMBENCH_STOP_PIPELINE_IDS);
+        for (const jobId of cancelJobIds) {
             await workspace.cancelAllRuns(jobId);
             io.out(`Cancelled the active runs of job ${jobId}.`);
         }
         // After the control run is cancelled, so that it cannot start another update; a cancelled notebook may not
         // reach its own stop.
-        for (const pipelineId of pipelineIds(env.STREAMBENCH_STOP_PIPELINE_IDS)) {
+        for (const pipelineId of stopPipelineIds) {
             await workspace.stopPipeline(pipelineId);
             io.out(`Stopped the DLT pipeline ${pipelineId} (its active update, if any, is cancelled).`);
         }
