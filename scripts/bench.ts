@@ -7,6 +7,7 @@ import { parseStackConfig, namespaceValues } from "../config";
 import { MAX_JOB_PARAMETER_BYTES, buildScalingPlan, jobParameterBytes, peakStreamsOnDriver, planWarnings } from "../plan";
 import { Evaluation, committedStackConfig, countByType, customResources, evaluateProgram } from "./offline";
 import { renderExpectedBehaviour, textTable } from "./plan";
+import { realEngineTimings } from "./realEngineBench";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
@@ -81,6 +82,11 @@ async function main(): Promise<void> {
     console.log(`\nJob parameters at 2,000 streams: ${widest} bytes for the largest phase job (limit ${MAX_JOB_PARAMETER_BYTES}); the same at 50 streams: ${Math.max(...prodPlan.phases.map(jobParameterBytes))} bytes.`);
     console.log(`Streaming queries on one driver at 2,000 streams: ${peakStreamsOnDriver(widePlan.phases, widePlan.runMinutes)}.`);
     planWarnings(widePlan).forEach((warning) => console.log(`WARNING (2,000 streams): ${warning}`));
+
+    // Beside the mock evaluation: the real engine and providers against the workspace emulator.
+    const real = await realEngineTimings(median);
+    console.log("\nReal engine, prod stack against the workspace emulator (wall time, median of 3):");
+    console.log(typeof real === "string" ? `  ${real}` : textTable(["command", "median", "range"], real));
 }
 
 main().catch((error) => {

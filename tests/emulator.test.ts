@@ -100,6 +100,8 @@ describe("workspace emulator", () => {
         assert.strictEqual((await call("GET", "/api/2.2/jobs/list?name=j")).body.jobs.length, 2);
         const orphan = await call("POST", "/api/2.2/jobs/create", { name: "k", tasks: [{ task_key: "a", existing_cluster_id: "nope", notebook_task: { notebook_path: "/x" } }] });
         assert.deepStrictEqual([orphan.status, orphan.body.message], [400, "Cluster nope does not exist"]);
+        const noPipeline = await call("POST", "/api/2.2/jobs/create", { name: "p", tasks: [{ task_key: "dlt", pipeline_task: { pipeline_id: "nope" } }] });
+        assert.deepStrictEqual([noPipeline.status, noPipeline.body.message], [400, "Pipeline nope does not exist."]);
         const missing = await call("GET", "/api/2.2/jobs/get?job_id=999");
         assert.deepStrictEqual([missing.status, missing.body.message], [400, "Job 999 does not exist."]);
     });

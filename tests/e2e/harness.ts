@@ -63,7 +63,6 @@ export class ScratchProject {
             PULUMI_BACKEND_URL: `file://${path.join(root, "backend")}`,
             PULUMI_CONFIG_PASSPHRASE: "streambench-e2e",
             PULUMI_SKIP_UPDATE_CHECK: "1",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             // The provider must take credentials from the stack config only, never from this machine's profile.
             DATABRICKS_CONFIG_FILE: path.join(root, "no-databrickscfg"),
             NO_COLOR: "1",

@@ -147,8 +147,9 @@ export class Compute {
     private edit(body: Record<string, any>): object {
         const clusterId = requireString(body, "cluster_id", "clusters/edit");
         const cluster = this.get(clusterId);
-        // Clusters API: only RUNNING or TERMINATED clusters can be edited (the provider retries on INVALID_STATE,
-        // terraform-provider-databricks clusters/resource_cluster.go).
+        // Clusters API (clusters/edit): "A cluster can be updated if it is in a RUNNING or TERMINATED state ... Any
+        // attempt to update a cluster in any other state will be rejected with an INVALID_STATE error code." The
+        // provider retries on INVALID_STATE for up to 15 minutes (terraform-provider-databricks clusters/resource_cluster.go).
         if (cluster.state !== "RUNNING" && cluster.state !== "TERMINATED") {
             throw new ApiError(400, "INVALID_STATE", `Cluster ${clusterId} is in unexpected state ${cluster.state[0]}${cluster.state.slice(1).toLowerCase()}.`);
         }

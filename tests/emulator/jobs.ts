@@ -49,6 +49,8 @@ export class Jobs {
         private readonly compute: Compute,
         private readonly creator: string,
         private readonly host: () => string,
+        /** Whether a pipeline exists, for pipeline tasks. */
+        private readonly pipelineExists: (pipelineId: string) => boolean = () => true,
     ) {}
 
     routes(router: Router): void {
@@ -176,6 +178,9 @@ export class Jobs {
             }
             if (task.run_job_task) {
                 this.job(Number(task.run_job_task.job_id));
+            }
+            if (task.pipeline_task && !this.pipelineExists(String(task.pipeline_task.pipeline_id))) {
+                throw invalidParameter(`Pipeline ${task.pipeline_task.pipeline_id} does not exist.`);
             }
         }
         for (const task of settings.tasks ?? []) {

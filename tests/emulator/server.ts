@@ -81,8 +81,6 @@ export interface HeldObject {
     name: string;
 }
 
-const ACTIVE_FAULTS = Symbol("faults");
-
 export class WorkspaceEmulator {
     readonly identity: Identity;
     readonly compute: Compute;
@@ -96,7 +94,7 @@ export class WorkspaceEmulator {
     /** `METHOD path` of every request no route knew, in order. */
     readonly unknownRoutes: string[] = [];
     private readonly router = new Router();
-    private readonly [ACTIVE_FAULTS]: (Fault & { remaining: number; pattern: RegExp })[] = [];
+    private readonly faults: (Fault & { remaining: number; pattern: RegExp })[] = [];
     private readonly hanging = new Set<http.ServerResponse>();
     private readonly log: (line: string) => void;
     private server?: http.Server;
@@ -112,8 +110,8 @@ export class WorkspaceEmulator {
         this.compute = new Compute({ clusterStartMs: options.clusterStartMs, creator: userName });
         this.catalog = new Catalog({ catalogs: options.catalogs ?? ["main"], owner: userName, metastoreId: "11111111-2222-4333-8444-555555555555", workspaceId: this.identity.workspaceId });
         this.tree = new WorkspaceTree(["/Users", `/Users/${userName}`, "/Shared"]);
-        this.jobs = new Jobs(this.compute, userName, () => this.baseUrl);
         this.pipelines = new Pipelines({ pipelineStartMs: options.pipelineStartMs ?? 1500, triggeredUpdateMs: options.triggeredUpdateMs ?? 3000, creator: userName });
+        this.jobs = new Jobs(this.compute, userName, () => this.baseUrl, (pipelineId) => this.pipelines.pipelines.has(pipelineId));
         this.permissions = new Permissions({
             owner: userName,
             groups: options.groups ?? ["admins", "users"],
@@ -155,16 +153,16 @@ export class WorkspaceEmulator {
     }
 
     addFault(fault: Fault): void {
-        this[ACTIVE_FAULTS].push({ ...fault, remaining: fault.times ?? 1, pattern: new RegExp(`^(?:${fault.path})$`) });
+        this.faults.push({ ...fault, remaining: fault.times ?? 1, pattern: new RegExp(`^(?:${fault.path})$`) });
     }
 
     clearFaults(): void {
-        this[ACTIVE_FAULTS].length = 0;
+        this.faults.length = 0;
     }
 
     /** Faults not yet used up. */
     pendingFaults(): Fault[] {
-        return this[ACTIVE_FAULTS].filter((fault) => fault.remaining > 0).map(({ remaining, pattern: _pattern, ...fault }) => ({ ...fault, times: remaining }));
+        return this.faults.filter((fault) => fault.remaining > 0).map(({ remaining, pattern: _pattern, ...fault }) => ({ ...fault, times: remaining }));
     }
 
     /** What holds compute now: clusters starting or running, pipelines not idle, runs still active. */
@@ -250,7 +248,7 @@ export class WorkspaceEmulator {
             // The workspace answers 401 without credentials and 403 for a token it does not know.
             return refuse(record.auth === "missing" ? new ApiError(401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API.") : new ApiError(403, "PERMISSION_DENIED", "Invalid access token."));
         }
-        const fault = this[ACTIVE_FAULTS].find((candidate) => candidate.remaining > 0 && (!candidate.method || candidate.method === method) && candidate.pattern.test(url.pathname));
+        const fault = this.faults.find((candidate) => candidate.remaining > 0 && (!candidate.method || candidate.method === method) && candidate.pattern.test(url.pathname));
         if (fault) {
             fault.remaining -= 1;
             record.fault = fault.hang ? "hang" : `${fault.status}`;

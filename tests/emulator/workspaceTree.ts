@@ -125,7 +125,8 @@ export class WorkspaceTree {
         if (!FORMATS.includes(format)) {
             throw invalidParameter(`Invalid format ${format}`);
         }
-        const content = typeof body.content === "string" ? (body.contentIsText ? Buffer.from(body.content) : Buffer.from(body.content, "base64")) : Buffer.alloc(0);
+        // JSON imports carry the content base64-encoded; the multipart parser hands file parts over the same way.
+        const content = typeof body.content === "string" ? Buffer.from(body.content, "base64") : Buffer.alloc(0);
         const overwrite = body.overwrite === true || body.overwrite === "true";
         if (format === "RAW" || (format === "AUTO" && !content.toString("utf8").startsWith("# Databricks notebook source"))) {
             this.addObject(objectPath, "FILE", { content }, overwrite);
