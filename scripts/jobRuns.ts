@@ -1,7 +1,8 @@
 /**
  * The commands `pulumi up` / `pulumi destroy` run for `runOnDeploy` (components/runOnDeploy.ts):
  *   start      run the full-timeline job now (STREAMBENCH_START_JOB_ID) and print the run's id and page
- *   cancel     cancel every active run of the benchmark's jobs (STREAMBENCH_CANCEL_JOB_IDS, comma-separated)
+ *   cancel     cancel every active run of the benchmark's jobs (STREAMBENCH_CANCEL_JOB_IDS, comma-separated), then
+ *              stop the DLT pipelines (STREAMBENCH_STOP_PIPELINE_IDS, comma-separated, may be empty)
  *   unchanged  nothing to do: the workload did not change, the running benchmark is left alone
  * Credentials come from DATABRICKS_HOST / DATABRICKS_TOKEN (set from the stack config by the component) or a
  * ~/.databrickscfg profile, as for the provider. Nothing here prints the token.
@@ -18,6 +19,14 @@ function jobIds(text: string | undefined, variable: string): number[] {
     const ids = (text ?? "").split(",").filter(Boolean).map(Number);
     if (ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id <= 0)) {
         throw new CredentialsError(`${variable} must hold job ids (set by the stack), got ${JSON.stringify(text ?? "")}`);
+    }
+    return ids;
+}
+
+function pipelineIds(text: string | undefined): string[] {
+    const ids = (text ?? "").split(",").filter(Boolean);
+    if (ids.some((id) => !/^[0-9a-f-]+$/i.test(id))) {
+        throw new CredentialsError(`STREAMBENCH_STOP_PIPELINE_IDS must hold pipeline ids (set by the stack), got ${JSON.stringify(text)}`);
     }
     return ids;
 }
@@ -46,9 +55,18 @@ export async function jobRuns(command: string | undefined, env: NodeJS.ProcessEn
             io.out(`Started the full-timeline run ${run_id} of job ${jobId}.`);
             return 0;
         }
-        for (const jobId of jobIds(env.STREAMBENCH_CANCEL_JOB_IDS, "STREAMBENCH_CANCEL_JOB_IDS")) {
+        // Both lists are checked before the first request, so a bad one changes nothing.
+        const cancelJobIds = jobIds(env.STREAMBENCH_CANCEL_JOB_IDS, "STREAMBENCH_CANCEL_JOB_IDS");
+        const stopPipelineIds = pipelineIds(env.STREAMBENCH_STOP_PIPELINE_IDS);
+        for (const jobId of cancelJobIds) {
             await workspace.cancelAllRuns(jobId);
             io.out(`Cancelled the active runs of job ${jobId}.`);
+        }
+        // After the control run is cancelled, so that it cannot start another update; a cancelled notebook may not
+        // reach its own stop.
+        for (const pipelineId of stopPipelineIds) {
+            await workspace.stopPipeline(pipelineId);
+            io.out(`Stopped the DLT pipeline ${pipelineId} (its active update, if any, is cancelled).`);
         }
         return 0;
     } catch (error) {

@@ -2,7 +2,8 @@
  * Ops commands for a deployed stack, on the workspace REST API:
  *
  *   npm run ops -- status  --stack prod   active runs of the stack's jobs, with the plan's streams and rows/s
- *   npm run ops -- stop    --stack prod   cancel every active run (the notebook's `finally` stops its streams)
+ *   npm run ops -- stop    --stack prod   cancel every active run (the notebook's `finally` stops its streams) and stop
+ *                                         the stack's DLT pipeline
  *   npm run ops -- analyze --stack prod   start the stack's analysis job
  *
  * Job names come from the scaling plan of `Pulumi.<stack>.yaml`, exactly as `pulumi up` names them.
@@ -21,7 +22,7 @@ export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--timeout
 
 Commands:
   status    show the active runs of the stack's benchmark jobs, with the plan's streams and rows/s
-  stop      cancel every active run of the stack's benchmark jobs (their streams stop with the run)
+  stop      cancel every active run of the stack's benchmark jobs (streams stop with the run), stop its DLT pipeline
   analyze   start the stack's analysis job (streambench-<stack>-analysis)
 
 Options:
@@ -43,9 +44,12 @@ export interface OpsSettings {
     projectDir?: string;
 }
 
-/** The stack's benchmark jobs, which `status` and `stop` act on: the full-timeline job and the phase jobs. */
+/**
+ * The stack's benchmark jobs, which `status` and `stop` act on: the full-timeline job, the phase jobs and the DLT
+ * pipeline's control job.
+ */
 export function stackJobNames(plan: ScalingPlan): string[] {
-    return [plan.timelineRun.jobName, ...plan.phases.map((phase) => phase.jobName)];
+    return [plan.timelineRun.jobName, ...plan.phases.map((phase) => phase.jobName), ...(plan.pipeline ? [plan.pipeline.control.jobName] : [])];
 }
 
 export function analysisJobName(plan: ScalingPlan): string {
@@ -249,6 +253,18 @@ async function stopActiveRuns(context: Context): Promise<void> {
             const what = runs.length === 0 ? "no active run" : runs.map((run) => `cancelled run ${run.run_id} (was ${runState(run)})`).join(", ");
             io.stdout(`${name} (job ${job.job_id}): ${what}`);
             cancelled += runs.length;
+        }
+    }
+    // After the control run is cancelled (it can start no further update); a cancelled notebook may not reach its
+    // own stop, so the pipeline is stopped here too. Stopping an idle pipeline changes nothing.
+    if (plan.pipeline) {
+        const pipelines = await client.pipelinesNamed(plan.pipeline.name);
+        if (pipelines.length === 0) {
+            io.stdout(`${plan.pipeline.name}: not deployed`);
+        }
+        for (const pipeline of pipelines) {
+            await client.stopPipeline(pipeline.pipeline_id);
+            io.stdout(`${plan.pipeline.name} (pipeline ${pipeline.pipeline_id}): stop requested (was ${pipeline.state ?? "UNKNOWN"})`);
         }
     }
     io.stdout(

@@ -5,7 +5,7 @@
  * error as `pulumi up` and exits 1.
  */
 import { parseStackConfig, namespaceValues } from "../config";
-import { EXECUTION_CONTEXT_LIMIT, ScalingPlan, buildScalingPlan, peakStreamsOnDriver, planWarnings } from "../plan";
+import { EXECUTION_CONTEXT_LIMIT, ScalingPlan, buildScalingPlan, notebookTaskCount, peakStreamsOnDriver, planWarnings } from "../plan";
 import { stackNameProblem } from "../stackName";
 import { Declared, Evaluation, committedStackConfig, customResources, evaluateProgram } from "./offline";
 
@@ -49,8 +49,16 @@ export function renderExpectedBehaviour(plan: ScalingPlan): string {
         "Phases:",
         phases,
         "",
+        ...(plan.pipeline
+            ? [
+                  `DLT pipeline: ${plan.pipeline.name}, triggered (\`pulumi up\` starts no compute). Its control job ` +
+                      `${plan.pipeline.control.jobName} (schedule "${plan.pipeline.control.cron}", and a task of ${plan.timelineRun.jobName}) ` +
+                      `keeps it updating from minute 0 to ${plan.runMinutes} of each timeline, then stops it.`,
+                  "",
+              ]
+            : []),
         `Driver: at most ${peakStreamsOnDriver(plan.phases, plan.runMinutes)} streaming queries at once; ` +
-            `${plan.phases.length} notebook tasks of the cluster's ${EXECUTION_CONTEXT_LIMIT} execution contexts.`,
+            `${notebookTaskCount(plan)} notebook tasks of the cluster's ${EXECUTION_CONTEXT_LIMIT} execution contexts.`,
         ...planWarnings(plan).map((warning) => `WARNING: ${warning}`),
     ].join("\n");
 }

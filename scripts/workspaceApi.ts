@@ -55,6 +55,13 @@ export interface Run {
     status?: { state?: string };
 }
 
+export interface PipelineSummary {
+    pipeline_id: string;
+    name?: string;
+    /** IDLE, STARTING, RUNNING, STOPPING, FAILED, ... */
+    state?: string;
+}
+
 interface Page {
     has_more?: boolean;
     next_page_token?: string;
@@ -125,6 +132,28 @@ export class WorkspaceClient {
     /** Asks Databricks to cancel every active run of the job; cancellation completes asynchronously. */
     async cancelAllRuns(jobId: number): Promise<void> {
         await this.request("POST", "/api/2.2/jobs/runs/cancel-all", { body: { job_id: jobId } });
+    }
+
+    /**
+     * Stops the DLT pipeline by cancelling its active update (Pipelines API); a pipeline with no active update is
+     * left as it is. Returns at once: the pipeline reaches IDLE asynchronously.
+     */
+    async stopPipeline(pipelineId: string): Promise<void> {
+        await this.request("POST", `/api/2.0/pipelines/${encodeURIComponent(pipelineId)}/stop`);
+    }
+
+    /** Pipelines named exactly `name` (names are unique only when the workspace enforces it). */
+    async pipelinesNamed(name: string): Promise<PipelineSummary[]> {
+        const pipelines: PipelineSummary[] = [];
+        let pageToken: string | undefined;
+        do {
+            const page = await this.request<{ statuses?: PipelineSummary[]; next_page_token?: string }>("GET", "/api/2.0/pipelines", {
+                query: { filter: `name LIKE '${name.replace(/'/g, "''")}'`, page_token: pageToken },
+            });
+            pipelines.push(...(page.statuses ?? []).filter((pipeline) => pipeline.name === name));
+            pageToken = page.next_page_token;
+        } while (pageToken);
+        return pipelines;
     }
 
     async runNow(jobId: number): Promise<{ run_id: number }> {

@@ -21,7 +21,7 @@ describe("stack config", () => {
             [config.baselineStreams, config.baselineRate, config.scale3xRate, config.scale9xRate, config.database, config.tablePrefix, config.partitions, config.testMode],
             [50, 1000, 3000, 9000, "dlt_autoscaling", "stream_table", 8, false],
         );
-        assert.deepStrictEqual(config.timeline, { scale3xStartMinute: 3, scale3xEndMinute: 6, scale9xStartMinute: 6, scale9xEndMinute: 10, runMinutes: 15 });
+        assert.deepStrictEqual(config.timeline, { scale3xStartMinute: 3, scale3xEndMinute: 10, scale9xStartMinute: 6, scale9xEndMinute: 10, runMinutes: 15 });
     });
 
     const invalid: [string, Record<string, unknown>, string, RegExp][] = [
@@ -29,7 +29,8 @@ describe("stack config", () => {
         ["equal autoscale bounds", { cluster: { minWorkers: 4, maxWorkers: 4 } }, "streambench:cluster.maxWorkers", /rejects max <= min/],
         ["a 3x window past the run", { timeline: { scale3xEndMinute: 16 } }, "streambench:timeline.scale3xEndMinute", /past the end of the run/],
         ["a window that ends before it starts", { timeline: { scale9xStartMinute: 10, scale9xEndMinute: 8 } }, "streambench:timeline.scale9xEndMinute", /must be after/],
-        ["overlapping windows", { timeline: { scale9xStartMinute: 5 } }, "streambench:timeline.scale9xStartMinute", /overlaps the 3x window/],
+        ["a zero-length window", { timeline: { scale9xStartMinute: 10, scale9xEndMinute: 10 } }, "streambench:timeline.scale9xEndMinute", /zero-length window/],
+        ["a 9x window that starts after the run", { timeline: { scale9xStartMinute: 16, scale9xEndMinute: 18 } }, "streambench:timeline.scale9xEndMinute", /past the end of the run/],
         ["non-integer streams", { baselineStreams: 2.5 }, "streambench:baselineStreams", /whole number/],
         ["negative rate", { baselineRate: -1000 }, "streambench:baselineRate", /at least 1/],
         ["a rate given as text", { scale3xRate: "fast" }, "streambench:scale3xRate", /whole number/],
@@ -92,6 +93,12 @@ describe("stack config", () => {
         }
     });
 
+    it("lets windows of different phases overlap: the 3x stream runs on while the 9x stream joins", () => {
+        for (const timeline of [{}, { scale3xStartMinute: 2, scale3xEndMinute: 12, scale9xStartMinute: 4, scale9xEndMinute: 8 }, { scale9xStartMinute: 3, scale9xEndMinute: 10 }]) {
+            assert.deepStrictEqual(parseStackConfig("test", { timeline }).timeline, { scale3xStartMinute: 3, scale3xEndMinute: 10, scale9xStartMinute: 6, scale9xEndMinute: 10, runMinutes: 15, ...timeline });
+        }
+    });
+
     it("blames the phase, not the cron, for a phase that starts past minute 59 (and suggests no negative minute)", () => {
         const problems = problemsOf({ timeline: { scale9xStartMinute: 70, scale9xEndMinute: 80, runMinutes: 90 } });
         assert.deepStrictEqual(problems.map((problem) => problem.key), ["streambench:timeline.scale9xStartMinute"]);
@@ -116,8 +123,8 @@ describe("the program with a bad config", () => {
     it("throws one error and declares nothing", async () => {
         const evaluation = await evaluateProgram("bad", { cluster: { minWorkers: 8, maxWorkers: 2 }, timeline: { runMinutes: 8 }, bogus: true });
         assert.ok(evaluation.error instanceof Error);
-        assert.match(evaluation.error.message, /3 config problems/);
-        for (const key of ["streambench:cluster.maxWorkers", "streambench:timeline.scale9xEndMinute", "streambench:bogus"]) {
+        assert.match(evaluation.error.message, /4 config problems/);
+        for (const key of ["streambench:cluster.maxWorkers", "streambench:timeline.scale3xEndMinute", "streambench:timeline.scale9xEndMinute", "streambench:bogus"]) {
             assert.ok(evaluation.error.message.includes(key), `error does not name ${key}`);
         }
         assert.deepStrictEqual(evaluation.resources, []);

@@ -58,6 +58,27 @@ describe("scripts/jobRuns.ts (run-on-deploy start / cancel / unchanged)", functi
         assert.match(result.out, /Cancelled the active runs of job 100\.\nCancelled the active runs of job 101\.\nCancelled the active runs of job 102\./);
     });
 
+    it("cancel: then stops the DLT pipelines (after their control runs are cancelled), exit 0", async () => {
+        workspace = await startWorkspace((request) =>
+            request.method === "POST" && (request.path === "/api/2.2/jobs/runs/cancel-all" || /^\/api\/2\.0\/pipelines\/[^/]+\/stop$/.test(request.path))
+                ? { status: 200, body: {} }
+                : { status: 404, body: { error_code: "ENDPOINT_NOT_FOUND", message: "no such API" } },
+        );
+        const pipelineId = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
+        const result = await run("cancel", { DATABRICKS_HOST: workspace.url, STREAMBENCH_CANCEL_JOB_IDS: "100,105", STREAMBENCH_STOP_PIPELINE_IDS: pipelineId });
+        assert.strictEqual(result.code, 0, result.err);
+        assert.deepStrictEqual(workspace.calls(), ["POST /api/2.2/jobs/runs/cancel-all", "POST /api/2.2/jobs/runs/cancel-all", `POST /api/2.0/pipelines/${pipelineId}/stop`]);
+        assert.match(result.out, new RegExp(`Stopped the DLT pipeline ${pipelineId}`));
+    });
+
+    it("cancel: refuses a pipeline id that is not one, before any request", async () => {
+        workspace = await healthy();
+        const result = await run("cancel", { DATABRICKS_HOST: workspace.url, STREAMBENCH_CANCEL_JOB_IDS: "100", STREAMBENCH_STOP_PIPELINE_IDS: "../../jobs" });
+        assert.strictEqual(result.code, 1);
+        assert.match(result.err, /STREAMBENCH_STOP_PIPELINE_IDS must hold pipeline ids/);
+        assert.deepStrictEqual(workspace.requests, []);
+    });
+
     it("unchanged: no request at all, exit 0", async () => {
         workspace = await healthy();
         const result = await run("unchanged", { DATABRICKS_HOST: workspace.url });

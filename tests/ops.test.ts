@@ -30,6 +30,8 @@ interface WorkspaceState {
     jobs: Record<string, number>;
     /** Job id → active runs. */
     activeRuns?: Record<number, object[]>;
+    /** DLT pipeline name → id and state. */
+    pipelines?: Record<string, { id: string; state: string }>;
 }
 
 /** A well-behaved workspace holding `state`. */
@@ -51,6 +53,17 @@ function jobsApi(state: WorkspaceState): (request: RecordedRequest) => Reply {
         }
         if (route === "POST /api/2.2/jobs/run-now") {
             return { status: 200, body: { run_id: 5555, number_in_job: 5555 } };
+        }
+        if (route === "GET /api/2.0/pipelines") {
+            const name = /^name LIKE '(.*)'$/.exec(request.query.filter ?? "")?.[1];
+            const statuses = Object.entries(state.pipelines ?? {})
+                .filter(([pipelineName]) => pipelineName === name)
+                .map(([pipelineName, pipeline]) => ({ pipeline_id: pipeline.id, name: pipelineName, state: pipeline.state }));
+            return { status: 200, body: statuses.length ? { statuses } : {} };
+        }
+        const stop = /^POST \/api\/2\.0\/pipelines\/([^/]+)\/stop$/.exec(route);
+        if (stop && Object.values(state.pipelines ?? {}).some((pipeline) => pipeline.id === stop[1])) {
+            return { status: 200, body: {} };
         }
         return { status: 404, body: { error_code: "ENDPOINT_NOT_FOUND", message: `No API found for '${route}'` } };
     };
@@ -273,6 +286,27 @@ describe("ops CLI", function () {
             assert.match(result.stdout, /^streambench-prod-benchmark \(job 100\): cancelled run 9000 \(was RUNNING\)$/m);
             assert.match(result.stdout, /streambench-prod-baseline \(job 101\): no active run/);
             assert.match(result.stdout, /Cancel requested for 1 run;/);
+        });
+
+        it("stops the stack's DLT pipeline after cancelling its control run", async () => {
+            fs.writeFileSync(path.join(project.dir, "Pulumi.prod.yaml"), `${PROD_STACK_FILE}  streambench:dlt:\n    enabled: true\n`);
+            const pipelineId = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
+            workspace = await startWorkspace(
+                jobsApi({
+                    jobs: { ...PROD_JOBS, "streambench-prod-dlt-control": 105 },
+                    activeRuns: { 105: [{ ...baselineRun(9005), job_id: 105 }] },
+                    pipelines: { "streambench-prod-dlt": { id: pipelineId, state: "RUNNING" } },
+                }),
+            );
+            const result = await ops(["stop", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 0, result.stderr);
+            const calls = workspace.calls();
+            const stopAt = calls.indexOf(`POST /api/2.0/pipelines/${pipelineId}/stop`);
+            assert.ok(stopAt > calls.lastIndexOf(CANCEL_ALL), `the pipeline is stopped after the control run is cancelled: ${calls.join(", ")}`);
+            assert.ok(calls.includes("GET /api/2.0/pipelines?filter=name+LIKE+%27streambench-prod-dlt%27"), calls.join(", "));
+            assert.match(result.stdout, /streambench-prod-dlt-control \(job 105\): cancelled run 9005/);
+            assert.match(result.stdout, new RegExp(`streambench-prod-dlt \\(pipeline ${pipelineId}\\): stop requested \\(was RUNNING\\)`));
         });
     });
 
@@ -562,10 +596,12 @@ describe("resolveCredentials", () => {
 });
 
 describe("stackJobNames", () => {
-    it("names the full-timeline job, then the phase jobs of the stack's plan, as the stack deploys them", () => {
+    it("names the full-timeline job, then the phase jobs and the DLT pipeline's control job of the stack's plan, as the stack deploys them", () => {
         const text = fs.readFileSync(path.join(__dirname, "..", "Pulumi.prod.yaml"), "utf8");
         const plan = buildScalingPlan("prod", parseStackConfig("prod", namespaceValues(stackFileConfig(text))));
-        assert.deepStrictEqual(stackJobNames(plan), ["streambench-prod-benchmark", "streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x"]);
+        assert.deepStrictEqual(stackJobNames(plan), [
+            "streambench-prod-benchmark", "streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x", "streambench-prod-dlt-control",
+        ]);
         assert.strictEqual(stackJobNames(plan)[0], plan.timelineRun.jobName);
         assert.strictEqual(analysisJobName(plan), "streambench-prod-analysis");
     });

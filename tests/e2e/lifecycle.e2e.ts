@@ -185,7 +185,7 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
     it("full: the run-on-deploy run started at up, and destroy cancelled the runs of every job before deleting it", () => {
         const run = runOf("full");
         const jobIds = run.resourcesAfterUp.filter((resource) => resource.type === "databricks:index/job:Job").map((resource) => Number(resource.id));
-        assert.strictEqual(jobIds.length, 5);
+        assert.strictEqual(jobIds.length, 6, "three phase jobs, the full-timeline and analysis jobs, and the DLT pipeline's control job");
         const requests = emulator.requests.filter((request: RecordedRequest) => request.status === 200);
         const timelineJobId = Number(run.resourcesAfterUp.find((resource) => resource.outputs?.name === "streambench-full-benchmark")?.id);
         assert.ok(requests.some((request) => request.path === "/api/2.2/jobs/run-now" && (request.body as any).job_id === timelineJobId), "no run-now of the full-timeline job");
