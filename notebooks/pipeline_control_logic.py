@@ -10,8 +10,9 @@ the pipeline's cluster, and its enhanced-autoscaling size, between two updates.
 Pipelines API calls (the `databricks-sdk` that Databricks clusters ship, `WorkspaceClient().pipelines`):
 - `start_update(pipeline_id=...)` -> `POST /api/2.0/pipelines/{id}/updates`; fails while another update is active;
 - `get_update(pipeline_id=..., update_id=...)` -> `GET /api/2.0/pipelines/{id}/updates/{update_id}`;
-- `stop_and_wait(pipeline_id=..., timeout=...)` -> `POST /api/2.0/pipelines/{id}/stop`, then polls until IDLE;
-  stop cancels the active update and is a no-op when there is none.
+- `stop(pipeline_id=...)` -> `POST /api/2.0/pipelines/{id}/stop`: cancels the active update, a no-op when there is
+  none; then `get(pipeline_id=...)` until the pipeline holds no compute (`stop_pipeline`). Not the SDK's
+  `stop_and_wait`: it raises when the state is FAILED, which a stop does not change after a failed last update.
 
 Every number (poll interval, shortest useful update, failures in a row, stop timeout) is a job parameter from the
 stack's scaling plan (plan.ts).
@@ -194,6 +195,22 @@ class ControlSummary:
         }
 
 
+# Pipeline states that hold no compute. A triggered pipeline whose last update failed stays FAILED after a stop.
+STOPPED_PIPELINE_STATES = ("IDLE", "FAILED", "DELETED")
+
+
+def stop_pipeline(pipelines, pipeline_id: str, timeout_seconds: int, poll_interval_seconds: int, *,
+                  now: Callable[[], datetime], sleep: Callable[[float], None]) -> str:
+    """Stops the pipeline and waits until it holds no compute; returns the state it settled in."""
+    pipelines.stop(pipeline_id=pipeline_id)
+    deadline = now() + timedelta(seconds=timeout_seconds)
+    while (state := state_name(pipelines.get(pipeline_id=pipeline_id).state)) not in STOPPED_PIPELINE_STATES:
+        if now() >= deadline:
+            raise TimeoutError(f"the pipeline {pipeline_id} is still {state} {timeout_seconds} s after it was asked to stop")
+        sleep(float(poll_interval_seconds))
+    return state
+
+
 def run_pipeline(pipelines, params: ControlParams, missing_sources: Callable[[], list[str]],
                  now: Callable[[], datetime] = utc_now, sleep: Callable[[float], None] = time.sleep,
                  log: Callable[[str], None] = print) -> dict:
@@ -208,6 +225,7 @@ def run_pipeline(pipelines, params: ControlParams, missing_sources: Callable[[],
         log(f"The timeline ended at {end.isoformat()}; this run started too late and leaves the pipeline alone.")
         summary.skipped = True
         return summary.as_dict()
+    failure: BaseException | None = None
     try:
         while (wait := (start - now()).total_seconds()) > 0:
             sleep(min(wait, float(params.poll_interval_seconds)))
@@ -236,9 +254,20 @@ def run_pipeline(pipelines, params: ControlParams, missing_sources: Callable[[],
             if state in ENDED_UPDATE_STATES:
                 failed_in_a_row = failures_after(state, failed_in_a_row)
                 log(f"{now().strftime('%H:%M:%S')} UTC | pipeline update {update_id} ended: {state}")
+    except BaseException as error:
+        failure = error
+        raise
     finally:
         log(f"Stopping the pipeline {params.pipeline_id} at {now().isoformat()}.")
-        pipelines.stop_and_wait(pipeline_id=params.pipeline_id, timeout=timedelta(seconds=params.stop_timeout_seconds))
-        summary.stopped = True
-        log(f"The pipeline {params.pipeline_id} is stopped.")
+        try:
+            state = stop_pipeline(pipelines, params.pipeline_id, params.stop_timeout_seconds,
+                                  params.poll_interval_seconds, now=now, sleep=sleep)
+        except Exception as stop_error:
+            if failure is None:
+                raise
+            # The run already failed: report the stop's failure beside it, never instead of it.
+            log(f"Stopping the pipeline {params.pipeline_id} failed too: {stop_error}")
+        else:
+            summary.stopped = True
+            log(f"The pipeline {params.pipeline_id} is stopped ({state}).")
     return summary.as_dict()

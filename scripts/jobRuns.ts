@@ -8,7 +8,7 @@
  * ~/.databrickscfg profile, as for the provider. Nothing here prints the token.
  */
 import { CredentialsError, resolveCredentials } from "./credentials";
-import { WorkspaceApiError, WorkspaceClient, printable } from "./workspaceApi";
+import { WorkspaceApiError, WorkspaceClient, printable, CANCEL_SETTLE_MS } from "./workspaceApi";
 
 export interface JobRunsIo {
     out: (line: string) => void;
@@ -62,8 +62,14 @@ export async function jobRuns(command: string | undefined, env: NodeJS.ProcessEn
             await workspace.cancelAllRuns(jobId);
             io.out(`Cancelled the active runs of job ${jobId}.`);
         }
-        // After the control run is cancelled, so that it cannot start another update; a cancelled notebook may not
-        // reach its own stop.
+        // After the control run has ended, so that it cannot start another update (cancel-all completes
+        // asynchronously); a cancelled notebook may not reach its own stop.
+        if (stopPipelineIds.length > 0) {
+            const busy = await workspace.waitUntilNoActiveRuns(cancelJobIds, CANCEL_SETTLE_MS);
+            if (busy.length > 0) {
+                io.err(`Runs of job(s) ${busy.join(", ")} were still ending after ${CANCEL_SETTLE_MS / 1000} s; stopping the pipeline anyway.`);
+            }
+        }
         for (const pipelineId of stopPipelineIds) {
             await workspace.stopPipeline(pipelineId);
             io.out(`Stopped the DLT pipeline ${pipelineId} (its active update, if any, is cancelled).`);

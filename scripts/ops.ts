@@ -16,7 +16,7 @@ import { StackConfigError, namespaceValues, parseStackConfig, stackFileConfig } 
 import { ScalingPlan, buildScalingPlan } from "../plan";
 import { stackNameProblem } from "../stackName";
 import { CredentialsError, WorkspaceCredentials, resolveCredentials } from "./credentials";
-import { DEFAULT_TIMEOUT_SECONDS, Job, MAX_TIMEOUT_SECONDS, Run, WorkspaceApiError, WorkspaceClient, printable } from "./workspaceApi";
+import { CANCEL_SETTLE_MS, DEFAULT_TIMEOUT_SECONDS, Job, MAX_TIMEOUT_SECONDS, Run, WorkspaceApiError, WorkspaceClient, printable } from "./workspaceApi";
 
 export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--timeout <seconds>]
 
@@ -242,6 +242,7 @@ async function showStatus(context: Context): Promise<void> {
 async function stopActiveRuns(context: Context): Promise<void> {
     const { plan, client, io } = context;
     let cancelled = 0;
+    const cancelledJobIds: number[] = [];
     for (const { name, jobs } of await findStackJobs(context, stackJobNames(plan))) {
         if (jobs.length === 0) {
             io.stdout(`${name}: not deployed`);
@@ -253,11 +254,17 @@ async function stopActiveRuns(context: Context): Promise<void> {
             const what = runs.length === 0 ? "no active run" : runs.map((run) => `cancelled run ${run.run_id} (was ${runState(run)})`).join(", ");
             io.stdout(`${name} (job ${job.job_id}): ${what}`);
             cancelled += runs.length;
+            cancelledJobIds.push(job.job_id);
         }
     }
-    // After the control run is cancelled (it can start no further update); a cancelled notebook may not reach its
-    // own stop, so the pipeline is stopped here too. Stopping an idle pipeline changes nothing.
+    // After the control run has ended (cancel-all completes asynchronously; until then it could start another
+    // update); a cancelled notebook may not reach its own stop, so the pipeline is stopped here too. Stopping an
+    // idle pipeline changes nothing.
     if (plan.pipeline) {
+        const busy = await client.waitUntilNoActiveRuns(cancelledJobIds, CANCEL_SETTLE_MS);
+        if (busy.length > 0) {
+            io.stdout(`Runs of job(s) ${busy.join(", ")} were still ending after ${CANCEL_SETTLE_MS / 1000} s; stopping the pipeline anyway.`);
+        }
         const pipelines = await client.pipelinesNamed(plan.pipeline.name);
         if (pipelines.length === 0) {
             io.stdout(`${plan.pipeline.name}: not deployed`);

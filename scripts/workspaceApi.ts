@@ -12,6 +12,8 @@ export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const MAX_TIMEOUT_SECONDS = 3600;
 /** Pages of one listing before giving up: the stack has at most a handful of jobs and active runs. */
 export const MAX_PAGES = 100;
+/** How long a cancel waits for the cancelled runs to end before it stops the DLT pipeline. */
+export const CANCEL_SETTLE_MS = 120_000;
 
 /** ANSI escape sequences (colours, cursor moves, OSC titles) and other control characters, but newline and tab. */
 const TERMINAL_CONTROL = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
@@ -108,14 +110,15 @@ export class WorkspaceClient {
      * Every page of a listing, following `next_page_token` while `has_more`. A server that repeats a token, or that
      * goes on past MAX_PAGES pages, would keep this loop going forever: that is an error instead.
      */
-    private async allPages<T>(path: string, field: "jobs" | "runs", query: Record<string, string>): Promise<T[]> {
+    private async allPages<T>(path: string, field: "jobs" | "runs" | "statuses", query: Record<string, string>): Promise<T[]> {
         const items: T[] = [];
         const seenTokens = new Set<string>();
         let pageToken: string | undefined;
         for (let pages = 1; ; pages++) {
             const page = await this.request<Page & Record<string, T[] | undefined>>("GET", path, { query: { ...query, page_token: pageToken } });
             items.push(...(page[field] ?? []));
-            pageToken = page.has_more ? page.next_page_token : undefined;
+            // The Jobs API says `has_more`; the Pipelines API only sends a `next_page_token` while there is more.
+            pageToken = page.has_more === false ? undefined : page.next_page_token;
             if (!pageToken) {
                 return items;
             }
@@ -144,16 +147,29 @@ export class WorkspaceClient {
 
     /** Pipelines named exactly `name` (names are unique only when the workspace enforces it). */
     async pipelinesNamed(name: string): Promise<PipelineSummary[]> {
-        const pipelines: PipelineSummary[] = [];
-        let pageToken: string | undefined;
-        do {
-            const page = await this.request<{ statuses?: PipelineSummary[]; next_page_token?: string }>("GET", "/api/2.0/pipelines", {
-                query: { filter: `name LIKE '${name.replace(/'/g, "''")}'`, page_token: pageToken },
-            });
-            pipelines.push(...(page.statuses ?? []).filter((pipeline) => pipeline.name === name));
-            pageToken = page.next_page_token;
-        } while (pageToken);
-        return pipelines;
+        const pipelines = await this.allPages<PipelineSummary>("/api/2.0/pipelines", "statuses", { filter: `name LIKE '${name.replace(/'/g, "''")}'` });
+        return pipelines.filter((pipeline) => pipeline.name === name);
+    }
+
+    /**
+     * Polls until none of the jobs has an active run, or `timeoutMs` has passed; returns the jobs that still have
+     * one. Cancellation completes asynchronously, and a run being cancelled can still act (e.g. start a pipeline
+     * update) until it has ended.
+     */
+    async waitUntilNoActiveRuns(jobIds: number[], timeoutMs: number, pollMs = 2_000, sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<number[]> {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+            const busy: number[] = [];
+            for (const jobId of jobIds) {
+                if ((await this.activeRuns(jobId)).length > 0) {
+                    busy.push(jobId);
+                }
+            }
+            if (busy.length === 0 || Date.now() >= deadline) {
+                return busy;
+            }
+            await sleep(pollMs);
+        }
     }
 
     async runNow(jobId: number): Promise<{ run_id: number }> {

@@ -58,16 +58,32 @@ describe("scripts/jobRuns.ts (run-on-deploy start / cancel / unchanged)", functi
         assert.match(result.out, /Cancelled the active runs of job 100\.\nCancelled the active runs of job 101\.\nCancelled the active runs of job 102\./);
     });
 
-    it("cancel: then stops the DLT pipelines (after their control runs are cancelled), exit 0", async () => {
-        workspace = await startWorkspace((request) =>
-            request.method === "POST" && (request.path === "/api/2.2/jobs/runs/cancel-all" || /^\/api\/2\.0\/pipelines\/[^/]+\/stop$/.test(request.path))
-                ? { status: 200, body: {} }
-                : { status: 404, body: { error_code: "ENDPOINT_NOT_FOUND", message: "no such API" } },
-        );
+    it("cancel: then stops the DLT pipelines once the cancelled runs have ended, exit 0", async () => {
+        // Job 105's run (the control notebook) takes one more listing to end after its cancel-all.
+        let listingsOf105 = 0;
+        workspace = await startWorkspace((request) => {
+            if (request.method === "POST" && (request.path === "/api/2.2/jobs/runs/cancel-all" || /^\/api\/2\.0\/pipelines\/[^/]+\/stop$/.test(request.path))) {
+                return { status: 200, body: {} };
+            }
+            if (request.method === "GET" && request.path === "/api/2.2/jobs/runs/list") {
+                const stillEnding = request.query.job_id === "105" && listingsOf105++ === 0;
+                return { status: 200, body: { runs: stillEnding ? [{ run_id: 9, state: { life_cycle_state: "TERMINATING" } }] : [], has_more: false } };
+            }
+            return { status: 404, body: { error_code: "ENDPOINT_NOT_FOUND", message: "no such API" } };
+        });
         const pipelineId = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
         const result = await run("cancel", { DATABRICKS_HOST: workspace.url, STREAMBENCH_CANCEL_JOB_IDS: "100,105", STREAMBENCH_STOP_PIPELINE_IDS: pipelineId });
         assert.strictEqual(result.code, 0, result.err);
-        assert.deepStrictEqual(workspace.calls(), ["POST /api/2.2/jobs/runs/cancel-all", "POST /api/2.2/jobs/runs/cancel-all", `POST /api/2.0/pipelines/${pipelineId}/stop`]);
+        const calls = workspace.calls().map((call) => call.replace(/&.*$/, ""));
+        assert.deepStrictEqual(calls, [
+            "POST /api/2.2/jobs/runs/cancel-all",
+            "POST /api/2.2/jobs/runs/cancel-all",
+            "GET /api/2.2/jobs/runs/list?job_id=100",
+            "GET /api/2.2/jobs/runs/list?job_id=105",
+            "GET /api/2.2/jobs/runs/list?job_id=100",
+            "GET /api/2.2/jobs/runs/list?job_id=105",
+            `POST /api/2.0/pipelines/${pipelineId}/stop`,
+        ]);
         assert.match(result.out, new RegExp(`Stopped the DLT pipeline ${pipelineId}`));
     });
 

@@ -36,6 +36,7 @@ interface WorkspaceState {
 
 /** A well-behaved workspace holding `state`. */
 function jobsApi(state: WorkspaceState): (request: RecordedRequest) => Reply {
+    const cancelling = new Set<number>();
     return (request) => {
         const route = `${request.method} ${request.path}`;
         if (route === "GET /api/2.2/jobs/list") {
@@ -45,10 +46,17 @@ function jobsApi(state: WorkspaceState): (request: RecordedRequest) => Reply {
             return { status: 200, body: jobs.length ? { jobs, has_more: false } : { has_more: false } };
         }
         if (route === "GET /api/2.2/jobs/runs/list") {
-            const runs = state.activeRuns?.[Number(request.query.job_id)] ?? [];
+            const jobId = Number(request.query.job_id);
+            const runs = state.activeRuns?.[jobId] ?? [];
+            if (cancelling.has(jobId)) {
+                delete state.activeRuns?.[jobId];
+            }
             return { status: 200, body: runs.length ? { runs, has_more: false } : { has_more: false } };
         }
         if (route === "POST /api/2.2/jobs/runs/cancel-all") {
+            // Cancellation completes asynchronously: the first listing after it still shows the runs ending, later ones not.
+            const jobId = Number((request.body as { job_id?: number } | undefined)?.job_id);
+            cancelling.add(jobId);
             return { status: 200, body: {} };
         }
         if (route === "POST /api/2.2/jobs/run-now") {

@@ -183,9 +183,12 @@ export class Pipelines {
 
     private stop(pipeline: Pipeline): void {
         const update = this.activeUpdate(pipeline);
-        if (update) {
-            update.state = "CANCELED";
+        // "Stops the pipeline by canceling the active update. If there is no active update for the pipeline, this
+        // request is a no-op." (Pipelines API, stop): a pipeline left FAILED by its last update stays FAILED.
+        if (!update) {
+            return;
         }
+        update.state = "CANCELED";
         pipeline.state = "IDLE";
         pipeline.runningAt = undefined;
         pipeline.clusterId = undefined;

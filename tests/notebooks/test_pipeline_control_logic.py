@@ -1,7 +1,7 @@
 """The DLT pipeline control's decisions and its loop over a simulated timeline, without Spark or a workspace.
 
 The loop runs against a recording stand-in with the SDK's method names (`start_update`, `get_update`,
-`stop_and_wait`); tests/notebooks/test_pipeline_control_workspace.py runs the same loop through the real
+`stop`, `get`); tests/e2e/pipelineLifecycle.e2e.ts runs the same loop through the real
 databricks-sdk against the workspace emulator."""
 
 from datetime import datetime, timedelta, timezone
@@ -119,8 +119,11 @@ class Clock:
 class RecordingPipelines:
     """The SDK's PipelinesAPI methods the loop calls; each update lasts `update_seconds` of the simulated clock."""
 
-    def __init__(self, clock, update_seconds=150, outcomes=None, fail_on_start=False):
+    def __init__(self, clock, update_seconds=150, outcomes=None, fail_on_start=False, stop_seconds=0, fail_on_stop=False):
         self.clock = clock
+        self.stop_seconds = stop_seconds
+        self.fail_on_stop = fail_on_stop
+        self.stopped_at = None
         self.update_seconds = update_seconds
         self.outcomes = list(outcomes or [])
         self.fail_on_start = fail_on_start
@@ -140,8 +143,20 @@ class RecordingPipelines:
         state = outcome if self.clock() - started >= timedelta(seconds=self.update_seconds) else "RUNNING"
         return SimpleNamespace(update=SimpleNamespace(state=SimpleNamespace(value=state)))
 
-    def stop_and_wait(self, *, pipeline_id, timeout):
-        self.calls.append(("stop", pipeline_id, timeout, self.clock()))
+    def last_outcome(self):
+        return self.updates[f"update-{len(self.updates)}"][1] if self.updates else "IDLE"
+
+    def stop(self, *, pipeline_id):
+        self.calls.append(("stop", pipeline_id, self.clock()))
+        if self.fail_on_stop:
+            raise RuntimeError("the workspace refused the stop")
+        self.stopped_at = self.clock()
+
+    def get(self, *, pipeline_id):
+        # Stopping takes `stop_seconds`; stop changes nothing after a failed last update, which stays FAILED.
+        stopping = self.clock() - self.stopped_at < timedelta(seconds=self.stop_seconds)
+        state = "STOPPING" if stopping else ("FAILED" if self.last_outcome() == "FAILED" else "IDLE")
+        return SimpleNamespace(state=SimpleNamespace(value=state))
 
 
 def play(pipelines, clock, missing=lambda: [], **overrides):
@@ -161,8 +176,8 @@ def test_a_timeline_keeps_one_update_going_from_its_start_to_its_end_then_stops_
     gaps = [(b[3] - a[3]).total_seconds() for a, b in zip(starts, starts[1:])]
     assert all(150 <= gap <= 160 for gap in gaps), gaps
     assert all(call[2] is False for call in starts), "never a full refresh"
-    assert stops == [("stop", PARAMS.pipeline_id, timedelta(seconds=180), stops[0][3])]
-    assert END <= stops[0][3] < END + timedelta(seconds=10), "stopped at the timeline's end, mid-update"
+    assert stops == [("stop", PARAMS.pipeline_id, stops[0][2])]
+    assert END <= stops[0][2] < END + timedelta(seconds=10), "stopped at the timeline's end, mid-update"
     assert pipelines.calls[-1][0] == "stop"
     assert summary["stopped"] and [u["state"] for u in summary["updates"]][:-1] == ["COMPLETED"] * 5
 
@@ -221,4 +236,35 @@ def test_a_cancelled_run_still_stops_the_pipeline():
     with pytest.raises(KeyboardInterrupt):
         run_pipeline(pipelines, PARAMS, lambda: [], now=clock, sleep=sleep, log=lambda line: None)
     assert [call[0] for call in pipelines.calls][-1] == "stop"
-    assert pipelines.calls[-1][3] < TRIGGER + timedelta(minutes=5)
+    assert pipelines.calls[-1][2] < TRIGGER + timedelta(minutes=5)
+
+
+def test_a_failed_last_update_leaves_the_pipeline_failed_and_the_run_still_succeeds():
+    # One failure is tolerated; the update cut off at the timeline's end failed, so the pipeline stays FAILED.
+    clock = Clock(TRIGGER)
+    pipelines = RecordingPipelines(clock, outcomes=["COMPLETED"] * 5 + ["FAILED"])
+    summary = play(pipelines, clock)
+    assert summary["stopped"] is True
+    assert pipelines.get(pipeline_id=PARAMS.pipeline_id).state.value == "FAILED"
+
+
+def test_the_stop_waits_until_the_pipeline_holds_no_compute():
+    clock = Clock(TRIGGER)
+    pipelines = RecordingPipelines(clock, stop_seconds=45)
+    play(pipelines, clock)
+    assert clock() - pipelines.stopped_at >= timedelta(seconds=45)
+
+
+def test_a_stop_that_never_settles_fails_the_run_after_the_stop_timeout():
+    clock = Clock(TRIGGER)
+    pipelines = RecordingPipelines(clock, stop_seconds=10_000)
+    with pytest.raises(TimeoutError, match="still STOPPING 180 s after"):
+        play(pipelines, clock)
+
+
+def test_a_failed_stop_does_not_hide_the_failure_that_came_first():
+    clock = Clock(TRIGGER)
+    pipelines = RecordingPipelines(clock, update_seconds=30, outcomes=["FAILED"] * 10, fail_on_stop=True)
+    with pytest.raises(PipelineUpdatesFailed):
+        play(pipelines, clock)
+    assert [call[0] for call in pipelines.calls][-1] == "stop"
