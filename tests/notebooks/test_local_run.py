@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from local_chart import PNG_SIZE, Interval, draw_results, target_steps  # noqa: E402
-from local_run import Console, EXIT_STOPPED, analyse_and_draw, connect_problems, run_timeline  # noqa: E402
+from local_run import Console, analyse_and_draw, connect_problems, install_stop_on_ctrl_c, run_timeline  # noqa: E402
 from local_timeline import (  # noqa: E402
     Clock, RunSpecError, analysis_parameters, databricks_connect_line, parse_run_spec, phase_parameters,
     progress_line, scaled_windows, window_table,
@@ -211,7 +211,7 @@ def test_each_stream_writes_only_inside_its_phases_window(spark, played):
         name = next(item["table_name_format"] for item in table if item["phase"] == phase).format(stream_id=1)
         row = spark.sql(f"SELECT min(unix_micros(event_timestamp)) AS first, max(unix_micros(event_timestamp)) AS last, "
                         f"count(*) AS rows FROM spark_catalog.dlt_autoscaling_small.{name} "
-                        f"WHERE event_timestamp >= timestamp_seconds({start})").first()
+                        f"WHERE event_timestamp BETWEEN timestamp_seconds({start}) AND timestamp_seconds({start + 60})").first()
         assert row["rows"] > 0, phase
         first_seen = Clock(SPEED).plan_minutes(row["first"] / 1e6 - start)
         last_seen = Clock(SPEED).plan_minutes(row["last"] / 1e6 - start)
@@ -238,32 +238,45 @@ def test_every_stream_is_stopped_after_the_run(spark, played):
     assert spark.streams.active == []
 
 
-def test_ctrl_c_on_npm_run_local_stops_every_stream_and_still_draws(tmp_path):
-    """The real command (TypeScript, then the runner with its own local Spark): SIGINT to the process group, as a
-    terminal sends it, while the streams run."""
-    project = project_with(tmp_path, "small", SMALL_STACK)
-    process = subprocess.Popen(
-        ["node", "-r", "ts-node/register/transpile-only", "-e", NODE_MAIN, "--", "--stack", "small", "--speed", "20"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PROJECT_DIR": str(project), "PYTHON": sys.executable}, start_new_session=True)
-    output = []
-    reader = threading.Thread(target=lambda: output.extend(iter(process.stdout.readline, "")), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 180
-    while not any("input rows/s" in line and line.startswith("[3x]") for line in output):
-        assert process.poll() is None and time.monotonic() < deadline, "".join(output)
-        time.sleep(0.2)
-    os.killpg(process.pid, signal.SIGINT)
-    assert process.wait(timeout=120) == EXIT_STOPPED, "".join(output)
-    reader.join(timeout=5)
-    text = "".join(output)
+def test_ctrl_c_stops_every_stream_and_still_analyses_and_draws_what_was_played(spark, small_spec, tmp_path):
+    """A real SIGINT, as a terminal sends it, at the 3x phase's second status line (3 s into its 6 s window at
+    10x, after its first micro-batches): the runner's handler stops every phase
+    (each through its own `finally`), then the analysis and the chart cover what was played."""
+    # Its own schema, so that its rows never mix with the whole run's.
+    stop_spec = json.loads(json.dumps(small_spec).replace("dlt_autoscaling_small", "dlt_autoscaling_stopped"))
+    spec = parse_run_spec({**stop_spec, "speed": 10, "stateDir": str(tmp_path)})
+    console = Console(interactive=False)
+    lines = []
+    console.log = lines.append
+    stop = threading.Event()
+
+    def interrupt_once_3x_streams():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and sum(line.startswith("[3x]") and "input rows/s" in line for line in lines) < 2:
+            time.sleep(0.1)
+        signal.raise_signal(signal.SIGINT)
+
+    previous = signal.getsignal(signal.SIGINT)
+    install_stop_on_ctrl_c(stop, console)
+    try:
+        threading.Thread(target=interrupt_once_3x_streams, daemon=True).start()
+        outcome = run_timeline(spark, spec, console, stop)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    report = analyse_and_draw(spark, spec, outcome, console, state_dir=tmp_path)
+    text = "\n".join(lines)
+    assert outcome.stopped and not outcome.errors, text
+    assert spark.streams.active == []
     assert "Ctrl-C: stopping every stream" in text
     for phase in ("baseline", "3x"):
         assert f"[{phase}] stopped; its streams are stopped and its metrics written" in text
     assert "[9x] stopped before its window started" in text
-    state = project / ".streambench" / "small"
-    results = json.loads((state / "results.json").read_text())
-    assert 1 < results["stopped_at_minute"] < 4
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert 1 < results["stopped_at_minute"] < 2
     assert results["windows"][-1]["end_minute"] == pytest.approx(results["stopped_at_minute"], abs=1e-3)
+    assert [window.phases for window in report.windows] == ["baseline", "baseline+3x"]
     assert results["rows"] > 0
-    assert png_size(state / "results.png") == PNG_SIZE
+    assert png_size(tmp_path / "results.png") == PNG_SIZE
+    metrics = spark.sql("SELECT count(*) AS batches FROM spark_catalog.dlt_autoscaling_stopped.stream_metrics "
+                        f"WHERE stream_type = '3x' AND batch_time >= timestamp_seconds({outcome.run_start.timestamp()})").first()
+    assert metrics["batches"] > 0, "the stopped 3x phase wrote no metrics"
