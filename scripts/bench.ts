@@ -2,11 +2,14 @@
  * `npm run bench`: how the stack scales with the stream count and what its deploy looks like, measured on the
  * real program under the same mocks as the tests. No credentials, no Pulumi CLI. Prints figures; asserts nothing.
  */
+import { spawnSync } from "child_process";
 import * as os from "os";
+import * as path from "path";
 import { parseStackConfig, namespaceValues } from "../config";
 import { MAX_JOB_PARAMETER_BYTES, buildScalingPlan, jobParameterBytes, peakStreamsOnDriver, planWarnings } from "../plan";
 import { countByType, criticalPath, waitingForRunningCluster } from "./graph";
 import { Evaluation, committedStackConfig, customResources, evaluateProgram } from "./offline";
+import { runSpec } from "./local";
 import { renderExpectedBehaviour, textTable } from "./plan";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -88,6 +91,25 @@ async function main(): Promise<void> {
     console.log(`\nJob parameters at 2,000 streams: ${widest} bytes for the largest phase job (limit ${MAX_JOB_PARAMETER_BYTES}); the same at 50 streams: ${Math.max(...prodPlan.phases.map(jobParameterBytes))} bytes.`);
     console.log(`Streaming queries on one driver at 2,000 streams: ${peakStreamsOnDriver(widePlan.phases, widePlan.runMinutes)}.`);
     planWarnings(widePlan).forEach((warning) => console.log(`WARNING (2,000 streams): ${warning}`));
+
+    localSparkFigures();
+}
+
+/** What local Spark (`npm run local`) shows on this machine: scripts/local_bench.py on dev's plan. BENCH_LOCAL=0 skips it. */
+function localSparkFigures(): void {
+    if (process.env.BENCH_LOCAL === "0") {
+        console.log("\nLocal Spark figures skipped (BENCH_LOCAL=0).");
+        return;
+    }
+    const root = path.join(__dirname, "..");
+    const devPlan = buildScalingPlan("dev", parseStackConfig("dev", namespaceValues(committedStackConfig("dev"))));
+    const spec = { ...runSpec(devPlan, { stack: "dev", speed: 1, connect: false, dryRun: false }, root), stateDir: path.join(root, ".streambench", "bench") };
+    console.log("\nLocal Spark (npm run local) on this machine, a few minutes:");
+    const python = process.env.PYTHON ?? path.join(root, ".venv", "bin", "python");
+    const result = spawnSync(python, [path.join(root, "scripts", "local_bench.py")], { input: JSON.stringify(spec), stdio: ["pipe", "inherit", "inherit"] });
+    if (result.status !== 0) {
+        console.log(`Local Spark figures failed (exit ${result.status ?? result.error?.message}).`);
+    }
 }
 
 main().catch((error) => {

@@ -155,6 +155,8 @@ def fresh_state_dir(state_dir: Path) -> None:
     memory, so a new session could not take over the old tables anyway)."""
     for name in ("warehouse", "checkpoints"):
         shutil.rmtree(state_dir / name, ignore_errors=True)
+    for name in ("results.png", "results.json"):  # never leave the last run's chart beside a run that fails
+        (state_dir / name).unlink(missing_ok=True)
     state_dir.mkdir(parents=True, exist_ok=True)
 
 
@@ -406,7 +408,8 @@ def analyse_and_draw(spark, spec: RunSpec, outcome: TimelineOutcome, console: Co
     interval_seconds = int(phase_parameters(spec, spec.phases[0], outcome.run_start, outcome.run_id)["trigger_interval_seconds"])
     minutes = total if played is None else played
     intervals, interval_minutes = throughput_intervals(spark, analysis, outcome.run_start, minutes, clock, interval_seconds)
-    where = "local Spark" if spec.mode == "local" else f"cluster {cluster_id} (Databricks Connect)"
+    where = (f"local Spark ({spark.sparkContext.defaultParallelism} cores)" if spec.mode == "local"
+             else f"cluster {cluster_id} (Databricks Connect)")
     stopped = "" if played is None else f", stopped at minute {played:.1f}"
     title = (f"streambench {spec.stack}: {where}, {spec.speed:g}x speed{stopped}, run {outcome.run_start:%Y-%m-%d %H:%M:%S} UTC"
              f"\nmeasured rows/s per {interval_minutes * 60:g} s of plan time (event time) against the plan's target")
