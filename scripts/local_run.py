@@ -155,8 +155,6 @@ def fresh_state_dir(state_dir: Path) -> None:
     memory, so a new session could not take over the old tables anyway)."""
     for name in ("warehouse", "checkpoints"):
         shutil.rmtree(state_dir / name, ignore_errors=True)
-    for name in ("results.png", "results.json"):  # never leave the last run's chart beside a run that fails
-        (state_dir / name).unlink(missing_ok=True)
     state_dir.mkdir(parents=True, exist_ok=True)
 
 
@@ -450,6 +448,8 @@ def main(stdin: TextIO = sys.stdin) -> int:
         print(f"local: {error}", file=sys.stderr)
         return 2
     state_dir = Path(spec.state_dir)
+    for name in ("results.png", "results.json"):  # never leave the last run's chart beside a run that fails
+        (state_dir / name).unlink(missing_ok=True)
     try:
         if spec.mode == "connect":
             spark, cluster_id = connect_session(spec, console.log)
