@@ -32,7 +32,7 @@ from local_timeline import parse_run_spec, phase_parameters, run_id_for, text_ta
 
 KEEP_UP_SHARE = 0.9
 BATCH_SHARE_OF_TRIGGER = 0.8
-FIRST_RATE = 1_000
+FIRST_RATE = 250
 RATE_FACTOR = 4
 MAX_TOTAL_ROWS_PER_SECOND = 1_100_000
 

@@ -144,7 +144,21 @@ def local_session(state_dir: Path, app_name: str = "streambench-local"):
         .config("spark.databricks.delta.snapshotPartitions", "2")
         .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={state_dir}")
     )
-    session = configure_spark_with_delta_pip(builder).getOrCreate()
+    # The JVM's own output (the Delta jars' resolution, Spark's log) goes to a file, not over the progress bar.
+    state_dir.mkdir(parents=True, exist_ok=True)
+    saved = [os.dup(1), os.dup(2)]
+    with open(state_dir / "spark.log", "wb") as spark_log:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(spark_log.fileno(), 1)
+        os.dup2(spark_log.fileno(), 2)
+        try:
+            session = configure_spark_with_delta_pip(builder).getOrCreate()
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for descriptor in saved:
+                os.close(descriptor)
     # Stopping a stream interrupts its running batch, which Spark logs as errors; real failures reach the phase.
     session.sparkContext.setLogLevel("FATAL")
     return session
@@ -455,7 +469,8 @@ def main(stdin: TextIO = sys.stdin) -> int:
             spark, cluster_id = connect_session(spec, console.log)
         else:
             fresh_state_dir(state_dir)
-            console.log(f"Starting local Spark with Delta (warehouse {state_dir / 'warehouse'}) ...")
+            console.log(f"Starting local Spark with Delta (warehouse {state_dir / 'warehouse'}, "
+                        f"Spark's log {state_dir / 'spark.log'}) ...")
             spark, cluster_id = local_session(state_dir), ""
     except SetupError as error:
         print(f"local: {error}", file=sys.stderr)

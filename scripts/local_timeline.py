@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
 # Where the stack's tables go on this machine: the session catalog (Delta's catalog in the local session).
@@ -260,8 +260,3 @@ def databricks_connect_line(spark_version: str) -> str:
         return f"{parts[0]}.{parts[1]}.*"
     return ""
 
-
-def wall_clock_window(run_start: datetime, clock: Clock, start_minute: float, end_minute: float) -> tuple[datetime, datetime]:
-    """A plan window placed on this run's wall clock."""
-    return (run_start + timedelta(minutes=clock.real_minutes(start_minute)),
-            run_start + timedelta(minutes=clock.real_minutes(end_minute)))
