@@ -479,8 +479,13 @@ def main(stdin: TextIO = sys.stdin) -> int:
         print("local: stopped before the run started", file=sys.stderr)
         return EXIT_STOPPED
     install_stop_on_ctrl_c(stop, console)
-    outcome = run_timeline(spark, spec, console, stop)
-    report = analyse_and_draw(spark, spec, outcome, console, cluster_id, state_dir)
+    try:
+        outcome = run_timeline(spark, spec, console, stop)
+        report = analyse_and_draw(spark, spec, outcome, console, cluster_id, state_dir)
+    except KeyboardInterrupt:
+        print("\nlocal: quit at once (second Ctrl-C): the streams were not stopped cleanly and nothing was analysed",
+              file=sys.stderr)
+        return EXIT_STOPPED
     if outcome.errors:
         print("local: " + "; ".join(f"{phase} failed: {error}" for phase, error in outcome.errors.items()),
               file=sys.stderr)
