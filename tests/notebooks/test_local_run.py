@@ -142,6 +142,29 @@ def test_progress_line_and_window_table():
     assert databricks_connect_line("16.4.x-scala2.12") == "16.4.*" and databricks_connect_line("") == ""
 
 
+def test_on_a_terminal_status_lines_go_above_the_progress_bar_which_stays_last():
+    import io
+
+    screen = io.StringIO()
+    console = Console(screen, interactive=True)
+    console.bar("[#...] 25%", 0.25)
+    console.prefixed("3x")("18:00:03 UTC | active streams: 1")
+    console.bar("[##..] 50%", 0.5)
+    console.end_bar()
+    assert screen.getvalue() == ("\r\x1b[K[#...] 25%" "\r\x1b[K[3x] 18:00:03 UTC | active streams: 1\n[#...] 25%"
+                                 "\r\x1b[K[##..] 50%" "\n")
+
+
+def test_without_a_terminal_the_bar_is_printed_at_every_tenth():
+    import io
+
+    screen = io.StringIO()
+    console = Console(screen, interactive=False)
+    for percent in range(0, 101, 5):
+        console.bar(f"{percent}%", percent / 100)
+    assert screen.getvalue().split() == [f"{percent}%" for percent in range(0, 101, 10)]
+
+
 def test_connect_says_what_to_install_and_set(small_spec):
     spec = parse_run_spec({**small_spec, "mode": "connect", "sparkVersion": "15.4.x-scala2.12", "clusterName": ""})
     problems = connect_problems(spec, {}, connect_installed=False)
