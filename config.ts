@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { z } from "zod";
 import { timelineScheduleProblems } from "./cron";
+import { JAVA_ZONE_IDS, isJavaZoneId } from "./timeZones";
 
 /** The Pulumi project name: every key of this stack's config is `streambench:<key>`. */
 export const CONFIG_NAMESPACE = "streambench";
@@ -35,8 +36,8 @@ const rowsPerSecond = wholeNumber(1, LIMITS.maxRowsPerSecondPerStream);
 const timelineSchema = z.strictObject({
     /** Minute of the run at which the 3x stream starts. */
     scale3xStartMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(3),
-    /** Minute of the run at which the 3x stream stops. */
-    scale3xEndMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(6),
+    /** Minute of the run at which the 3x stream stops (it keeps running while the 9x stream joins). */
+    scale3xEndMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(10),
     /** Minute of the run at which the 9x stream starts. */
     scale9xStartMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(6),
     /** Minute of the run at which the 9x stream stops. */
@@ -72,7 +73,7 @@ const clusterSchema = z.strictObject({
 const scheduleSchema = z.strictObject({
     /** Quartz cron of the baseline job; the 3x and 9x jobs fire at their window starts after it. */
     cron: z.string().default("0 0 2 * * ?"),
-    /** Java / IANA time zone of the cron. */
+    /** Java time zone id of the cron (`ZoneId`; exact case, e.g. "UTC", "America/New_York"). */
     timezone: z.string().default("UTC"),
     /** Paused schedules only run when started by hand. */
     paused: z.boolean().default(true),
@@ -149,21 +150,20 @@ export const stackConfigSchema = z
             problem(["cluster", "singleUserName"], `is required when cluster.dataSecurityMode is ${cluster.dataSecurityMode}`);
         }
 
+        // Windows of different phases may overlap (the 3x stream runs on while the 9x stream joins); each phase
+        // has its own tables and checkpoints, so an overlap never puts two writers on one table (the plan checks).
         const windows = [
             { phase: "scale3x", start: timeline.scale3xStartMinute, end: timeline.scale3xEndMinute },
             { phase: "scale9x", start: timeline.scale9xStartMinute, end: timeline.scale9xEndMinute },
         ];
         for (const window of windows) {
             if (window.end <= window.start) {
-                problem(["timeline", `${window.phase}EndMinute`], `must be after timeline.${window.phase}StartMinute (${window.start})`);
+                const what = window.end === window.start ? "a zero-length window" : "a window that ends before it starts";
+                problem(["timeline", `${window.phase}EndMinute`], `must be after timeline.${window.phase}StartMinute (${window.start}): ${what} runs no stream`);
             }
             if (window.end > timeline.runMinutes) {
                 problem(["timeline", `${window.phase}EndMinute`], `${window.end} is past the end of the run (timeline.runMinutes = ${timeline.runMinutes})`);
             }
-        }
-        const [first, second] = windows;
-        if (first.start < second.end && second.start < first.end) {
-            problem(["timeline", "scale9xStartMinute"], `the 9x window (${second.start}-${second.end}) overlaps the 3x window (${first.start}-${first.end})`);
         }
 
         if (config.testMode) {
@@ -174,12 +174,22 @@ export const stackConfigSchema = z
             }
         }
 
-        const lastPhaseStart = Math.max(timeline.scale3xStartMinute, timeline.scale9xStartMinute);
-        for (const message of timelineScheduleProblems(schedule.cron, lastPhaseStart, timeline.runMinutes)) {
-            problem(["schedule", "cron"], message);
+        // Each phase job fires at the base cron's minute + its start minute, in the same hour (a Quartz minutes field
+        // holds 0-59), so a phase must start within the hour of the timeline's trigger.
+        for (const key of ["scale3xStartMinute", "scale9xStartMinute"] as const) {
+            if (timeline[key] > MAX_PHASE_START_MINUTE) {
+                problem(["timeline", key], `${timeline[key]} is past minute ${MAX_PHASE_START_MINUTE}: a phase job fires in the same hour as the timeline's trigger, so a phase must start at minute 0 to ${MAX_PHASE_START_MINUTE}`);
+            }
         }
-        if (!isTimeZone(schedule.timezone)) {
-            problem(["schedule", "timezone"], `"${schedule.timezone}" is not a time zone ID such as "UTC" or "Europe/Amsterdam"`);
+        const timezoneKnown = isJavaZoneId(schedule.timezone);
+        if (!timezoneKnown) {
+            problem(["schedule", "timezone"], timeZoneProblem(schedule.timezone));
+        }
+        const lastPhaseStart = Math.max(timeline.scale3xStartMinute, timeline.scale9xStartMinute);
+        // The longest phase job run, counted from its own trigger: the baseline window's end + the timeout's grace.
+        const runLength = timeline.runMinutes + TIMEOUT_GRACE_MINUTES;
+        for (const message of timelineScheduleProblems(schedule.cron, timezoneKnown ? schedule.timezone : "UTC", lastPhaseStart, runLength)) {
+            problem(["schedule", "cron"], message);
         }
     });
 
@@ -190,13 +200,17 @@ export const TEST_MODE_RATE_DIVISOR = 10;
 /** Test mode runs this many baseline streams. */
 export const TEST_MODE_BASELINE_STREAMS = 5;
 
-function isTimeZone(zone: string): boolean {
-    try {
-        new Intl.DateTimeFormat("en-US", { timeZone: zone });
-        return true;
-    } catch {
-        return false;
-    }
+/** Minutes a phase job may run past its window before Databricks times it out (cluster start, stream shutdown). */
+export const TIMEOUT_GRACE_MINUTES = 5;
+/** The latest minute a phase may start at: phase jobs fire within the hour of the timeline's trigger. */
+export const MAX_PHASE_START_MINUTE = 59;
+
+/** A time zone the job scheduler does not take, with the id it probably meant when only the case is off. */
+function timeZoneProblem(zone: string): string {
+    const sameLetters = [...JAVA_ZONE_IDS].find((id) => id.toLowerCase() === zone.toLowerCase());
+    return sameLetters
+        ? `"${zone}" is not a Java time zone id (they are case-sensitive): use "${sameLetters}"`
+        : `"${zone}" is not a Java time zone id (java.time.ZoneId) such as "UTC" or "Europe/Amsterdam"`;
 }
 
 /** Every problem of a stack config, each naming the `pulumi config` key to fix. */
@@ -222,12 +236,13 @@ function configKey(path: PropertyKey[]): string {
 
 /**
  * Validates the raw values of the `streambench:*` keys (as parsed from the stack file) and fills in defaults.
- * Throws one StackConfigError listing every problem.
+ * Throws one StackConfigError listing every problem. With `workspace`, also what deploying from this machine
+ * needs (a host for runOnDeploy); without it (the ops CLI, which brings its own credentials) that is not checked.
  */
-export function parseStackConfig(stack: string, raw: Record<string, unknown>, workspace: WorkspaceAccess = {}): StackConfig {
+export function parseStackConfig(stack: string, raw: Record<string, unknown>, workspace?: WorkspaceAccess): StackConfig {
     const result = stackConfigSchema.safeParse(raw);
     if (result.success) {
-        const problems = workspaceProblems(result.data, workspace);
+        const problems = workspace ? workspaceProblems(result.data, workspace) : [];
         if (problems.length > 0) {
             throw new StackConfigError(stack, problems);
         }
@@ -276,9 +291,20 @@ export function workspaceAccess(allConfig: Record<string, string>, env: NodeJS.P
     };
 }
 
+/** The type zod wants at a top-level key ("string", "number", "object", …), under its default / optional. */
+function schemaType(key: string): string | undefined {
+    let schema = (stackConfigSchema.shape as Record<string, z.ZodType | undefined>)[key];
+    while (schema && "innerType" in schema.def) {
+        schema = schema.def.innerType as z.ZodType;
+    }
+    return schema?.def.type;
+}
+
 /**
- * The `streambench:*` keys of a Pulumi config map (`project:key` → string value), with JSON values
- * (objects, numbers, booleans) decoded as `pulumi config set` stored them.
+ * The `streambench:*` keys of a Pulumi config map (`project:key` → string value). The engine passes every value as
+ * text, objects as JSON; `database: "2024"` and `database: 2024` both arrive as `2024`. So only a key whose schema
+ * wants a number, boolean, object or list is JSON-decoded; a string key keeps its text (`"2024"`, a 16-digit
+ * warehouse id).
  */
 export function namespaceValues(allConfig: Record<string, string>): Record<string, unknown> {
     const values: Record<string, unknown> = {};
@@ -287,7 +313,8 @@ export function namespaceValues(allConfig: Record<string, string>): Record<strin
         if (fullKey.slice(0, separator) !== CONFIG_NAMESPACE) {
             continue;
         }
-        values[fullKey.slice(separator + 1)] = decode(text);
+        const key = fullKey.slice(separator + 1);
+        values[key] = schemaType(key) === "string" ? text : decode(text);
     }
     return values;
 }
@@ -300,21 +327,91 @@ function decode(text: string): unknown {
     }
 }
 
+/** Namespaces this stack's config may use: its own, its providers' (Databricks, Command) and Pulumi's. */
+export const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "databricks", "command", "pulumi"] as const;
+
+/** Edits (insert, delete, replace, swap two neighbours) between two short words. */
+function editDistance(a: string, b: string): number {
+    const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    return rows[a.length][b.length];
+}
+
+/**
+ * Keys of the stack's config that nothing reads: a key without a namespace (a stack file takes `<namespace>:<key>`)
+ * and a namespace that is none of this stack's, such as the typo `streambnech:`. Without this they were ignored.
+ */
+export function configKeyProblems(allConfig: Record<string, string>): { key: string; message: string }[] {
+    return Object.keys(allConfig).flatMap((fullKey) => {
+        const separator = fullKey.indexOf(":");
+        if (separator < 0) {
+            return [{ key: fullKey, message: `has no namespace, so this stack does not read it: write it as ${CONFIG_NAMESPACE}:${fullKey}` }];
+        }
+        const namespace = fullKey.slice(0, separator);
+        if ((KNOWN_NAMESPACES as readonly string[]).includes(namespace)) {
+            return [];
+        }
+        const meant = KNOWN_NAMESPACES.find((known) => editDistance(namespace.toLowerCase(), known) <= 2);
+        const hint = meant ? `a typo of ${meant}:? write it as ${meant}:${fullKey.slice(separator + 1)}` : `this stack reads only ${KNOWN_NAMESPACES.map((known) => `${known}:`).join(", ")} keys`;
+        return [{ key: fullKey, message: `unknown namespace "${namespace}" (${hint})` }];
+    });
+}
+
 /**
  * The config of a `Pulumi.<stack>.yaml` file in the engine's form (`project:key` → string, objects as JSON),
- * so the offline plan and the tests read a stack file exactly as `pulumi up` would pass it.
+ * so the offline plan and the tests read a stack file exactly as `pulumi up` would pass it. A file that is not a
+ * stack file (`hello world`, a `config:` that is text or a list) and keys nothing would read are one error.
  */
-export function stackFileConfig(yamlText: string): Record<string, string> {
-    const document = (yaml.load(yamlText) ?? {}) as { config?: Record<string, unknown> };
-    return Object.fromEntries(
-        Object.entries(document.config ?? {}).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
-    );
+export function stackFileConfig(yamlText: string, stack = "<stack>"): Record<string, string> {
+    const isMapping = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+    const shape = (value: unknown) => (Array.isArray(value) ? "a list" : `${typeof value === "string" ? "the text" : "the value"} ${JSON.stringify(value)}`);
+    let document: unknown;
+    try {
+        document = yaml.load(yamlText) ?? {};
+    } catch (error) {
+        throw new StackConfigError(stack, [{ key: `Pulumi.${stack}.yaml`, message: `is not valid YAML: ${(error as Error).message.split("\n")[0]}` }]);
+    }
+    if (!isMapping(document)) {
+        throw new StackConfigError(stack, [{ key: `Pulumi.${stack}.yaml`, message: `is ${shape(document)}, not a stack file (a mapping with a \`config:\` section)` }]);
+    }
+    const section = document.config ?? {};
+    if (!isMapping(section)) {
+        throw new StackConfigError(stack, [{ key: "config", message: `is ${shape(section)}: it must map \`<namespace>:<key>\` to values, e.g. \`streambench:testMode: true\`` }]);
+    }
+    const config = Object.fromEntries(Object.entries(section).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+    const problems = configKeyProblems(config);
+    if (problems.length > 0) {
+        throw new StackConfigError(stack, problems);
+    }
+    return config;
 }
 
 /** Reads and validates this stack's config from the Pulumi runtime. */
 export function readStackConfig(): StackConfig {
-    const allConfig = pulumi.runtime.allConfig();
-    return parseStackConfig(pulumi.getStack(), namespaceValues(allConfig), workspaceAccess(allConfig, process.env));
+    return parseEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig(), process.env);
+}
+
+/** Validates a stack's whole config map (engine form): its keys and namespaces, then the `streambench:*` values. */
+export function parseEngineConfig(stack: string, allConfig: Record<string, string>, env: NodeJS.ProcessEnv): StackConfig {
+    const keyProblems = configKeyProblems(allConfig);
+    let config: StackConfig;
+    try {
+        config = parseStackConfig(stack, namespaceValues(allConfig), workspaceAccess(allConfig, env));
+    } catch (error) {
+        throw error instanceof StackConfigError && keyProblems.length > 0 ? new StackConfigError(stack, [...keyProblems, ...error.problems]) : error;
+    }
+    if (keyProblems.length > 0) {
+        throw new StackConfigError(stack, keyProblems);
+    }
+    return config;
 }
 
 /**

@@ -1,10 +1,19 @@
 /**
- * Quartz cron expressions as the Databricks Jobs scheduler reads them:
- * `seconds minutes hours day-of-month month day-of-week [year]`.
+ * Quartz cron expressions as the Databricks Jobs scheduler reads them (`schedule.quartz_cron_expression`, "Quartz
+ * syntax"): `seconds minutes hours day-of-month month day-of-week [year]`, day-of-week 1 = Sunday.
  *
- * Pure functions: validate a base expression, and shift it by whole minutes so that each phase job fires
- * at its window start (the 3x job 3 minutes after the baseline job, the 9x job 6 minutes after).
+ * Pure functions: parse an expression the way Quartz's `org.quartz.CronExpression` does, compute when it fires,
+ * and shift it by whole minutes so that each phase job fires at its window start.
+ *
+ * Every expression this module accepts is one Quartz accepts, with the fire times Quartz computes:
+ * tests/quartz.test.ts runs the real `org.quartz.CronExpression` (2.5.2, from Maven Central) on a table of
+ * expressions and compares both. Where Quartz is laxer than its own documentation this module is stricter and says
+ * so: backwards ranges (Quartz wraps them around), `W` or `#` inside a list or range, a step of 0, years outside
+ * 1970-2099. `croner` (11.0.1) was tried for the fire times and left out: it rejects Quartz's `0/20` and `L-3`, fires at
+ * 03:00 on a spring-forward day where Quartz skips 02:30, and took 0.5 s to list an hourly schedule's year.
  */
+
+import cronstrue from "cronstrue";
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
@@ -24,12 +33,30 @@ const MONTH: FieldRule = { name: "month", min: 1, max: 12, names: MONTHS };
 const DAY_OF_WEEK: FieldRule = { name: "day-of-week", min: 1, max: 7, names: WEEKDAYS };
 const YEAR: FieldRule = { name: "year", min: 1970, max: 2099 };
 
-/** A parsed expression: its fields, and the exact seconds/minutes/hours it fires at. */
+/** Which days of a month an expression fires on (Quartz's day-of-month or day-of-week field; the other is `?`). */
+export type DayRule =
+    | { kind: "daysOfMonth"; days: number[] }
+    /** `L` (offset 0) or `L-n`: the month's last day, or n days before it. */
+    | { kind: "lastDayOfMonth"; offset: number }
+    /** `nW`: the weekday (Mon-Fri) nearest to day n, within the month; `LW`: the month's last weekday. */
+    | { kind: "nearestWeekday"; day: number | "last" }
+    /** 1 = Sunday … 7 = Saturday. */
+    | { kind: "daysOfWeek"; weekdays: number[] }
+    /** `nL`: the month's last weekday n. */
+    | { kind: "lastWeekdayOfMonth"; weekday: number }
+    /** `n#k`: the k-th weekday n of the month. */
+    | { kind: "nthWeekdayOfMonth"; weekday: number; nth: number };
+
+/** A parsed expression: its fields, and the values each fires at. */
 export interface QuartzCron {
     fields: string[];
     seconds: number[];
     minutes: number[];
     hours: number[];
+    months: number[];
+    /** Undefined: every year. */
+    years?: number[];
+    day: DayRule;
 }
 
 function parseValue(token: string, rule: FieldRule): number | undefined {
@@ -52,8 +79,9 @@ function expandItem(item: string, rule: FieldRule): number[] | string {
     }
     let step = 1;
     if (stepText !== undefined) {
-        if (!/^\d+$/.test(stepText) || Number(stepText) < 1) {
-            return `"${item}" has an invalid step`;
+        // Quartz refuses a step at or past the field's span ("Increment >= 60"); a step of 0 it takes but never means.
+        if (!/^\d+$/.test(stepText) || Number(stepText) < 1 || Number(stepText) > rule.max - rule.min) {
+            return `"${item}" has an invalid step (1 to ${rule.max - rule.min})`;
         }
         step = Number(stepText);
     }
@@ -62,17 +90,17 @@ function expandItem(item: string, rule: FieldRule): number[] | string {
     if (range === "*") {
         [from, to] = [rule.min, rule.max];
     } else if (range.includes("-")) {
-        const [low, high] = range.split("-");
-        [from, to] = [parseValue(low, rule), parseValue(high, rule)];
+        const [low, high, more] = range.split("-");
+        [from, to] = more === undefined ? [parseValue(low, rule), parseValue(high, rule)] : [undefined, undefined];
     } else {
         from = parseValue(range, rule);
         to = stepText === undefined ? from : rule.max;
     }
     if (from === undefined || to === undefined) {
-        return `"${item}" is not a ${rule.name} value (${rule.min}-${rule.max})`;
+        return `"${item}" is not a ${rule.name} value (${rule.min}-${rule.max}${rule.names ? ` or ${rule.names[0]}-${rule.names[rule.names.length - 1]}` : ""})`;
     }
     if (from > to) {
-        return `"${item}" is a range that runs backwards`;
+        return `"${item}" is a range that runs backwards (Quartz would wrap it around; write it as two ranges)`;
     }
     const values: number[] = [];
     for (let value = from; value <= to; value += step) {
@@ -93,18 +121,60 @@ function expandField(field: string, rule: FieldRule): number[] | string {
     return [...values].sort((a, b) => a - b);
 }
 
-/** Day-of-month and day-of-week also take Quartz's `?`, `L`, `W` and `#` forms. */
-function checkDayField(field: string, rule: FieldRule): string | undefined {
-    if (field === "?") {
-        return undefined;
+/**
+ * Day-of-month: a list, or one of Quartz's `L`, `L-n` (n at most 30), `nW` (n 1-31), `LW`, each on its own
+ * (Quartz: "The 'W' option does not make sense with values larger than 31", "Offset from last day must be <= 30").
+ */
+function parseDayOfMonth(field: string): DayRule | string {
+    const upper = field.toUpperCase();
+    if (upper === "L") {
+        return { kind: "lastDayOfMonth", offset: 0 };
     }
-    const special =
-        rule === DAY_OF_MONTH ? /^(L|LW|L-\d{1,2}|\d{1,2}W)$/i : /^(L|[1-7]L|[A-Z]{3}L|[1-7]#[1-5]|[A-Z]{3}#[1-5])$/i;
-    if (special.test(field)) {
-        return undefined;
+    if (upper === "LW") {
+        return { kind: "nearestWeekday", day: "last" };
     }
-    const expanded = expandField(field, rule);
-    return typeof expanded === "string" ? expanded : undefined;
+    const lastOffset = /^L-(\d{1,2})$/.exec(upper);
+    if (lastOffset) {
+        const offset = Number(lastOffset[1]);
+        return offset <= 30 ? { kind: "lastDayOfMonth", offset } : `day-of-month field: "${field}": the offset from the last day must be at most 30`;
+    }
+    const nearest = /^(\d{1,2})W$/.exec(upper);
+    if (nearest) {
+        const day = Number(nearest[1]);
+        return day >= 1 && day <= 31 ? { kind: "nearestWeekday", day } : `day-of-month field: "${field}": W needs a day from 1 to 31`;
+    }
+    if (/[LW#]/.test(upper)) {
+        return `day-of-month field: "${field}": L and W stand alone (L, L-3, LW, 15W)`;
+    }
+    const days = expandField(field, DAY_OF_MONTH);
+    return typeof days === "string" ? days : { kind: "daysOfMonth", days };
+}
+
+/** Day-of-week: a list, or one of Quartz's `L` (= 7, Saturday), `nL`, `n#k` (k 1-5), each on its own. */
+function parseDayOfWeek(field: string): DayRule | string {
+    const upper = field.toUpperCase();
+    if (upper === "L") {
+        return { kind: "daysOfWeek", weekdays: [7] };
+    }
+    const last = /^([A-Z]{3}|\d)L$/.exec(upper);
+    if (last) {
+        const weekday = parseValue(last[1], DAY_OF_WEEK);
+        return weekday === undefined ? `day-of-week field: "${field}": ${last[1]} is not a day of the week (1-7 or SUN-SAT)` : { kind: "lastWeekdayOfMonth", weekday };
+    }
+    const nth = /^([A-Z]{3}|\d)#(\d+)$/.exec(upper);
+    if (nth) {
+        const weekday = parseValue(nth[1], DAY_OF_WEEK);
+        const count = Number(nth[2]);
+        if (weekday === undefined) {
+            return `day-of-week field: "${field}": ${nth[1]} is not a day of the week (1-7 or SUN-SAT)`;
+        }
+        return count >= 1 && count <= 5 ? { kind: "nthWeekdayOfMonth", weekday, nth: count } : `day-of-week field: "${field}": # takes 1 to 5`;
+    }
+    if (/[L#W]/.test(upper.replace(/[A-Z]{3}/g, (name) => (WEEKDAYS.includes(name) ? "" : name)))) {
+        return `day-of-week field: "${field}": L and # stand alone (L, 6L, 6#3)`;
+    }
+    const weekdays = expandField(field, DAY_OF_WEEK);
+    return typeof weekdays === "string" ? weekdays : { kind: "daysOfWeek", weekdays };
 }
 
 /** Parses a Quartz expression, or returns every reason the Jobs scheduler would reject it. */
@@ -115,44 +185,180 @@ export function parseQuartzCron(expression: string): QuartzCron | string[] {
     }
     const [secondsField, minutesField, hoursField, domField, monthField, dowField, yearField] = fields;
     const problems: string[] = [];
-    const seconds = expandField(secondsField, SECONDS);
-    const minutes = expandField(minutesField, MINUTES);
-    const hours = expandField(hoursField, HOURS);
-    for (const result of [seconds, minutes, hours]) {
+    const keep = <T>(result: T | string): T | undefined => {
         if (typeof result === "string") {
             problems.push(result);
+            return undefined;
         }
-    }
-    const month = expandField(monthField, MONTH);
-    if (typeof month === "string") {
-        problems.push(month);
-    }
-    if (yearField !== undefined) {
-        const year = expandField(yearField, YEAR);
-        if (typeof year === "string") {
-            problems.push(year);
-        }
-    }
-    for (const [field, rule] of [[domField, DAY_OF_MONTH], [dowField, DAY_OF_WEEK]] as const) {
-        const problem = checkDayField(field, rule);
-        if (problem) {
-            problems.push(problem);
-        }
-    }
+        return result;
+    };
+    const seconds = keep(expandField(secondsField, SECONDS));
+    const minutes = keep(expandField(minutesField, MINUTES));
+    const hours = keep(expandField(hoursField, HOURS));
+    const months = keep(expandField(monthField, MONTH));
+    const years = yearField === undefined ? undefined : keep(expandField(yearField, YEAR));
+    let day: DayRule | undefined;
+    // Quartz: "'?' can only be specified for Day-of-Month -OR- Day-of-Week", and "Support for specifying both a
+    // day-of-week AND a day-of-month parameter is not implemented".
     if ((domField === "?") === (dowField === "?")) {
         problems.push('exactly one of day-of-month and day-of-week must be "?" (Quartz does not take both)');
+    } else {
+        day = keep(domField === "?" ? parseDayOfWeek(dowField) : parseDayOfMonth(domField));
     }
-    if (problems.length > 0 || typeof seconds === "string" || typeof minutes === "string" || typeof hours === "string") {
+    if (problems.length > 0 || !seconds || !minutes || !hours || !months || !day || (yearField !== undefined && !years)) {
         return problems;
     }
-    return { fields, seconds, minutes, hours };
+    return { fields, seconds, minutes, hours, months, years, day };
+}
+
+// ---- When an expression fires -------------------------------------------------------------------------------
+
+interface LocalDate {
+    year: number;
+    month: number;
+    day: number;
+}
+
+function daysInMonth(year: number, month: number): number {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** 1 = Sunday … 7 = Saturday, as Quartz numbers them. */
+function weekdayOf(year: number, month: number, day: number): number {
+    return new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 1;
+}
+
+/** Quartz's `nW`: the nearest Monday-Friday to day n, never leaving the month; no fire when n is past its end. */
+function nearestWeekdayDay(year: number, month: number, target: number | "last"): number | undefined {
+    const lastDay = daysInMonth(year, month);
+    const day = target === "last" ? lastDay : target;
+    if (day > lastDay) {
+        return undefined;
+    }
+    const weekday = weekdayOf(year, month, day);
+    if (weekday === 7) {
+        return day === 1 ? day + 2 : day - 1; // Saturday: Friday before, or Monday after on the 1st
+    }
+    if (weekday === 1) {
+        return day === lastDay ? day - 2 : day + 1; // Sunday: Monday after, or Friday before on the last day
+    }
+    return day;
+}
+
+function dayMatches(rule: DayRule, { year, month, day }: LocalDate): boolean {
+    switch (rule.kind) {
+        case "daysOfMonth":
+            return rule.days.includes(day);
+        case "lastDayOfMonth":
+            return day === daysInMonth(year, month) - rule.offset;
+        case "nearestWeekday":
+            return day === nearestWeekdayDay(year, month, rule.day);
+        case "daysOfWeek":
+            return rule.weekdays.includes(weekdayOf(year, month, day));
+        case "lastWeekdayOfMonth":
+            return weekdayOf(year, month, day) === rule.weekday && day + 7 > daysInMonth(year, month);
+        case "nthWeekdayOfMonth":
+            return weekdayOf(year, month, day) === rule.weekday && Math.ceil(day / 7) === rule.nth;
+    }
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Minutes `zone` is ahead of UTC at `instant`. */
+function zoneOffsetMinutes(zone: string, instant: number): number {
+    let format = offsetFormats.get(zone);
+    if (!format) {
+        format = new Intl.DateTimeFormat("en-US", {
+            timeZone: zone,
+            hourCycle: "h23",
+            year: "numeric",
+            month: "numeric",
+            day: "numeric",
+            hour: "numeric",
+            minute: "numeric",
+            second: "numeric",
+        });
+        offsetFormats.set(zone, format);
+    }
+    const parts = Object.fromEntries(format.formatToParts(new Date(instant)).map((part) => [part.type, Number(part.value)]));
+    const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+    return Math.round((wall - Math.floor(instant / 1000) * 1000) / 60_000);
 }
 
 /**
- * Problems with using `expression` as the base schedule of a timeline that lasts `runMinutes` and whose
- * last phase starts `maxOffsetMinutes` after the base trigger.
+ * The instant a wall-clock time of `zone` stands for. A time that the clock skips (spring forward) does not exist:
+ * Quartz does not fire then (checked against Quartz in tests/quartz.test.ts), so neither does this. A time the
+ * clock passes twice (fall back) is, as in Quartz, its second pass.
  */
-export function timelineScheduleProblems(expression: string, maxOffsetMinutes: number, runMinutes: number): string[] {
+function wallClockInstant(zone: string, date: LocalDate, secondOfDay: number): number | undefined {
+    const wall = Date.UTC(date.year, date.month - 1, date.day) + secondOfDay * 1000;
+    const candidates = [...new Set([zoneOffsetMinutes(zone, wall - 86_400_000), zoneOffsetMinutes(zone, wall + 86_400_000)])]
+        .map((offset) => wall - offset * 60_000)
+        .filter((instant) => instant + zoneOffsetMinutes(zone, instant) * 60_000 === wall)
+        .sort((a, b) => a - b);
+    return candidates[candidates.length - 1];
+}
+
+/** The local date of `instant` in `zone`. */
+function localDate(zone: string, instant: number): LocalDate {
+    const shifted = new Date(instant + zoneOffsetMinutes(zone, instant) * 60_000);
+    return { year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() };
+}
+
+/** Every instant (ms since the epoch) `cron` fires at in `zone` after `from` and up to `until`, in order; at most `limit`. */
+export function quartzFireTimes(cron: QuartzCron, zone: string, from: Date, until: Date, limit = Number.POSITIVE_INFINITY): number[] {
+    const times: number[] = [];
+    const start = localDate(zone, from.getTime());
+    const secondsOfDay = cron.hours.flatMap((hour) => cron.minutes.flatMap((minute) => cron.seconds.map((second) => hour * 3600 + minute * 60 + second)));
+    for (let date = Date.UTC(start.year, start.month - 1, start.day - 1); ; date += 86_400_000) {
+        const day = new Date(date);
+        const local = { year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate() };
+        if (date - 2 * 86_400_000 > until.getTime()) {
+            break;
+        }
+        if (!cron.months.includes(local.month) || (cron.years && !cron.years.includes(local.year)) || !dayMatches(cron.day, local)) {
+            continue;
+        }
+        // Most days the offset is the same from the day before to the day after: no clock change to resolve.
+        const offset = zoneOffsetMinutes(zone, date - 86_400_000);
+        const steady = offset === zoneOffsetMinutes(zone, date + 2 * 86_400_000);
+        for (const secondOfDay of secondsOfDay) {
+            const instant = steady ? date + secondOfDay * 1000 - offset * 60_000 : wallClockInstant(zone, local, secondOfDay);
+            if (instant !== undefined && instant > from.getTime() && instant <= until.getTime()) {
+                times.push(instant);
+                if (times.length >= limit) {
+                    return times;
+                }
+            }
+        }
+    }
+    return times;
+}
+
+// ---- The timeline's rules ---------------------------------------------------------------------------------------
+
+const YEAR_MS = 366 * 86_400_000;
+
+function clock(zone: string, instant: number): string {
+    const date = new Date(instant + zoneOffsetMinutes(zone, instant) * 60_000);
+    return `${date.toISOString().slice(0, 16).replace("T", " ")}`;
+}
+
+/**
+ * Problems with using `expression` as the base schedule of a timeline whose last phase starts `maxOffsetMinutes`
+ * after the base trigger and whose phase jobs each run up to `runLengthMinutes` from their own trigger:
+ * - the seconds field is one value, and every phase's shifted minute stays within the hour;
+ * - it fires at least once in the year after `now` (Quartz accepts `0 0 2 30 2 ?`, which never fires);
+ * - no two consecutive triggers in that year, within a day or across days and daylight-saving changes, are closer
+ *   than a run: a phase job whose run is still going at its own next trigger has that trigger skipped.
+ */
+export function timelineScheduleProblems(
+    expression: string,
+    timezone: string,
+    maxOffsetMinutes: number,
+    runLengthMinutes: number,
+    now: Date = new Date(),
+): string[] {
     const cron = parseQuartzCron(expression);
     if (Array.isArray(cron)) {
         return cron;
@@ -162,32 +368,45 @@ export function timelineScheduleProblems(expression: string, maxOffsetMinutes: n
         problems.push("the seconds field must be one value: each trigger starts a whole timeline");
     }
     const lastMinute = cron.minutes[cron.minutes.length - 1];
-    if (lastMinute + maxOffsetMinutes > 59) {
+    if (maxOffsetMinutes <= 59 && lastMinute + maxOffsetMinutes > 59) {
         problems.push(
             `minute ${lastMinute} + ${maxOffsetMinutes} (the last phase's start) passes the hour; ` +
                 `use minutes from 0 to ${59 - maxOffsetMinutes}`,
         );
     }
-    const shortestGap = shortestGapMinutes(cron);
-    if (shortestGap < runMinutes) {
-        problems.push(
-            `triggers ${shortestGap} minutes apart overlap a ${runMinutes}-minute run; leave at least ${runMinutes} minutes between triggers`,
-        );
+    // Within one day, on the wall clock: cheap, and refuses every-minute schedules before listing a year of them.
+    const minutesOfDay = cron.hours.flatMap((hour) => cron.minutes.map((minute) => hour * 60 + minute));
+    for (let index = 1; index < minutesOfDay.length; index++) {
+        const gap = minutesOfDay[index] - minutesOfDay[index - 1];
+        if (gap < runLengthMinutes) {
+            const at = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+            problems.push(overlapProblem(`${at(minutesOfDay[index - 1])} and ${at(minutesOfDay[index])}`, gap, runLengthMinutes));
+            return problems;
+        }
+    }
+    const fires = quartzFireTimes(cron, timezone, now, new Date(now.getTime() + YEAR_MS));
+    if (fires.length === 0) {
+        problems.push(`it never fires in the year after ${now.toISOString().slice(0, 10)} (Quartz takes it, but no such date comes)`);
+        return problems;
+    }
+    let closest: [number, number] | undefined;
+    for (let index = 1; index < fires.length; index++) {
+        if (!closest || fires[index] - fires[index - 1] < closest[1] - closest[0]) {
+            closest = [fires[index - 1], fires[index]];
+        }
+    }
+    if (closest && closest[1] - closest[0] < runLengthMinutes * 60_000) {
+        const gap = Math.round((closest[1] - closest[0]) / 60_000);
+        problems.push(overlapProblem(`${clock(timezone, closest[0])} and ${clock(timezone, closest[1])} (${timezone})`, gap, runLengthMinutes));
     }
     return problems;
 }
 
-/** The shortest time between two triggers, counting the wrap from one hour's last minute to the next hour. */
-function shortestGapMinutes(cron: QuartzCron): number {
-    let shortest = Number.POSITIVE_INFINITY;
-    for (let index = 1; index < cron.minutes.length; index++) {
-        shortest = Math.min(shortest, cron.minutes[index] - cron.minutes[index - 1]);
-    }
-    const firesInConsecutiveHours = cron.hours.some((hour) => cron.hours.includes((hour + 1) % 24));
-    if (firesInConsecutiveHours) {
-        shortest = Math.min(shortest, 60 - cron.minutes[cron.minutes.length - 1] + cron.minutes[0]);
-    }
-    return shortest;
+function overlapProblem(triggers: string, gapMinutes: number, runLengthMinutes: number): string {
+    return (
+        `triggers at ${triggers} are ${gapMinutes} minutes apart, but a phase job runs up to ${runLengthMinutes} minutes ` +
+        `(its window's end + grace): its next trigger would be skipped. Leave at least ${runLengthMinutes} minutes between triggers`
+    );
 }
 
 /**
@@ -208,17 +427,14 @@ export function shiftQuartzCron(expression: string, offsetMinutes: number): stri
     return fields.join(" ");
 }
 
-/** A human reading of the base schedules this project accepts, for comments and the plan output. */
+/**
+ * A human reading of a schedule, for the plan output: cronstrue's, with Quartz's day-of-week numbering (1 = Sunday,
+ * `dayOfWeekStartIndexZero: false`) and a 24-hour clock, e.g. "At 02:00, on the third Friday of the month (UTC)".
+ */
 export function describeQuartzCron(expression: string, timezone: string): string {
     const cron = parseQuartzCron(expression);
     if (Array.isArray(cron)) {
         return `invalid: ${cron.join("; ")}`;
     }
-    const minutes = cron.minutes.map((minute) => `:${String(minute).padStart(2, "0")}`).join(", ");
-    const hours =
-        cron.hours.length === 24 ? "every hour" : `hours ${cron.hours.map((hour) => String(hour).padStart(2, "0")).join(", ")}`;
-    const [, , , dom, month, dow] = cron.fields;
-    const days = dom === "?" ? (dow === "*" ? "every day" : `day-of-week ${dow}`) : dom === "*" ? "every day" : `day ${dom}`;
-    const months = month === "*" ? "" : `, month ${month}`;
-    return `${days}${months}, ${hours}, at ${minutes} (${timezone})`;
+    return `${cronstrue.toString(expression.trim(), { dayOfWeekStartIndexZero: false, use24HourTimeFormat: true, throwExceptionOnParseError: true })} (${timezone})`;
 }

@@ -16,6 +16,7 @@ export const timelineJobId = benchmark.timelineJobId;
 export const timelineJobUrl = benchmark.timelineJobUrl;
 export const analysisJobUrl = benchmark.analysisJobUrl;
 export const pipelineUrl = benchmark.pipelineUrl ?? "no DLT pipeline: set streambench:dlt.enabled";
+export const pipelineControlJobUrl = benchmark.pipelineControlJobUrl ?? "no DLT pipeline: set streambench:dlt.enabled";
 export const dashboardUrl = benchmark.dashboardUrl ?? "no dashboard: set streambench:warehouseId";
 export const schemaFullName = benchmark.schemaFullName;
 export const checkpointVolumePath = benchmark.volumePath;

@@ -4,12 +4,14 @@
  */
 import { createHash } from "crypto";
 import { describeQuartzCron, shiftQuartzCron } from "./cron";
-import { StackConfig, StackConfigError, TEST_MODE_BASELINE_STREAMS, TEST_MODE_RATE_DIVISOR } from "./config";
+import { LIMITS, StackConfig, StackConfigError, TEST_MODE_BASELINE_STREAMS, TEST_MODE_RATE_DIVISOR, TIMEOUT_GRACE_MINUTES } from "./config";
+import { stackNameSuffix, stackSlug } from "./stackName";
+
+export { stackSlug } from "./stackName";
 
 export type PhaseName = "baseline" | "3x" | "9x";
 
-/** Minutes a phase job may run past its window before Databricks times it out (cluster start, stream shutdown). */
-export const TIMEOUT_GRACE_MINUTES = 5;
+export { TIMEOUT_GRACE_MINUTES } from "./config";
 /** Task retries for transient failures; a retry resumes from the same run's checkpoints. */
 export const TASK_MAX_RETRIES = 2;
 export const TASK_MIN_RETRY_INTERVAL_MILLIS = 60_000;
@@ -53,7 +55,11 @@ export interface AnalysisPlan {
     parameters: Omit<Record<(typeof ANALYSIS_PARAMETER_NAMES)[number], string>, "cluster_id">;
 }
 
-/** The optional DLT pipeline: a bronze union of every stream table and a per-minute aggregate, in the schema. */
+/**
+ * The optional DLT pipeline: a bronze union of every stream table and a per-minute aggregate, in the schema.
+ * Triggered (never continuous): `pulumi up` starts no compute. Each timeline runs its control job, which keeps
+ * the pipeline updating from the timeline's start to its end and then stops it.
+ */
 export interface PipelinePlan {
     name: string;
     minWorkers: number;
@@ -62,7 +68,54 @@ export interface PipelinePlan {
     configuration: Record<string, string>;
     /** The pipeline's event log, published as a table in the schema (autoscaling events for the analysis). */
     eventLogTable: string;
+    /** The job that runs the pipeline through a timeline (notebooks/pipeline_control.py). */
+    control: PipelineControlPlan;
 }
+
+/** The pipeline's control job: scheduled with the baseline phase, and a task of the full-timeline job. */
+export interface PipelineControlPlan {
+    jobName: string;
+    /** The base schedule: the pipeline runs from the timeline's first minute. */
+    cron: string;
+    timeoutSeconds: number;
+    /** How long a run may last from its own trigger: the timeline's end plus the grace. */
+    longestRunMinutes: number;
+    /** Every parameter but `pipeline_id`, which is the pipeline's id (an output). */
+    parameters: Omit<Record<(typeof PIPELINE_CONTROL_PARAMETER_NAMES)[number], string>, "pipeline_id">;
+}
+
+/** The parameters of the pipeline control notebook (notebooks/pipeline_control.py); pipeline_id is added at deploy time. */
+export const PIPELINE_CONTROL_PARAMETER_NAMES = [
+    "catalog",
+    "max_failed_updates",
+    "min_update_seconds",
+    "phases_json",
+    "pipeline_id",
+    "poll_interval_seconds",
+    "schema",
+    "start_offset_minutes",
+    "stop_timeout_seconds",
+    "trigger_time",
+    "window_minutes",
+] as const;
+
+/** How often the control notebook looks at the pipeline's update. */
+export const PIPELINE_POLL_INTERVAL_SECONDS = 10;
+/**
+ * A triggered update first initializes and sets up its tables; one started closer than this to the timeline's end
+ * would spend the rest of the timeline on that, so none is started then.
+ */
+export const PIPELINE_MIN_UPDATE_SECONDS = 60;
+/** Updates that fail in a row before the control run gives up (and stops the pipeline). */
+export const PIPELINE_MAX_FAILED_UPDATES = 3;
+/** How long the control run waits, after the stop, for the pipeline to be IDLE: within its job's grace. */
+export const PIPELINE_STOP_TIMEOUT_SECONDS = 180;
+/**
+ * `pipelines.clusterShutdown.delay`: an update started by the API shuts its cluster down at once by default; this
+ * keeps it, and its enhanced-autoscaling size, for the few seconds until the control notebook starts the next update.
+ * It is also the longest the cluster can outlive the stop at the timeline's end.
+ */
+export const PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS = 60;
 
 /** The table the DLT pipeline publishes its event log to, in the stack's schema. */
 export const PIPELINE_EVENT_LOG_TABLE = "dlt_event_log";
@@ -115,6 +168,11 @@ export interface PhasePlan {
     /** Quartz schedule: the base schedule shifted to the window start. */
     cron: string;
     timeoutSeconds: number;
+    /**
+     * How long a run of this job may last, counted from its own trigger: its window's end plus the grace (the full-
+     * timeline run starts every phase job at minute 0). A schedule must not trigger the job again sooner.
+     */
+    longestRunMinutes: number;
     parameters: GeneratorParameters;
 }
 
@@ -170,8 +228,8 @@ export interface ClusterPlan {
 /** One task of the full-timeline job: run a phase job with the timeline's trigger time and the phase's offset. */
 export interface TimelineTask {
     taskKey: string;
-    /** The phase job this task runs, or "analysis" for the analysis job after the phases. */
-    phase: PhaseName | "analysis";
+    /** The phase job this task runs, "pipeline" for the DLT pipeline's control job, or "analysis" for the analysis job after them. */
+    phase: PhaseName | "pipeline" | "analysis";
     /** Overrides of the job's parameters for this run. */
     jobParameters: Record<string, string>;
     /** Tasks that must end first (run even if they failed). */
@@ -212,16 +270,22 @@ export interface ScalingPlan {
     warehouseId?: string;
     throughput: ThroughputWindow[];
     schedule: { baseCron: string; timezone: string; paused: boolean; description: string };
+    /** Every scheduled job of a timeline: when it fires after the base cron and how long its run may last. */
+    scheduledRuns: ScheduledRun[];
+}
+
+/** One scheduled job of the timeline, for the rule that a job's run must end before its own next trigger. */
+export interface ScheduledRun {
+    jobName: string;
+    /** Minutes after the base cron's trigger at which the job fires. */
+    offsetMinutes: number;
+    /** How long its run may last, counted from its own trigger. */
+    longestRunMinutes: number;
 }
 
 /** Tags on every taggable resource, so workspace admins can tell whose benchmark they are looking at. */
 export function resourceTags(stack: string, extra: Record<string, string> = {}): Record<string, string> {
     return { project: "streambench", stack, ...extra };
-}
-
-/** A stack name as it may appear in a Unity Catalog name. */
-export function stackSlug(stack: string): string {
-    return stack.toLowerCase().replace(/[^a-z0-9_]/g, "_");
 }
 
 /** Baseline tables are numbered with at least 3 digits (`stream_table_001`), more when there are more streams. */
@@ -318,12 +382,43 @@ function phaseShapes(config: StackConfig): PhaseShape[] {
  * full-timeline run every phase job starts at minute 0 and waits for its window in the notebook.
  */
 export function phaseTimeoutSeconds(windowEndMinute: number): number {
-    return (windowEndMinute + TIMEOUT_GRACE_MINUTES) * 60;
+    return longestRunMinutes(windowEndMinute) * 60;
+}
+
+/** How long a job whose window ends at `windowEndMinute` may run, counted from its trigger. */
+export function longestRunMinutes(windowEndMinute: number): number {
+    return windowEndMinute + TIMEOUT_GRACE_MINUTES;
+}
+
+/**
+ * Two writers on one table or one checkpoint corrupt neither loudly nor at once, so the plan refuses them: every
+ * table and every checkpoint path of the timeline must belong to exactly one stream.
+ */
+export function writerProblems(phases: Pick<PhasePlan, "name" | "tables" | "checkpointPaths">[]): { key: string; message: string }[] {
+    const problems: { key: string; message: string }[] = [];
+    for (const [what, key, list] of [
+        ["table", "streambench:tablePrefix", (phase: (typeof phases)[number]) => phase.tables],
+        ["checkpoint", "streambench:checkpointVolume", (phase: (typeof phases)[number]) => phase.checkpointPaths],
+    ] as const) {
+        const writers = new Map<string, string[]>();
+        for (const phase of phases) {
+            for (const name of list(phase)) {
+                writers.set(name, [...(writers.get(name) ?? []), phase.name]);
+            }
+        }
+        for (const [name, phaseNames] of writers) {
+            if (phaseNames.length > 1) {
+                problems.push({ key, message: `two writers on one ${what}: ${name} is written by ${phaseNames.join(" and ")}` });
+            }
+        }
+    }
+    return problems;
 }
 
 /** Builds the whole plan. Pure: the same config always gives the same plan (no clock, no randomness). */
 export function buildScalingPlan(stack: string, config: StackConfig): ScalingPlan {
-    const resourcePrefix = `streambench-${stack}`;
+    // Injective in the stack name (stackName.ts): distinct stacks never share a schema, folder, cluster or job.
+    const resourcePrefix = `streambench-${stackNameSuffix(stack)}`;
     const schemaName = `${config.database}_${stackSlug(stack)}`;
     const volumePath = `/Volumes/${config.catalog}/${schemaName}/${config.checkpointVolume}`;
     const shapes = phaseShapes(config);
@@ -338,6 +433,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             checkpointPaths: shape.tables.map((table) => `${checkpointRoot}/${table}`),
             cron: shiftQuartzCron(config.schedule.cron, shape.windowStartMinute),
             timeoutSeconds: phaseTimeoutSeconds(shape.windowEndMinute),
+            longestRunMinutes: longestRunMinutes(shape.windowEndMinute),
             parameters: {
                 catalog: config.catalog,
                 checkpoint_root: checkpointRoot,
@@ -358,10 +454,11 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             },
         };
     });
-    const parameterProblems = oversizedParameterProblems(phases);
-    if (parameterProblems.length > 0) {
-        throw new StackConfigError(stack, parameterProblems);
+    const planProblems = [...writerProblems(phases), ...nameLengthProblems(stack, schemaName, phases), ...oversizedParameterProblems(phases)];
+    if (planProblems.length > 0) {
+        throw new StackConfigError(stack, planProblems);
     }
+    const pipeline = config.dlt.enabled ? pipelinePlan(resourcePrefix, config, schemaName, phases) : undefined;
     return {
         stack,
         testMode: config.testMode,
@@ -386,21 +483,9 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         },
         phases,
         access: accessPlan(config.permissions),
-        pipeline: config.dlt.enabled
-            ? {
-                  name: `${resourcePrefix}-dlt`,
-                  minWorkers: config.dlt.minWorkers,
-                  maxWorkers: config.dlt.maxWorkers,
-                  configuration: {
-                      "streambench.source_catalog": config.catalog,
-                      "streambench.source_schema": schemaName,
-                      "streambench.source_tables": pipelineSourceTables(phases),
-                  },
-                  eventLogTable: PIPELINE_EVENT_LOG_TABLE,
-              }
-            : undefined,
+        pipeline,
         analysis: analysisPlan(resourcePrefix, config.catalog, schemaName, phases, config.timeline.runMinutes, config.dlt.enabled ? PIPELINE_EVENT_LOG_TABLE : undefined),
-        timelineRun: timelineRun(resourcePrefix, phases, config.timeline.runMinutes),
+        timelineRun: timelineRun(resourcePrefix, phases, config.timeline.runMinutes, pipeline !== undefined),
         runOnDeploy: config.runOnDeploy,
         notificationEmails: config.notificationEmails,
         warehouseId: config.warehouseId,
@@ -411,7 +496,72 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             paused: config.schedule.paused,
             description: describeQuartzCron(config.schedule.cron, config.schedule.timezone),
         },
+        scheduledRuns: [
+            ...phases.map((phase) => ({ jobName: phase.jobName, offsetMinutes: phase.windowStartMinute, longestRunMinutes: phase.longestRunMinutes })),
+            ...(pipeline ? [{ jobName: pipeline.control.jobName, offsetMinutes: 0, longestRunMinutes: pipeline.control.longestRunMinutes }] : []),
+        ],
     };
+}
+
+/** The DLT pipeline and its control job: the pipeline runs over the whole timeline, from minute 0 to its end. */
+export function pipelinePlan(resourcePrefix: string, config: StackConfig, schemaName: string, phases: PhasePlan[]): PipelinePlan {
+    const runMinutes = config.timeline.runMinutes;
+    return {
+        name: `${resourcePrefix}-dlt`,
+        minWorkers: config.dlt.minWorkers,
+        maxWorkers: config.dlt.maxWorkers,
+        configuration: {
+            "pipelines.clusterShutdown.delay": `${PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS}s`,
+            "streambench.source_catalog": config.catalog,
+            "streambench.source_schema": schemaName,
+            "streambench.source_tables": pipelineSourceTables(phases),
+        },
+        eventLogTable: PIPELINE_EVENT_LOG_TABLE,
+        control: {
+            jobName: `${resourcePrefix}-dlt-control`,
+            cron: shiftQuartzCron(config.schedule.cron, 0),
+            timeoutSeconds: phaseTimeoutSeconds(runMinutes),
+            longestRunMinutes: longestRunMinutes(runMinutes),
+            parameters: {
+                catalog: config.catalog,
+                max_failed_updates: String(PIPELINE_MAX_FAILED_UPDATES),
+                min_update_seconds: String(PIPELINE_MIN_UPDATE_SECONDS),
+                // The pipeline's sources: its first update waits until every one of them exists.
+                phases_json: phaseTablesJson(phases),
+                poll_interval_seconds: String(PIPELINE_POLL_INTERVAL_SECONDS),
+                schema: schemaName,
+                start_offset_minutes: "0",
+                stop_timeout_seconds: String(PIPELINE_STOP_TIMEOUT_SECONDS),
+                trigger_time: TRIGGER_TIME_REFERENCE,
+                window_minutes: String(runMinutes),
+            },
+        },
+    };
+}
+
+/**
+ * Unity Catalog names (schemas, tables) are at most 255 characters (Databricks docs, "Names": "limited to 255
+ * characters"). config.ts checks each part; this checks the names built from them: `<database>_<stack>` and
+ * `<tablePrefix>_<number>` / `<tablePrefix>_3x_scale`.
+ */
+export function nameLengthProblems(stack: string, schemaName: string, phases: Pick<PhasePlan, "tables">[]): { key: string; message: string }[] {
+    const problems: { key: string; message: string }[] = [];
+    if (schemaName.length > LIMITS.maxNameLength) {
+        problems.push({
+            key: "streambench:database",
+            message:
+                `the schema name <database>_<stack> is ${schemaName.length} characters with stack ${JSON.stringify(stack)}, ` +
+                `above Unity Catalog's ${LIMITS.maxNameLength}: use a shorter database`,
+        });
+    }
+    const longest = phases.flatMap((phase) => phase.tables).reduce((a, b) => (b.length > a.length ? b : a), "");
+    if (longest.length > LIMITS.maxNameLength) {
+        problems.push({
+            key: "streambench:tablePrefix",
+            message: `the table name ${longest.slice(0, 20)}… is ${longest.length} characters, above Unity Catalog's ${LIMITS.maxNameLength}: use a shorter tablePrefix`,
+        });
+    }
+    return problems;
 }
 
 /**
@@ -475,11 +625,16 @@ export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes" | "
                 `Databricks publishes no flow limit. Lower streambench:baselineStreams or set streambench:dlt.enabled false.`,
         );
     }
-    const notebookTasks = plan.phases.length;
+    const notebookTasks = notebookTaskCount(plan);
     if (notebookTasks > EXECUTION_CONTEXT_LIMIT) {
         warnings.push(`${notebookTasks} notebook tasks exceed the cluster's ${EXECUTION_CONTEXT_LIMIT} execution contexts.`);
     }
     return warnings;
+}
+
+/** Notebook tasks a timeline holds on the cluster at once: one per phase, and the pipeline's control. */
+export function notebookTaskCount(plan: Pick<ScalingPlan, "phases" | "pipeline">): number {
+    return plan.phases.length + (plan.pipeline ? 1 : 0);
 }
 
 /** A phase whose streams fall this many seconds behind their source raises the backlog alert. */
@@ -557,14 +712,24 @@ export function timelineTaskKey(phase: PhaseName): string {
     return phase === "baseline" ? "baseline" : `scale_${phase}`;
 }
 
-export function timelineRun(resourcePrefix: string, phases: PhasePlan[], runMinutes: number): TimelineRunPlan {
+/** Task key of the DLT pipeline's control job in the full-timeline job. */
+export const PIPELINE_TIMELINE_TASK_KEY = "dlt";
+
+export function timelineRun(resourcePrefix: string, phases: PhasePlan[], runMinutes: number, withPipeline = false): TimelineRunPlan {
     const tasks: TimelineTask[] = phases.map((phase) => ({
         taskKey: timelineTaskKey(phase.name),
         phase: phase.name,
         jobParameters: { trigger_time: TRIGGER_TIME_REFERENCE, start_offset_minutes: String(phase.windowStartMinute) },
     }));
-    // After every phase, finished or not, the analysis of this very run (its timeline starts at the trigger).
-    tasks.push({ taskKey: "analyze", phase: "analysis", jobParameters: { run_start: TRIGGER_TIME_REFERENCE }, dependsOn: tasks.map((task) => task.taskKey) });
+    if (withPipeline) {
+        // Beside the phases, on the same trigger time: the pipeline runs from minute 0 to the timeline's end.
+        tasks.push({ taskKey: PIPELINE_TIMELINE_TASK_KEY, phase: "pipeline", jobParameters: { trigger_time: TRIGGER_TIME_REFERENCE, start_offset_minutes: "0" } });
+    }
+    // After every phase and the pipeline's stop, finished or not, the analysis of this very run (its timeline starts
+    // at the trigger).
+    // Sorted like the tasks, so that the provider's read-back shows no reordering.
+    const dependsOn = tasks.map((task) => task.taskKey).sort((a, b) => a.localeCompare(b));
+    tasks.push({ taskKey: "analyze", phase: "analysis", jobParameters: { run_start: TRIGGER_TIME_REFERENCE }, dependsOn });
     return {
         jobName: `${resourcePrefix}-benchmark`,
         timeoutSeconds: phaseTimeoutSeconds(runMinutes) + ANALYSIS_TIMEOUT_MINUTES * 60,

@@ -31,7 +31,11 @@ export class AnalysisJob extends pulumi.ComponentResource {
                 description: "Streaming autoscaling benchmark: target against achieved rows/s per window of a run, and how the cluster scaled.",
                 maxConcurrentRuns: 1,
                 timeoutSeconds: args.analysis.timeoutSeconds,
-                parameters: pulumi.output(args.clusterId).apply((clusterId) => jobParameters({ ...args.analysis.parameters, cluster_id: clusterId })),
+                // Only the cluster id waits for the deployment; every other parameter stays known at preview, so the
+                // policy pack checks them on a first deploy too.
+                parameters: jobParameters({ ...args.analysis.parameters, cluster_id: "" }).map((parameter) =>
+                    parameter.name === "cluster_id" ? { ...parameter, default: args.clusterId } : parameter,
+                ),
                 tasks: [
                     {
                         taskKey: "analyze",

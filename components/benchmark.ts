@@ -9,6 +9,7 @@ import { NOTEBOOK_SOURCES, NotebookFolder } from "./notebooks";
 import { RunOnDeploy } from "./runOnDeploy";
 import { ScalingDashboard } from "./dashboard";
 import { DltPipeline } from "./pipeline";
+import { PipelineControlJob } from "./pipelineControlJob";
 import { BenchmarkStorage } from "./storage";
 import { StreamingJob } from "./streamingJob";
 import { TimelineJob } from "./timelineJob";
@@ -34,6 +35,8 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
     public readonly analysisJobUrl: pulumi.Output<string>;
     /** Undefined unless the DLT pipeline is enabled. */
     public readonly pipelineUrl?: pulumi.Output<string>;
+    /** The job that runs the DLT pipeline through a timeline; undefined unless the pipeline is enabled. */
+    public readonly pipelineControlJobUrl?: pulumi.Output<string>;
     /** Undefined when no SQL warehouse is configured. */
     public readonly dashboardUrl?: pulumi.Output<string>;
 
@@ -86,13 +89,10 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [storage] },
         );
-        const timeline = new TimelineJob(
-            `${name}-timeline`,
-            { timelineRun: plan.timelineRun, jobIds: { ...jobIds, analysis: analysis.jobId }, tags: resourceTags(plan.stack, { phase: "timeline" }), notificationEmails: plan.notificationEmails },
-            { parent: this },
-        );
 
-        if (plan.pipeline && notebooks.pipelinePath) {
+        // The DLT pipeline is triggered: declaring it starts nothing. Its control job runs it through each timeline.
+        let pipelineControl: { pipelineId: pulumi.Output<string>; jobId: pulumi.Output<string> } | undefined;
+        if (plan.pipeline && notebooks.pipelinePath && notebooks.pipelineControlPath) {
             const pipeline = new DltPipeline(
                 `${name}-dlt`,
                 {
@@ -105,8 +105,35 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn: [storage] },
             );
+            const control = new PipelineControlJob(
+                `${name}-dlt-control`,
+                {
+                    control: plan.pipeline.control,
+                    pipelineId: pipeline.pipelineId,
+                    clusterId: cluster.clusterId,
+                    notebookPath: notebooks.pipelineControlPath,
+                    timezone: plan.schedule.timezone,
+                    paused: plan.schedule.paused,
+                    tags: resourceTags(plan.stack, { phase: "dlt" }),
+                    notificationEmails: plan.notificationEmails,
+                },
+                { parent: this, dependsOn: [storage] },
+            );
+            pipelineControl = { pipelineId: pipeline.pipelineId, jobId: control.jobId };
             this.pipelineUrl = pipeline.url;
+            this.pipelineControlJobUrl = control.url;
         }
+
+        const timeline = new TimelineJob(
+            `${name}-timeline`,
+            {
+                timelineRun: plan.timelineRun,
+                jobIds: { ...jobIds, analysis: analysis.jobId, ...(pipelineControl ? { pipeline: pipelineControl.jobId } : {}) },
+                tags: resourceTags(plan.stack, { phase: "timeline" }),
+                notificationEmails: plan.notificationEmails,
+            },
+            { parent: this },
+        );
 
         // Only the dashboard needs a SQL warehouse; without one the stack warns (planWarnings) and skips it.
         if (plan.warehouseId) {
@@ -125,7 +152,13 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
             new databricks.Permissions(`${name}-cluster-access`, { clusterId: cluster.clusterId, accessControls: plan.access.cluster }, { parent: this });
         }
         if (plan.access.jobs.length > 0) {
-            for (const [jobName, jobId] of [...Object.entries(jobIds), ["timeline", timeline.jobId] as const, ["analysis", analysis.jobId] as const]) {
+            const grantedJobs = [
+                ...Object.entries(jobIds),
+                ["timeline", timeline.jobId] as const,
+                ["analysis", analysis.jobId] as const,
+                ...(pipelineControl ? [["dlt-control", pipelineControl.jobId] as const] : []),
+            ];
+            for (const [jobName, jobId] of grantedJobs) {
                 new databricks.Permissions(`${name}-${jobName}-access`, { jobId, accessControls: plan.access.jobs }, { parent: this });
             }
         }
@@ -136,7 +169,8 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                 `${name}-run-on-deploy`,
                 {
                     timelineJobId: timeline.jobId,
-                    benchmarkJobIds: [timeline.jobId, ...Object.values(jobIds), analysis.jobId],
+                    benchmarkJobIds: [timeline.jobId, ...Object.values(jobIds), analysis.jobId, ...(pipelineControl ? [pipelineControl.jobId] : [])],
+                    pipelineIds: pipelineControl ? [pipelineControl.pipelineId] : [],
                     workloadFingerprint: workloadFingerprint(plan, sources),
                     host: args.credentials?.host,
                     token: args.credentials?.token,

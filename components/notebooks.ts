@@ -10,13 +10,15 @@ export const ANALYSIS_NOTEBOOK_SOURCE = "notebooks/analysis.py";
 export const ANALYSIS_LOGIC_SOURCE = "notebooks/analysis_logic.py";
 export const PIPELINE_SOURCE = "notebooks/pipeline.py";
 export const PIPELINE_LOGIC_SOURCE = "notebooks/pipeline_logic.py";
+export const PIPELINE_CONTROL_NOTEBOOK_SOURCE = "notebooks/pipeline_control.py";
+export const PIPELINE_CONTROL_LOGIC_SOURCE = "notebooks/pipeline_control_logic.py";
 /** Every source a benchmark run executes, for the workload fingerprint. */
 export const NOTEBOOK_SOURCES = [GENERATOR_NOTEBOOK_SOURCE, GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE];
 
 export interface NotebookFolderArgs {
     /** The stack's own workspace folder, e.g. `/Users/<me>/streambench-<stack>`. */
     folderPath: pulumi.Input<string>;
-    /** Also upload the DLT pipeline's source files. */
+    /** Also upload the DLT pipeline's source files and its control notebook. */
     withPipeline: boolean;
 }
 
@@ -30,6 +32,8 @@ export class NotebookFolder extends pulumi.ComponentResource {
     public readonly analysisPath: pulumi.Output<string>;
     /** Workspace path of the pipeline source (pipeline.py), when uploaded. */
     public readonly pipelinePath?: pulumi.Output<string>;
+    /** Workspace path of the pipeline's control notebook, when uploaded. */
+    public readonly pipelineControlPath?: pulumi.Output<string>;
 
     constructor(name: string, args: NotebookFolderArgs, opts?: pulumi.ComponentResourceOptions) {
         super("streambench:index:NotebookFolder", name, {}, opts);
@@ -71,6 +75,19 @@ export class NotebookFolder extends pulumi.ComponentResource {
                     ),
             );
             this.pipelinePath = pipelineSource.path;
+            // The control notebook runs on the benchmark cluster beside the generator; it imports its module and the
+            // generator's and analysis's modules (trigger time, table names) from this folder.
+            const controlLogic = new databricks.WorkspaceFile(
+                `${name}-pipeline-control-logic`,
+                { path: pulumi.interpolate`${folder.path}/${path.basename(PIPELINE_CONTROL_LOGIC_SOURCE)}`, source: PIPELINE_CONTROL_LOGIC_SOURCE },
+                { parent: this },
+            );
+            const control = new databricks.Notebook(
+                `${name}-pipeline-control`,
+                { path: pulumi.interpolate`${folder.path}/pipeline_control`, source: PIPELINE_CONTROL_NOTEBOOK_SOURCE, language: "PYTHON", format: "SOURCE" },
+                { parent: this, dependsOn: [...modules, controlLogic] },
+            );
+            this.pipelineControlPath = control.path;
         }
 
         this.folderPath = folder.path;

@@ -16,8 +16,9 @@ export interface DltPipelineArgs {
 }
 
 /**
- * The DLT (Lakeflow Declarative Pipelines) pipeline under the same load: continuous, on a cluster with enhanced
- * autoscaling, streaming from every benchmark table. Created stopped; started by hand before a run.
+ * The DLT (Lakeflow Declarative Pipelines) pipeline under the same load: triggered, on a cluster with enhanced
+ * autoscaling, streaming from every benchmark table. Creating or updating it starts no compute; each timeline's
+ * control job (PipelineControlJob) runs it and stops it.
  */
 export class DltPipeline extends pulumi.ComponentResource {
     public readonly pipelineId: pulumi.Output<string>;
@@ -27,16 +28,18 @@ export class DltPipeline extends pulumi.ComponentResource {
         super("streambench:index:DltPipeline", name, {}, opts);
         const { pipeline } = args;
 
-        // Continuous so that it runs through the whole timeline; ENHANCED autoscaling is what Databricks recommends
-        // for streaming, the contrast this benchmark shows. Only pipeline.py is a library: a glob over the folder
-        // would load the generator notebook too. rootPath puts the folder on sys.path for pipeline_logic.
+        // Triggered, not continuous: a continuous pipeline starts when it is created, the provider then waits for it
+        // to be RUNNING after every create and update, and it bills until stopped. The control job runs it instead.
+        // ENHANCED autoscaling is what Databricks recommends for streaming, the contrast this benchmark shows. Only
+        // pipeline.py is a library: a glob over the folder would load the generator notebook too. rootPath puts the
+        // folder on sys.path for pipeline_logic.
         const resource = new databricks.Pipeline(
             `${name}-pipeline`,
             {
                 name: pipeline.name,
                 catalog: args.catalog,
                 schema: args.schemaName,
-                continuous: true,
+                continuous: false,
                 development: false,
                 clusters: [
                     {

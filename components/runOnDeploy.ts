@@ -7,6 +7,8 @@ export interface RunOnDeployArgs {
     timelineJobId: pulumi.Input<string>;
     /** Every job whose active runs `pulumi destroy` cancels before the jobs are deleted. */
     benchmarkJobIds: pulumi.Input<string>[];
+    /** DLT pipelines the cancel also stops (a cancelled control run may not reach its own stop). */
+    pipelineIds: pulumi.Input<string>[];
     /** Digest of the workload; a new value starts a new run. */
     workloadFingerprint: string;
     /** `databricks:host`, when the stack config has it (else DATABRICKS_HOST from the environment). */
@@ -27,7 +29,7 @@ export function commandEnvironment(args: Pick<RunOnDeployArgs, "host" | "token">
 
 /**
  * Starts the full-timeline run when the stack is deployed, and again only when the workload changes; cancels the
- * benchmark's active runs on destroy (and before a replacement run starts).
+ * benchmark's active runs and stops the DLT pipeline on destroy (and before a replacement run starts).
  */
 export class RunOnDeploy extends pulumi.ComponentResource {
     /** What the start command printed: the run id and its page. */
@@ -48,6 +50,8 @@ export class RunOnDeploy extends pulumi.ComponentResource {
                     ...commandEnvironment(args),
                     STREAMBENCH_START_JOB_ID: args.timelineJobId,
                     STREAMBENCH_CANCEL_JOB_IDS: pulumi.all(args.benchmarkJobIds).apply((ids) => ids.join(",")),
+                    // Referencing the pipeline also orders the delete: runs cancelled and pipeline stopped before it goes.
+                    STREAMBENCH_STOP_PIPELINE_IDS: pulumi.all(args.pipelineIds).apply((ids) => ids.join(",")),
                 },
                 triggers: [args.workloadFingerprint],
             },

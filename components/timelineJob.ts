@@ -5,16 +5,25 @@ import { PhaseName, TimelineRunPlan, emailNotifications, healthRules } from "../
 export interface TimelineJobArgs {
     /** The full-timeline run from the plan: job name, timeout, one task per phase. */
     timelineRun: TimelineRunPlan;
-    /** The jobs the tasks run: the phase jobs by phase, and the analysis job. */
-    jobIds: Record<PhaseName | "analysis", pulumi.Input<string>>;
+    /** The jobs the tasks run: the phase jobs by phase, the analysis job, and the DLT pipeline's control job if any. */
+    jobIds: Record<PhaseName | "analysis", pulumi.Input<string>> & { pipeline?: pulumi.Input<string> };
     tags: Record<string, string>;
     notificationEmails: string[];
 }
 
+function jobIdOf(jobIds: TimelineJobArgs["jobIds"], phase: TimelineRunPlan["tasks"][number]["phase"]): pulumi.Input<string> {
+    const jobId = jobIds[phase];
+    if (jobId === undefined) {
+        throw new Error(`the full-timeline job has a ${phase} task but no ${phase} job was declared`);
+    }
+    return jobId;
+}
+
 /**
  * One job that runs the whole 15-minute pattern in one run: it starts every phase job at once with its own
- * trigger time, and each phase's notebook waits for its window (3x after 3 minutes, 9x after 6). When every
- * phase has ended, it runs the analysis of that run.
+ * trigger time, and each phase's notebook waits for its window (3x after 3 minutes, 9x after 6). With the DLT
+ * pipeline, its control job runs beside them over the whole timeline. When every one has ended, it runs the
+ * analysis of that run.
  */
 export class TimelineJob extends pulumi.ComponentResource {
     public readonly jobId: pulumi.Output<string>;
@@ -38,7 +47,7 @@ export class TimelineJob extends pulumi.ComponentResource {
                 tasks: timelineRun.tasks.map((task) => ({
                     taskKey: task.taskKey,
                     runJobTask: {
-                        jobId: pulumi.output(args.jobIds[task.phase]).apply(Number),
+                        jobId: pulumi.output(jobIdOf(args.jobIds, task.phase)).apply(Number),
                         jobParameters: task.jobParameters,
                     },
                     ...(task.dependsOn ? { dependsOns: task.dependsOn.map((taskKey) => ({ taskKey })), runIf: "ALL_DONE" } : {}),

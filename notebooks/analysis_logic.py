@@ -284,6 +284,16 @@ def parse_run_start(text: str) -> datetime | None:
     return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def parse_time_param(name: str, text: str, problems: list[str]) -> datetime | None:
+    """A job parameter holding a trigger time (`{{job.trigger.time.iso_datetime}}`): the time, None when empty or
+    unsubstituted, or a problem naming the parameter. The generator and the analysis both read theirs here."""
+    try:
+        return parse_run_start(text)
+    except ValueError:
+        problems.append(f"{name} must be an ISO date-time (e.g. 2026-11-25T02:00:00Z), got {text!r}")
+        return None
+
+
 def parse_analysis_params(raw: Mapping[str, str]) -> AnalysisParams:
     """Checks the notebook's parameters; raises ValueError naming every missing or bad one."""
     def value(name: str) -> str:
@@ -293,11 +303,7 @@ def parse_analysis_params(raw: Mapping[str, str]) -> AnalysisParams:
     problems = [f"{name} is required (set it as a job parameter)" for name in REQUIRED_PARAMETERS if not value(name)]
     windows = parse_windows(value("windows_json"), problems) if value("windows_json") else ()
     phases = parse_phases(value("phases_json"), problems) if value("phases_json") else ()
-    run_start = None
-    try:
-        run_start = parse_run_start(value("run_start"))
-    except ValueError:
-        problems.append(f"run_start must be an ISO date-time (e.g. 2026-11-25T02:00:00Z), got {value('run_start')!r}")
+    run_start = parse_time_param("run_start", value("run_start"), problems)
     cluster_id = value("cluster_id")
     if cluster_id and not _CLUSTER_ID.match(cluster_id):
         problems.append(f"cluster_id {cluster_id!r} is not a cluster id")

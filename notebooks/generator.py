@@ -20,7 +20,7 @@
 # MAGIC | `phases_json` | yes | every phase's table naming (`[{"phase", "table_name_format", "first_stream_id", "stream_count"}, ...]`): the run first creates, empty, any table of the timeline that does not exist yet |
 # MAGIC | `metrics_table` | yes | table in the same schema that receives every micro-batch's progress (`stream_metrics`) |
 # MAGIC | `checkpoint_root` | yes | checkpoint folder of this run (a volume path under `{{job.run_id}}`) |
-# MAGIC | `trigger_time` | no | start of the timeline: `{{job.trigger.time.iso_datetime}}` of this job, or of the full-timeline job; empty = now |
+# MAGIC | `trigger_time` | no | start of the timeline: `{{job.trigger.time.iso_datetime}}` of this job, or of the full-timeline job; empty = now; anything else but an ISO date-time is an error |
 # MAGIC | `start_offset_minutes` | yes | minutes after `trigger_time` at which the phase starts (0 for a scheduled phase job) |
 # MAGIC | `window_minutes` | yes | length of the phase |
 # MAGIC | `status_interval_seconds` | yes | how often the status line is printed |

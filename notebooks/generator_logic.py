@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Sequence
 
-from analysis_logic import parse_phases, quote_identifier
+from analysis_logic import parse_phases, parse_run_start, parse_time_param, quote_identifier
 from metrics_logic import MetricsRecorder, query_name
 
 # The parameters every phase job passes (GENERATOR_PARAMETER_NAMES in plan.ts; a test holds the two equal).
@@ -127,6 +127,8 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
         problems.append("table_name_format must contain {stream_id...} when stream_count > 1")
     if "phases_json" not in missing:
         parse_phases(params.phases_json, problems)
+    # A malformed trigger time is an error, as in the analysis: silently starting "now" would move the timeline.
+    parse_time_param("trigger_time", params.trigger_time, problems)
     if problems:
         raise ValueError("Generator parameters are invalid:\n  - " + "\n  - ".join(problems))
     return params
@@ -154,14 +156,9 @@ def stream_specs(params: PhaseParams) -> list[StreamSpec]:
 
 
 def parse_trigger_time(text: str) -> datetime | None:
-    """The job's trigger time (`{{job.trigger.time.iso_datetime}}`, UTC), or None when the run has none."""
-    if not text or "{{" in text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    """The job's trigger time (`{{job.trigger.time.iso_datetime}}`, UTC), or None when the run has none (empty, or
+    not substituted). Raises ValueError for anything else: parse_params has refused it already."""
+    return parse_run_start(text)
 
 
 def phase_window(trigger_time: str, start_offset_minutes: float, window_minutes: float,
@@ -249,6 +246,18 @@ def create_missing_tables(spark, params: PhaseParams) -> list[str]:
     return created
 
 
+def stop_streams(queries: Sequence, log: Callable[[str], None] = print) -> list[str]:
+    """Stops every query, each on its own: a stop that raises is logged and reported, and the others still stop."""
+    problems = []
+    for query in queries:
+        try:
+            query.stop()
+        except Exception as error:  # noqa: BLE001 - every failure is reported to the caller
+            problems.append(f"stopping stream {query.name} failed: {error!r}")
+            log(problems[-1])
+    return problems
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -276,6 +285,7 @@ def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
     recorder = MetricsRecorder(specs, phase=params.phase, phase_start=start)
     recorder.attach(spark, log)
     queries = []
+    failure: BaseException | None = None
     try:
         for spec in specs:
             queries.append(start_stream(spark, spec, params))
@@ -283,7 +293,7 @@ def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
         while (seconds_left := (end - now()).total_seconds()) > 0:
             failed = [query for query in queries if not query.isActive and query.exception() is not None]
             if failed:
-                raise RuntimeError(f"stream {failed[0].name} failed: {failed[0].exception()}")
+                raise RuntimeError("; ".join(f"stream {query.name} failed: {query.exception()}" for query in failed))
             if now() >= next_status:
                 active = [query for query in queries if query.isActive]
                 rate = total_input_rows_per_second([query.lastProgress for query in active])
@@ -292,10 +302,21 @@ def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
                 recorder.flush(spark, metrics_table, fallback_queries=queries, log=log)
                 next_status += timedelta(seconds=params.status_interval_seconds)
             sleep(min(1.0, max(seconds_left, 0.0)))
+    except BaseException as error:
+        failure = error
+        raise
     finally:
-        for query in queries:
-            query.stop()
-        recorder.close(spark, metrics_table, queries, log=log)
+        # Every stream is stopped on its own and the metrics are closed whatever failed before: one failure must
+        # not leave the other streams writing, nor lose the buffered metrics.
+        problems = stop_streams(queries, log)
+        try:
+            recorder.close(spark, metrics_table, queries, log=log)
+        except Exception as error:  # noqa: BLE001 - reported below with every other failure
+            problems.append(f"closing the metrics failed: {error!r}")
+            log(problems[-1])
+        if problems:
+            before = f" (after: {failure})" if failure is not None else ""
+            raise RuntimeError(f"The {params.phase} phase did not end cleanly{before}:\n  - " + "\n  - ".join(problems)) from failure
     log(f"Stopped {len(queries)} {params.phase} stream(s) at {now().isoformat()}.")
     return {"phase": params.phase, "streams": len(queries), "end": end.isoformat(), "skipped": False,
             "metrics_rows": recorder.written_rows}

@@ -3,7 +3,14 @@
  * the policy pack in this folder (`pulumi preview --policy-pack policy`). Each check returns its violations; the
  * pack reports them, the tests call them directly. The same rules hold the stack's own code: the tests run every
  * check on what the dev and prod stacks declare.
+ *
+ * At preview, a value computed by another resource (an id Databricks assigns) is not known yet. The pack hands each
+ * check its inputs with such values replaced by UNKNOWN (known.ts), so every check decides at preview: a setting
+ * the guardrail is about must be a value the stack writes itself, so an unknown one is a violation; the
+ * credential checks read every known value and leave out ids, which Databricks assigns and no stack can write a
+ * token into.
  */
+import { UNKNOWN } from "./known";
 
 /** Inputs as the engine sees them (camelCase, like the provider's args). */
 export type Inputs = Record<string, any>;
@@ -32,15 +39,26 @@ const UC_ACCESS_MODES = ["USER_ISOLATION", "SINGLE_USER", "DATA_SECURITY_MODE_ST
 /** Personal access tokens look like `dapi` + 32 hex digits. */
 const TOKEN_PATTERN = /dapi[0-9a-f]{32}/i;
 
+/** The values a check is about, when one of them is only known after deployment (it cannot be checked at preview). */
+function unknownAtPreview(values: Record<string, unknown>): string[] {
+    return Object.entries(values)
+        .filter(([, value]) => value === UNKNOWN)
+        .map(([name]) => `${name} is not known at preview (computed from another resource); declare it as a value so the guardrail can check it`);
+}
+
 export const GUARDRAILS: Guardrail[] = [
     {
         name: "cluster-autoscale-bounds",
-        description: "Autoscaling clusters need maxWorkers strictly above minWorkers, and no more than the cap.",
+        description: "Autoscaling clusters need maxWorkers strictly above minWorkers, and no more than the cap. Both bounds must be known at preview.",
         type: CLUSTER,
         check: (inputs, settings) => {
             const autoscale = inputs.autoscale;
-            if (!autoscale) {
-                return ["the cluster has no autoscale block: the benchmark measures autoscaling"];
+            if (!autoscale || autoscale === UNKNOWN) {
+                return ["the cluster has no autoscale block known at preview: the benchmark measures autoscaling"];
+            }
+            const unknown = unknownAtPreview({ "autoscale.minWorkers": autoscale.minWorkers, "autoscale.maxWorkers": autoscale.maxWorkers });
+            if (unknown.length > 0) {
+                return unknown;
             }
             const problems: string[] = [];
             if (!(autoscale.maxWorkers > autoscale.minWorkers)) {
@@ -54,24 +72,26 @@ export const GUARDRAILS: Guardrail[] = [
     },
     {
         name: "cluster-does-not-block-up",
-        description: "Clusters are created with noWait so that `pulumi up` does not wait up to 30 minutes for RUNNING.",
+        description: "Clusters are created with noWait (known at preview) so that `pulumi up` does not wait up to 30 minutes for RUNNING.",
         type: CLUSTER,
         check: (inputs) => (inputs.noWait === true ? [] : ["set noWait: true so that `pulumi up` does not wait for the cluster to reach RUNNING"]),
     },
     {
         name: "cluster-unity-catalog-access-mode",
-        description: "Clusters use a Unity Catalog access mode.",
+        description: "Clusters use a Unity Catalog access mode (known at preview).",
         type: CLUSTER,
         check: (inputs) =>
             UC_ACCESS_MODES.includes(inputs.dataSecurityMode) ? [] : [`dataSecurityMode ${inputs.dataSecurityMode ?? "(unset)"} is not a Unity Catalog access mode`],
     },
     {
         name: "cluster-no-init-scripts-or-credentials",
-        description: "Clusters run no init scripts and carry no credentials in Spark conf or environment.",
+        description:
+            "Clusters run no init scripts and carry no credentials in Spark conf, environment or tags. Every value known at preview is read; " +
+            "values computed by other resources are left out of the credential check.",
         type: CLUSTER,
         check: (inputs) => {
-            const problems: string[] = [];
-            if ((inputs.initScripts ?? []).length > 0) {
+            const problems: string[] = unknownAtPreview({ initScripts: inputs.initScripts });
+            if (inputs.initScripts !== UNKNOWN && (inputs.initScripts ?? []).length > 0) {
                 problems.push("the cluster runs init scripts");
             }
             if (TOKEN_PATTERN.test(JSON.stringify([inputs.sparkConf ?? {}, inputs.sparkEnvVars ?? {}, inputs.customTags ?? {}]))) {
@@ -82,10 +102,13 @@ export const GUARDRAILS: Guardrail[] = [
     },
     {
         name: "job-one-writer",
-        description: "Streaming jobs run one run at a time (one writer per checkpoint) and have a timeout.",
+        description: "Streaming jobs run one run at a time (one writer per checkpoint) and have a timeout; both known at preview.",
         type: JOB,
         check: (inputs) => {
-            const problems: string[] = [];
+            const problems: string[] = unknownAtPreview({ maxConcurrentRuns: inputs.maxConcurrentRuns, timeoutSeconds: inputs.timeoutSeconds });
+            if (problems.length > 0) {
+                return problems;
+            }
             if ((inputs.maxConcurrentRuns ?? 1) !== 1) {
                 problems.push(`maxConcurrentRuns is ${inputs.maxConcurrentRuns}; a streaming writer needs 1`);
             }
@@ -97,29 +120,38 @@ export const GUARDRAILS: Guardrail[] = [
     },
     {
         name: "job-tasks-sorted",
-        description: "Job tasks are declared sorted by taskKey, as the provider keeps them (else every preview shows a diff).",
+        description: "Job tasks are declared sorted by taskKey, as the provider keeps them (else every preview shows a diff); task keys known at preview.",
         type: JOB,
         check: (inputs) => {
+            if (inputs.tasks === UNKNOWN) {
+                return unknownAtPreview({ tasks: inputs.tasks });
+            }
             const keys: string[] = (inputs.tasks ?? []).map((task: Inputs) => task.taskKey);
+            const unknownKeys = unknownAtPreview(Object.fromEntries(keys.map((key, index) => [`tasks[${index}].taskKey`, key])));
+            if (unknownKeys.length > 0) {
+                return unknownKeys;
+            }
             const sorted = [...keys].sort();
             return keys.every((key, index) => key === sorted[index]) ? [] : [`tasks are not sorted by taskKey: ${keys.join(", ")}`];
         },
     },
     {
         name: "job-no-credentials",
-        description: "Job parameters and tasks carry no Databricks token.",
+        description:
+            "Job parameters and tasks carry no Databricks token. Every value known at preview is read; values computed by other " +
+            "resources (a task's cluster or job id, which Databricks assigns) are left out.",
         type: JOB,
         check: (inputs) => (TOKEN_PATTERN.test(JSON.stringify([inputs.parameters ?? [], inputs.tasks ?? []])) ? ["a job parameter or task holds a Databricks token"] : []),
     },
     {
         name: "notebook-source-not-content",
-        description: "Notebooks are uploaded from a file (`source`), so their text stays out of the state and diffs.",
+        description: "Notebooks are uploaded from a file (`source`), so their text stays out of the state and diffs; any contentBase64, known or not, is refused.",
         type: NOTEBOOK,
         check: (inputs) => (inputs.contentBase64 ? ["use source: <file> instead of contentBase64"] : []),
     },
     {
         name: "schema-owned-by-the-stack",
-        description: "The benchmark schema drops its tables on destroy, so `pulumi destroy` leaves nothing behind.",
+        description: "The benchmark schema drops its tables on destroy (forceDestroy known at preview), so `pulumi destroy` leaves nothing behind.",
         type: SCHEMA,
         check: (inputs) => (inputs.forceDestroy === true ? [] : ["set forceDestroy: true so that destroy drops the stream tables"]),
     },

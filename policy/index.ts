@@ -1,5 +1,6 @@
 import { PolicyPack, ResourceValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_SETTINGS, GUARDRAILS, GuardrailSettings } from "./guardrails";
+import { knownInputs } from "./known";
 
 /**
  * `pulumi preview --policy-pack policy`: the stack's guardrails enforced at preview time. `maxWorkersCap` can be
@@ -17,7 +18,9 @@ const policies: ResourceValidationPolicy[] = GUARDRAILS.map((guardrail) => ({
             return;
         }
         const settings = { ...DEFAULT_SETTINGS, ...args.getConfig<GuardrailSettings>() };
-        guardrail.check(args.props, settings).forEach((problem) => reportViolation(problem));
+        // Values only the deployment will know become UNKNOWN, so the check decides at preview instead of the
+        // engine downgrading it to an advisory "can't be known during preview".
+        guardrail.check(knownInputs(args.props), settings).forEach((problem) => reportViolation(problem));
     },
 }));
 

@@ -7,10 +7,10 @@ import * as os from "os";
 import * as path from "path";
 import { parseStackConfig, namespaceValues } from "../config";
 import { MAX_JOB_PARAMETER_BYTES, buildScalingPlan, jobParameterBytes, peakStreamsOnDriver, planWarnings } from "../plan";
-import { countByType, criticalPath, waitingForRunningCluster } from "./graph";
-import { Evaluation, committedStackConfig, customResources, evaluateProgram } from "./offline";
 import { runSpec } from "./local";
+import { Evaluation, committedStackConfig, countByType, customResources, evaluateProgram } from "./offline";
 import { renderExpectedBehaviour, textTable } from "./plan";
+import { realEngineTimings } from "./realEngineBench";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
@@ -78,12 +78,6 @@ async function main(): Promise<void> {
     console.log(textTable(["streams", "resources", "by type"], counts));
     console.log(distinctCounts.size === 1 ? "Same count at every size: one job per phase, never one resource per stream.\n" : "THE COUNT CHANGES WITH THE STREAM COUNT.\n");
 
-    const nodes = customResources(first);
-    console.log("Deploy critical path (each needs an output of the one before):");
-    console.log(`  ${criticalPath(nodes).map((node) => node.name).join(" -> ")}`);
-    const waiting = waitingForRunningCluster(nodes);
-    console.log(`Resources that would wait for the cluster to reach RUNNING: ${waiting.length === 0 ? "none (the cluster is created with noWait)" : waiting.map((node) => node.name).join(", ")}\n`);
-
     const prodPlan = buildScalingPlan("prod", parseStackConfig("prod", namespaceValues(committedStackConfig("prod"))));
     console.log(renderExpectedBehaviour(prodPlan));
     const widePlan = buildScalingPlan("prod", parseStackConfig("prod", namespaceValues(withStreams(2000))));
@@ -91,6 +85,11 @@ async function main(): Promise<void> {
     console.log(`\nJob parameters at 2,000 streams: ${widest} bytes for the largest phase job (limit ${MAX_JOB_PARAMETER_BYTES}); the same at 50 streams: ${Math.max(...prodPlan.phases.map(jobParameterBytes))} bytes.`);
     console.log(`Streaming queries on one driver at 2,000 streams: ${peakStreamsOnDriver(widePlan.phases, widePlan.runMinutes)}.`);
     planWarnings(widePlan).forEach((warning) => console.log(`WARNING (2,000 streams): ${warning}`));
+
+    // Beside the mock evaluation: the real engine and providers against the workspace emulator.
+    const real = await realEngineTimings(median);
+    console.log("\nReal engine, prod stack against the workspace emulator (wall time, median of 3):");
+    console.log(typeof real === "string" ? `  ${real}` : textTable(["command", "median", "range"], real));
 
     localSparkFigures();
 }

@@ -1,9 +1,14 @@
 /**
- * Workspace host and token for the ops CLI, from the sources the Databricks provider reads, in its order:
- *   1. the environment: DATABRICKS_HOST, DATABRICKS_TOKEN;
- *   2. the stack file `Pulumi.<stack>.yaml`: plain `databricks:host` / `databricks:token`. A secret
- *      (`pulumi config set --secret`) cannot be decrypted without the Pulumi CLI: that is an error saying which
- *      `export` to run;
+ * Workspace host and token for the ops CLI and the run-on-deploy commands, in the order the Databricks provider
+ * reads them. That is Databricks unified client authentication's credential lookup order (Databricks docs,
+ * "Databricks unified authentication", Credential lookup order): direct configuration first (for the Pulumi
+ * provider, `databricks:host` / `databricks:token` of the stack), then the environment, then a configuration
+ * profile:
+ *   1. the stack file `Pulumi.<stack>.yaml`: `databricks:host` / `databricks:token`. A secret token
+ *      (`pulumi config set --secret`) cannot be decrypted without the Pulumi CLI: DATABRICKS_TOKEN then stands in
+ *      for it (`export DATABRICKS_TOKEN=$(pulumi config get databricks:token)`), and without it that is an error
+ *      saying which `export` to run;
+ *   2. the environment: DATABRICKS_HOST, DATABRICKS_TOKEN;
  *   3. a `~/.databrickscfg` profile (or DATABRICKS_CONFIG_FILE): the one named by DATABRICKS_CONFIG_PROFILE (or
  *      `databricks:profile`) fills in what is still missing. Without a named profile, `[DEFAULT]` is used only when
  *      neither a host nor a token was found above, as the Databricks SDKs do: a token of another workspace is
@@ -42,10 +47,10 @@ type Profile = Record<string, string>;
  * `env` the process environment (HOME locates `~/.databrickscfg`).
  */
 export function resolveCredentials(stack: string, stackConfig: Record<string, string>, env: NodeJS.ProcessEnv): WorkspaceCredentials {
-    let host = fromEnv(env, "DATABRICKS_HOST") ?? plainStackValue(stack, stackConfig, "databricks:host", "DATABRICKS_HOST");
-    let token = fromEnv(env, "DATABRICKS_TOKEN") ?? plainStackValue(stack, stackConfig, "databricks:token", "DATABRICKS_TOKEN");
+    let host = stackValue(stack, stackConfig, "databricks:host", "DATABRICKS_HOST", env);
+    let token = stackValue(stack, stackConfig, "databricks:token", "DATABRICKS_TOKEN", env);
 
-    const namedProfile = fromEnv(env, "DATABRICKS_CONFIG_PROFILE") ?? plainStackValue(stack, stackConfig, "databricks:profile", "DATABRICKS_CONFIG_PROFILE");
+    const namedProfile = stackValue(stack, stackConfig, "databricks:profile", "DATABRICKS_CONFIG_PROFILE", env);
     const configFile = databricksConfigFile(env);
     const defaultProfileSkipped = !namedProfile && Boolean(host || token);
     if (namedProfile) {
@@ -83,13 +88,20 @@ function fromEnv(env: NodeJS.ProcessEnv, name: string): Found | undefined {
     return value ? { value, source: name } : undefined;
 }
 
-/** A stack-file value, or an error naming the export that replaces it when it is a Pulumi secret. */
-function plainStackValue(stack: string, stackConfig: Record<string, string>, key: string, envName: string): Found | undefined {
+/**
+ * The stack file's value (the provider's direct configuration), else the environment's. A Pulumi secret only the
+ * Pulumi CLI can decrypt: the environment variable stands in for it, or an error names the export to run.
+ */
+function stackValue(stack: string, stackConfig: Record<string, string>, key: string, envName: string, env: NodeJS.ProcessEnv): Found | undefined {
     const value = stackConfig[key]?.trim();
     if (!value) {
-        return undefined;
+        return fromEnv(env, envName);
     }
     if (value.startsWith('{"secure"')) {
+        const standIn = fromEnv(env, envName);
+        if (standIn) {
+            return { value: standIn.value, source: `${envName} (for the secret ${key} of Pulumi.${stack}.yaml)` };
+        }
         throw new CredentialsError(
             `${key} in Pulumi.${stack}.yaml is a Pulumi secret, which only the Pulumi CLI can decrypt: ` +
                 `export ${envName}=$(pulumi config get ${key} --stack ${stack}) and run again`,

@@ -1,13 +1,18 @@
 /**
- * Evaluates the real Pulumi program (`index.ts`) without an engine, a workspace or credentials: Pulumi's own
- * mock monitor stands in for the engine and records every resource the program declares, with its inputs and
- * the resources whose outputs it consumes. The tests, the offline plan and the benchmark all use this, so
- * what they show is what `pulumi up` would declare.
+ * Evaluates the real Pulumi program (`index.ts`) without an engine, a workspace or credentials: Pulumi's public
+ * mocks (`pulumi.runtime.setMocks`) stand in for the engine and record every resource the program declares, with
+ * its inputs. The tests, the offline plan and the benchmark all use this, so what they show is what `pulumi up`
+ * would declare.
+ *
+ * Only public SDK APIs: `setMocks` (its `MockResourceArgs` and `MockCallArgs`), `setAllConfig`, `disconnect`.
+ * The mocks see no dependencies (`MockResourceArgs` carries none), so the order in which the engine creates and
+ * deletes resources is checked by the end-to-end run against the real engine, not here.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { CONFIG_NAMESPACE, stackFileConfig } from "../config";
+import { assertStackName } from "../stackName";
 
 export const PROJECT_ROOT = path.join(__dirname, "..");
 const PROGRAM = path.join(PROJECT_ROOT, "index.ts");
@@ -24,16 +29,11 @@ export const OFFLINE_VALUES = {
 
 /** A resource the program declared, as the engine would receive it. */
 export interface Declared {
-    urn: string;
     type: string;
     name: string;
     /** False for component resources. */
     custom: boolean;
     inputs: Record<string, any>;
-    /** Resources whose outputs feed this one's inputs (implicit dependencies), by URN. */
-    inputDependencies: string[];
-    /** Every resource this one waits for: implicit plus `dependsOn`. */
-    dependencies: string[];
 }
 
 export interface Evaluation {
@@ -41,7 +41,10 @@ export interface Evaluation {
     invokes: string[];
     outputs?: Record<string, any>;
     error?: Error;
-    /** What the program logged with `pulumi.log.warn` (shown by `pulumi up` as warnings). */
+    /**
+     * What the program wrote to `console.warn`, line by line as written. Under mocks there is no engine to take
+     * `pulumi.log.warn`, and the SDK writes it there instead; `pulumi up` shows the same messages as warnings.
+     */
     warnings: string[];
     /** Milliseconds spent loading the libraries and the program's modules (compiled by ts-node). */
     moduleLoadMs: number;
@@ -82,6 +85,9 @@ function mockState(args: pulumi.runtime.MockResourceArgs): { id: string; state: 
 
 const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
+        // Recorded before the state is made: a job's mock id counts the jobs declared so far, itself included.
+        current.resources.push({ type: args.type, name: args.name, custom: args.custom === true, inputs: args.inputs });
+        current.lastRegistration = performance.now();
         return mockState(args);
     },
     call(args) {
@@ -99,34 +105,15 @@ const mocks: pulumi.runtime.Mocks = {
     },
 };
 
-/** Records each registration's type, name, inputs and dependencies before the mock monitor answers it. */
-function recordRegistrations(): void {
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const answer = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (request: any, callback: any) => {
-        const inputDependencies = new Set<string>();
-        request.getPropertydependenciesMap().forEach((urns: any) => urns.getUrnsList().forEach((urn: string) => inputDependencies.add(urn)));
-        current.resources.push({
-            urn: monitor.newUrn(request.getParent(), request.getType(), request.getName()),
-            type: request.getType(),
-            name: request.getName(),
-            custom: request.getCustom(),
-            inputs: pulumi.runtime.deserializeProperties(request.getObject()),
-            inputDependencies: [...inputDependencies],
-            dependencies: [...new Set<string>([...inputDependencies, ...request.getDependenciesList()])],
-        });
-        current.lastRegistration = performance.now();
-        return answer(request, callback);
-    };
-}
-
 /** The committed `Pulumi.<stack>.yaml` config, as the engine passes it (`project:key` → string). */
 export function committedStackConfig(stack: string, projectRoot = PROJECT_ROOT): Record<string, string> {
+    // A stack name never holds a path separator: `--stack ../../x` must not read a file outside the project.
+    assertStackName(stack);
     const file = path.join(projectRoot, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}: create it with \`pulumi stack init ${stack}\``);
     }
-    return stackFileConfig(fs.readFileSync(file, "utf8"));
+    return stackFileConfig(fs.readFileSync(file, "utf8"), stack);
 }
 
 /** `project:key` → string as the engine passes config; bare keys are `streambench:` keys, values JSON-encoded. */
@@ -158,15 +145,6 @@ async function resolveDeep(value: unknown): Promise<unknown> {
     return value;
 }
 
-/**
- * Waits until the engine has been sent every registration, including resources no export depends on.
- * `waitForRPCs` is the SDK's own drain of its RPC queue (internal, so reached through its module).
- */
-async function allRegistrationsDone(): Promise<void> {
-    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
-    await settings.waitForRPCs();
-}
-
 /** Forgets the project's own modules so that the next import evaluates the program afresh. */
 function forgetProjectModules(): void {
     for (const key of Object.keys(require.cache)) {
@@ -186,7 +164,6 @@ export async function evaluateProgram(stack: string, config: Record<string, unkn
     current = { resources: [], invokes: [], lastRegistration: 0 };
     const evaluation = current;
     await pulumi.runtime.setMocks(mocks, "streambench", stack, false);
-    recordRegistrations();
     pulumi.runtime.setAllConfig(engineConfig(config));
     forgetProjectModules();
     const loadStart = performance.now();
@@ -201,13 +178,11 @@ export async function evaluateProgram(stack: string, config: Record<string, unkn
         moduleLoadMs: programStart - loadStart,
         evaluationMs: Math.max(0, (evaluation.lastRegistration || programStart) - programStart),
     });
-    // Without an engine, pulumi.log.warn writes to console.warn: keep those lines as the evaluation's warnings.
+    // Without an engine, pulumi.log.warn writes to console.warn: keep what is written there as the warnings.
     const warnings: string[] = [];
     const consoleWarn = console.warn;
     console.warn = (...args: unknown[]) => {
-        const text = args.map(String).join(" ");
-        const warning = /^warning: \[runtime\] (.*)$/s.exec(text);
-        warning ? warnings.push(warning[1]) : consoleWarn(...args);
+        warnings.push(args.map(String).join(" "));
     };
     try {
         const program = await import(PROGRAM);
@@ -215,7 +190,9 @@ export async function evaluateProgram(stack: string, config: Record<string, unkn
         for (const [name, value] of Object.entries(program)) {
             outputs[name] = await resolveDeep(value);
         }
-        await allRegistrationsDone();
+        // Resources no export depends on may still be waiting for their inputs: disconnecting waits until the
+        // mocks have answered every registration, as the language host does when a program ends.
+        await pulumi.runtime.disconnect();
         return { resources: evaluation.resources, invokes: evaluation.invokes, outputs, warnings, ...timing() };
     } catch (error) {
         return { resources: evaluation.resources, invokes: evaluation.invokes, error: error as Error, warnings, ...timing() };
@@ -232,4 +209,13 @@ export function ofType(evaluation: Evaluation, type: string): Declared[] {
 /** Every custom resource the program declared. */
 export function customResources(evaluation: Evaluation): Declared[] {
     return evaluation.resources.filter((resource) => resource.custom);
+}
+
+/** How many resources of each type, by type. */
+export function countByType(resources: { type: string }[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const resource of resources) {
+        counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+    }
+    return counts;
 }

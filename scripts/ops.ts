@@ -2,7 +2,8 @@
  * Ops commands for a deployed stack, on the workspace REST API:
  *
  *   npm run ops -- status  --stack prod   active runs of the stack's jobs, with the plan's streams and rows/s
- *   npm run ops -- stop    --stack prod   cancel every active run (the notebook's `finally` stops its streams)
+ *   npm run ops -- stop    --stack prod   cancel every active run (the notebook's `finally` stops its streams) and stop
+ *                                         the stack's DLT pipeline
  *   npm run ops -- analyze --stack prod   start the stack's analysis job
  *
  * Job names come from the scaling plan of `Pulumi.<stack>.yaml`, exactly as `pulumi up` names them.
@@ -11,16 +12,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { namespaceValues, parseStackConfig, stackFileConfig } from "../config";
+import { StackConfigError, namespaceValues, parseStackConfig, stackFileConfig } from "../config";
 import { ScalingPlan, buildScalingPlan } from "../plan";
+import { stackNameProblem } from "../stackName";
 import { CredentialsError, WorkspaceCredentials, resolveCredentials } from "./credentials";
-import { DEFAULT_TIMEOUT_SECONDS, Job, Run, WorkspaceApiError, WorkspaceClient } from "./workspaceApi";
+import { DEFAULT_TIMEOUT_SECONDS, Job, MAX_TIMEOUT_SECONDS, Run, WorkspaceApiError, WorkspaceClient, printable } from "./workspaceApi";
 
 export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--timeout <seconds>]
 
 Commands:
   status    show the active runs of the stack's benchmark jobs, with the plan's streams and rows/s
-  stop      cancel every active run of the stack's benchmark jobs (their streams stop with the run)
+  stop      cancel every active run of the stack's benchmark jobs (streams stop with the run), stop its DLT pipeline
   analyze   start the stack's analysis job (streambench-<stack>-analysis)
 
 Options:
@@ -28,9 +30,9 @@ Options:
   --timeout     seconds to wait for each workspace request (default ${DEFAULT_TIMEOUT_SECONDS})
   --help, -h    this text
 
-Credentials, as the Databricks provider reads them: DATABRICKS_HOST / DATABRICKS_TOKEN, else databricks:host /
-databricks:token in Pulumi.<stack>.yaml (a secret token must be exported: see the error), else a
-~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE, or [DEFAULT]).`;
+Credentials, in the Databricks provider's order: databricks:host / databricks:token in Pulumi.<stack>.yaml (for a
+secret token, export DATABRICKS_TOKEN=$(pulumi config get databricks:token)), else DATABRICKS_HOST /
+DATABRICKS_TOKEN, else a ~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE, or [DEFAULT]).`;
 
 export interface OpsIo {
     stdout(line: string): void;
@@ -42,9 +44,12 @@ export interface OpsSettings {
     projectDir?: string;
 }
 
-/** The stack's benchmark jobs, which `status` and `stop` act on: the full-timeline job and the phase jobs. */
+/**
+ * The stack's benchmark jobs, which `status` and `stop` act on: the full-timeline job, the phase jobs and the DLT
+ * pipeline's control job.
+ */
 export function stackJobNames(plan: ScalingPlan): string[] {
-    return [plan.timelineRun.jobName, ...plan.phases.map((phase) => phase.jobName)];
+    return [plan.timelineRun.jobName, ...plan.phases.map((phase) => phase.jobName), ...(plan.pipeline ? [plan.pipeline.control.jobName] : [])];
 }
 
 export function analysisJobName(plan: ScalingPlan): string {
@@ -72,8 +77,11 @@ const COMMANDS: Record<string, (context: Context) => Promise<void>> = {
 };
 
 /** Runs one ops command; resolves to the exit code (0 ok, 1 failed, 2 wrong usage). */
-export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, settings: OpsSettings = {}): Promise<number> {
+export async function main(argv: string[], env: NodeJS.ProcessEnv, rawIo: OpsIo, settings: OpsSettings = {}): Promise<number> {
     let token: string | undefined;
+    // Everything printed goes through here: no terminal control sequences from the server, no token in any form
+    // (even where a setting holds it by mistake, e.g. DATABRICKS_HOST set to the token).
+    const io: OpsIo = { stdout: (line) => rawIo.stdout(printable(line, token)), stderr: (line) => rawIo.stderr(printable(line, token)) };
     try {
         const { command, stack, timeoutSeconds } = parseCommandLine(argv);
         if (!command) {
@@ -91,15 +99,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
             io.stderr(`ops: ${error.message}\n\n${USAGE}`);
             return 2;
         }
-        const known = error instanceof OpsError || error instanceof WorkspaceApiError || error instanceof CredentialsError;
+        const known = error instanceof OpsError || error instanceof WorkspaceApiError || error instanceof CredentialsError || error instanceof StackConfigError;
         const message = error instanceof Error ? error.message : String(error);
-        io.stderr(`ops: ${known ? "" : "unexpected error: "}${withoutSecret(message, token)}`);
+        io.stderr(`ops: ${known ? "" : "unexpected error: "}${message}`);
         return 1;
     }
-}
-
-function withoutSecret(text: string, secret: string | undefined): string {
-    return secret ? text.split(secret).join("<token>") : text;
 }
 
 /** The command, stack and timeout; no command means: print usage (--help). */
@@ -137,11 +141,25 @@ function parseCommandLine(argv: string[]): { command?: string; stack: string; ti
         throw new UsageError(`${command} needs --stack <stack>`);
     }
     const timeoutSeconds = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
-    if (!(timeoutSeconds > 0)) {
-        throw new UsageError(`--timeout must be a number of seconds above 0, not "${values.timeout}"`);
+    if (!(timeoutSeconds > 0 && timeoutSeconds <= MAX_TIMEOUT_SECONDS)) {
+        throw new UsageError(`--timeout must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not ${JSON.stringify(values.timeout)}`);
     }
-    // `pulumi stack ls` may print `org/project/stack`; the stack file is named after the last part.
-    return { command, stack: values.stack.split("/").pop() as string, timeoutSeconds };
+    return { command, stack: stackFromArgument(values.stack), timeoutSeconds };
+}
+
+/**
+ * The stack name of `--stack`: `stack`, or `org/stack` / `org/project/stack` as `pulumi stack ls` may print it (the
+ * stack file is named after the last part). Anything else is refused before it reaches a path or a message.
+ */
+function stackFromArgument(argument: string): string {
+    const parts = argument.split("/");
+    const qualifierProblem = parts.length > 3 || parts.slice(0, -1).some((part) => !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(part));
+    const stack = parts[parts.length - 1];
+    const problem = qualifierProblem ? `${JSON.stringify(argument)} is not a stack, org/stack or org/project/stack` : stackNameProblem(stack);
+    if (problem) {
+        throw new UsageError(`--stack: ${problem}`);
+    }
+    return stack;
 }
 
 /** The stack file's config (engine form) and the scaling plan built from it, as `pulumi up` builds it. */
@@ -154,7 +172,8 @@ function loadStack(projectDir: string, stack: string): { plan: ScalingPlan; stac
             .filter((name): name is string => Boolean(name));
         throw new OpsError(`no stack file ${stackFile}: check --stack (stacks here: ${known.join(", ") || "none"})`);
     }
-    const stackConfig = stackFileConfig(fs.readFileSync(stackFile, "utf8"));
+    const stackConfig = stackFileConfig(fs.readFileSync(stackFile, "utf8"), stack);
+    // No workspace check: a runOnDeploy stack needs a host for `pulumi up`, but ops brings its own credentials.
     const plan = buildScalingPlan(stack, parseStackConfig(stack, namespaceValues(stackConfig)));
     return { plan, stackConfig };
 }
@@ -234,6 +253,18 @@ async function stopActiveRuns(context: Context): Promise<void> {
             const what = runs.length === 0 ? "no active run" : runs.map((run) => `cancelled run ${run.run_id} (was ${runState(run)})`).join(", ");
             io.stdout(`${name} (job ${job.job_id}): ${what}`);
             cancelled += runs.length;
+        }
+    }
+    // After the control run is cancelled (it can start no further update); a cancelled notebook may not reach its
+    // own stop, so the pipeline is stopped here too. Stopping an idle pipeline changes nothing.
+    if (plan.pipeline) {
+        const pipelines = await client.pipelinesNamed(plan.pipeline.name);
+        if (pipelines.length === 0) {
+            io.stdout(`${plan.pipeline.name}: not deployed`);
+        }
+        for (const pipeline of pipelines) {
+            await client.stopPipeline(pipeline.pipeline_id);
+            io.stdout(`${plan.pipeline.name} (pipeline ${pipeline.pipeline_id}): stop requested (was ${pipeline.state ?? "UNKNOWN"})`);
         }
     }
     io.stdout(

@@ -5,7 +5,8 @@
  * error as `pulumi up` and exits 1.
  */
 import { parseStackConfig, namespaceValues } from "../config";
-import { EXECUTION_CONTEXT_LIMIT, ScalingPlan, buildScalingPlan, peakStreamsOnDriver, planWarnings } from "../plan";
+import { EXECUTION_CONTEXT_LIMIT, ScalingPlan, buildScalingPlan, notebookTaskCount, peakStreamsOnDriver, planWarnings } from "../plan";
+import { stackNameProblem } from "../stackName";
 import { Declared, Evaluation, committedStackConfig, customResources, evaluateProgram } from "./offline";
 
 /** Renders rows as an aligned text table. */
@@ -48,8 +49,16 @@ export function renderExpectedBehaviour(plan: ScalingPlan): string {
         "Phases:",
         phases,
         "",
+        ...(plan.pipeline
+            ? [
+                  `DLT pipeline: ${plan.pipeline.name}, triggered (\`pulumi up\` starts no compute). Its control job ` +
+                      `${plan.pipeline.control.jobName} (schedule "${plan.pipeline.control.cron}", and a task of ${plan.timelineRun.jobName}) ` +
+                      `keeps it updating from minute 0 to ${plan.runMinutes} of each timeline, then stops it.`,
+                  "",
+              ]
+            : []),
         `Driver: at most ${peakStreamsOnDriver(plan.phases, plan.runMinutes)} streaming queries at once; ` +
-            `${plan.phases.length} notebook tasks of the cluster's ${EXECUTION_CONTEXT_LIMIT} execution contexts.`,
+            `${notebookTaskCount(plan)} notebook tasks of the cluster's ${EXECUTION_CONTEXT_LIMIT} execution contexts.`,
         ...planWarnings(plan).map((warning) => `WARNING: ${warning}`),
     ].join("\n");
 }
@@ -145,22 +154,29 @@ function stackArgument(argv: string[]): string | undefined {
     return index >= 0 ? argv[index + 1] : undefined;
 }
 
-async function main(argv: string[]): Promise<number> {
+const PLAN_USAGE = "usage: npm run plan -- --stack <stack>   (reads Pulumi.<stack>.yaml)";
+
+export async function main(argv: string[], io: { out: (text: string) => void; err: (text: string) => void }): Promise<number> {
     const stack = stackArgument(argv);
     if (!stack) {
-        console.error("usage: npm run plan -- --stack <stack>   (reads Pulumi.<stack>.yaml)");
+        io.err(PLAN_USAGE);
+        return 2;
+    }
+    const problem = stackNameProblem(stack);
+    if (problem) {
+        io.err(`plan: ${problem}\n${PLAN_USAGE}`);
         return 2;
     }
     try {
         const { text, ok } = await offlinePlan(stack, committedStackConfig(stack));
-        (ok ? console.log : console.error)(text);
+        (ok ? io.out : io.err)(text);
         return ok ? 0 : 1;
     } catch (error) {
-        console.error((error as Error).message);
+        io.err((error as Error).message);
         return 1;
     }
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => process.exit(code));
+    main(process.argv.slice(2), { out: console.log, err: console.error }).then((code) => process.exit(code));
 }

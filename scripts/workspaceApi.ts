@@ -8,6 +8,29 @@
  */
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;
+/** The longest `--timeout` taken: an hour per request (Node's timers also stop at 2^31 - 1 ms, about 24.8 days). */
+export const MAX_TIMEOUT_SECONDS = 3600;
+/** Pages of one listing before giving up: the stack has at most a handful of jobs and active runs. */
+export const MAX_PAGES = 100;
+
+/** ANSI escape sequences (colours, cursor moves, OSC titles) and other control characters, but newline and tab. */
+const TERMINAL_CONTROL = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * Text safe to print: without terminal control sequences (a server's text could otherwise recolour or rewrite the
+ * terminal), and without the token in any form a server or a setting might echo it: as it is, in another case,
+ * URL-encoded, JSON-escaped or base64-encoded.
+ */
+export function printable(text: string, secret: string | undefined): string {
+    let safe = text.replace(TERMINAL_CONTROL, "");
+    if (secret) {
+        const forms = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString("base64")]);
+        for (const form of forms) {
+            safe = safe.replace(new RegExp(form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi"), "<token>");
+        }
+    }
+    return safe;
+}
 
 export interface WorkspaceClientOptions {
     /** Workspace URL, e.g. `https://dbc-123.cloud.databricks.com` (no trailing slash). */
@@ -30,6 +53,13 @@ export interface Run {
     run_page_url?: string;
     state?: { life_cycle_state?: string; state_message?: string };
     status?: { state?: string };
+}
+
+export interface PipelineSummary {
+    pipeline_id: string;
+    name?: string;
+    /** IDLE, STARTING, RUNNING, STOPPING, FAILED, ... */
+    state?: string;
 }
 
 interface Page {
@@ -65,35 +95,65 @@ export class WorkspaceClient {
 
     /** Jobs named exactly `name` (the API filter ignores case; names are not unique in a workspace). */
     async jobsNamed(name: string): Promise<Job[]> {
-        const jobs: Job[] = [];
-        let pageToken: string | undefined;
-        do {
-            const page = await this.request<Page & { jobs?: Job[] }>("GET", "/api/2.2/jobs/list", {
-                query: { name, page_token: pageToken },
-            });
-            jobs.push(...(page.jobs ?? []).filter((job) => job.settings?.name === name));
-            pageToken = page.has_more ? page.next_page_token : undefined;
-        } while (pageToken);
-        return jobs;
+        const jobs = await this.allPages<Job>("/api/2.2/jobs/list", "jobs", { name });
+        return jobs.filter((job) => job.settings?.name === name);
     }
 
     /** Runs of the job that are queued, pending, running or terminating. */
     async activeRuns(jobId: number): Promise<Run[]> {
-        const runs: Run[] = [];
+        return this.allPages<Run>("/api/2.2/jobs/runs/list", "runs", { job_id: String(jobId), active_only: "true" });
+    }
+
+    /**
+     * Every page of a listing, following `next_page_token` while `has_more`. A server that repeats a token, or that
+     * goes on past MAX_PAGES pages, would keep this loop going forever: that is an error instead.
+     */
+    private async allPages<T>(path: string, field: "jobs" | "runs", query: Record<string, string>): Promise<T[]> {
+        const items: T[] = [];
+        const seenTokens = new Set<string>();
         let pageToken: string | undefined;
-        do {
-            const page = await this.request<Page & { runs?: Run[] }>("GET", "/api/2.2/jobs/runs/list", {
-                query: { job_id: String(jobId), active_only: "true", page_token: pageToken },
-            });
-            runs.push(...(page.runs ?? []));
+        for (let pages = 1; ; pages++) {
+            const page = await this.request<Page & Record<string, T[] | undefined>>("GET", path, { query: { ...query, page_token: pageToken } });
+            items.push(...(page[field] ?? []));
             pageToken = page.has_more ? page.next_page_token : undefined;
-        } while (pageToken);
-        return runs;
+            if (!pageToken) {
+                return items;
+            }
+            if (seenTokens.has(pageToken)) {
+                throw new WorkspaceApiError(`${this.host} sent the same next_page_token twice for GET ${path}: stopped paging (a broken proxy or server?); ${HOST_HINT}`);
+            }
+            if (pages >= MAX_PAGES) {
+                throw new WorkspaceApiError(`${this.host} had more than ${MAX_PAGES} pages for GET ${path}: stopped paging; ${HOST_HINT}`);
+            }
+            seenTokens.add(pageToken);
+        }
     }
 
     /** Asks Databricks to cancel every active run of the job; cancellation completes asynchronously. */
     async cancelAllRuns(jobId: number): Promise<void> {
         await this.request("POST", "/api/2.2/jobs/runs/cancel-all", { body: { job_id: jobId } });
+    }
+
+    /**
+     * Stops the DLT pipeline by cancelling its active update (Pipelines API); a pipeline with no active update is
+     * left as it is. Returns at once: the pipeline reaches IDLE asynchronously.
+     */
+    async stopPipeline(pipelineId: string): Promise<void> {
+        await this.request("POST", `/api/2.0/pipelines/${encodeURIComponent(pipelineId)}/stop`);
+    }
+
+    /** Pipelines named exactly `name` (names are unique only when the workspace enforces it). */
+    async pipelinesNamed(name: string): Promise<PipelineSummary[]> {
+        const pipelines: PipelineSummary[] = [];
+        let pageToken: string | undefined;
+        do {
+            const page = await this.request<{ statuses?: PipelineSummary[]; next_page_token?: string }>("GET", "/api/2.0/pipelines", {
+                query: { filter: `name LIKE '${name.replace(/'/g, "''")}'`, page_token: pageToken },
+            });
+            pipelines.push(...(page.statuses ?? []).filter((pipeline) => pipeline.name === name));
+            pageToken = page.next_page_token;
+        } while (pageToken);
+        return pipelines;
     }
 
     async runNow(jobId: number): Promise<{ run_id: number }> {
@@ -178,7 +238,7 @@ export class WorkspaceClient {
 
     /** Blanks the token out of text that came from outside (a proxy or server may echo request headers). */
     private redact(text: string): string {
-        return this.token ? text.split(this.token).join("<token>") : text;
+        return printable(text, this.token);
     }
 }
 

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../config";
-import { ANALYSIS_PARAMETER_NAMES, GENERATOR_PARAMETER_NAMES, RESULT_TABLES, allTables, buildScalingPlan } from "../plan";
+import { ANALYSIS_PARAMETER_NAMES, GENERATOR_PARAMETER_NAMES, PIPELINE_CONTROL_PARAMETER_NAMES, RESULT_TABLES, allTables, buildScalingPlan } from "../plan";
 import { runPython } from "./python";
 
 // The generator notebook reads the job parameters the plan writes. These tests run the notebook's own Python
@@ -83,4 +83,28 @@ describe("the plan and the DLT pipeline agree", () => {
             assert.strictEqual(view.full[0], "`main`.`dlt_autoscaling_prod`.`stream_table_" + (streams === 50 ? "001" : "0001") + "`");
         });
     }
+});
+
+const CONTROL_VIEW = `
+import json, sys
+from pipeline_control_logic import PARAMETER_NAMES, parse_params
+params = parse_params(json.load(sys.stdin))
+print(json.dumps({"names": list(PARAMETER_NAMES), "sources": params.source_tables(), "window": params.window_minutes,
+                  "poll": params.poll_interval_seconds, "trigger": params.trigger_time}))
+`;
+
+describe("the plan and the DLT pipeline's control notebook agree", () => {
+    it("on parameter names, the sources it waits for and the timeline it runs the pipeline over", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", { dlt: { enabled: true } }));
+        const control = plan.pipeline!.control;
+        const view = runPython<{ names: string[]; sources: string[]; window: number; poll: number; trigger: string }>(CONTROL_VIEW, {
+            ...control.parameters,
+            pipeline_id: "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+        });
+        assert.deepStrictEqual(view.names, [...PIPELINE_CONTROL_PARAMETER_NAMES]);
+        const pipelineView = runPython<{ full: string[] }>(PIPELINE_VIEW, plan.pipeline!.configuration);
+        assert.deepStrictEqual(view.sources, pipelineView.full, "the control waits for exactly the pipeline's sources");
+        assert.strictEqual(view.window, plan.runMinutes);
+        assert.strictEqual(view.trigger, "{{job.trigger.time.iso_datetime}}");
+    });
 });

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../config";
-import { DashboardTables, dashboardDefinition } from "../dashboard";
+import { DashboardTables } from "../components/dashboard/datasets";
+import { dashboardDefinition } from "../components/dashboard/definition";
 import { ScalingPlan, allTables, buildScalingPlan } from "../plan";
 
 const TABLES: DashboardTables = { metrics: "stream_metrics", clusterEvents: "cluster_events", results: "benchmark_results" };
@@ -239,14 +240,15 @@ describe("dashboard definition", () => {
         );
     });
 
-    it("puts the prod and test-mode targets in the SQL: 50,000 / 53,000 / 59,000 / 50,000 and 500 / 800 / 1,400 / 500", () => {
+    it("puts the prod and test-mode targets in the SQL: 50,000 / 53,000 / 62,000 / 50,000 and 500 / 800 / 1,700 / 500", () => {
         const targets = (stackPlan: ScalingPlan) =>
             targetWindows(dashboardDefinition(stackPlan, TABLES).datasets.find((dataset) => dataset.name === "throughput_vs_target")?.query ?? "").map(
                 (window) => window[2],
             );
-        assert.deepStrictEqual(targets(prod), [50_000, 53_000, 59_000, 50_000]);
-        assert.deepStrictEqual(targets(dev), [500, 800, 1_400, 500]);
-        assert.deepStrictEqual(targets(custom), [500, 800, 500, 1_400, 500]);
+        assert.deepStrictEqual(targets(prod), [50_000, 53_000, 62_000, 50_000]);
+        assert.deepStrictEqual(targets(dev), [500, 800, 1_700, 500]);
+        // 3x from 3 to 10 (the default), 9x from 8 to 12: both run from 8 to 10.
+        assert.deepStrictEqual(targets(custom), [500, 800, 1_700, 1_400, 500]);
     });
 
     it("puts a different catalog and schema into every query, and nothing of the default one", () => {

@@ -1,12 +1,12 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { namespaceValues, parseStackConfig, stackFileConfig } from "../config";
 import { buildScalingPlan } from "../plan";
 import { resolveCredentials } from "../scripts/credentials";
 import { analysisJobName, main, stackJobNames } from "../scripts/ops";
+import { FakeWorkspace, RecordedRequest, Reply, startWorkspace } from "./fakeWorkspace";
 
 /** Must never show up in anything the CLI prints. */
 const SENTINEL_TOKEN = "dapi-SENTINEL-7f3a9c0e5b1d";
@@ -25,67 +25,13 @@ const SECRET_TOKEN_STACK_FILE = `config:
   streambench:testMode: true
 `;
 
-interface RecordedRequest {
-    method: string;
-    path: string;
-    query: Record<string, string>;
-    authorization?: string;
-    body?: unknown;
-}
-
-type Reply = { status: number; body: unknown } | "hang";
-
-interface FakeWorkspace {
-    url: string;
-    requests: RecordedRequest[];
-    /** `METHOD /path?query` of every request, for compact assertions. */
-    calls(): string[];
-    close(): Promise<void>;
-}
-
-/** A local HTTP server that plays the workspace API with `reply` and records every request. */
-async function startWorkspace(reply: (request: RecordedRequest) => Reply): Promise<FakeWorkspace> {
-    const requests: RecordedRequest[] = [];
-    const server = http.createServer((req, res) => {
-        let text = "";
-        req.on("data", (chunk) => (text += chunk));
-        req.on("end", () => {
-            const url = new URL(req.url ?? "/", "http://localhost");
-            const recorded: RecordedRequest = {
-                method: req.method ?? "",
-                path: url.pathname,
-                query: Object.fromEntries(url.searchParams),
-                authorization: req.headers.authorization,
-                body: text ? JSON.parse(text) : undefined,
-            };
-            requests.push(recorded);
-            const answer = reply(recorded);
-            if (answer === "hang") {
-                return;
-            }
-            const payload = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
-            res.writeHead(answer.status, { "Content-Type": typeof answer.body === "string" ? "text/html" : "application/json" });
-            res.end(payload);
-        });
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as { port: number };
-    return {
-        url: `http://127.0.0.1:${port}`,
-        requests,
-        calls: () => requests.map((request) => `${request.method} ${request.path}${Object.keys(request.query).length ? `?${new URLSearchParams(request.query)}` : ""}`),
-        close: () => {
-            server.closeAllConnections();
-            return new Promise((resolve) => server.close(() => resolve()));
-        },
-    };
-}
-
 interface WorkspaceState {
     /** Job name → id. */
     jobs: Record<string, number>;
     /** Job id → active runs. */
     activeRuns?: Record<number, object[]>;
+    /** DLT pipeline name → id and state. */
+    pipelines?: Record<string, { id: string; state: string }>;
 }
 
 /** A well-behaved workspace holding `state`. */
@@ -107,6 +53,17 @@ function jobsApi(state: WorkspaceState): (request: RecordedRequest) => Reply {
         }
         if (route === "POST /api/2.2/jobs/run-now") {
             return { status: 200, body: { run_id: 5555, number_in_job: 5555 } };
+        }
+        if (route === "GET /api/2.0/pipelines") {
+            const name = /^name LIKE '(.*)'$/.exec(request.query.filter ?? "")?.[1];
+            const statuses = Object.entries(state.pipelines ?? {})
+                .filter(([pipelineName]) => pipelineName === name)
+                .map(([pipelineName, pipeline]) => ({ pipeline_id: pipeline.id, name: pipelineName, state: pipeline.state }));
+            return { status: 200, body: statuses.length ? { statuses } : {} };
+        }
+        const stop = /^POST \/api\/2\.0\/pipelines\/([^/]+)\/stop$/.exec(route);
+        if (stop && Object.values(state.pipelines ?? {}).some((pipeline) => pipeline.id === stop[1])) {
+            return { status: 200, body: {} };
         }
         return { status: 404, body: { error_code: "ENDPOINT_NOT_FOUND", message: `No API found for '${route}'` } };
     };
@@ -150,13 +107,21 @@ interface OpsResult {
     stderr: string;
 }
 
-/** Runs the CLI in-process and checks, every time, that the token was printed nowhere. */
+/** The token in no form: as it is, in any case, URL-encoded or base64-encoded. */
+function assertNoToken(text: string, token: string): void {
+    for (const form of [token, encodeURIComponent(token), Buffer.from(token).toString("base64")]) {
+        assert.ok(!text.toLowerCase().includes(form.toLowerCase()), `the token was printed (${form}): ${text}`);
+    }
+}
+
+/** Runs the CLI in-process and checks, every time, that the token was printed nowhere (in any form). */
 async function runOps(argv: string[], env: NodeJS.ProcessEnv, projectDir: string): Promise<OpsResult> {
     const stdout: string[] = [];
     const stderr: string[] = [];
     const code = await main(argv, env, { stdout: (line) => stdout.push(line), stderr: (line) => stderr.push(line) }, { projectDir });
     const result = { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") };
-    assert.ok(!result.stdout.includes(SENTINEL_TOKEN) && !result.stderr.includes(SENTINEL_TOKEN), "the token was printed");
+    assertNoToken(`${result.stdout}\n${result.stderr}`, SENTINEL_TOKEN);
+    assert.ok(!/\x1b/.test(result.stdout + result.stderr), "printed a terminal escape sequence");
     return result;
 }
 
@@ -322,6 +287,27 @@ describe("ops CLI", function () {
             assert.match(result.stdout, /streambench-prod-baseline \(job 101\): no active run/);
             assert.match(result.stdout, /Cancel requested for 1 run;/);
         });
+
+        it("stops the stack's DLT pipeline after cancelling its control run", async () => {
+            fs.writeFileSync(path.join(project.dir, "Pulumi.prod.yaml"), `${PROD_STACK_FILE}  streambench:dlt:\n    enabled: true\n`);
+            const pipelineId = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
+            workspace = await startWorkspace(
+                jobsApi({
+                    jobs: { ...PROD_JOBS, "streambench-prod-dlt-control": 105 },
+                    activeRuns: { 105: [{ ...baselineRun(9005), job_id: 105 }] },
+                    pipelines: { "streambench-prod-dlt": { id: pipelineId, state: "RUNNING" } },
+                }),
+            );
+            const result = await ops(["stop", "--stack", "prod"], envFor(workspace.url));
+
+            assert.strictEqual(result.code, 0, result.stderr);
+            const calls = workspace.calls();
+            const stopAt = calls.indexOf(`POST /api/2.0/pipelines/${pipelineId}/stop`);
+            assert.ok(stopAt > calls.lastIndexOf(CANCEL_ALL), `the pipeline is stopped after the control run is cancelled: ${calls.join(", ")}`);
+            assert.ok(calls.includes("GET /api/2.0/pipelines?filter=name+LIKE+%27streambench-prod-dlt%27"), calls.join(", "));
+            assert.match(result.stdout, /streambench-prod-dlt-control \(job 105\): cancelled run 9005/);
+            assert.match(result.stdout, new RegExp(`streambench-prod-dlt \\(pipeline ${pipelineId}\\): stop requested \\(was RUNNING\\)`));
+        });
     });
 
     describe("analyze", () => {
@@ -396,6 +382,59 @@ describe("ops CLI", function () {
         });
     });
 
+    describe("hostile workspaces", () => {
+        it("a has_more page token that repeats: stops after the second page with a clear error", async () => {
+            workspace = await startWorkspace(() => ({ status: 200, body: { jobs: [], has_more: true, next_page_token: "same" } }));
+            const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /^ops: http:\/\/127\.0\.0\.1:\d+ sent the same next_page_token twice for GET \/api\/2\.2\/jobs\/list: stopped paging/);
+            assert.strictEqual(workspace.requests.length, 2);
+        });
+
+        it("has_more without end (a new token every page): stops at 100 pages", async () => {
+            let page = 0;
+            workspace = await startWorkspace(() => ({ status: 200, body: { jobs: [], has_more: true, next_page_token: `t${++page}` } }));
+            const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /had more than 100 pages for GET \/api\/2\.2\/jobs\/list: stopped paging/);
+            assert.strictEqual(workspace.requests.length, 100);
+        });
+
+        it("a server that echoes the token in another case, URL-encoded or base64: none of it is printed", async () => {
+            for (const echo of [SENTINEL_TOKEN.toLowerCase(), SENTINEL_TOKEN.toUpperCase(), encodeURIComponent(SENTINEL_TOKEN), Buffer.from(SENTINEL_TOKEN).toString("base64")]) {
+                workspace = await startWorkspace(() => ({ status: 500, body: { error_code: "INTERNAL_ERROR", message: `bad header ${echo}` } }));
+                const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
+                assert.strictEqual(result.code, 1);
+                assert.match(result.stderr, /INTERNAL_ERROR: bad header <token>\)/);
+                await workspace.close();
+                workspace = undefined;
+            }
+        });
+
+        it("DATABRICKS_HOST set to the token itself: the host is not printed either", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: PROD_JOBS }));
+            const result = await runOps(["status", "--stack", "prod"], { HOME: project.home, DATABRICKS_HOST: workspace.url, DATABRICKS_TOKEN: workspace.url }, project.dir);
+            assert.strictEqual(result.code, 0, result.stderr);
+            assertNoToken(result.stdout, workspace.url);
+            assert.match(result.stdout, /^Stack prod on <token> \(host from DATABRICKS_HOST/m);
+        });
+
+        it("ANSI escape sequences in the server's text are stripped, the text is kept", async () => {
+            workspace = await startWorkspace(() => ({ status: 500, body: { error_code: "INTERNAL_ERROR", message: "\x1b[31mred\x1b[0m \x1b]0;pwned\x07title \x1b[2Jcleared" } }));
+            const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /INTERNAL_ERROR: red title cleared\)/);
+        });
+
+        it("--timeout 1e9 is a usage error, not an unreachable host", async () => {
+            for (const timeout of ["1e9", "3601", "Infinity", "0", "soon"]) {
+                const result = await ops(["status", "--stack", "prod", "--timeout", timeout], envFor("http://127.0.0.1:9"));
+                assert.strictEqual(result.code, 2, timeout);
+                assert.ok(result.stderr.startsWith(`ops: --timeout must be a number of seconds above 0 and at most 3600, not "${timeout}"`), result.stderr);
+            }
+        });
+    });
+
     describe("credentials", () => {
         it("no host anywhere: says where to set one, and makes no request", async () => {
             const result = await ops(["status", "--stack", "prod"], { HOME: project.home, DATABRICKS_TOKEN: SENTINEL_TOKEN });
@@ -458,6 +497,34 @@ describe("ops CLI", function () {
             }
         });
 
+        it("a --stack with a path or shell characters is refused, quoted, before any file or request (exit 2)", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: PROD_JOBS }));
+            for (const stack of ["/../../../tmp/evil", "../prod", "a/b/c/prod", "prod;id", "$(id)", "..", "org/../prod"]) {
+                const result = await ops(["status", "--stack", stack], envFor(workspace.url));
+                assert.strictEqual(result.code, 2, stack);
+                assert.ok(result.stderr.startsWith(`ops: --stack: ${JSON.stringify(stack)} is not`), result.stderr);
+            }
+            assert.deepStrictEqual(workspace.calls(), []);
+            const qualified = await ops(["status", "--stack", "acme/streambench/prod"], envFor(workspace.url));
+            assert.strictEqual(qualified.code, 0, qualified.stderr);
+        });
+
+        it("a runOnDeploy stack works: status, stop and analyze need no databricks:host in the stack file", async () => {
+            workspace = await startWorkspace(jobsApi({ jobs: { ...PROD_JOBS, "streambench-prod-analysis": 104 } }));
+            fs.writeFileSync(path.join(project.dir, "Pulumi.prod.yaml"), `${PROD_STACK_FILE}  streambench:runOnDeploy: true\n`);
+            for (const command of ["status", "stop", "analyze"]) {
+                const result = await ops([command, "--stack", "prod"], envFor(workspace.url));
+                assert.strictEqual(result.code, 0, `${command}: ${result.stderr}`);
+            }
+        });
+
+        it("a stack file with a namespace typo: the config error, not an unexpected one (exit 1)", async () => {
+            fs.writeFileSync(path.join(project.dir, "Pulumi.prod.yaml"), "config:\n  streambnech:testMode: true\n");
+            const result = await ops(["status", "--stack", "prod"], { HOME: project.home });
+            assert.strictEqual(result.code, 1);
+            assert.match(result.stderr, /^ops: Stack "prod" has 1 config problem.*\n  - streambnech:testMode: unknown namespace "streambnech"/s);
+        });
+
         it("a stack without a stack file: names the stacks that exist", async () => {
             const result = await ops(["status", "--stack", "staging"], { HOME: project.home });
             assert.strictEqual(result.code, 1);
@@ -474,17 +541,24 @@ describe("resolveCredentials", () => {
     afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
     const writeConfig = (text: string) => fs.writeFileSync(path.join(home, ".databrickscfg"), text);
 
-    it("takes the environment first, then the stack file, and normalizes the host to its origin", () => {
-        const stackConfig = { "databricks:host": "https://from-stack.cloud.databricks.com" };
-        assert.deepStrictEqual(resolveCredentials("prod", stackConfig, { HOME: home, DATABRICKS_HOST: "dbc-1.cloud.databricks.com/?o=12", DATABRICKS_TOKEN: "t" }), {
+    it("takes the stack's databricks:* first, then the environment (the provider's order), and normalizes the host to its origin", () => {
+        const stackConfig = { "databricks:host": "https://from-stack.cloud.databricks.com", "databricks:token": "from-stack" };
+        const environment = { HOME: home, DATABRICKS_HOST: "dbc-1.cloud.databricks.com/?o=12", DATABRICKS_TOKEN: "t" };
+        assert.deepStrictEqual(resolveCredentials("prod", stackConfig, environment), {
+            host: "https://from-stack.cloud.databricks.com",
+            token: "from-stack",
+            hostSource: "databricks:host in Pulumi.prod.yaml",
+            tokenSource: "databricks:token in Pulumi.prod.yaml",
+        });
+        assert.deepStrictEqual(resolveCredentials("prod", {}, environment), {
             host: "https://dbc-1.cloud.databricks.com",
             token: "t",
             hostSource: "DATABRICKS_HOST",
             tokenSource: "DATABRICKS_TOKEN",
         });
-        const fromStack = resolveCredentials("prod", stackConfig, { HOME: home, DATABRICKS_TOKEN: "t" });
-        assert.strictEqual(fromStack.host, "https://from-stack.cloud.databricks.com");
-        assert.strictEqual(fromStack.hostSource, "databricks:host in Pulumi.prod.yaml");
+        // A secret token only the Pulumi CLI can decrypt: DATABRICKS_TOKEN stands in for it.
+        const secret = resolveCredentials("prod", { ...stackConfig, "databricks:token": '{"secure":"AAAB"}' }, environment);
+        assert.deepStrictEqual([secret.token, secret.tokenSource], ["t", "DATABRICKS_TOKEN (for the secret databricks:token of Pulumi.prod.yaml)"]);
     });
 
     it("falls back to the [DEFAULT] profile when nothing else is set", () => {
@@ -522,10 +596,12 @@ describe("resolveCredentials", () => {
 });
 
 describe("stackJobNames", () => {
-    it("names the full-timeline job, then the phase jobs of the stack's plan, as the stack deploys them", () => {
+    it("names the full-timeline job, then the phase jobs and the DLT pipeline's control job of the stack's plan, as the stack deploys them", () => {
         const text = fs.readFileSync(path.join(__dirname, "..", "Pulumi.prod.yaml"), "utf8");
         const plan = buildScalingPlan("prod", parseStackConfig("prod", namespaceValues(stackFileConfig(text))));
-        assert.deepStrictEqual(stackJobNames(plan), ["streambench-prod-benchmark", "streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x"]);
+        assert.deepStrictEqual(stackJobNames(plan), [
+            "streambench-prod-benchmark", "streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x", "streambench-prod-dlt-control",
+        ]);
         assert.strictEqual(stackJobNames(plan)[0], plan.timelineRun.jobName);
         assert.strictEqual(analysisJobName(plan), "streambench-prod-analysis");
     });

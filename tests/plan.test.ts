@@ -5,12 +5,14 @@ import {
     PhasePlan,
     baselineTableName,
     buildScalingPlan,
+    healthRules,
     jobParameterBytes,
     oversizedParameterProblems,
     peakStreamsOnDriver,
     planWarnings,
     stackSlug,
     throughputWindows,
+    writerProblems,
 } from "../plan";
 
 function phase(name: PhasePlan["name"], streamCount: number, ratePerStream: number, windowStartMinute: number, windowEndMinute: number): PhasePlan {
@@ -26,12 +28,16 @@ describe("scaling plan", () => {
     });
 
     it("turns stack names into Unity Catalog safe suffixes", () => {
-        assert.deepStrictEqual([stackSlug("prod"), stackSlug("Team-A.dev")], ["prod", "team_a_dev"]);
+        assert.deepStrictEqual([stackSlug("prod"), stackSlug("my-stack"), stackSlug("Team-A.dev")], ["prod", "my_stack", "__uteam_h_ua_pdev"]);
     });
 
     const windowCases: [string, PhasePlan[], number, [number, number, number][]][] = [
-        ["the default timeline", [phase("baseline", 50, 1000, 0, 15), phase("3x", 1, 3000, 3, 6), phase("9x", 1, 9000, 6, 10)], 15,
+        ["the default timeline (3x from 3 to 10, 9x from 6 to 10)", [phase("baseline", 50, 1000, 0, 15), phase("3x", 1, 3000, 3, 10), phase("9x", 1, 9000, 6, 10)], 15,
+            [[0, 3, 50_000], [3, 6, 53_000], [6, 10, 62_000], [10, 15, 50_000]]],
+        ["scale windows that do not overlap", [phase("baseline", 50, 1000, 0, 15), phase("3x", 1, 3000, 3, 6), phase("9x", 1, 9000, 6, 10)], 15,
             [[0, 3, 50_000], [3, 6, 53_000], [6, 10, 59_000], [10, 15, 50_000]]],
+        ["a 9x window inside the 3x window", [phase("baseline", 5, 100, 0, 15), phase("3x", 1, 300, 2, 12), phase("9x", 1, 900, 4, 8)], 15,
+            [[0, 2, 500], [2, 4, 800], [4, 8, 1700], [8, 12, 800], [12, 15, 500]]],
         ["a gap between the scale windows", [phase("baseline", 5, 100, 0, 20), phase("3x", 1, 300, 2, 4), phase("9x", 1, 900, 8, 12)], 20,
             [[0, 2, 500], [2, 4, 800], [4, 8, 500], [8, 12, 1400], [12, 20, 500]]],
         ["a scale window that ends the run", [phase("baseline", 2, 10, 0, 10), phase("3x", 1, 30, 0, 5), phase("9x", 1, 90, 5, 10)], 10,
@@ -47,7 +53,62 @@ describe("scaling plan", () => {
     it("test mode runs 5 baseline streams and divides every rate by 10", () => {
         const plan = buildScalingPlan("dev", parseStackConfig("dev", { testMode: true }));
         assert.deepStrictEqual(plan.phases.map((phase) => [phase.name, phase.streamCount, phase.ratePerStream]), [["baseline", 5, 100], ["3x", 1, 300], ["9x", 1, 900]]);
-        assert.deepStrictEqual(plan.throughput.map((window) => window.totalRowsPerSecond), [500, 800, 1400, 500]);
+        assert.deepStrictEqual(plan.throughput.map((window) => window.totalRowsPerSecond), [500, 800, 1700, 500]);
+    });
+
+    it("runs the seed's timeline by default: 50,000 / 53,000 / 62,000 / 50,000", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
+        assert.deepStrictEqual(
+            plan.throughput.map((window) => [window.startMinute, window.endMinute, window.rowsPerSecondByPhase.baseline, window.rowsPerSecondByPhase["3x"], window.rowsPerSecondByPhase["9x"], window.totalRowsPerSecond]),
+            [[0, 3, 50_000, 0, 0, 50_000], [3, 6, 50_000, 3_000, 0, 53_000], [6, 10, 50_000, 3_000, 9_000, 62_000], [10, 15, 50_000, 0, 0, 50_000]],
+        );
+        // The 3x job's timeout and health rule follow its longer window (in the full-timeline run it starts at minute 0).
+        const threeX = plan.phases[1];
+        assert.deepStrictEqual([threeX.windowStartMinute, threeX.windowEndMinute, threeX.parameters.window_minutes, threeX.timeoutSeconds], [3, 10, "7", 15 * 60]);
+        assert.deepStrictEqual(healthRules(threeX.timeoutSeconds, true)[0], { metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 11 * 60 }, "a minute past its window's end");
+    });
+
+    it("gives every scheduled job's offset and how long its run may last from its own trigger", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", { dlt: { enabled: true } }));
+        assert.deepStrictEqual(plan.scheduledRuns, [
+            { jobName: "streambench-prod-baseline", offsetMinutes: 0, longestRunMinutes: 20 },
+            { jobName: "streambench-prod-3x", offsetMinutes: 3, longestRunMinutes: 15 },
+            { jobName: "streambench-prod-9x", offsetMinutes: 6, longestRunMinutes: 15 },
+            { jobName: "streambench-prod-dlt-control", offsetMinutes: 0, longestRunMinutes: 20 },
+        ]);
+        assert.ok(plan.phases.every((phase) => phase.longestRunMinutes * 60 === phase.timeoutSeconds));
+        const withoutPipeline = buildScalingPlan("prod", parseStackConfig("prod", {}));
+        assert.deepStrictEqual(withoutPipeline.scheduledRuns.map((run) => run.jobName), ["streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x"]);
+    });
+
+    it("passes every full-timeline task only parameters its job has", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", { dlt: { enabled: true } }));
+        const parameters: Record<string, string[]> = {
+            analysis: Object.keys(plan.analysis.parameters),
+            pipeline: [...Object.keys(plan.pipeline!.control.parameters), "pipeline_id"],
+            ...Object.fromEntries(plan.phases.map((phase) => [phase.name, Object.keys(phase.parameters)])),
+        };
+        const parametersOf = (phase: string): string[] => parameters[phase];
+        assert.deepStrictEqual(plan.timelineRun.tasks.map((task) => task.taskKey), ["analyze", "baseline", "dlt", "scale_3x", "scale_9x"]);
+        for (const task of plan.timelineRun.tasks) {
+            for (const name of Object.keys(task.jobParameters)) {
+                assert.ok(parametersOf(task.phase).includes(name), `${task.taskKey} passes ${name}, which its job does not have`);
+            }
+        }
+    });
+
+    it("refuses two writers on one table or one checkpoint", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
+        assert.deepStrictEqual(writerProblems(plan.phases), []);
+        const [baseline, threeX, nineX] = plan.phases;
+        const clash = { ...nineX, tables: threeX.tables, checkpointPaths: [baseline.checkpointPaths[0]] };
+        assert.deepStrictEqual(writerProblems([baseline, threeX, clash]), [
+            { key: "streambench:tablePrefix", message: "two writers on one table: stream_table_3x_scale is written by 3x and 9x" },
+            {
+                key: "streambench:checkpointVolume",
+                message: "two writers on one checkpoint: /Volumes/main/dlt_autoscaling_prod/checkpoints/baseline/{{job.run_id}}/stream_table_001 is written by baseline and 9x",
+            },
+        ]);
     });
 
     it("gives every stream its own checkpoint under the run's folder", () => {
@@ -79,14 +140,14 @@ describe("scaling plan", () => {
 describe("plan checks before a deploy", () => {
     it("counts the streaming queries the driver runs at once", () => {
         const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
-        assert.strictEqual(peakStreamsOnDriver(plan.phases, plan.runMinutes), 51);
+        assert.strictEqual(peakStreamsOnDriver(plan.phases, plan.runMinutes), 52);
         assert.deepStrictEqual(planWarnings({ ...plan, warehouseId: "0123456789abcdef" }), []);
     });
 
     it("warns above 100 queries on one driver and names what to change", () => {
         const plan = buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: 500 }));
         const [warning] = planWarnings({ ...plan, warehouseId: "0123456789abcdef" });
-        assert.match(warning, /^501 streaming queries run at once on one driver/);
+        assert.match(warning, /^502 streaming queries run at once on one driver/);
         assert.match(warning, /streambench:baselineStreams/);
     });
 
@@ -104,7 +165,8 @@ describe("plan checks before a deploy", () => {
 
     it("refuses job parameters that would not fit, naming the keys to shorten", () => {
         const long = "x".repeat(255);
-        const config = parseStackConfig("prod", { catalog: long, database: long, tablePrefix: long, checkpointVolume: long });
+        // The longest names UC allows once the stack (`_prod`) and the table suffix (`_3x_scale`) are added.
+        const config = parseStackConfig("prod", { catalog: long, database: long.slice(5), tablePrefix: long.slice(9), checkpointVolume: long });
         const phases = buildScalingPlan("prod", config).phases;
         assert.deepStrictEqual(oversizedParameterProblems(phases), [], "the longest names UC allows still fit");
         const oversized = { ...phases[0], parameters: { ...phases[0].parameters, table_name_format: "y".repeat(MAX_JOB_PARAMETER_BYTES) } };

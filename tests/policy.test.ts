@@ -1,5 +1,13 @@
 import * as assert from "assert";
 import { DEFAULT_SETTINGS, GUARDRAILS, violations } from "../policy/guardrails";
+import { UNKNOWN, knownInputs } from "../policy/known";
+// The proxy and sentinels the policy SDK wraps resource inputs in at preview (internal to @pulumi/policy, untyped).
+const { unknownArrayValue, unknownCheckingProxy, unknownNumberValue, unknownStringValue } = require("@pulumi/policy/proxy") as {
+    unknownArrayValue: string;
+    unknownNumberValue: string;
+    unknownStringValue: string;
+    unknownCheckingProxy: <T>(inputs: T) => T;
+};
 import { committedStackConfig, customResources, evaluateProgram } from "./mocks";
 
 describe("policy pack guardrails", () => {
@@ -43,5 +51,41 @@ describe("policy pack guardrails", () => {
 
     it("takes a different cap from the policy config", () => {
         assert.deepStrictEqual(violations("databricks:index/cluster:Cluster", { ...cluster, autoscale: { minWorkers: 2, maxWorkers: 65 } }, { ...DEFAULT_SETTINGS, maxWorkersCap: 100 }), []);
+    });
+
+    describe("at preview, with values only the deployment knows", () => {
+        // The engine's own proxy: reading an unknown value throws, which made the engine report the check as advisory.
+        const jobAtPreview = (parameters: unknown[]) =>
+            unknownCheckingProxy({
+                maxConcurrentRuns: 1,
+                timeoutSeconds: 600,
+                parameters,
+                tasks: [{ taskKey: "generate", existingClusterId: unknownStringValue, notebookTask: { notebookPath: unknownStringValue } }],
+            });
+
+        it("the engine's proxy throws on an unknown id, so a check on it directly decides nothing", () => {
+            assert.throws(() => violations("databricks:index/job:Job", jobAtPreview([])), /can't be known during preview/);
+        });
+
+        it("job-no-credentials decides on every known value: clean passes, a token in a parameter is caught beside an unknown id", () => {
+            assert.deepStrictEqual(violations("databricks:index/job:Job", knownInputs(jobAtPreview([{ name: "rate", default: "1000" }]))), []);
+            const leaking = knownInputs(jobAtPreview([{ name: "token", default: token }, { name: "cluster_id", default: unknownStringValue }]));
+            assert.deepStrictEqual(leaking.parameters[1].default, UNKNOWN);
+            assert.deepStrictEqual(violations("databricks:index/job:Job", leaking), ["job-no-credentials: a job parameter or task holds a Databricks token"]);
+        });
+
+        const unknownSettings: [string, string, Record<string, any>, RegExp][] = [
+            ["cluster-autoscale-bounds", "databricks:index/cluster:Cluster", { ...cluster, autoscale: { minWorkers: 2, maxWorkers: unknownNumberValue } }, /autoscale.maxWorkers is not known at preview/],
+            ["cluster-no-init-scripts-or-credentials", "databricks:index/cluster:Cluster", { ...cluster, initScripts: unknownArrayValue }, /initScripts is not known at preview/],
+            ["job-one-writer", "databricks:index/job:Job", { ...job, maxConcurrentRuns: unknownNumberValue }, /maxConcurrentRuns is not known at preview/],
+            ["job-tasks-sorted", "databricks:index/job:Job", { ...job, tasks: [{ taskKey: unknownStringValue }] }, /taskKey is not known at preview/],
+            ["cluster-unity-catalog-access-mode", "databricks:index/cluster:Cluster", { ...cluster, dataSecurityMode: unknownStringValue }, /not a Unity Catalog access mode/],
+        ];
+        for (const [name, type, inputs, message] of unknownSettings) {
+            it(`${name} refuses a setting it is about that is unknown at preview (${message.source})`, () => {
+                const found = violations(type, knownInputs(unknownCheckingProxy(inputs)));
+                assert.ok(found.some((problem) => problem.startsWith(`${name}: `) && message.test(problem)), JSON.stringify(found));
+            });
+        }
     });
 });

@@ -7,9 +7,9 @@ const CLUSTER = "databricks:index/cluster:Cluster";
 const JOB = "databricks:index/job:Job";
 const COMMAND = "command:local:Command";
 
-/** The three phase jobs (the full-timeline job has no schedule of its own). */
+/** The three phase jobs: the jobs that run the generator. */
 function phaseJobs(evaluation: Evaluation) {
-    return ofType(evaluation, JOB).filter((job) => job.inputs.schedule);
+    return ofType(evaluation, JOB).filter((job) => job.inputs.tasks[0].taskKey === "generate");
 }
 
 function jobByPhase(evaluation: Evaluation, phase: string) {
@@ -67,7 +67,7 @@ describe("the prod stack", () => {
 
     const expectedJobs = [
         { phase: "baseline", rate: "1000", streams: "50", cron: "0 0 2 * * ?", window: "15", end: 15, first: "1" },
-        { phase: "3x", rate: "3000", streams: "1", cron: "0 3 2 * * ?", window: "3", end: 6, first: "51" },
+        { phase: "3x", rate: "3000", streams: "1", cron: "0 3 2 * * ?", window: "7", end: 10, first: "51" },
         { phase: "9x", rate: "9000", streams: "1", cron: "0 6 2 * * ?", window: "4", end: 10, first: "52" },
     ];
     for (const expected of expectedJobs) {
@@ -105,14 +105,13 @@ describe("the prod stack", () => {
         assert.deepStrictEqual([tables[0], tables[49], tables[50], tables[51]], ["stream_table_001", "stream_table_050", "stream_table_3x_scale", "stream_table_9x_scale"]);
     });
 
-    // DESIGN.md's table says 62,000 for minutes 6-10, but its own rows give 50 x 1000 + 1 x 9000 = 59,000 (the 3x
-    // stream stops at minute 6). The plan computes the sum of what actually runs; see the README's note.
-    it("exports the expected-throughput table 50,000 / 53,000 / 59,000 / 50,000", () => {
+    // The 3x stream runs from minute 3 to 10 while the 9x stream joins at 6 (DESIGN.md): 50,000 + 3,000 + 9,000.
+    it("exports the expected-throughput table 50,000 / 53,000 / 62,000 / 50,000", () => {
         const table = prod.outputs!.expectedThroughput.map((row: any) => [row.minutes, row.baseline, row["3x"], row["9x"], row.totalRowsPerSecond]);
         assert.deepStrictEqual(table, [
             ["0-3", 50_000, 0, 0, 50_000],
             ["3-6", 50_000, 3_000, 0, 53_000],
-            ["6-10", 50_000, 0, 9_000, 59_000],
+            ["6-10", 50_000, 3_000, 9_000, 62_000],
             ["10-15", 50_000, 0, 0, 50_000],
         ]);
     });
@@ -129,7 +128,9 @@ describe("the prod stack", () => {
 
     it("names every workspace object after the stack", () => {
         const jobNames = ofType(prod, JOB).map((job) => job.inputs.name);
-        assert.deepStrictEqual(jobNames.sort(), ["streambench-prod-3x", "streambench-prod-9x", "streambench-prod-analysis", "streambench-prod-baseline", "streambench-prod-benchmark"]);
+        assert.deepStrictEqual(jobNames.sort(), [
+            "streambench-prod-3x", "streambench-prod-9x", "streambench-prod-analysis", "streambench-prod-baseline", "streambench-prod-benchmark", "streambench-prod-dlt-control",
+        ]);
     });
 });
 
@@ -139,7 +140,7 @@ describe("the full-timeline job", () => {
         prod = await evaluateProgram("prod", committedStackConfig("prod"));
     });
 
-    it("runs the three phase jobs in one run, each anchored on its own trigger time with its window's offset, then the analysis", () => {
+    it("runs the three phase jobs and the DLT pipeline's control in one run, each anchored on its own trigger time with its window's offset, then the analysis", () => {
         const timeline = ofType(prod, JOB).find((job) => job.inputs.name === "streambench-prod-benchmark")!.inputs;
         const jobIdOf = (phase: string) => Number(prod.outputs!.jobIds[phase]);
         assert.deepStrictEqual(
@@ -147,12 +148,14 @@ describe("the full-timeline job", () => {
             [
                 ["analyze", Number(prod.outputs!.analysisJobUrl.split("/").pop()), { run_start: "{{job.trigger.time.iso_datetime}}" }],
                 ["baseline", jobIdOf("baseline"), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "0" }],
+                ["dlt", Number(prod.outputs!.pipelineControlJobUrl.split("/").pop()), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "0" }],
                 ["scale_3x", jobIdOf("3x"), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "3" }],
                 ["scale_9x", jobIdOf("9x"), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "6" }],
             ],
         );
         const analyze = timeline.tasks[0];
-        assert.deepStrictEqual([analyze.runIf, analyze.dependsOns], ["ALL_DONE", [{ taskKey: "baseline" }, { taskKey: "scale_3x" }, { taskKey: "scale_9x" }]]);
+        // The analysis reads the pipeline's event log: it runs once the pipeline is stopped.
+        assert.deepStrictEqual([analyze.runIf, analyze.dependsOns], ["ALL_DONE", [{ taskKey: "baseline" }, { taskKey: "dlt" }, { taskKey: "scale_3x" }, { taskKey: "scale_9x" }]]);
         assert.strictEqual(timeline.maxConcurrentRuns, 1);
         assert.strictEqual(timeline.timeoutSeconds, (20 + 30) * 60);
         assert.strictEqual(timeline.schedule, undefined);
@@ -179,8 +182,7 @@ describe("runOnDeploy", () => {
         assert.strictEqual(environment.STREAMBENCH_START_JOB_ID, dev.outputs!.timelineJobId);
         const analysisJobId = dev.outputs!.analysisJobUrl.split("/").pop();
         assert.deepStrictEqual(environment.STREAMBENCH_CANCEL_JOB_IDS.split(",").sort(), [dev.outputs!.timelineJobId, ...Object.values(dev.outputs!.jobIds), analysisJobId].sort());
-        const jobUrns = ofType(dev, JOB).map((job) => job.urn);
-        assert.ok(jobUrns.every((urn) => run.dependencies.includes(urn)), "the command must wait for every job");
+        assert.strictEqual(environment.STREAMBENCH_STOP_PIPELINE_IDS, "", "dev has no DLT pipeline to stop");
     });
 
     it("keeps the token secret: only inside the command's secret environment, never in outputs or other inputs", async () => {
@@ -281,7 +283,8 @@ describe("permissions", () => {
         const grants = ofType(prod, PERMISSIONS);
         const jobGrants = grants.filter((grant) => grant.inputs.jobId);
         const analysisJobId = prod.outputs!.analysisJobUrl.split("/").pop();
-        assert.deepStrictEqual(jobGrants.map((grant) => grant.inputs.jobId).sort(), [...Object.values(prod.outputs!.jobIds), prod.outputs!.timelineJobId, analysisJobId].sort());
+        const controlJobId = prod.outputs!.pipelineControlJobUrl.split("/").pop();
+        assert.deepStrictEqual(jobGrants.map((grant) => grant.inputs.jobId).sort(), [...Object.values(prod.outputs!.jobIds), prod.outputs!.timelineJobId, analysisJobId, controlJobId].sort());
         for (const grant of jobGrants) {
             assert.deepStrictEqual(grant.inputs.accessControls, [
                 { groupName: "analysts", permissionLevel: "CAN_VIEW" },
@@ -294,34 +297,13 @@ describe("permissions", () => {
     });
 });
 
-describe("idempotence and destroy order", () => {
+describe("idempotence", () => {
     it("declares identical inputs when the same config is evaluated twice (no clock, no randomness)", async () => {
         const config = { ...committedStackConfig("prod"), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com" };
         const first = await evaluateProgram("prod", config);
         const second = await evaluateProgram("prod", config);
         assert.ifError(first.error);
         assert.deepStrictEqual(second.resources, first.resources);
-    });
-
-    it("deletes the jobs before the schema, volume, notebook and cluster they use, and cancels runs before that", async () => {
-        const prod = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com" });
-        const urnOf = (type: string) => ofType(prod, type).map((resource) => resource.urn);
-        const [schema, volume, cluster, notebook] = [
-            "databricks:index/schema:Schema",
-            "databricks:index/volume:Volume",
-            "databricks:index/cluster:Cluster",
-            "databricks:index/notebook:Notebook",
-        ].map((type) => urnOf(type)[0]);
-        // Pulumi deletes a resource before everything it depends on.
-        for (const job of phaseJobs(prod)) {
-            for (const dependency of [schema, volume, cluster, notebook]) {
-                assert.ok(job.dependencies.includes(dependency), `${job.name} does not depend on ${dependency}`);
-            }
-        }
-        const volumeResource = ofType(prod, "databricks:index/volume:Volume")[0];
-        assert.ok(volumeResource.dependencies.includes(schema), "the volume is deleted before its schema");
-        const [run] = ofType(prod, COMMAND);
-        assert.ok(urnOf(JOB).every((job) => run.dependencies.includes(job)), "runs are cancelled before any job is deleted");
     });
 });
 
@@ -366,7 +348,7 @@ describe("the analysis job", () => {
         assert.deepStrictEqual([values.catalog, values.schema, values.metrics_table, values.cluster_events_table, values.results_table], [
             "main", "dlt_autoscaling_prod", "stream_metrics", "cluster_events", "benchmark_results",
         ]);
-        assert.deepStrictEqual(JSON.parse(values.windows_json).map((window: any) => window.totalRowsPerSecond), [50_000, 53_000, 59_000, 50_000]);
+        assert.deepStrictEqual(JSON.parse(values.windows_json).map((window: any) => window.totalRowsPerSecond), [50_000, 53_000, 62_000, 50_000]);
         assert.deepStrictEqual(JSON.parse(values.phases_json)[0], { phase: "baseline", table_name_format: "stream_table_{stream_id:03d}", first_stream_id: 1, stream_count: 50 });
         assert.strictEqual(job.tasks[0].existingClusterId, prod.outputs!.clusterId);
         assert.strictEqual(job.tasks[0].notebookTask.notebookPath, `${USER_HOME}/streambench-prod/analysis`);
@@ -395,7 +377,7 @@ describe("the dashboard", () => {
         const prod = await evaluateProgram("prod", committedStackConfig("prod"));
         assert.deepStrictEqual(ofType(prod, DASHBOARD), []);
         assert.match(prod.outputs!.dashboardUrl, /no dashboard: set streambench:warehouseId/);
-        assert.strictEqual(ofType(prod, JOB).length, 5);
+        assert.strictEqual(ofType(prod, JOB).length, 6);
     });
 
     it("refuses a warehouse id that is not one", async () => {
@@ -407,27 +389,56 @@ describe("the dashboard", () => {
 describe("the DLT pipeline", () => {
     const PIPELINE = "databricks:index/pipeline:Pipeline";
 
-    it("streams prod's 52 tables on a continuous pipeline with enhanced autoscaling, in the stack's schema", async () => {
+    it("streams prod's 52 tables on a triggered pipeline with enhanced autoscaling, in the stack's schema", async () => {
         const prod = await evaluateProgram("prod", committedStackConfig("prod"));
         assert.ifError(prod.error);
         const [pipeline] = ofType(prod, PIPELINE);
         const inputs = pipeline.inputs;
-        assert.deepStrictEqual([inputs.name, inputs.catalog, inputs.schema, inputs.continuous, inputs.development], ["streambench-prod-dlt", "main", "dlt_autoscaling_prod", true, false]);
+        // Never continuous: a continuous pipeline starts on create, and the provider waits for RUNNING after every
+        // create and update. A triggered one is created idle; only a timeline's control job runs it.
+        assert.deepStrictEqual([inputs.name, inputs.catalog, inputs.schema, inputs.continuous, inputs.development], ["streambench-prod-dlt", "main", "dlt_autoscaling_prod", false, false]);
         assert.deepStrictEqual(inputs.clusters[0].autoscale, { minWorkers: 1, maxWorkers: 5, mode: "ENHANCED" });
         assert.strictEqual(inputs.clusters[0].label, "default");
         assert.deepStrictEqual(inputs.libraries, [{ file: { path: `${USER_HOME}/streambench-prod/pipeline.py` } }]);
         assert.strictEqual(inputs.rootPath, `${USER_HOME}/streambench-prod`);
         assert.deepStrictEqual(inputs.configuration, {
+            "pipelines.clusterShutdown.delay": "60s",
             "streambench.source_catalog": "main",
             "streambench.source_schema": "dlt_autoscaling_prod",
             "streambench.source_tables": "stream_table_{stream_id:03d}@1-50,stream_table_3x_scale,stream_table_9x_scale",
         });
         assert.deepStrictEqual(inputs.eventLog, { catalog: "main", schema: "dlt_autoscaling_prod", name: "dlt_event_log" });
-        const schemaUrn = ofType(prod, "databricks:index/schema:Schema")[0].urn;
-        assert.ok(pipeline.dependencies.includes(schemaUrn), "destroy deletes the pipeline (and its tables) before the schema");
         const files = ofType(prod, "databricks:index/workspaceFile:WorkspaceFile").map((file) => file.inputs.path);
         assert.ok(files.includes(`${USER_HOME}/streambench-prod/pipeline_logic.py`));
+        assert.ok(files.includes(`${USER_HOME}/streambench-prod/pipeline_control_logic.py`));
         assert.match(prod.outputs!.pipelineUrl, /\/pipelines\//);
+    });
+
+    it("is run through each scheduled timeline by a control job on the cluster, from the timeline's first minute to its end", async () => {
+        const prod = await evaluateProgram("prod", committedStackConfig("prod"));
+        const control = ofType(prod, JOB).find((job) => job.inputs.name === "streambench-prod-dlt-control")!;
+        const values = parameters(control.inputs);
+        assert.strictEqual(values.pipeline_id, "pipeline-streambench-dlt-pipeline");
+        assert.deepStrictEqual([values.trigger_time, values.start_offset_minutes, values.window_minutes], ["{{job.trigger.time.iso_datetime}}", "0", "15"]);
+        assert.deepStrictEqual(JSON.parse(values.phases_json).map((phase: any) => phase.table_name_format), ["stream_table_{stream_id:03d}", "stream_table_3x_scale", "stream_table_9x_scale"]);
+        // Scheduled with the baseline phase, on the same cluster, one run at a time, stopped within its grace.
+        const baseline = jobByPhase(prod, "baseline");
+        assert.deepStrictEqual(control.inputs.schedule, baseline.schedule);
+        assert.deepStrictEqual([control.inputs.maxConcurrentRuns, control.inputs.timeoutSeconds], [1, 20 * 60]);
+        assert.deepStrictEqual(control.inputs.tasks.map((task: any) => [task.taskKey, task.existingClusterId, task.notebookTask.notebookPath, task.maxRetries]), [
+            ["control", prod.outputs!.clusterId, `${USER_HOME}/streambench-prod/pipeline_control`, undefined],
+        ]);
+        const names = control.inputs.parameters.map((parameter: { name: string }) => parameter.name);
+        assert.deepStrictEqual(names, [...names].sort());
+    });
+
+    // That the stop comes before the pipeline's delete is the real engine's order: tests/pipelineLifecycle.test.ts.
+    it("is stopped by the run-on-deploy command's delete, with its control runs cancelled", async () => {
+        const prod = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com" });
+        const [run] = ofType(prod, COMMAND);
+        const environment = run.inputs.environment.value ?? run.inputs.environment;
+        assert.strictEqual(environment.STREAMBENCH_STOP_PIPELINE_IDS, "pipeline-streambench-dlt-pipeline");
+        assert.ok(environment.STREAMBENCH_CANCEL_JOB_IDS.split(",").includes(prod.outputs!.pipelineControlJobUrl.split("/").pop()));
     });
 
     it("is not declared, nor its files uploaded, when disabled (dev)", async () => {
@@ -435,6 +446,8 @@ describe("the DLT pipeline", () => {
         assert.deepStrictEqual(ofType(dev, PIPELINE), []);
         assert.ok(!ofType(dev, "databricks:index/workspaceFile:WorkspaceFile").some((file) => /pipeline/.test(file.inputs.path)));
         assert.match(dev.outputs!.pipelineUrl, /no DLT pipeline/);
+        assert.ok(!ofType(dev, JOB).some((job) => /dlt/.test(job.inputs.name)));
+        assert.ok(!ofType(dev, JOB).find((job) => job.inputs.name === "streambench-dev-benchmark")!.inputs.tasks.some((task: any) => task.taskKey === "dlt"));
         const analysis = ofType(dev, JOB).find((job) => job.inputs.name === "streambench-dev-analysis")!.inputs;
         assert.strictEqual(parameters(analysis).pipeline_event_log_table, "");
     });
@@ -448,13 +461,14 @@ describe("the DLT pipeline", () => {
 describe("warnings pulumi up shows", () => {
     it("says the dashboard is skipped without a warehouse, and nothing with one", async () => {
         const without = await evaluateProgram("prod", committedStackConfig("prod"));
-        assert.deepStrictEqual(without.warnings.map((warning) => warning.split(":")[0]), ["No dashboard"]);
+        assert.strictEqual(without.warnings.length, 1, JSON.stringify(without.warnings));
+        assert.match(without.warnings[0], /No dashboard: streambench:warehouseId is not set/);
         const withWarehouse = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:warehouseId": "0123456789abcdef" });
         assert.deepStrictEqual(withWarehouse.warnings, []);
     });
 
     it("warns about the driver at 500 streams", async () => {
         const wide = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:baselineStreams": "500", "streambench:warehouseId": "0123456789abcdef" });
-        assert.ok(wide.warnings.some((warning) => /^501 streaming queries run at once on one driver/.test(warning)), JSON.stringify(wide.warnings));
+        assert.ok(wide.warnings.some((warning) => /\b502 streaming queries run at once on one driver/.test(warning)), JSON.stringify(wide.warnings));
     });
 });

@@ -1,6 +1,7 @@
 """notebooks/pipeline.py really runs: the open-source Spark Declarative Pipelines CLI of pyspark 4.2
-(`python -m pyspark.pipelines.cli run --spec ...`, what `spark-pipelines run` executes) runs it once, triggered, against
-three small Delta source tables with known rows, and the test reads the pipeline's Delta tables back.
+(`python -m pyspark.pipelines.cli run --spec ...`, what `spark-pipelines run` executes) runs it once, triggered (as
+each update of the stack's control job runs it), against the timeline's seven Delta source tables in test mode (5
+baseline streams, 3x and 9x) with known rows, and the test reads the pipeline's Delta tables back.
 
 The CLI is a Spark Connect client. It runs in a subprocess and connects to a Spark Connect server started inside the
 shared test session's JVM (so no second JVM, and the pipeline sees the source tables of that session's catalog, as it
@@ -8,7 +9,8 @@ sees the generator's tables on Databricks). A Connect session in this process wo
 for every other test, hence the subprocess. The server is stopped after the run; the shared session carries on.
 
 Needs the `pipelines` extra of pyspark (pandas, pyarrow, grpcio, grpcio-status, googleapis-common-protos, zstandard,
-pyyaml); without it the module is skipped and says so.
+pyyaml); without it the module is skipped and says so, except under CI=true, where a missing package fails the run:
+CI must never go green without this test.
 """
 
 import json
@@ -16,7 +18,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,39 +41,63 @@ def _missing_extras():
     return missing
 
 
-pytestmark = pytest.mark.skipif(bool(_missing_extras()),
-                                reason=f"pyspark[pipelines] extras not installed: {_missing_extras()}")
+def extras_decision(missing, ci):
+    """None when every extra is installed; else ("skip", why) on a developer's machine, ("fail", why) under CI."""
+    if not missing:
+        return None
+    why = f"pyspark[pipelines] extras not installed: {missing}"
+    if ci:
+        return "fail", f"{why}; CI=true, so the DLT pipeline test fails instead of skipping (install requirements-test.txt)"
+    return "skip", why
+
+
+_DECISION = extras_decision(_missing_extras(), os.environ.get("CI") == "true")
+if _DECISION and _DECISION[0] == "fail":
+    pytest.fail(_DECISION[1], pytrace=False)
+pytestmark = pytest.mark.skipif(_DECISION is not None, reason=_DECISION[1] if _DECISION else "")
 
 
 def row(device, timestamp, temperature, humidity, pressure, stream_type, stream_id):
     return (device, datetime.fromisoformat(timestamp), temperature, humidity, pressure, stream_type, stream_id)
 
 
-# Minute 12:00: baseline 3 rows (two tables), 3x 2 rows. Minute 12:01: baseline 1, 3x 1. The 12:05:30 row moves the
-# watermark (1 minute delay) to 12:04:30, which closes 12:00 and 12:01; its own minute stays open, so not written yet.
-SEED = {
-    "stream_table_001": [
-        row("baseline-1-device-00", "2026-11-25T12:00:05", 20.0, 50.0, 1000.0, "baseline", 1),
-        row("baseline-1-device-01", "2026-11-25T12:00:35", 22.0, 52.0, 1002.0, "baseline", 1),
-        row("baseline-1-device-02", "2026-11-25T12:01:10", 10.0, 40.0, 990.0, "baseline", 1),
-    ],
-    "stream_table_002": [
-        row("baseline-2-device-00", "2026-11-25T12:00:50", 24.0, 54.0, 1004.0, "baseline", 2),
-        row("baseline-2-device-01", "2026-11-25T12:05:30", 30.0, 60.0, 1010.0, "baseline", 2),
-    ],
-    "stream_table_3x_scale": [
-        row("3x-3-device-00", "2026-11-25T12:00:01", 30.0, 70.0, 1020.0, "3x", 3),
-        row("3x-3-device-01", "2026-11-25T12:00:59", 31.0, 71.0, 1021.0, "3x", 3),
-        row("3x-3-device-02", "2026-11-25T12:01:30", 40.0, 80.0, 1030.0, "3x", 3),
-    ],
-}
+# The design's timeline in test mode, one row per minute for every 100 rows/s: 5 baseline streams (1 row a minute
+# each) for minutes 0-15, the 3x stream (3 a minute) for minutes 3-10 and the 9x stream (9 a minute) for minutes
+# 6-10, so minutes 6-10 carry 500 + 300 + 900 = 1,700 rows/s, the 62,000 of prod divided as test mode divides it.
+START = datetime.fromisoformat("2026-11-25T12:00:00")
+RUN_MINUTES = 15
+STREAMS = (  # table, stream type, stream id, rows a minute, first minute, end minute
+    *((f"stream_table_{stream_id:03d}", "baseline", stream_id, 1, 0, 15) for stream_id in range(1, 6)),
+    ("stream_table_3x_scale", "3x", 6, 3, 3, 10),
+    ("stream_table_9x_scale", "9x", 7, 9, 6, 10),
+)
+TARGET_ROWS_PER_MINUTE = [5, 5, 5, 8, 8, 8, 17, 17, 17, 17, 5, 5, 5, 5, 5]  # 500 / 800 / 1,700 / 500 rows/s ÷ 100
+
+
+def timeline_rows(table, stream_type, stream_id, per_minute, first_minute, end_minute):
+    rows = []
+    for minute in range(first_minute, end_minute):
+        for index in range(per_minute):
+            second = index * 60 // per_minute + 1
+            timestamp = (START + timedelta(minutes=minute, seconds=second)).isoformat()
+            value = float(stream_id * 10 + minute + index)
+            rows.append(row(f"{stream_type}-{stream_id}-device-{index:02d}", timestamp, value, 50.0 + value, 1000.0 + value,
+                            stream_type, stream_id))
+    return rows
+
+
+SEED = {table: timeline_rows(table, *rest) for table, *rest in STREAMS}
+# After the run: moves the watermark (1 minute delay) to 12:16:30, which closes every minute of the run. Its own
+# minute stays open, so it is not written yet.
+SEED["stream_table_001"].append(row("baseline-1-device-99", "2026-11-25T12:17:30", 0.0, 0.0, 0.0, "baseline", 1))
 CONFIGURATION = {
     logic.SOURCE_CATALOG_KEY: "spark_catalog",
     logic.SOURCE_SCHEMA_KEY: SCHEMA,
-    # The compact form, as the stack writes it: the numbered baseline tables and the fixed 3x table.
+    # The compact form, as the stack writes it: the numbered baseline tables and the fixed 3x and 9x tables.
     logic.SOURCE_TABLES_KEY: ",".join([
-        logic.source_tables_spec("stream_table_{stream_id:03d}", 1, 2),
-        logic.source_tables_spec("stream_table_3x_scale", 3, 1),
+        logic.source_tables_spec("stream_table_{stream_id:03d}", 1, 5),
+        logic.source_tables_spec("stream_table_3x_scale", 6, 1),
+        logic.source_tables_spec("stream_table_9x_scale", 7, 1),
     ]),
     logic.WATERMARK_DELAY_KEY: "1 minute",
     # Local only: SDP writes its tables in the default source format (Databricks pipelines always write Delta), and
@@ -167,21 +193,30 @@ def test_bronze_is_the_union_of_every_source_row(spark, pipeline_run):
     assert bronze.filter("ingested_at IS NULL").count() == 0
 
 
-def test_minute_aggregate_holds_the_closed_minutes_per_stream_type(spark, pipeline_run):
+def test_minute_aggregate_holds_the_timeline_per_minute_and_stream_type(spark, pipeline_run):
     minutes = table(spark, logic.MINUTE_TABLE)
     assert [field.name for field in minutes.schema] == [name for name, _ in logic.MINUTE_COLUMNS]
     got = {
-        (r.window_start.strftime("%H:%M"), r.window_end.strftime("%H:%M"), r.stream_type):
+        ((r.window_start - START).seconds // 60, r.stream_type):
             (r.row_count, round(r.avg_temperature, 6), round(r.avg_humidity, 6), round(r.avg_pressure, 6))
         for r in minutes.collect()
     }
+    expected = {}
+    for rows in SEED.values():
+        for device, timestamp, temperature, humidity, pressure, stream_type, _ in rows:
+            minute = int((timestamp - START).total_seconds() // 60)
+            if minute < RUN_MINUTES:
+                expected.setdefault((minute, stream_type), []).append((temperature, humidity, pressure))
     assert got == {
-        ("12:00", "12:01", "baseline"): (3, 22.0, 52.0, 1002.0),
-        ("12:00", "12:01", "3x"): (2, 30.5, 70.5, 1020.5),
-        ("12:01", "12:02", "baseline"): (1, 10.0, 40.0, 990.0),
-        ("12:01", "12:02", "3x"): (1, 40.0, 80.0, 1030.0),
-        # 12:05 is still open (watermark 12:04:30): a later update writes it.
+        key: (len(values), *(round(sum(column) / len(values), 6) for column in zip(*values)))
+        for key, values in expected.items()
     }
+    # Every minute of the run is there (the one after it is still open), with the timeline's rows: 3x and 9x
+    # together in minutes 6-10.
+    per_minute = [sum(count for (minute, _), (count, *_) in got.items() if minute == m) for m in range(RUN_MINUTES)]
+    assert per_minute == TARGET_ROWS_PER_MINUTE
+    assert sorted(stream_type for (minute, stream_type) in got if minute == 7) == ["3x", "9x", "baseline"]
+    assert max(minute for minute, _ in got) == RUN_MINUTES - 1
 
 
 def test_the_shared_session_is_unaffected(spark, pipeline_run):

@@ -1,7 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { dashboardDefinition } from "../dashboard";
-import { ScalingPlan } from "../plan";
+import { dashboardDefinition } from "./definition";
+import { ScalingPlan } from "../../plan";
 
 export interface ScalingDashboardArgs {
     /** The plan the dashboard's queries and target lines are generated from. */

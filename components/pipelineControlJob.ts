@@ -1,0 +1,68 @@
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import { PipelineControlPlan, emailNotifications, healthRules } from "../plan";
+import { jobParameters } from "./streamingJob";
+
+export interface PipelineControlJobArgs {
+    /** Job name, schedule, timeout and notebook parameters from the plan. */
+    control: PipelineControlPlan;
+    /** The triggered DLT pipeline the job runs through a timeline. */
+    pipelineId: pulumi.Input<string>;
+    /** The benchmark cluster: the control notebook only polls, so it needs no compute of its own. */
+    clusterId: pulumi.Input<string>;
+    /** Workspace path of the control notebook. */
+    notebookPath: pulumi.Input<string>;
+    timezone: string;
+    paused: boolean;
+    tags: Record<string, string>;
+    notificationEmails: string[];
+}
+
+/** The task key of the control task; one task per job, so `tasks` is trivially sorted by key. */
+export const PIPELINE_CONTROL_TASK_KEY = "control";
+
+/**
+ * Runs the DLT pipeline through one timeline: waits for its source tables, keeps a pipeline update going from the
+ * timeline's start to its end, then stops the pipeline (also when the run fails or is cancelled). Scheduled with
+ * the baseline phase; the full-timeline job runs it as a task.
+ */
+export class PipelineControlJob extends pulumi.ComponentResource {
+    public readonly jobId: pulumi.Output<string>;
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: PipelineControlJobArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("streambench:index:PipelineControlJob", name, {}, opts);
+        const { control } = args;
+
+        // One run at a time: two control runs would start and stop the same pipeline under each other. No task
+        // retries: a retry would restart the timeline's pipeline half-way; the run's own loop restarts failed updates.
+        const job = new databricks.Job(
+            `${name}-job`,
+            {
+                name: control.jobName,
+                description: "Streaming autoscaling benchmark: runs the DLT pipeline from the timeline's start to its end, then stops it.",
+                maxConcurrentRuns: 1,
+                queue: { enabled: false },
+                timeoutSeconds: control.timeoutSeconds,
+                parameters: pulumi.output(args.pipelineId).apply((pipelineId) => jobParameters({ ...control.parameters, pipeline_id: pipelineId })),
+                tasks: [
+                    {
+                        taskKey: PIPELINE_CONTROL_TASK_KEY,
+                        existingClusterId: args.clusterId,
+                        notebookTask: { notebookPath: args.notebookPath, source: "WORKSPACE" },
+                        timeoutSeconds: control.timeoutSeconds,
+                    },
+                ],
+                schedule: { quartzCronExpression: control.cron, timezoneId: args.timezone, pauseStatus: args.paused ? "PAUSED" : "UNPAUSED" },
+                health: { rules: healthRules(control.timeoutSeconds, false) },
+                emailNotifications: emailNotifications(args.notificationEmails, false),
+                tags: args.tags,
+            },
+            { parent: this, dependsOn: opts?.dependsOn },
+        );
+
+        this.jobId = job.id;
+        this.url = job.url;
+        this.registerOutputs({ jobId: this.jobId, url: this.url });
+    }
+}

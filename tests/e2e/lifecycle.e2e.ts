@@ -1,0 +1,244 @@
+/**
+ * The real Pulumi engine and providers against the workspace emulator, for `dev`, `prod` and a stack with every
+ * option on, all three at once in one workspace:
+ *   preview -> up -> preview --expect-no-changes -> refresh --expect-no-changes -> preview --policy-pack policy -> destroy
+ */
+import * as assert from "assert";
+import { spawn } from "child_process";
+import { WorkspaceEmulator, HeldObject, RecordedRequest } from "../emulator/server";
+import { CommandResult, ScratchProject, StateResource, requirePulumiCli, sentinelToken, tail } from "./harness";
+import { StackFootprint, belongsTo, footprint } from "./ownership";
+
+const WAREHOUSE_ID = "0123456789abcdef";
+
+/** Every option on: DLT, the dashboard, permissions, notification e-mails and the run on deploy. */
+const FULL_STACK_CONFIG = `config:
+  streambench:testMode: true
+  streambench:runOnDeploy: true
+  streambench:warehouseId: "${WAREHOUSE_ID}"
+  streambench:notificationEmails: ["oncall@example.com"]
+  streambench:cluster:
+    minWorkers: 1
+    maxWorkers: 3
+  streambench:dlt:
+    enabled: true
+  streambench:permissions:
+    jobViewers: ["bench-viewers"]
+    jobRunManagers: ["data-engineers"]
+    clusterUsers: ["data-engineers"]
+`;
+
+const STEPS = ["preview", "up", "preview --expect-no-changes", "refresh --expect-no-changes", "preview --policy-pack policy", "destroy"] as const;
+type Step = (typeof STEPS)[number];
+
+interface StackRun {
+    stack: string;
+    config?: string;
+    project?: ScratchProject;
+    steps: Partial<Record<Step, CommandResult>>;
+    resourcesAfterUp: StateResource[];
+    billingAfterUp?: ReturnType<WorkspaceEmulator["billing"]>;
+    opsStatus?: { code: number | null; output: string };
+    leftAfterDestroy: HeldObject[];
+    error?: Error;
+}
+
+/** Resolves once every stack has arrived (or given up). */
+function barrier(parties: number): () => Promise<void> {
+    let arrived = 0;
+    let release: () => void;
+    const all = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+        arrived += 1;
+        if (arrived === parties) {
+            release();
+        }
+        return all;
+    };
+}
+
+describe("real engine: stack lifecycles against the workspace emulator", function () {
+    this.timeout(12 * 60_000);
+    const token = sentinelToken();
+    const emulatorLog: string[] = [];
+    const runs: StackRun[] = [{ stack: "dev" }, { stack: "prod" }, { stack: "full", config: FULL_STACK_CONFIG }].map((run) => ({ ...run, steps: {}, resourcesAfterUp: [], leftAfterDestroy: [] }));
+    let emulator: WorkspaceEmulator;
+    let sharedObjects: { objects: HeldObject[]; prints: StackFootprint[] } | undefined;
+
+    before(async function () {
+        requirePulumiCli();
+        emulator = new WorkspaceEmulator({ tokens: [token], warehouses: [WAREHOUSE_ID], groups: ["admins", "users", "data-engineers", "bench-viewers"], log: (line) => emulatorLog.push(line) });
+        const url = await emulator.start();
+        const allUp = barrier(runs.length);
+        await Promise.all(runs.map((run) => lifecycle(run, url, allUp)));
+    });
+
+    after(async () => {
+        runs.forEach((run) => run.project?.killAll());
+        await emulator?.stop();
+        if (!process.env.E2E_KEEP) {
+            runs.forEach((run) => run.project?.remove());
+        }
+    });
+
+    async function lifecycle(run: StackRun, url: string, allUp: () => Promise<void>): Promise<void> {
+        const project = (run.project = new ScratchProject(run.stack));
+        const stackArgs = ["--stack", run.stack];
+        let arrived = false;
+        try {
+            await project.initStack(run.stack, url, token, run.config);
+            // The full stack's first preview also runs the policy pack: on a first deploy every id is unknown.
+            run.steps.preview = await project.pulumi(["preview", ...stackArgs, ...(run.stack === "full" ? ["--policy-pack", "policy"] : [])]);
+            run.steps.up = await project.pulumi(["up", "--yes", "--skip-preview", ...stackArgs]);
+            if (run.steps.up.code === 0) {
+                run.billingAfterUp = emulator.billing();
+                run.resourcesAfterUp = await project.resources(run.stack);
+                if (run.stack === "full") {
+                    run.opsStatus = await ops(project.dir, url, ["status", "--stack", run.stack]);
+                }
+            }
+            arrived = true;
+            await allUp();
+            if (!sharedObjects) {
+                sharedObjects = { objects: emulator.objects(), prints: runs.map((other) => footprint(other.stack, other.resourcesAfterUp)) };
+            }
+            if (run.steps.up.code === 0) {
+                run.steps["preview --expect-no-changes"] = await project.pulumi(["preview", "--expect-no-changes", "--diff", ...stackArgs]);
+                run.steps["refresh --expect-no-changes"] = await project.pulumi(["refresh", "--yes", "--expect-no-changes", ...stackArgs]);
+                run.steps["preview --policy-pack policy"] = await project.pulumi(["preview", "--policy-pack", "policy", ...stackArgs]);
+            }
+        } catch (error) {
+            run.error = error as Error;
+        } finally {
+            if (!arrived) {
+                void allUp();
+            }
+            run.steps.destroy = await project.pulumi(["destroy", "--yes", "--skip-preview", ...stackArgs]);
+            const print = footprint(run.stack, run.resourcesAfterUp);
+            run.leftAfterDestroy = emulator.objects().filter((object) => belongsTo(object, print));
+        }
+    }
+
+    /** The ops CLI of the scratch copy, as a user runs it, with the workspace from the environment. */
+    function ops(dir: string, url: string, args: string[]): Promise<{ code: number | null; output: string }> {
+        return new Promise((resolve) => {
+            const child = spawn("npx", ["--no-install", "ts-node", "--transpile-only", "scripts/ops.ts", ...args], {
+                cwd: dir,
+                env: { ...process.env, DATABRICKS_HOST: url, DATABRICKS_TOKEN: token, DATABRICKS_CONFIG_FILE: "/nonexistent" },
+            });
+            let output = "";
+            child.stdout.on("data", (chunk) => (output += chunk));
+            child.stderr.on("data", (chunk) => (output += chunk));
+            child.on("close", (code) => resolve({ code, output }));
+        });
+    }
+
+    function runOf(stack: string): StackRun {
+        return runs.find((run) => run.stack === stack)!;
+    }
+
+    for (const stack of ["dev", "prod", "full"]) {
+        for (const step of STEPS) {
+            it(`${stack}: \`pulumi ${step}\` succeeds`, () => {
+                const run = runOf(stack);
+                assert.ifError(run.error);
+                const result = run.steps[step];
+                assert.ok(result, `${step} did not run (an earlier step failed)`);
+                assert.strictEqual(result.code, 0, `${result.command} exited ${result.code}:\n${tail(result.output, 60)}`);
+            });
+        }
+
+        it(`${stack}: after up nothing bills but the stack's cluster (no pipeline running or starting)`, () => {
+            const run = runOf(stack);
+            assert.ok(run.billingAfterUp, "up did not succeed");
+            const print = footprint(stack, run.resourcesAfterUp);
+            const clusterIds = run.resourcesAfterUp.filter((resource) => resource.type === "databricks:index/cluster:Cluster").map((resource) => resource.id);
+            assert.strictEqual(clusterIds.length, 1);
+            const clusters = run.billingAfterUp.clusters.filter((cluster) => print.ids.has(cluster.clusterId));
+            assert.deepStrictEqual(clusters.map((cluster) => cluster.clusterId), clusterIds);
+            const pipelineIds = new Set(run.resourcesAfterUp.filter((resource) => resource.type === "databricks:index/pipeline:Pipeline").map((resource) => resource.id));
+            const billingPipelines = run.billingAfterUp.pipelines.filter((pipeline) => pipelineIds.has(pipeline.pipelineId));
+            assert.deepStrictEqual(billingPipelines, [], `pipelines left running or starting by \`pulumi up\`: ${JSON.stringify(billingPipelines)}`);
+        });
+
+        it(`${stack}: after destroy the workspace holds nothing of the stack`, () => {
+            const run = runOf(stack);
+            assert.ok(run.resourcesAfterUp.length > 0, "up did not succeed");
+            assert.deepStrictEqual(run.leftAfterDestroy, []);
+        });
+    }
+
+    it("three stacks up at once in one workspace share no object, and every object belongs to one of them", () => {
+        assert.ok(sharedObjects && sharedObjects.objects.length > 0, "no stack came up");
+        assert.ok(runs.every((run) => run.resourcesAfterUp.length > 0), "not every stack came up");
+        const problems = sharedObjects.objects
+            .map((object) => ({ object, owners: sharedObjects!.prints.filter((print) => belongsTo(object, print)).map((print) => print.stack) }))
+            .filter((entry) => entry.owners.length !== 1)
+            .map((entry) => `${entry.object.kind} ${entry.object.name} (${entry.object.id}): ${entry.owners.length === 0 ? "no stack" : entry.owners.join(" and ")}`);
+        assert.deepStrictEqual(problems, []);
+        const [dev, prod, full] = sharedObjects.prints;
+        for (const [a, b] of [[dev, prod], [dev, full], [prod, full]]) {
+            assert.deepStrictEqual([...a.ids].filter((id) => b.ids.has(id)), [], `${a.stack} and ${b.stack} share ids`);
+        }
+    });
+
+    it("full: the run-on-deploy run started at up, and destroy cancelled the runs of every job before deleting it", () => {
+        const run = runOf("full");
+        const jobIds = run.resourcesAfterUp.filter((resource) => resource.type === "databricks:index/job:Job").map((resource) => Number(resource.id));
+        assert.strictEqual(jobIds.length, 6, "three phase jobs, the full-timeline and analysis jobs, and the DLT pipeline's control job");
+        const requests = emulator.requests.filter((request: RecordedRequest) => request.status === 200);
+        const timelineJobId = Number(run.resourcesAfterUp.find((resource) => resource.outputs?.name === "streambench-full-benchmark")?.id);
+        assert.ok(requests.some((request) => request.path === "/api/2.2/jobs/run-now" && (request.body as any).job_id === timelineJobId), "no run-now of the full-timeline job");
+        for (const jobId of jobIds) {
+            const cancelled = requests.findIndex((request) => request.path === "/api/2.2/jobs/runs/cancel-all" && (request.body as any).job_id === jobId);
+            const deleted = requests.findIndex((request) => request.path === "/api/2.2/jobs/delete" && (request.body as any).job_id === jobId);
+            assert.ok(deleted >= 0, `job ${jobId} was not deleted`);
+            assert.ok(cancelled >= 0 && cancelled < deleted, `job ${jobId}: runs cancelled at request ${cancelled}, job deleted at ${deleted}`);
+        }
+        assert.deepStrictEqual(emulator.billing().activeRuns.filter((active) => jobIds.includes(active.jobId)), []);
+    });
+
+    it("full: the ops CLI shows the run-on-deploy run against the same workspace", () => {
+        const status = runOf("full").opsStatus;
+        assert.ok(status, "up did not succeed");
+        assert.strictEqual(status.code, 0, status.output);
+        assert.match(status.output, /streambench-full-benchmark\s+\d+\s+\d+\s+RUNNING/);
+        assert.match(status.output, /\b[1-9]\d* active runs?\b/);
+    });
+
+    it("the policy pack runs, and decides every guardrail on a first deploy (no check left unknown at preview)", () => {
+        for (const run of runs) {
+            const result = run.steps["preview --policy-pack policy"];
+            assert.ok(result, `${run.stack}: the policy preview did not run`);
+            assert.match(result.output, /streambench-guardrails@v\d/, `${run.stack}: the pack did not start`);
+            assert.doesNotMatch(result.output, /mandatory/i, `${run.stack}:\n${tail(result.output)}`);
+        }
+        const firstDeploy = runOf("full").steps.preview;
+        assert.ok(firstDeploy);
+        assert.match(firstDeploy.output, /streambench-guardrails@v\d/);
+        assert.doesNotMatch(firstDeploy.output, /can't be known during preview|mandatory|advisory/i, tail(firstDeploy.output, 60));
+    });
+
+    it("the provider, the run command and the ops CLI call only routes the emulator knows", () => {
+        assert.deepStrictEqual(emulator.unknownRoutes, []);
+    });
+
+    it("the token appears in no output, state file, stack file, PULUMI_HOME, request record or emulator log", () => {
+        const leaks: string[] = [];
+        for (const run of runs) {
+            run.project?.transcript.filter((result) => result.output.includes(token)).forEach((result) => leaks.push(`${run.stack}: output of ${result.command}`));
+            run.project?.filesContaining(token).forEach((file) => leaks.push(`${run.stack}: ${file}`));
+            if (run.opsStatus?.output.includes(token)) {
+                leaks.push(`${run.stack}: ops status output`);
+            }
+        }
+        if (JSON.stringify(emulator.requests).includes(token)) {
+            leaks.push("emulator request log");
+        }
+        if (emulatorLog.some((line) => line.includes(token))) {
+            leaks.push("emulator log");
+        }
+        assert.ok(emulator.requests.some((request) => request.auth === "accepted"), "no request carried the token");
+        assert.deepStrictEqual(leaks, []);
+    });
+});
