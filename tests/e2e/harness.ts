@@ -169,6 +169,8 @@ export interface StateResource {
     id?: string;
     custom?: boolean;
     outputs?: Record<string, any>;
+    /** URNs this resource waits for (implicit and `dependsOn`); destroy deletes it before them. */
+    dependencies?: string[];
 }
 
 export function killGroup(child: ChildProcess): void {

@@ -198,6 +198,66 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         assert.deepStrictEqual(emulator.billing().activeRuns.filter((active) => jobIds.includes(active.jobId)), []);
     });
 
+    it("full: the state orders destroy: jobs after the schema, volume, cluster and notebooks; the run command after every job", () => {
+        const resources = runOf("full").resourcesAfterUp;
+        assert.ok(resources.length > 0, "up did not succeed");
+        const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+        // Everything a resource waits for, directly or through what it waits for (destroy reverses this order).
+        const waitsFor = (resource: StateResource, seen = new Set<string>()): Set<string> => {
+            for (const urn of resource.dependencies ?? []) {
+                const dependency = byUrn.get(urn);
+                if (dependency && !seen.has(urn)) {
+                    seen.add(urn);
+                    waitsFor(dependency, seen);
+                }
+            }
+            return seen;
+        };
+        const ofType = (type: string) => resources.filter((resource) => resource.type === `databricks:index/${type}`);
+        const [schema] = ofType("schema:Schema");
+        const [volume] = ofType("volume:Volume");
+        const [cluster] = ofType("cluster:Cluster");
+        const [pipeline] = ofType("pipeline:Pipeline");
+        const generator = ofType("notebook:Notebook").find((notebook) => String(notebook.outputs?.path).endsWith("/generator"));
+        assert.ok(schema && volume && cluster && pipeline && generator, "the full stack lacks a schema, volume, cluster, pipeline or generator notebook");
+        assert.ok(waitsFor(volume).has(schema.urn), "the volume does not wait for the schema");
+        assert.ok(waitsFor(pipeline).has(schema.urn), "the pipeline does not wait for the schema");
+        const phaseJobs = ofType("job:Job").filter((job) => /-(baseline|3x|9x)$/.test(String(job.outputs?.name)));
+        assert.strictEqual(phaseJobs.length, 3);
+        for (const job of phaseJobs) {
+            const deps = waitsFor(job);
+            for (const needed of [schema, volume, cluster, generator]) {
+                assert.ok(deps.has(needed.urn), `${job.outputs?.name} does not wait for ${needed.urn}`);
+            }
+        }
+        const [runCommand] = resources.filter((resource) => resource.type === "command:local:Command");
+        assert.ok(runCommand, "no run-on-deploy command");
+        for (const job of ofType("job:Job")) {
+            assert.ok(waitsFor(runCommand).has(job.urn), `the run command does not wait for ${job.outputs?.name}`);
+        }
+    });
+
+    it("full: destroy deleted every job and the pipeline before the volume and the schema", () => {
+        const run = runOf("full");
+        assert.ok(run.resourcesAfterUp.length > 0, "up did not succeed");
+        const idsOf = (type: string) => new Set(run.resourcesAfterUp.filter((resource) => resource.type === `databricks:index/${type}`).map((resource) => String(resource.id)));
+        const jobIds = idsOf("job:Job");
+        const pipelineIds = idsOf("pipeline:Pipeline");
+        const requests = emulator.requests.filter((request: RecordedRequest) => request.status === 200);
+        const jobDeletes = requests.filter((request) => request.path === "/api/2.2/jobs/delete" && jobIds.has(String((request.body as any).job_id)));
+        const pipelineDeletes = requests.filter((request) => request.method === "DELETE" && [...pipelineIds].some((id) => request.path === `/api/2.0/pipelines/${id}`));
+        const schemaName = String(run.resourcesAfterUp.find((resource) => resource.type === "databricks:index/schema:Schema")?.outputs?.name);
+        const catalogDeletes = requests.filter(
+            (request) => request.method === "DELETE" && request.path.startsWith("/api/2.1/unity-catalog/") && request.path.includes(schemaName),
+        );
+        assert.strictEqual(jobDeletes.length, jobIds.size, "not every job was deleted");
+        assert.strictEqual(pipelineDeletes.length, pipelineIds.size, "the pipeline was not deleted");
+        assert.ok(catalogDeletes.length >= 2, `expected the volume and schema deletes, saw ${catalogDeletes.map((request) => request.path).join(", ")}`);
+        const lastWorkloadDelete = Math.max(...[...jobDeletes, ...pipelineDeletes].map((request) => request.seq));
+        const firstCatalogDelete = Math.min(...catalogDeletes.map((request) => request.seq));
+        assert.ok(lastWorkloadDelete < firstCatalogDelete, `a job or the pipeline was deleted (request ${lastWorkloadDelete}) after the schema or volume (request ${firstCatalogDelete})`);
+    });
+
     it("full: the ops CLI shows the run-on-deploy run against the same workspace", () => {
         const status = runOf("full").opsStatus;
         assert.ok(status, "up did not succeed");
