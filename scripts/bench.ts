@@ -2,9 +2,12 @@
  * `npm run bench`: how the stack scales with the stream count and what its deploy looks like, measured on the
  * real program under the same mocks as the tests. No credentials, no Pulumi CLI. Prints figures; asserts nothing.
  */
+import { spawnSync } from "child_process";
 import * as os from "os";
+import * as path from "path";
 import { parseStackConfig, namespaceValues } from "../config";
 import { MAX_JOB_PARAMETER_BYTES, buildScalingPlan, jobParameterBytes, peakStreamsOnDriver, planWarnings } from "../plan";
+import { runSpec } from "./local";
 import { Evaluation, committedStackConfig, countByType, customResources, evaluateProgram } from "./offline";
 import { renderExpectedBehaviour, textTable } from "./plan";
 import { realEngineTimings } from "./realEngineBench";
@@ -87,6 +90,25 @@ async function main(): Promise<void> {
     const real = await realEngineTimings(median);
     console.log("\nReal engine, prod stack against the workspace emulator (wall time, median of 3):");
     console.log(typeof real === "string" ? `  ${real}` : textTable(["command", "median", "range"], real));
+
+    localSparkFigures();
+}
+
+/** What local Spark (`npm run local`) shows on this machine: scripts/local_bench.py on dev's plan. BENCH_LOCAL=0 skips it. */
+function localSparkFigures(): void {
+    if (process.env.BENCH_LOCAL === "0") {
+        console.log("\nLocal Spark figures skipped (BENCH_LOCAL=0).");
+        return;
+    }
+    const root = path.join(__dirname, "..");
+    const devPlan = buildScalingPlan("dev", parseStackConfig("dev", namespaceValues(committedStackConfig("dev"))));
+    const spec = { ...runSpec(devPlan, { stack: "dev", speed: 1, connect: false, dryRun: false }, root), stateDir: path.join(root, ".streambench", "bench") };
+    console.log("\nLocal Spark (npm run local) on this machine, a few minutes:");
+    const python = process.env.PYTHON ?? path.join(root, ".venv", "bin", "python");
+    const result = spawnSync(python, [path.join(root, "scripts", "local_bench.py")], { input: JSON.stringify(spec), stdio: ["pipe", "inherit", "inherit"] });
+    if (result.status !== 0) {
+        console.log(`Local Spark figures failed (exit ${result.status ?? result.error?.message}).`);
+    }
 }
 
 main().catch((error) => {
