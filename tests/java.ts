@@ -9,17 +9,25 @@ import * as path from "path";
 
 export const QUARTZ_VERSION = "2.5.2";
 
+/** Whether every command runs here (e.g. `java`, `mvn`); under CI a missing one is a failure, not a skip. */
+export function toolsAvailable(...commands: string[]): boolean {
+    const missing = commands.filter((command) => {
+        try {
+            execFileSync(command, ["-version"], { stdio: "ignore" });
+            return false;
+        } catch {
+            return true;
+        }
+    });
+    if (missing.length > 0 && process.env.CI === "true") {
+        throw new Error(`${missing.join(" and ")} not installed, and CI=true: the Quartz / ZoneId cross-checks must run in CI`);
+    }
+    return missing.length === 0;
+}
+
 /** Whether `java` runs here; under CI a missing Java is a failure, not a skip. */
 export function javaAvailable(): boolean {
-    try {
-        execFileSync("java", ["-version"], { stdio: "ignore" });
-        return true;
-    } catch {
-        if (process.env.CI === "true") {
-            throw new Error("java is not installed, and CI=true: the Quartz / ZoneId cross-checks must run in CI");
-        }
-        return false;
-    }
+    return toolsAvailable("java");
 }
 
 /** The Quartz jar in the local Maven repository, fetched from Maven Central when it is not there yet. */

@@ -432,7 +432,7 @@ describe("the DLT pipeline", () => {
         assert.deepStrictEqual(names, [...names].sort());
     });
 
-    // That the stop comes before the pipeline's delete is the real engine's order: tests/pipelineLifecycle.test.ts.
+    // That the stop comes before the pipeline's delete is the real engine's order: tests/e2e/pipelineLifecycle.e2e.ts.
     it("is stopped by the run-on-deploy command's delete, with its control runs cancelled", async () => {
         const prod = await evaluateProgram("prod", { ...committedStackConfig("prod"), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com" });
         const [run] = ofType(prod, COMMAND);

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { parseQuartzCron, quartzFireTimes, timelineScheduleProblems } from "../cron";
-import { javaAvailable, quartzJar, runJavaSource } from "./java";
+import { quartzJar, runJavaSource, toolsAvailable } from "./java";
 
 /** Expressions the real Quartz is asked about: valid, invalid, never firing, and every special form. */
 const EXPRESSIONS = [
@@ -45,7 +45,8 @@ describe("Quartz cron: the same decisions and fire times as the real org.quartz.
     const key = (expression: string, zone: string, after: number) => `${expression}\t${zone}\t${after}`;
 
     before(function () {
-        if (!javaAvailable()) {
+        // Java runs the probe; Maven fetches Quartz the first time.
+        if (!toolsAvailable("java", "mvn")) {
             this.skip();
         }
         const lines = EXPRESSIONS.flatMap((expression) => ZONES.flatMap((zone) => AFTER.map((after) => `${key(expression, zone, after)}\t3`)));
