@@ -602,7 +602,6 @@ describe("stackJobNames", () => {
         assert.deepStrictEqual(stackJobNames(plan), [
             "streambench-prod-benchmark", "streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x", "streambench-prod-dlt-control",
         ]);
-        assert.strictEqual(stackJobNames(plan)[0], plan.timelineRun.jobName);
         assert.strictEqual(analysisJobName(plan), "streambench-prod-analysis");
     });
 });

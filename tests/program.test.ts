@@ -322,7 +322,8 @@ describe("health rules and notifications", () => {
             onStreamingBacklogExceededs: ["oncall@example.com"],
         });
         const timeline = ofType(prod, JOB).find((job) => job.inputs.name === "streambench-prod-benchmark")!.inputs;
-        assert.deepStrictEqual(timeline.health.rules, [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: timeline.timeoutSeconds - 4 * 60 }]);
+        // A 50-minute timeout (15-minute run + 5 grace + 30 for the analysis): the warning comes 4 minutes before it.
+        assert.deepStrictEqual(timeline.health.rules, [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 46 * 60 }]);
         assert.deepStrictEqual(timeline.emailNotifications.onFailures, ["oncall@example.com"]);
     });
 

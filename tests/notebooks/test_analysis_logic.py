@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from analysis_logic import (
-    ANALYSIS_PARAMETER_NAMES,
     CLUSTER_EVENT_COLUMNS,
     RESULT_COLUMNS,
     RESULTS_SCHEMA_DDL,
@@ -125,13 +124,7 @@ def test_every_bad_parameter_is_named_in_one_error(overrides, message):
         assert expected in str(error.value)
 
 
-def test_parameter_names_are_the_notebooks_widgets():
-    assert sorted(ANALYSIS_PARAMETER_NAMES) == list(ANALYSIS_PARAMETER_NAMES)
-    assert set(raw_params()) == set(ANALYSIS_PARAMETER_NAMES)
-
-
 def test_the_pipeline_event_log_table_is_optional():
-    assert ANALYSIS_PARAMETER_NAMES.index("pipeline_event_log_table") == 5  # between phases_json and results_table
     assert parse_analysis_params(raw_params(pipeline_event_log_table=" dlt_event_log ")).pipeline_event_log_table \
         == "dlt_event_log"
 

@@ -32,7 +32,9 @@ def test_the_prod_benchmark_tables_come_from_one_short_value():
 
 
 def test_two_thousand_streams_fit_in_under_80_characters():
-    value = "stream_table_{stream_id:04d}@1-2000,stream_table_3x_scale,stream_table_9x_scale"
+    value = ",".join([logic.source_tables_spec("stream_table_{stream_id:04d}", 1, 2000),
+                      logic.source_tables_spec("stream_table_3x_scale", 2001, 1),
+                      logic.source_tables_spec("stream_table_9x_scale", 2002, 1)])
     assert len(value) < 80
     tables = logic.expand_source_tables(value)
     assert len(tables) == 2002
