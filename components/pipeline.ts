@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { PipelinePlan } from "../plan";
+import { childOptions } from "./childOptions";
 
 export interface DltPipelineArgs {
     /** Name, autoscale bounds, configuration and event log table from the plan. */
@@ -54,7 +55,7 @@ export class DltPipeline extends pulumi.ComponentResource {
                 eventLog: { catalog: args.catalog, schema: args.schemaName, name: pipeline.eventLogTable },
                 tags: args.tags,
             },
-            { parent: this, dependsOn: opts?.dependsOn },
+            childOptions(this, opts),
         );
 
         this.pipelineId = resource.id;

@@ -2,6 +2,7 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { PipelineControlPlan, emailNotifications, healthRules } from "../plan";
 import { jobParameters } from "./streamingJob";
+import { childOptions } from "./childOptions";
 
 export interface PipelineControlJobArgs {
     /** Job name, schedule, timeout and notebook parameters from the plan. */
@@ -58,7 +59,7 @@ export class PipelineControlJob extends pulumi.ComponentResource {
                 emailNotifications: emailNotifications(args.notificationEmails, false),
                 tags: args.tags,
             },
-            { parent: this, dependsOn: opts?.dependsOn },
+            childOptions(this, opts),
         );
 
         this.jobId = job.id;

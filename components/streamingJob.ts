@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { PhasePlan, TASK_MAX_RETRIES, TASK_MIN_RETRY_INTERVAL_MILLIS, emailNotifications, healthRules } from "../plan";
+import { childOptions } from "./childOptions";
 
 export interface StreamingJobArgs {
     /** Job name in the workspace; includes the stack so two stacks never share a job. */
@@ -43,8 +44,7 @@ export class StreamingJob extends pulumi.ComponentResource {
         const { phase } = args;
 
         // One run at a time: each stream's checkpoint has exactly one writer. An overlapping trigger is skipped,
-        // not queued, because a queued run would start after its window anyway. The component's dependsOn is
-        // passed to the job itself: Pulumi does not carry a component's dependsOn over to its children.
+        // not queued, because a queued run would start after its window anyway.
         const job = new databricks.Job(
             `${name}-job`,
             {
@@ -72,7 +72,7 @@ export class StreamingJob extends pulumi.ComponentResource {
                 emailNotifications: emailNotifications(args.notificationEmails, true),
                 tags: args.tags,
             },
-            { parent: this, dependsOn: opts?.dependsOn },
+            childOptions(this, opts),
         );
 
         this.jobId = job.id;
