@@ -12,9 +12,6 @@ export { stackSlug } from "./stackName";
 export type PhaseName = "baseline" | "3x" | "9x";
 
 export { TIMEOUT_GRACE_MINUTES } from "./config";
-/** Task retries for transient failures; a retry resumes from the same run's checkpoints. */
-export const TASK_MAX_RETRIES = 2;
-export const TASK_MIN_RETRY_INTERVAL_MILLIS = 60_000;
 /** The generator prints its status line this often (the original's 30 s monitor). */
 export const STATUS_INTERVAL_SECONDS = 30;
 /** Micro-batch trigger of every generator stream. */
@@ -635,31 +632,6 @@ export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes" | "
 /** Notebook tasks a timeline holds on the cluster at once: one per phase, and the pipeline's control. */
 export function notebookTaskCount(plan: Pick<ScalingPlan, "phases" | "pipeline">): number {
     return plan.phases.length + (plan.pipeline ? 1 : 0);
-}
-
-/** A phase whose streams fall this many seconds behind their source raises the backlog alert. */
-export const STREAMING_BACKLOG_ALERT_SECONDS = 60;
-
-/** Job health rules: a run nearing its timeout, and (for streaming phases) a backlog. */
-export function healthRules(timeoutSeconds: number, streaming: boolean): { metric: string; op: string; value: number }[] {
-    const rules = [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: timeoutSeconds - TIMEOUT_GRACE_MINUTES * 60 + 60 }];
-    if (streaming) {
-        // The rate source produces rows on the clock, so a backlog shows up only when the stream falls behind.
-        rules.push({ metric: "STREAMING_BACKLOG_SECONDS", op: "GREATER_THAN", value: STREAMING_BACKLOG_ALERT_SECONDS });
-    }
-    return rules;
-}
-
-/** Email notifications of a benchmark job; none when no address is configured. */
-export function emailNotifications(emails: string[], streaming: boolean) {
-    if (emails.length === 0) {
-        return undefined;
-    }
-    return {
-        onFailures: emails,
-        onDurationWarningThresholdExceededs: emails,
-        ...(streaming ? { onStreamingBacklogExceededs: emails } : {}),
-    };
 }
 
 /** Minutes the analysis job may take: it reads at most one run's rows. */

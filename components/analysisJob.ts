@@ -1,7 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { AnalysisPlan, emailNotifications } from "../plan";
-import { jobParameters } from "./streamingJob";
+import { AnalysisPlan } from "../plan";
+import { emailNotifications, jobParameters } from "./jobSettings";
 import { childOptions } from "./childOptions";
 
 export interface AnalysisJobArgs {

@@ -1,7 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { PipelineControlPlan, emailNotifications, healthRules } from "../plan";
-import { jobParameters } from "./streamingJob";
+import { PipelineControlPlan } from "../plan";
+import { emailNotifications, healthRules, jobParameters, jobSchedule } from "./jobSettings";
 import { childOptions } from "./childOptions";
 
 export interface PipelineControlJobArgs {
@@ -54,7 +54,7 @@ export class PipelineControlJob extends pulumi.ComponentResource {
                         timeoutSeconds: control.timeoutSeconds,
                     },
                 ],
-                schedule: { quartzCronExpression: control.cron, timezoneId: args.timezone, pauseStatus: args.paused ? "PAUSED" : "UNPAUSED" },
+                schedule: jobSchedule(control.cron, args.timezone, args.paused),
                 health: { rules: healthRules(control.timeoutSeconds, false) },
                 emailNotifications: emailNotifications(args.notificationEmails, false),
                 tags: args.tags,

@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { PhasePlan, TASK_MAX_RETRIES, TASK_MIN_RETRY_INTERVAL_MILLIS, emailNotifications, healthRules } from "../plan";
+import { PhasePlan } from "../plan";
+import { TASK_MAX_RETRIES, TASK_MIN_RETRY_INTERVAL_MILLIS, emailNotifications, healthRules, jobParameters, jobSchedule } from "./jobSettings";
 import { childOptions } from "./childOptions";
 
 export interface StreamingJobArgs {
@@ -21,18 +22,6 @@ export interface StreamingJobArgs {
 
 /** The task key of the generator task; one task per job, so `tasks` is trivially sorted by key. */
 export const GENERATOR_TASK_KEY = "generate";
-
-/** Job parameters in the order the provider keeps them (by name), so previews show no spurious diff. */
-export function jobParameters(parameters: Record<string, string>): { name: string; default: string }[] {
-    return Object.keys(parameters)
-        .sort()
-        .map((name) => ({ name, default: parameters[name] }));
-}
-
-/** The Quartz schedule block of a phase job. */
-export function jobSchedule(phase: PhasePlan, timezone: string, paused: boolean) {
-    return { quartzCronExpression: phase.cron, timezoneId: timezone, pauseStatus: paused ? "PAUSED" : "UNPAUSED" };
-}
 
 /** One phase of the benchmark as a scheduled job with one notebook task on the shared cluster. */
 export class StreamingJob extends pulumi.ComponentResource {
@@ -67,7 +56,7 @@ export class StreamingJob extends pulumi.ComponentResource {
                         retryOnTimeout: false,
                     },
                 ],
-                schedule: jobSchedule(phase, args.timezone, args.paused),
+                schedule: jobSchedule(phase.cron, args.timezone, args.paused),
                 health: { rules: healthRules(phase.timeoutSeconds, true) },
                 emailNotifications: emailNotifications(args.notificationEmails, true),
                 tags: args.tags,

@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { PhaseName, TimelineRunPlan, emailNotifications, healthRules } from "../plan";
+import { PhaseName, TimelineRunPlan } from "../plan";
+import { emailNotifications, healthRules } from "./jobSettings";
 import { childOptions } from "./childOptions";
 
 export interface TimelineJobArgs {

@@ -1,11 +1,11 @@
 import * as assert from "assert";
+import { healthRules } from "../components/jobSettings";
 import { parseStackConfig } from "../config";
 import {
     MAX_JOB_PARAMETER_BYTES,
     PhasePlan,
     baselineTableName,
     buildScalingPlan,
-    healthRules,
     jobParameterBytes,
     oversizedParameterProblems,
     peakStreamsOnDriver,
