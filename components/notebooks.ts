@@ -11,13 +11,23 @@ export const GENERATOR_NOTEBOOK_SOURCE = "notebooks/generator.py";
 export const GENERATOR_LOGIC_SOURCE = "notebooks/generator_logic.py";
 export const METRICS_LOGIC_SOURCE = "notebooks/metrics_logic.py";
 export const ANALYSIS_NOTEBOOK_SOURCE = "notebooks/analysis.py";
-export const ANALYSIS_LOGIC_SOURCE = "notebooks/analysis_logic.py";
+/** The analysis's modules, by responsibility (analysis_logic.py only re-exports them, for local use). */
+export const ANALYSIS_MODULE_SOURCES = [
+    "notebooks/analysis_params.py",
+    "notebooks/analysis_windows.py",
+    "notebooks/analysis_events.py",
+    "notebooks/analysis_report.py",
+    "notebooks/analysis_spark.py",
+];
+/** Modules every notebook imports: the phases document and the job-parameter helpers. */
+export const JOB_PARAMETERS_SOURCE = "notebooks/job_parameters.py";
+export const STREAM_TABLES_SOURCE = "notebooks/stream_tables.py";
 export const PIPELINE_SOURCE = "notebooks/pipeline.py";
 export const PIPELINE_LOGIC_SOURCE = "notebooks/pipeline_logic.py";
 export const PIPELINE_CONTROL_NOTEBOOK_SOURCE = "notebooks/pipeline_control.py";
 export const PIPELINE_CONTROL_LOGIC_SOURCE = "notebooks/pipeline_control_logic.py";
 /** Every source a benchmark run executes, for the workload fingerprint. */
-export const NOTEBOOK_SOURCES = [GENERATOR_NOTEBOOK_SOURCE, GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE];
+export const NOTEBOOK_SOURCES = [GENERATOR_NOTEBOOK_SOURCE, GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE, JOB_PARAMETERS_SOURCE, STREAM_TABLES_SOURCE];
 
 /**
  * A local source as the provider's `source` input takes it: relative to the working directory, which is the project
@@ -75,7 +85,7 @@ export class NotebookFolder extends pulumi.ComponentResource {
             );
 
         // Workspace files beside the notebook: the notebook's folder is on sys.path, so it imports these modules.
-        const modules = [GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE, ANALYSIS_LOGIC_SOURCE].map(workspaceFile);
+        const modules = [GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE, JOB_PARAMETERS_SOURCE, STREAM_TABLES_SOURCE, ...ANALYSIS_MODULE_SOURCES].map(workspaceFile);
         const generator = notebook("generator", GENERATOR_NOTEBOOK_SOURCE, modules);
         const analysis = notebook("analysis", ANALYSIS_NOTEBOOK_SOURCE, modules);
 
@@ -83,8 +93,8 @@ export class NotebookFolder extends pulumi.ComponentResource {
             // Plain Python files (not notebooks): a pipeline takes pipeline.py as a file library.
             const [pipelineSource] = [PIPELINE_SOURCE, PIPELINE_LOGIC_SOURCE].map(workspaceFile);
             this.pipelinePath = pipelineSource.path;
-            // The control notebook runs on the benchmark cluster beside the generator; it imports its module and the
-            // generator's and analysis's modules (trigger time, table names) from this folder.
+            // The control notebook runs on the benchmark cluster beside the generator; it imports its module, the
+            // generator's and the shared ones (trigger time, the phases document) from this folder.
             const controlLogic = workspaceFile(PIPELINE_CONTROL_LOGIC_SOURCE);
             this.pipelineControlPath = notebook("pipeline_control", PIPELINE_CONTROL_NOTEBOOK_SOURCE, [...modules, controlLogic]).path;
         }

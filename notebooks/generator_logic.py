@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Sequence
 
-from analysis_logic import parse_phases, parse_run_start, parse_time_param, quote_identifier
+from job_parameters import parse_run_start, parse_time_param, quote_identifier
 from metrics_logic import MetricsRecorder, query_name
+from stream_tables import parse_phases
 
 # The parameters every phase job passes (GENERATOR_PARAMETER_NAMES in plan.ts; a test holds the two equal).
 PARAMETER_NAMES = (

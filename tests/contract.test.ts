@@ -40,7 +40,7 @@ describe("the plan and the generator notebook agree", () => {
 
 const ANALYSIS_VIEW = `
 import json, sys
-from analysis_logic import ANALYSIS_PARAMETER_NAMES, PARAMETER_DEFAULTS, parse_analysis_params
+from analysis_params import ANALYSIS_PARAMETER_NAMES, PARAMETER_DEFAULTS, parse_analysis_params
 params = parse_analysis_params(json.load(sys.stdin))
 print(json.dumps({
     "defaults": [PARAMETER_DEFAULTS.get(name) for name in ("metrics_table", "cluster_events_table", "results_table")],

@@ -1,4 +1,7 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_DIR } from "../components/notebooks";
 import { Evaluation, OFFLINE_VALUES, committedStackConfig, evaluateProgram, ofType } from "./mocks";
 
 const USER_HOME = OFFLINE_VALUES.userHome;
@@ -50,6 +53,25 @@ describe("the prod stack", () => {
         assert.deepStrictEqual([volume.inputs.schemaName, volume.inputs.name, volume.inputs.volumeType], ["dlt_autoscaling_prod", "checkpoints", "MANAGED"]);
         assert.strictEqual(prod.outputs!.schemaFullName, "main.dlt_autoscaling_prod");
         assert.strictEqual(prod.outputs!.checkpointVolumePath, "/Volumes/main/dlt_autoscaling_prod/checkpoints");
+    });
+
+    it("uploads every local module the notebooks and the pipeline import, directly or through another module", () => {
+        const uploaded = new Set(ofType(prod, "databricks:index/workspaceFile:WorkspaceFile").map((file) => path.basename(file.inputs.source)));
+        const entryPoints = [...ofType(prod, "databricks:index/notebook:Notebook").map((notebook) => notebook.inputs.source), "notebooks/pipeline.py"];
+        const needed = new Set<string>();
+        const pending = entryPoints.map((source) => path.join(PROJECT_DIR, source));
+        while (pending.length > 0) {
+            const text = fs.readFileSync(pending.pop()!, "utf8");
+            for (const [, module] of text.matchAll(/^\s*(?:from|import)\s+(\w+)/gm)) {
+                const file = path.join(PROJECT_DIR, "notebooks", `${module}.py`);
+                if (fs.existsSync(file) && !needed.has(`${module}.py`)) {
+                    needed.add(`${module}.py`);
+                    pending.push(file);
+                }
+            }
+        }
+        assert.ok(needed.has("stream_tables.py") && needed.has("analysis_spark.py"), [...needed].join(", "));
+        assert.deepStrictEqual([...needed].filter((module) => !uploaded.has(module)), [], "imported but not uploaded");
     });
 
     it("uploads the notebook and its module into the stack's own folder", () => {

@@ -5,25 +5,19 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from analysis_logic import (
+from analysis_events import (
     CLUSTER_EVENT_COLUMNS,
-    RESULT_COLUMNS,
-    RESULTS_SCHEMA_DDL,
     DltEvent,
-    WindowPlan,
-    achieved_rate,
     cluster_event_rows,
     dlt_events,
     dlt_reaction_seconds,
     executors_at,
-    expected_windows,
-    format_report,
-    gap_percent,
-    parse_analysis_params,
     reaction_seconds,
-    result_rows,
     workers_at,
 )
+from analysis_params import WindowPlan, parse_analysis_params
+from analysis_report import RESULT_COLUMNS, RESULTS_SCHEMA_DDL, format_report, result_rows
+from analysis_windows import achieved_rate, expected_windows, gap_percent
 
 RUN_START = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 ANALYZED_AT = datetime(2026, 11, 25, 2, 30, tzinfo=timezone.utc)

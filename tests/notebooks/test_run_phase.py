@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import analysis_logic
 import generator_logic
+import job_parameters
 from generator_logic import parse_params, run_phase
 from test_generator_logic import raw_params
 
@@ -159,7 +159,7 @@ def test_a_malformed_trigger_time_fails_the_same_clear_way_in_the_generator_and_
         parse_params(raw_params(trigger_time=bad))
     assert f"trigger_time must be an ISO date-time (e.g. 2026-11-25T02:00:00Z), got {bad!r}" in str(generator.value)
     problems = []
-    assert analysis_logic.parse_time_param("run_start", bad, problems) is None
+    assert job_parameters.parse_time_param("run_start", bad, problems) is None
     assert problems == [f"run_start must be an ISO date-time (e.g. 2026-11-25T02:00:00Z), got {bad!r}"]
 
 
