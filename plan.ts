@@ -117,13 +117,6 @@ export const PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS = 60;
 /** The table the DLT pipeline publishes its event log to, in the stack's schema. */
 export const PIPELINE_EVENT_LOG_TABLE = "dlt_event_log";
 
-/** The pipeline's source tables, compactly: `format@first-last` for a numbered phase, else the table's name. */
-export function pipelineSourceTables(phases: Pick<PhasePlan, "tableNameFormat" | "firstStreamId" | "streamCount" | "tables">[]): string {
-    return phases
-        .map((phase) => (phase.streamCount === 1 ? phase.tables[0] : `${phase.tableNameFormat}@${phase.firstStreamId}-${phase.firstStreamId + phase.streamCount - 1}`))
-        .join(",");
-}
-
 /** The notebook parameters every phase job passes; the generator notebook reads exactly these. */
 export const GENERATOR_PARAMETER_NAMES = [
     "catalog",
@@ -511,7 +504,7 @@ export function pipelinePlan(resourcePrefix: string, config: StackConfig, schema
             "pipelines.clusterShutdown.delay": `${PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS}s`,
             "streambench.source_catalog": config.catalog,
             "streambench.source_schema": schemaName,
-            "streambench.source_tables": pipelineSourceTables(phases),
+            "streambench.phases_json": phaseTablesJson(phases),
         },
         eventLogTable: PIPELINE_EVENT_LOG_TABLE,
         control: {

@@ -428,7 +428,11 @@ describe("the DLT pipeline", () => {
             "pipelines.clusterShutdown.delay": "60s",
             "streambench.source_catalog": "main",
             "streambench.source_schema": "dlt_autoscaling_prod",
-            "streambench.source_tables": "stream_table_{stream_id:03d}@1-50,stream_table_3x_scale,stream_table_9x_scale",
+            "streambench.phases_json": JSON.stringify([
+                { phase: "baseline", table_name_format: "stream_table_{stream_id:03d}", first_stream_id: 1, stream_count: 50 },
+                { phase: "3x", table_name_format: "stream_table_3x_scale", first_stream_id: 51, stream_count: 1 },
+                { phase: "9x", table_name_format: "stream_table_9x_scale", first_stream_id: 52, stream_count: 1 },
+            ]),
         });
         assert.deepStrictEqual(inputs.eventLog, { catalog: "main", schema: "dlt_autoscaling_prod", name: "dlt_event_log" });
         const files = ofType(prod, "databricks:index/workspaceFile:WorkspaceFile").map((file) => file.inputs.path);
