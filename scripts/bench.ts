@@ -6,7 +6,8 @@ import * as os from "os";
 import { parseStackConfig, namespaceValues } from "../config";
 import { MAX_JOB_PARAMETER_BYTES, buildScalingPlan, jobParameterBytes, peakStreamsOnDriver, planWarnings } from "../plan";
 import { Evaluation, committedStackConfig, countByType, customResources, evaluateProgram } from "./offline";
-import { renderExpectedBehaviour, textTable } from "./plan";
+import { textTable } from "./cli";
+import { renderExpectedBehaviour } from "./plan";
 import { realEngineTimings } from "./realEngineBench";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
