@@ -24,6 +24,7 @@ from analysis_params import CLUSTER_ID_PATTERN, AnalysisParams
 from analysis_report import RESULT_COLUMNS, RESULTS_SCHEMA_DDL, format_report, result_rows
 from analysis_windows import expected_windows
 from job_parameters import quote_identifier
+from stream_tables import PHASES
 
 
 def _timestamp(moment: datetime):
@@ -83,7 +84,7 @@ def metrics_per_second(spark, metrics_table: str, start: datetime, end: datetime
     return {int(row["second"]): int(row["rows"] or 0) for row in rows}
 
 
-def latest_run_start(spark, metrics_table: str, phase: str = "baseline") -> datetime | None:
+def latest_run_start(spark, metrics_table: str, phase: str = PHASES[0]) -> datetime | None:
     """The start of the latest run of `phase` recorded in the stream_metrics table."""
     from pyspark.sql import functions as F
 

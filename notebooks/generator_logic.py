@@ -14,7 +14,7 @@ from typing import Callable, Mapping, Sequence
 
 from job_parameters import parse_run_start, parse_time_param, quote_identifier
 from metrics_logic import MetricsRecorder, query_name
-from stream_tables import parse_phases
+from stream_tables import PHASES, parse_phases
 
 # The parameters every phase job passes (GENERATOR_PARAMETER_NAMES in plan.ts; a test holds the two equal).
 PARAMETER_NAMES = (
@@ -37,7 +37,6 @@ PARAMETER_NAMES = (
 )
 # Parameters that may be empty: a run started by hand has no trigger time and starts its window now.
 OPTIONAL_PARAMETERS = ("trigger_time",)
-PHASES = ("baseline", "3x", "9x")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Mapping
 
 from job_parameters import whole_number
 
+# The phase names, in timeline order (PhaseName in plan.ts; a contract test holds the two equal).
 PHASES = ("baseline", "3x", "9x")
 
 

@@ -108,3 +108,11 @@ describe("the plan and the DLT pipeline's control notebook agree", () => {
         assert.strictEqual(view.trigger, "{{job.trigger.time.iso_datetime}}");
     });
 });
+
+describe("the plan and the notebooks agree on the phases", () => {
+    it("name the same phases in the same order (stream_tables.PHASES, the plan's PhaseName)", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
+        const view = runPython<{ phases: string[] }>("import json\nfrom stream_tables import PHASES\nprint(json.dumps({\"phases\": list(PHASES)}))", {});
+        assert.deepStrictEqual(view.phases, plan.phases.map((phase) => phase.name));
+    });
+});
