@@ -117,11 +117,10 @@ export const PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS = 60;
 /** The table the DLT pipeline publishes its event log to, in the stack's schema. */
 export const PIPELINE_EVENT_LOG_TABLE = "dlt_event_log";
 
-/** The notebook parameters every phase job passes; the generator notebook reads exactly these. */
+/** The notebook parameters every phase job passes; the generator notebook reads exactly these. Its streams and tables are its entry of `phases_json`. */
 export const GENERATOR_PARAMETER_NAMES = [
     "catalog",
     "checkpoint_root",
-    "first_stream_id",
     "metrics_table",
     "num_partitions",
     "phase",
@@ -130,8 +129,6 @@ export const GENERATOR_PARAMETER_NAMES = [
     "schema",
     "start_offset_minutes",
     "status_interval_seconds",
-    "stream_count",
-    "table_name_format",
     "trigger_interval_seconds",
     "trigger_time",
     "window_minutes",
@@ -427,7 +424,6 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             parameters: {
                 catalog: config.catalog,
                 checkpoint_root: checkpointRoot,
-                first_stream_id: String(shape.firstStreamId),
                 metrics_table: RESULT_TABLES.metrics,
                 num_partitions: String(config.partitions),
                 phase: shape.name,
@@ -436,8 +432,6 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
                 schema: schemaName,
                 start_offset_minutes: "0",
                 status_interval_seconds: String(STATUS_INTERVAL_SECONDS),
-                stream_count: String(shape.streamCount),
-                table_name_format: shape.tableNameFormat,
                 trigger_interval_seconds: String(TRIGGER_INTERVAL_SECONDS),
                 trigger_time: TRIGGER_TIME_REFERENCE,
                 window_minutes: String(windowMinutes),

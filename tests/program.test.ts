@@ -25,6 +25,13 @@ function parameters(job: Record<string, any>): Record<string, string> {
     return Object.fromEntries(job.parameters.map((parameter: { name: string; default: string }) => [parameter.name, parameter.default]));
 }
 
+/** A phase job's entry of its phases document: its streams and tables. */
+function ownPhaseEntry(values: Record<string, string>): { phase: string; table_name_format: string; first_stream_id: number; stream_count: number } {
+    const entry = JSON.parse(values.phases_json).find((candidate: { phase: string }) => candidate.phase === values.phase);
+    assert.ok(entry, `no phases_json entry for ${values.phase}`);
+    return entry;
+}
+
 describe("the prod stack", () => {
     let prod: Awaited<ReturnType<typeof evaluateProgram>>;
     before(async () => {
@@ -97,7 +104,7 @@ describe("the prod stack", () => {
             const job = jobByPhase(prod, expected.phase);
             const values = parameters(job);
             assert.deepStrictEqual(
-                [values.phase, values.rows_per_second, values.stream_count, values.window_minutes, values.first_stream_id, values.num_partitions],
+                [values.phase, values.rows_per_second, String(ownPhaseEntry(values).stream_count), values.window_minutes, String(ownPhaseEntry(values).first_stream_id), values.num_partitions],
                 [expected.phase, expected.rate, expected.streams, expected.window, expected.first, "8"],
             );
             assert.deepStrictEqual(job.schedule, { quartzCronExpression: expected.cron, timezoneId: "UTC", pauseStatus: "UNPAUSED" });
@@ -253,9 +260,9 @@ describe("the dev stack", () => {
     it("runs test mode: 5 baseline streams at 100 rows/s, 3x at 300, 9x at 900", () => {
         const streamsAndRates = ["baseline", "3x", "9x"].map((phase) => {
             const values = parameters(jobByPhase(dev, phase));
-            return [values.stream_count, values.rows_per_second];
+            return [ownPhaseEntry(values).stream_count, values.rows_per_second];
         });
-        assert.deepStrictEqual(streamsAndRates, [["5", "100"], ["1", "300"], ["1", "900"]]);
+        assert.deepStrictEqual(streamsAndRates, [[5, "100"], [1, "300"], [1, "900"]]);
         assert.deepStrictEqual(dev.outputs!.tables, [
             "stream_table_001", "stream_table_002", "stream_table_003", "stream_table_004", "stream_table_005",
             "stream_table_3x_scale", "stream_table_9x_scale",

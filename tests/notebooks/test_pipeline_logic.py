@@ -52,9 +52,7 @@ def test_two_thousand_streams_take_one_entry_per_phase():
 def generator_params(phase, first_stream_id, stream_count, table_name_format):
     raw = {name: "1" for name in PARAMETER_NAMES}  # every number valid; the ones that matter are set below
     raw.update(catalog="main", schema="dlt_autoscaling_prod", checkpoint_root="/Volumes/x", trigger_time="",
-               phase=phase, first_stream_id=str(first_stream_id), stream_count=str(stream_count),
-               table_name_format=table_name_format,
-               phases_json=json.dumps([{"phase": phase, "table_name_format": table_name_format,
+               phase=phase, phases_json=json.dumps([{"phase": phase, "table_name_format": table_name_format,
                                         "first_stream_id": first_stream_id, "stream_count": stream_count}]))
     return raw
 
