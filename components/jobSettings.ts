@@ -1,7 +1,21 @@
+import * as pulumi from "@pulumi/pulumi";
 import { TIMEOUT_GRACE_MINUTES } from "../plan";
 
 // Job settings shaped like the provider's `databricks.Job` inputs, shared by the job components. The plan holds
 // the numbers (timeouts, crons, parameters); these functions only put them in the provider's shape.
+
+/** What a scheduled notebook job on the benchmark cluster takes besides its part of the plan. */
+export interface ScheduledNotebookJobArgs {
+    /** The benchmark cluster the notebook task runs on (it needs no compute of its own). */
+    clusterId: pulumi.Input<string>;
+    /** Workspace path of the notebook. */
+    notebookPath: pulumi.Input<string>;
+    timezone: string;
+    paused: boolean;
+    tags: Record<string, string>;
+    /** Addresses told about failures and overlong runs (and, for a streaming phase, backlog). */
+    notificationEmails: string[];
+}
 
 /** Task retries for transient failures; a retry resumes from the same run's checkpoints. */
 export const TASK_MAX_RETRIES = 2;

@@ -1,22 +1,15 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { PipelineControlPlan } from "../plan";
-import { emailNotifications, healthRules, jobParameters, jobSchedule } from "./jobSettings";
+import { ScheduledNotebookJobArgs, emailNotifications, healthRules, jobParameters, jobSchedule } from "./jobSettings";
 import { childOptions } from "./childOptions";
 
-export interface PipelineControlJobArgs {
+/** The control job's own settings; `notebookPath` is the control notebook's (it only polls the pipeline). */
+export interface PipelineControlJobArgs extends ScheduledNotebookJobArgs {
     /** Job name, schedule, timeout and notebook parameters from the plan. */
     control: PipelineControlPlan;
     /** The triggered DLT pipeline the job runs through a timeline. */
     pipelineId: pulumi.Input<string>;
-    /** The benchmark cluster: the control notebook only polls, so it needs no compute of its own. */
-    clusterId: pulumi.Input<string>;
-    /** Workspace path of the control notebook. */
-    notebookPath: pulumi.Input<string>;
-    timezone: string;
-    paused: boolean;
-    tags: Record<string, string>;
-    notificationEmails: string[];
 }
 
 /** The task key of the control task; one task per job, so `tasks` is trivially sorted by key. */

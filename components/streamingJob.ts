@@ -1,23 +1,15 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { PhasePlan } from "../plan";
-import { TASK_MAX_RETRIES, TASK_MIN_RETRY_INTERVAL_MILLIS, emailNotifications, healthRules, jobParameters, jobSchedule } from "./jobSettings";
+import { ScheduledNotebookJobArgs, TASK_MAX_RETRIES, TASK_MIN_RETRY_INTERVAL_MILLIS, emailNotifications, healthRules, jobParameters, jobSchedule } from "./jobSettings";
 import { childOptions } from "./childOptions";
 
-export interface StreamingJobArgs {
+/** The phase job's own settings; `notebookPath` is the generator notebook's. */
+export interface StreamingJobArgs extends ScheduledNotebookJobArgs {
     /** Job name in the workspace; includes the stack so two stacks never share a job. */
     jobName: string;
     /** The phase this job runs: its streams, rates, window, schedule and notebook parameters. */
     phase: PhasePlan;
-    /** The shared autoscaling cluster. */
-    clusterId: pulumi.Input<string>;
-    /** Workspace path of the generator notebook. */
-    notebookPath: pulumi.Input<string>;
-    timezone: string;
-    paused: boolean;
-    tags: Record<string, string>;
-    /** Addresses told about failures, overlong runs and backlog. */
-    notificationEmails: string[];
 }
 
 /** The task key of the generator task; one task per job, so `tasks` is trivially sorted by key. */

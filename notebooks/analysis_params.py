@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
-from job_parameters import parse_time_param, quote_identifier, whole_number
+from job_parameters import TABLE_NAME_PATTERN, parse_time_param, quote_identifier, whole_number
 from metrics_logic import DEFAULT_METRICS_TABLE
 from stream_tables import PhaseTables, parse_phases
 
@@ -36,7 +36,6 @@ PARAMETER_DEFAULTS = {
 }
 
 CLUSTER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
-TABLE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,12 @@ The generator, the analysis and the DLT pipeline's control notebook import these
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
+
+# A bare table name in the benchmark schema (what every notebook accepts as a table parameter).
+TABLE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 def quote_identifier(name: str) -> str:

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from job_parameters import quote_identifier
+from job_parameters import TABLE_NAME_PATTERN, quote_identifier
 from stream_tables import parse_phases
 
 CONFIG_PREFIX = "streambench."
@@ -68,7 +68,6 @@ MINUTE_COLUMNS = (
 WINDOW_DURATION = "1 minute"
 EVENT_TIME_COLUMN = "event_timestamp"
 
-_TABLE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _INTERVAL = re.compile(r"^([1-9]\d*) (second|seconds|minute|minutes|hour|hours)$")
 
 
@@ -96,7 +95,7 @@ def source_tables(phases_json: str) -> tuple[str, ...]:
     """The table names of the phases document, in order; raises ValueError naming every problem."""
     problems: list[str] = []
     tables = [table for phase in parse_phases(phases_json, problems) for table in phase.tables()]
-    bad = [name for name in tables if not _TABLE_NAME.match(name)]
+    bad = [name for name in tables if not TABLE_NAME_PATTERN.match(name)]
     if bad:
         problems.append(f"{bad[0]!r} is not a table name (letters, digits and underscores only)")
     duplicates = sorted(_duplicates(tables))
