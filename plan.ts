@@ -12,9 +12,6 @@ export { stackSlug } from "./stackName";
 export type PhaseName = "baseline" | "3x" | "9x";
 
 export { TIMEOUT_GRACE_MINUTES } from "./config";
-/** Task retries for transient failures; a retry resumes from the same run's checkpoints. */
-export const TASK_MAX_RETRIES = 2;
-export const TASK_MIN_RETRY_INTERVAL_MILLIS = 60_000;
 /** The generator prints its status line this often (the original's 30 s monitor). */
 export const STATUS_INTERVAL_SECONDS = 30;
 /** Micro-batch trigger of every generator stream. */
@@ -120,18 +117,10 @@ export const PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS = 60;
 /** The table the DLT pipeline publishes its event log to, in the stack's schema. */
 export const PIPELINE_EVENT_LOG_TABLE = "dlt_event_log";
 
-/** The pipeline's source tables, compactly: `format@first-last` for a numbered phase, else the table's name. */
-export function pipelineSourceTables(phases: Pick<PhasePlan, "tableNameFormat" | "firstStreamId" | "streamCount" | "tables">[]): string {
-    return phases
-        .map((phase) => (phase.streamCount === 1 ? phase.tables[0] : `${phase.tableNameFormat}@${phase.firstStreamId}-${phase.firstStreamId + phase.streamCount - 1}`))
-        .join(",");
-}
-
-/** The notebook parameters every phase job passes; the generator notebook reads exactly these. */
+/** The notebook parameters every phase job passes; the generator notebook reads exactly these. Its streams and tables are its entry of `phases_json`. */
 export const GENERATOR_PARAMETER_NAMES = [
     "catalog",
     "checkpoint_root",
-    "first_stream_id",
     "metrics_table",
     "num_partitions",
     "phase",
@@ -140,8 +129,6 @@ export const GENERATOR_PARAMETER_NAMES = [
     "schema",
     "start_offset_minutes",
     "status_interval_seconds",
-    "stream_count",
-    "table_name_format",
     "trigger_interval_seconds",
     "trigger_time",
     "window_minutes",
@@ -437,7 +424,6 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             parameters: {
                 catalog: config.catalog,
                 checkpoint_root: checkpointRoot,
-                first_stream_id: String(shape.firstStreamId),
                 metrics_table: RESULT_TABLES.metrics,
                 num_partitions: String(config.partitions),
                 phase: shape.name,
@@ -446,8 +432,6 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
                 schema: schemaName,
                 start_offset_minutes: "0",
                 status_interval_seconds: String(STATUS_INTERVAL_SECONDS),
-                stream_count: String(shape.streamCount),
-                table_name_format: shape.tableNameFormat,
                 trigger_interval_seconds: String(TRIGGER_INTERVAL_SECONDS),
                 trigger_time: TRIGGER_TIME_REFERENCE,
                 window_minutes: String(windowMinutes),
@@ -514,7 +498,7 @@ export function pipelinePlan(resourcePrefix: string, config: StackConfig, schema
             "pipelines.clusterShutdown.delay": `${PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS}s`,
             "streambench.source_catalog": config.catalog,
             "streambench.source_schema": schemaName,
-            "streambench.source_tables": pipelineSourceTables(phases),
+            "streambench.phases_json": phaseTablesJson(phases),
         },
         eventLogTable: PIPELINE_EVENT_LOG_TABLE,
         control: {
@@ -635,31 +619,6 @@ export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes" | "
 /** Notebook tasks a timeline holds on the cluster at once: one per phase, and the pipeline's control. */
 export function notebookTaskCount(plan: Pick<ScalingPlan, "phases" | "pipeline">): number {
     return plan.phases.length + (plan.pipeline ? 1 : 0);
-}
-
-/** A phase whose streams fall this many seconds behind their source raises the backlog alert. */
-export const STREAMING_BACKLOG_ALERT_SECONDS = 60;
-
-/** Job health rules: a run nearing its timeout, and (for streaming phases) a backlog. */
-export function healthRules(timeoutSeconds: number, streaming: boolean): { metric: string; op: string; value: number }[] {
-    const rules = [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: timeoutSeconds - TIMEOUT_GRACE_MINUTES * 60 + 60 }];
-    if (streaming) {
-        // The rate source produces rows on the clock, so a backlog shows up only when the stream falls behind.
-        rules.push({ metric: "STREAMING_BACKLOG_SECONDS", op: "GREATER_THAN", value: STREAMING_BACKLOG_ALERT_SECONDS });
-    }
-    return rules;
-}
-
-/** Email notifications of a benchmark job; none when no address is configured. */
-export function emailNotifications(emails: string[], streaming: boolean) {
-    if (emails.length === 0) {
-        return undefined;
-    }
-    return {
-        onFailures: emails,
-        onDurationWarningThresholdExceededs: emails,
-        ...(streaming ? { onStreamingBacklogExceededs: emails } : {}),
-    };
 }
 
 /** Minutes the analysis job may take: it reads at most one run's rows. */

@@ -1,7 +1,8 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { AnalysisPlan, emailNotifications } from "../plan";
-import { jobParameters } from "./streamingJob";
+import { AnalysisPlan } from "../plan";
+import { emailNotifications, jobParameters } from "./jobSettings";
+import { childOptions } from "./childOptions";
 
 export interface AnalysisJobArgs {
     /** Job name, timeout and notebook parameters from the plan. */
@@ -23,7 +24,7 @@ export class AnalysisJob extends pulumi.ComponentResource {
         super("streambench:index:AnalysisJob", name, {}, opts);
 
         // On the benchmark cluster so it needs no compute of its own; one run at a time since it replaces a
-        // run's rows. The component's dependsOn goes to the job: it writes into the stack's schema.
+        // run's rows.
         const job = new databricks.Job(
             `${name}-job`,
             {
@@ -47,7 +48,7 @@ export class AnalysisJob extends pulumi.ComponentResource {
                 emailNotifications: emailNotifications(args.notificationEmails, false),
                 tags: args.tags,
             },
-            { parent: this, dependsOn: opts?.dependsOn },
+            childOptions(this, opts),
         );
 
         this.jobId = job.id;

@@ -1,11 +1,9 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
-import * as path from "path";
 import { PhaseName, ScalingPlan, resourceTags, workloadFingerprint } from "../plan";
 import { AnalysisJob } from "./analysisJob";
 import { AutoscalingCluster } from "./cluster";
-import { NOTEBOOK_SOURCES, NotebookFolder } from "./notebooks";
+import { NOTEBOOK_SOURCES, NotebookFolder, readSource } from "./notebooks";
 import { RunOnDeploy } from "./runOnDeploy";
 import { ScalingDashboard } from "./dashboard";
 import { DltPipeline } from "./pipeline";
@@ -164,7 +162,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
         }
 
         if (plan.runOnDeploy) {
-            const sources = NOTEBOOK_SOURCES.map((source) => fs.readFileSync(path.join(__dirname, "..", source), "utf8"));
+            const sources = NOTEBOOK_SOURCES.map(readSource);
             new RunOnDeploy(
                 `${name}-run-on-deploy`,
                 {
@@ -189,6 +187,20 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
         this.timelineJobId = timeline.jobId;
         this.timelineJobUrl = timeline.url;
         this.analysisJobUrl = analysis.url;
-        this.registerOutputs({ clusterId: this.clusterId, jobIds: this.jobIds, schemaFullName: this.schemaFullName });
+        this.registerOutputs({
+            clusterId: this.clusterId,
+            clusterUrl: this.clusterUrl,
+            schemaFullName: this.schemaFullName,
+            volumePath: this.volumePath,
+            workspaceFolder: this.workspaceFolder,
+            jobIds: this.jobIds,
+            jobUrls: this.jobUrls,
+            timelineJobId: this.timelineJobId,
+            timelineJobUrl: this.timelineJobUrl,
+            analysisJobUrl: this.analysisJobUrl,
+            pipelineUrl: this.pipelineUrl,
+            pipelineControlJobUrl: this.pipelineControlJobUrl,
+            dashboardUrl: this.dashboardUrl,
+        });
     }
 }

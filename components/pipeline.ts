@@ -1,6 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { PipelinePlan } from "../plan";
+import { childOptions } from "./childOptions";
 
 export interface DltPipelineArgs {
     /** Name, autoscale bounds, configuration and event log table from the plan. */
@@ -8,7 +9,7 @@ export interface DltPipelineArgs {
     catalog: string;
     /** The stack's schema: the pipeline's datasets and event log land there, beside the stream tables. */
     schemaName: pulumi.Input<string>;
-    /** The stack's workspace folder, which holds pipeline.py and pipeline_logic.py. */
+    /** The stack's workspace folder, which holds pipeline.py and the modules it imports (pipeline_logic.py, stream_tables.py, job_parameters.py). */
     folderPath: pulumi.Input<string>;
     /** Workspace path of pipeline.py. */
     sourcePath: pulumi.Input<string>;
@@ -32,7 +33,7 @@ export class DltPipeline extends pulumi.ComponentResource {
         // to be RUNNING after every create and update, and it bills until stopped. The control job runs it instead.
         // ENHANCED autoscaling is what Databricks recommends for streaming, the contrast this benchmark shows. Only
         // pipeline.py is a library: a glob over the folder would load the generator notebook too. rootPath puts the
-        // folder on sys.path for pipeline_logic.
+        // folder on sys.path for pipeline_logic and the shared modules it imports.
         const resource = new databricks.Pipeline(
             `${name}-pipeline`,
             {
@@ -54,7 +55,7 @@ export class DltPipeline extends pulumi.ComponentResource {
                 eventLog: { catalog: args.catalog, schema: args.schemaName, name: pipeline.eventLogTable },
                 tags: args.tags,
             },
-            { parent: this, dependsOn: opts?.dependsOn },
+            childOptions(this, opts),
         );
 
         this.pipelineId = resource.id;

@@ -1,21 +1,15 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { PipelineControlPlan, emailNotifications, healthRules } from "../plan";
-import { jobParameters } from "./streamingJob";
+import { PipelineControlPlan } from "../plan";
+import { ScheduledNotebookJobArgs, emailNotifications, healthRules, jobParameters, jobSchedule } from "./jobSettings";
+import { childOptions } from "./childOptions";
 
-export interface PipelineControlJobArgs {
+/** The control job's own settings; `notebookPath` is the control notebook's (it only polls the pipeline). */
+export interface PipelineControlJobArgs extends ScheduledNotebookJobArgs {
     /** Job name, schedule, timeout and notebook parameters from the plan. */
     control: PipelineControlPlan;
     /** The triggered DLT pipeline the job runs through a timeline. */
     pipelineId: pulumi.Input<string>;
-    /** The benchmark cluster: the control notebook only polls, so it needs no compute of its own. */
-    clusterId: pulumi.Input<string>;
-    /** Workspace path of the control notebook. */
-    notebookPath: pulumi.Input<string>;
-    timezone: string;
-    paused: boolean;
-    tags: Record<string, string>;
-    notificationEmails: string[];
 }
 
 /** The task key of the control task; one task per job, so `tasks` is trivially sorted by key. */
@@ -53,12 +47,12 @@ export class PipelineControlJob extends pulumi.ComponentResource {
                         timeoutSeconds: control.timeoutSeconds,
                     },
                 ],
-                schedule: { quartzCronExpression: control.cron, timezoneId: args.timezone, pauseStatus: args.paused ? "PAUSED" : "UNPAUSED" },
+                schedule: jobSchedule(control.cron, args.timezone, args.paused),
                 health: { rules: healthRules(control.timeoutSeconds, false) },
                 emailNotifications: emailNotifications(args.notificationEmails, false),
                 tags: args.tags,
             },
-            { parent: this, dependsOn: opts?.dependsOn },
+            childOptions(this, opts),
         );
 
         this.jobId = job.id;

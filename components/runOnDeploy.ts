@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
+import { PROJECT_DIR } from "./notebooks";
 
 export interface RunOnDeployArgs {
     /** The full-timeline job `pulumi up` starts. */
@@ -41,7 +41,7 @@ export class RunOnDeploy extends pulumi.ComponentResource {
         const run = new command.local.Command(
             `${name}-run`,
             {
-                dir: path.join(__dirname, ".."),
+                dir: PROJECT_DIR,
                 create: `${JOB_RUNS_SCRIPT} start`,
                 // Other changes (a rotated token, another checkout path) must not restart the benchmark.
                 update: `${JOB_RUNS_SCRIPT} unchanged`,

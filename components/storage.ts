@@ -49,6 +49,6 @@ export class BenchmarkStorage extends pulumi.ComponentResource {
         this.schemaName = schema.name;
         this.schemaFullName = pulumi.interpolate`${args.catalog}.${schema.name}`;
         this.volumePath = volume.volumePath;
-        this.registerOutputs({ schemaFullName: this.schemaFullName, volumePath: this.volumePath });
+        this.registerOutputs({ schemaFullName: this.schemaFullName, schemaName: this.schemaName, volumePath: this.volumePath });
     }
 }

@@ -1,37 +1,19 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { PhasePlan, TASK_MAX_RETRIES, TASK_MIN_RETRY_INTERVAL_MILLIS, emailNotifications, healthRules } from "../plan";
+import { PhasePlan } from "../plan";
+import { ScheduledNotebookJobArgs, TASK_MAX_RETRIES, TASK_MIN_RETRY_INTERVAL_MILLIS, emailNotifications, healthRules, jobParameters, jobSchedule } from "./jobSettings";
+import { childOptions } from "./childOptions";
 
-export interface StreamingJobArgs {
+/** The phase job's own settings; `notebookPath` is the generator notebook's. */
+export interface StreamingJobArgs extends ScheduledNotebookJobArgs {
     /** Job name in the workspace; includes the stack so two stacks never share a job. */
     jobName: string;
     /** The phase this job runs: its streams, rates, window, schedule and notebook parameters. */
     phase: PhasePlan;
-    /** The shared autoscaling cluster. */
-    clusterId: pulumi.Input<string>;
-    /** Workspace path of the generator notebook. */
-    notebookPath: pulumi.Input<string>;
-    timezone: string;
-    paused: boolean;
-    tags: Record<string, string>;
-    /** Addresses told about failures, overlong runs and backlog. */
-    notificationEmails: string[];
 }
 
 /** The task key of the generator task; one task per job, so `tasks` is trivially sorted by key. */
 export const GENERATOR_TASK_KEY = "generate";
-
-/** Job parameters in the order the provider keeps them (by name), so previews show no spurious diff. */
-export function jobParameters(parameters: Record<string, string>): { name: string; default: string }[] {
-    return Object.keys(parameters)
-        .sort()
-        .map((name) => ({ name, default: parameters[name] }));
-}
-
-/** The Quartz schedule block of a phase job. */
-export function jobSchedule(phase: PhasePlan, timezone: string, paused: boolean) {
-    return { quartzCronExpression: phase.cron, timezoneId: timezone, pauseStatus: paused ? "PAUSED" : "UNPAUSED" };
-}
 
 /** One phase of the benchmark as a scheduled job with one notebook task on the shared cluster. */
 export class StreamingJob extends pulumi.ComponentResource {
@@ -43,8 +25,7 @@ export class StreamingJob extends pulumi.ComponentResource {
         const { phase } = args;
 
         // One run at a time: each stream's checkpoint has exactly one writer. An overlapping trigger is skipped,
-        // not queued, because a queued run would start after its window anyway. The component's dependsOn is
-        // passed to the job itself: Pulumi does not carry a component's dependsOn over to its children.
+        // not queued, because a queued run would start after its window anyway.
         const job = new databricks.Job(
             `${name}-job`,
             {
@@ -67,12 +48,12 @@ export class StreamingJob extends pulumi.ComponentResource {
                         retryOnTimeout: false,
                     },
                 ],
-                schedule: jobSchedule(phase, args.timezone, args.paused),
+                schedule: jobSchedule(phase.cron, args.timezone, args.paused),
                 health: { rules: healthRules(phase.timeoutSeconds, true) },
                 emailNotifications: emailNotifications(args.notificationEmails, true),
                 tags: args.tags,
             },
-            { parent: this, dependsOn: opts?.dependsOn },
+            childOptions(this, opts),
         );
 
         this.jobId = job.id;

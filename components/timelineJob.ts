@@ -1,6 +1,8 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { PhaseName, TimelineRunPlan, emailNotifications, healthRules } from "../plan";
+import { PhaseName, TimelineRunPlan } from "../plan";
+import { emailNotifications, healthRules } from "./jobSettings";
+import { childOptions } from "./childOptions";
 
 export interface TimelineJobArgs {
     /** The full-timeline run from the plan: job name, timeout, one task per phase. */
@@ -54,7 +56,7 @@ export class TimelineJob extends pulumi.ComponentResource {
                 })),
                 tags: args.tags,
             },
-            { parent: this },
+            childOptions(this, opts),
         );
 
         this.jobId = job.id;

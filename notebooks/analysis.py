@@ -27,8 +27,10 @@
 
 # COMMAND ----------
 
-# The logic sits in analysis_logic.py beside this notebook (a workspace file; its folder is on sys.path).
-from analysis_logic import ANALYSIS_PARAMETER_NAMES, PARAMETER_DEFAULTS, analyze_run, parse_analysis_params
+# The logic sits in modules beside this notebook (workspace files; its folder is on sys.path): the parameters in
+# analysis_params.py, the reads, writes and the whole analysis in analysis_spark.py.
+from analysis_params import ANALYSIS_PARAMETER_NAMES, PARAMETER_DEFAULTS, parse_analysis_params
+from analysis_spark import analyze_run
 
 for name in ANALYSIS_PARAMETER_NAMES:
     dbutils.widgets.text(name, PARAMETER_DEFAULTS.get(name, ""))

@@ -13,11 +13,9 @@
 # MAGIC |---|---|---|
 # MAGIC | `phase` | yes | `baseline`, `3x` or `9x` (also the rows' `stream_type`) |
 # MAGIC | `catalog`, `schema` | yes | where the stream tables live |
-# MAGIC | `first_stream_id`, `stream_count` | yes | the phase's streams: ids `first_stream_id` … `+stream_count-1` |
 # MAGIC | `rows_per_second` | yes | rate of each stream |
 # MAGIC | `num_partitions` | yes | `numPartitions` of each rate source |
-# MAGIC | `table_name_format` | yes | table name, Python format with `{stream_id}` (e.g. `stream_table_{stream_id:03d}`) |
-# MAGIC | `phases_json` | yes | every phase's table naming (`[{"phase", "table_name_format", "first_stream_id", "stream_count"}, ...]`): the run first creates, empty, any table of the timeline that does not exist yet |
+# MAGIC | `phases_json` | yes | the phases document, every phase's streams and table naming (`[{"phase", "table_name_format", "first_stream_id", "stream_count"}, ...]`): this phase streams into the tables of its own entry, ids `first_stream_id` … `+stream_count-1`; the run first creates, empty, any table of the timeline that does not exist yet |
 # MAGIC | `metrics_table` | yes | table in the same schema that receives every micro-batch's progress (`stream_metrics`) |
 # MAGIC | `checkpoint_root` | yes | checkpoint folder of this run (a volume path under `{{job.run_id}}`) |
 # MAGIC | `trigger_time` | no | start of the timeline: `{{job.trigger.time.iso_datetime}}` of this job, or of the full-timeline job; empty = now; anything else but an ISO date-time is an error |

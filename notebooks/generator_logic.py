@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Sequence
 
-from analysis_logic import parse_phases, parse_run_start, parse_time_param, quote_identifier
+from job_parameters import parse_run_start, parse_time_param, quote_identifier
 from metrics_logic import MetricsRecorder, query_name
+from stream_tables import PHASES, parse_phases
 
-# The parameters every phase job passes (GENERATOR_PARAMETER_NAMES in plan.ts; a test holds the two equal).
+# The parameters every phase job passes (GENERATOR_PARAMETER_NAMES in plan.ts; a test holds the two equal). The
+# phase's own tables come from the phases document (`phases_json`), its entry for `phase`.
 PARAMETER_NAMES = (
     "catalog",
     "checkpoint_root",
-    "first_stream_id",
     "metrics_table",
     "num_partitions",
     "phase",
@@ -28,15 +29,12 @@ PARAMETER_NAMES = (
     "schema",
     "start_offset_minutes",
     "status_interval_seconds",
-    "stream_count",
-    "table_name_format",
     "trigger_interval_seconds",
     "trigger_time",
     "window_minutes",
 )
 # Parameters that may be empty: a run started by hand has no trigger time and starts its window now.
 OPTIONAL_PARAMETERS = ("trigger_time",)
-PHASES = ("baseline", "3x", "9x")
 
 
 @dataclass(frozen=True)
@@ -105,15 +103,22 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
             problems.append(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number of minutes, got {text!r}")
         return value
 
+    # The phase's streams and tables: its entry of the phases document, the encoding every notebook reads.
+    own = None
+    if "phases_json" not in missing:
+        phases = parse_phases(raw.get("phases_json", "").strip(), problems)
+        own = next((entry for entry in phases if entry.phase == phase), None)
+        if phases and own is None and phase in PHASES:
+            problems.append(f"phases_json has no entry for phase {phase!r}")
     params = PhaseParams(
         phase=phase,
         catalog=raw.get("catalog", "").strip(),
         schema=raw.get("schema", "").strip(),
-        first_stream_id=number("first_stream_id"),
-        stream_count=number("stream_count"),
+        first_stream_id=own.first_stream_id if own else 0,
+        stream_count=own.stream_count if own else 0,
         rows_per_second=number("rows_per_second"),
         num_partitions=number("num_partitions"),
-        table_name_format=raw.get("table_name_format", "").strip(),
+        table_name_format=own.table_name_format if own else "",
         checkpoint_root=raw.get("checkpoint_root", "").strip().rstrip("/"),
         metrics_table=raw.get("metrics_table", "").strip(),
         phases_json=raw.get("phases_json", "").strip(),
@@ -123,10 +128,6 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
         status_interval_seconds=number("status_interval_seconds"),
         trigger_interval_seconds=number("trigger_interval_seconds"),
     )
-    if params.table_name_format and params.stream_count > 1 and "{stream_id" not in params.table_name_format:
-        problems.append("table_name_format must contain {stream_id...} when stream_count > 1")
-    if "phases_json" not in missing:
-        parse_phases(params.phases_json, problems)
     # A malformed trigger time is an error, as in the analysis: silently starting "now" would move the timeline.
     parse_time_param("trigger_time", params.trigger_time, problems)
     if problems:

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping, Sequence
 
-from analysis_logic import parse_phases, quote_identifier
 from generator_logic import phase_window
+from job_parameters import quote_identifier
+from stream_tables import parse_phases
 
 # The parameters the control job passes (PIPELINE_CONTROL_PARAMETER_NAMES in plan.ts; a test holds the two equal).
 PARAMETER_NAMES = (

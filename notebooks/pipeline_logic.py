@@ -10,13 +10,11 @@ Configuration keys (all values are strings, as pipeline configuration values alw
 |---|---|---|---|
 | `streambench.source_catalog` | yes | `main` | catalog of the stream tables |
 | `streambench.source_schema` | yes | `dlt_autoscaling_prod` | schema of the stream tables |
-| `streambench.source_tables` | yes | `stream_table_{stream_id:03d}@1-50,stream_table_3x_scale,stream_table_9x_scale` | the tables, see below |
+| `streambench.phases_json` | yes | `[{"phase": "baseline", "table_name_format": "stream_table_{stream_id:03d}", "first_stream_id": 1, "stream_count": 50}, ...]` | the phases document (stream_tables.py), as the generator and the analysis read it |
 | `streambench.watermark_delay` | no | `2 minutes` (default) | how late a row may arrive and still count in its minute |
 
-`streambench.source_tables` is a comma-separated list of entries. An entry is either a plain table name, or the
-generator's `table_name_format` (Python `str.format` with `{stream_id...}`) followed by `@<first id>-<last id>`
-(inclusive): one table per id. 2,000 baseline streams are `stream_table_{stream_id:04d}@1-2000`, 2,002 tables in
-under 80 characters. Plain comma-separated names work too (`stream_table_001,stream_table_002`).
+The tables travel as the phases document, the one encoding every notebook reads (stream_tables.parse_phases): one
+entry per phase, whatever the number of streams, so 2,000 baseline streams take no more room than 50.
 """
 
 from __future__ import annotations
@@ -25,17 +23,21 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
+from job_parameters import TABLE_NAME_PATTERN, quote_identifier
+from stream_tables import parse_phases
+
 CONFIG_PREFIX = "streambench."
 SOURCE_CATALOG_KEY = CONFIG_PREFIX + "source_catalog"
 SOURCE_SCHEMA_KEY = CONFIG_PREFIX + "source_schema"
-SOURCE_TABLES_KEY = CONFIG_PREFIX + "source_tables"
+PHASES_KEY = CONFIG_PREFIX + "phases_json"
 WATERMARK_DELAY_KEY = CONFIG_PREFIX + "watermark_delay"
-REQUIRED_KEYS = (SOURCE_CATALOG_KEY, SOURCE_SCHEMA_KEY, SOURCE_TABLES_KEY)
+REQUIRED_KEYS = (SOURCE_CATALOG_KEY, SOURCE_SCHEMA_KEY, PHASES_KEY)
 OPTIONAL_KEYS = (WATERMARK_DELAY_KEY,)
 CONFIG_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 DEFAULT_WATERMARK_DELAY = "2 minutes"
 
-# A guard against a typo such as `@1-200000`: the stack allows at most 2,000 baseline streams plus 3x and 9x.
+# A guard against a typo such as a stream_count of 200000: the stack allows at most 2,000 baseline streams plus 3x
+# and 9x.
 MAX_SOURCE_TABLES = 10_000
 
 # The datasets the pipeline creates, unqualified: they land in the pipeline's default catalog and schema, which the
@@ -66,8 +68,6 @@ MINUTE_COLUMNS = (
 WINDOW_DURATION = "1 minute"
 EVENT_TIME_COLUMN = "event_timestamp"
 
-_TABLE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
-_RANGE = re.compile(r"^(\d+)-(\d+)$")
 _INTERVAL = re.compile(r"^([1-9]\d*) (second|seconds|minute|minutes|hour|hours)$")
 
 
@@ -83,10 +83,6 @@ class PipelineConfig:
         return tuple(qualified_name(self.source_catalog, self.source_schema, table) for table in self.source_tables)
 
 
-def quote_identifier(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def qualified_name(*parts: str) -> str:
     return ".".join(quote_identifier(part) for part in parts)
 
@@ -95,52 +91,20 @@ def schema_ddl(columns) -> str:
     return ", ".join(f"{name} {data_type}" for name, data_type in columns)
 
 
-def expand_source_tables(spec: str) -> tuple[str, ...]:
-    """The table names of a `streambench.source_tables` value, in order; raises ValueError naming every bad entry."""
-    tables: list[str] = []
+def source_tables(phases_json: str) -> tuple[str, ...]:
+    """The table names of the phases document, in order; raises ValueError naming every problem."""
     problems: list[str] = []
-    entries = [entry.strip() for entry in spec.split(",")]
-    if not any(entries):
-        raise ValueError(f"{SOURCE_TABLES_KEY} lists no tables")
-    for entry in entries:
-        if not entry:
-            problems.append("empty entry (two commas in a row, or a trailing comma)")
-            continue
-        table_format, at, id_range = entry.rpartition("@")
-        if not at and "{stream_id" in entry:
-            problems.append(f"{entry!r}: a table name format needs its ids, as <format>@<first id>-<last id>")
-            continue
-        if not at:
-            names = [entry]
-        else:
-            match = _RANGE.match(id_range)
-            if "{stream_id" not in table_format:
-                problems.append(f"{entry!r}: a ranged entry needs {{stream_id...}} in its table name format")
-                continue
-            if not match or int(match.group(1)) < 1 or int(match.group(1)) > int(match.group(2)):
-                problems.append(f"{entry!r}: the range must be <first id>-<last id> with 1 <= first <= last")
-                continue
-            first, last = int(match.group(1)), int(match.group(2))
-            if last - first + 1 > MAX_SOURCE_TABLES:
-                problems.append(f"{entry!r}: more than {MAX_SOURCE_TABLES:,} tables")
-                continue
-            try:
-                names = [table_format.format(stream_id=stream_id) for stream_id in range(first, last + 1)]
-            except (KeyError, IndexError, ValueError) as error:
-                problems.append(f"{entry!r}: bad table name format ({error})")
-                continue
-        bad = [name for name in names if not _TABLE_NAME.match(name)]
-        if bad:
-            problems.append(f"{entry!r}: {bad[0]!r} is not a table name (letters, digits and underscores only)")
-            continue
-        tables.extend(names)
+    tables = [table for phase in parse_phases(phases_json, problems) for table in phase.tables()]
+    bad = [name for name in tables if not TABLE_NAME_PATTERN.match(name)]
+    if bad:
+        problems.append(f"{bad[0]!r} is not a table name (letters, digits and underscores only)")
     duplicates = sorted(_duplicates(tables))
     if duplicates:
         problems.append(f"tables listed twice: {', '.join(duplicates[:5])}")
     if len(tables) > MAX_SOURCE_TABLES:
         problems.append(f"{len(tables):,} tables, more than {MAX_SOURCE_TABLES:,}")
     if problems:
-        raise ValueError(f"{SOURCE_TABLES_KEY} is invalid:\n  - " + "\n  - ".join(problems))
+        raise ValueError(f"{PHASES_KEY} is invalid:\n  - " + "\n  - ".join(problems))
     return tuple(tables)
 
 
@@ -152,13 +116,6 @@ def _duplicates(names: list[str]) -> set[str]:
     return twice
 
 
-def source_tables_spec(table_name_format: str, first_stream_id: int, stream_count: int) -> str:
-    """One `streambench.source_tables` entry for a generator phase (what the stack writes, per phase)."""
-    if "{stream_id" not in table_name_format:
-        return table_name_format
-    return f"{table_name_format}@{first_stream_id}-{first_stream_id + stream_count - 1}"
-
-
 def parse_config(conf: Mapping[str, str | None]) -> PipelineConfig:
     """Checks the pipeline configuration; raises ValueError naming every missing or bad key."""
     values = {key: (conf.get(key) or "").strip() for key in CONFIG_KEYS}
@@ -168,9 +125,9 @@ def parse_config(conf: Mapping[str, str | None]) -> PipelineConfig:
         if values[key] and "`" in values[key]:
             problems.append(f"{key} must not contain backticks, got {values[key]!r}")
     tables: tuple[str, ...] = ()
-    if values[SOURCE_TABLES_KEY]:
+    if values[PHASES_KEY]:
         try:
-            tables = expand_source_tables(values[SOURCE_TABLES_KEY])
+            tables = source_tables(values[PHASES_KEY])
         except ValueError as error:
             problems.append(str(error))
     delay = " ".join((values[WATERMARK_DELAY_KEY] or DEFAULT_WATERMARK_DELAY).lower().split())

@@ -9,7 +9,8 @@ import { parseStackConfig, namespaceValues } from "../config";
 import { MAX_JOB_PARAMETER_BYTES, buildScalingPlan, jobParameterBytes, peakStreamsOnDriver, planWarnings } from "../plan";
 import { runSpec } from "./local";
 import { Evaluation, committedStackConfig, countByType, customResources, evaluateProgram } from "./offline";
-import { renderExpectedBehaviour, textTable } from "./plan";
+import { textTable } from "./cli";
+import { renderExpectedBehaviour } from "./plan";
 import { realEngineTimings } from "./realEngineBench";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);

@@ -11,10 +11,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { StackConfigError, namespaceValues, parseStackConfig, stackFileConfig } from "../config";
 import { ScalingPlan, buildScalingPlan } from "../plan";
 import { stackNameProblem } from "../stackName";
+import { UsageError, parseCommandLine as parseScriptArguments, textTable } from "./cli";
 import { CredentialsError, WorkspaceCredentials, resolveCredentials } from "./credentials";
 import { CANCEL_SETTLE_MS, DEFAULT_TIMEOUT_SECONDS, Job, MAX_TIMEOUT_SECONDS, Run, WorkspaceApiError, WorkspaceClient, printable } from "./workspaceApi";
 
@@ -58,9 +58,6 @@ export function analysisJobName(plan: ScalingPlan): string {
 
 /** A failure the user fixes (exit 1, one message). */
 class OpsError extends Error {}
-
-/** A wrong command line (exit 2, with usage). */
-class UsageError extends Error {}
 
 interface Context {
     stack: string;
@@ -108,22 +105,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, rawIo: OpsIo,
 
 /** The command, stack and timeout; no command means: print usage (--help). */
 function parseCommandLine(argv: string[]): { command?: string; stack: string; timeoutSeconds: number } {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv,
-            options: {
-                stack: { type: "string", short: "s" },
-                timeout: { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-            allowPositionals: true,
-            strict: true,
-        });
-    } catch (error) {
-        throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseScriptArguments(argv, { timeout: { type: "string" } });
     if (values.help) {
         return { stack: "", timeoutSeconds: DEFAULT_TIMEOUT_SECONDS };
     }
@@ -228,7 +210,7 @@ async function showStatus(context: Context): Promise<void> {
         }
     }
     io.stdout(`Stack ${context.stack} on ${credentials.host} (host from ${credentials.hostSource}, token from ${credentials.tokenSource})`);
-    io.stdout(formatTable(rows));
+    io.stdout(textTable(rows[0], rows.slice(1), { rule: false }));
     if (activeRuns === 0) {
         io.stdout("No benchmark run is active.");
     } else {
@@ -307,12 +289,6 @@ function startTime(run: Run): string {
 
 function formatNumber(value: number): string {
     return value.toLocaleString("en-US");
-}
-
-/** Left-aligned columns, two spaces apart. */
-function formatTable(rows: string[][]): string {
-    const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-    return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd()).join("\n");
 }
 
 if (require.main === module) {

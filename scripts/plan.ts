@@ -7,15 +7,10 @@
 import { parseStackConfig, namespaceValues } from "../config";
 import { EXECUTION_CONTEXT_LIMIT, ScalingPlan, buildScalingPlan, notebookTaskCount, peakStreamsOnDriver, planWarnings } from "../plan";
 import { stackNameProblem } from "../stackName";
+import { UsageError, parseCommandLine, textTable } from "./cli";
 import { Declared, Evaluation, committedStackConfig, customResources, evaluateProgram } from "./offline";
 
-/** Renders rows as an aligned text table. */
-export function textTable(header: string[], rows: (string | number)[][]): string {
-    const cells = [header, ...rows.map((row) => row.map((cell) => (typeof cell === "number" ? cell.toLocaleString("en-US") : cell)))];
-    const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column].length)));
-    const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd();
-    return [line(cells[0]), widths.map((width) => "-".repeat(width)).join("  "), ...cells.slice(1).map(line)].join("\n");
-}
+export { textTable };
 
 export function renderExpectedBehaviour(plan: ScalingPlan): string {
     const throughput = textTable(
@@ -149,15 +144,16 @@ export async function offlinePlan(stack: string, config: Record<string, string>)
     return { text: [renderExpectedBehaviour(plan), "", renderResources(evaluation)].join("\n"), ok: true };
 }
 
-function stackArgument(argv: string[]): string | undefined {
-    const index = argv.indexOf("--stack");
-    return index >= 0 ? argv[index + 1] : undefined;
-}
-
 const PLAN_USAGE = "usage: npm run plan -- --stack <stack>   (reads Pulumi.<stack>.yaml)";
 
 export async function main(argv: string[], io: { out: (text: string) => void; err: (text: string) => void }): Promise<number> {
-    const stack = stackArgument(argv);
+    let stack: string | undefined;
+    try {
+        stack = parseCommandLine(argv).values.stack;
+    } catch (error) {
+        io.err(`plan: ${(error as UsageError).message}\n${PLAN_USAGE}`);
+        return 2;
+    }
     if (!stack) {
         io.err(PLAN_USAGE);
         return 2;

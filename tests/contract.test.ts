@@ -40,7 +40,7 @@ describe("the plan and the generator notebook agree", () => {
 
 const ANALYSIS_VIEW = `
 import json, sys
-from analysis_logic import ANALYSIS_PARAMETER_NAMES, PARAMETER_DEFAULTS, parse_analysis_params
+from analysis_params import ANALYSIS_PARAMETER_NAMES, PARAMETER_DEFAULTS, parse_analysis_params
 params = parse_analysis_params(json.load(sys.stdin))
 print(json.dumps({
     "defaults": [PARAMETER_DEFAULTS.get(name) for name in ("metrics_table", "cluster_events_table", "results_table")],
@@ -106,5 +106,13 @@ describe("the plan and the DLT pipeline's control notebook agree", () => {
         assert.deepStrictEqual(view.sources, pipelineView.full, "the control waits for exactly the pipeline's sources");
         assert.strictEqual(view.window, plan.runMinutes);
         assert.strictEqual(view.trigger, "{{job.trigger.time.iso_datetime}}");
+    });
+});
+
+describe("the plan and the notebooks agree on the phases", () => {
+    it("name the same phases in the same order (stream_tables.PHASES, the plan's PhaseName)", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
+        const view = runPython<{ phases: string[] }>("import json\nfrom stream_tables import PHASES\nprint(json.dumps({\"phases\": list(PHASES)}))", {});
+        assert.deepStrictEqual(view.phases, plan.phases.map((phase) => phase.name));
     });
 });

@@ -12,7 +12,8 @@ describe("npm run plan (offline)", () => {
         assert.match(text, /baseline\s+50 x 1,000\s+0-15\s+0 0 2 \* \* \?/);
         assert.match(text, /3x\s+1 x 3,000\s+3-10\s+0 3 2 \* \* \?\s+15 min/);
         assert.match(text, /9x\s+1 x 9,000\s+6-10\s+0 6 2 \* \* \?/);
-        assert.match(text, /Resources `pulumi up` declares \(20\)/);
+        // Schema, volume, cluster, folder; 12 workspace files (9 modules the notebooks import, 3 for the DLT pipeline); 3 notebooks; 6 jobs; the pipeline.
+        assert.match(text, /Resources `pulumi up` declares \(26\)/);
         assert.match(text, /cluster\s+streambench-compute-cluster\s+streambench-prod, autoscale 2-8 workers, runtime <latest LTS, looked up at deploy>/);
         assert.match(text, /up does not wait for RUNNING/);
         assert.match(text, /schema\s+streambench-storage-schema\s+main\.dlt_autoscaling_prod, tables dropped on destroy/);

@@ -1,11 +1,11 @@
 import * as assert from "assert";
+import { healthRules } from "../components/jobSettings";
 import { parseStackConfig } from "../config";
 import {
     MAX_JOB_PARAMETER_BYTES,
     PhasePlan,
     baselineTableName,
     buildScalingPlan,
-    healthRules,
     jobParameterBytes,
     oversizedParameterProblems,
     peakStreamsOnDriver,
@@ -169,7 +169,7 @@ describe("plan checks before a deploy", () => {
         const config = parseStackConfig("prod", { catalog: long, database: long.slice(5), tablePrefix: long.slice(9), checkpointVolume: long });
         const phases = buildScalingPlan("prod", config).phases;
         assert.deepStrictEqual(oversizedParameterProblems(phases), [], "the longest names UC allows still fit");
-        const oversized = { ...phases[0], parameters: { ...phases[0].parameters, table_name_format: "y".repeat(MAX_JOB_PARAMETER_BYTES) } };
+        const oversized = { ...phases[0], parameters: { ...phases[0].parameters, schema: "y".repeat(MAX_JOB_PARAMETER_BYTES) } };
         const problems = oversizedParameterProblems([phases[1], oversized]);
         assert.deepStrictEqual(problems.map((problem) => problem.key), ["streambench:catalog", "streambench:database", "streambench:tablePrefix", "streambench:checkpointVolume"]);
         assert.match(problems[0].message, /the baseline job's parameters take \d+ bytes, above the Jobs API's 10000/);

@@ -1,4 +1,7 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_DIR } from "../components/notebooks";
 import { Evaluation, OFFLINE_VALUES, committedStackConfig, evaluateProgram, ofType } from "./mocks";
 
 const USER_HOME = OFFLINE_VALUES.userHome;
@@ -20,6 +23,13 @@ function jobByPhase(evaluation: Evaluation, phase: string) {
 
 function parameters(job: Record<string, any>): Record<string, string> {
     return Object.fromEntries(job.parameters.map((parameter: { name: string; default: string }) => [parameter.name, parameter.default]));
+}
+
+/** A phase job's entry of its phases document: its streams and tables. */
+function ownPhaseEntry(values: Record<string, string>): { phase: string; table_name_format: string; first_stream_id: number; stream_count: number } {
+    const entry = JSON.parse(values.phases_json).find((candidate: { phase: string }) => candidate.phase === values.phase);
+    assert.ok(entry, `no phases_json entry for ${values.phase}`);
+    return entry;
 }
 
 describe("the prod stack", () => {
@@ -52,6 +62,25 @@ describe("the prod stack", () => {
         assert.strictEqual(prod.outputs!.checkpointVolumePath, "/Volumes/main/dlt_autoscaling_prod/checkpoints");
     });
 
+    it("uploads every local module the notebooks and the pipeline import, directly or through another module", () => {
+        const uploaded = new Set(ofType(prod, "databricks:index/workspaceFile:WorkspaceFile").map((file) => path.basename(file.inputs.source)));
+        const entryPoints = [...ofType(prod, "databricks:index/notebook:Notebook").map((notebook) => notebook.inputs.source), "notebooks/pipeline.py"];
+        const needed = new Set<string>();
+        const pending = entryPoints.map((source) => path.join(PROJECT_DIR, source));
+        while (pending.length > 0) {
+            const text = fs.readFileSync(pending.pop()!, "utf8");
+            for (const [, module] of text.matchAll(/^\s*(?:from|import)\s+(\w+)/gm)) {
+                const file = path.join(PROJECT_DIR, "notebooks", `${module}.py`);
+                if (fs.existsSync(file) && !needed.has(`${module}.py`)) {
+                    needed.add(`${module}.py`);
+                    pending.push(file);
+                }
+            }
+        }
+        assert.ok(needed.has("stream_tables.py") && needed.has("analysis_spark.py"), [...needed].join(", "));
+        assert.deepStrictEqual([...needed].filter((module) => !uploaded.has(module)), [], "imported but not uploaded");
+    });
+
     it("uploads the notebook and its module into the stack's own folder", () => {
         const [folder] = ofType(prod, "databricks:index/directory:Directory");
         assert.strictEqual(folder.inputs.path, `${USER_HOME}/streambench-prod`);
@@ -75,7 +104,7 @@ describe("the prod stack", () => {
             const job = jobByPhase(prod, expected.phase);
             const values = parameters(job);
             assert.deepStrictEqual(
-                [values.phase, values.rows_per_second, values.stream_count, values.window_minutes, values.first_stream_id, values.num_partitions],
+                [values.phase, values.rows_per_second, String(ownPhaseEntry(values).stream_count), values.window_minutes, String(ownPhaseEntry(values).first_stream_id), values.num_partitions],
                 [expected.phase, expected.rate, expected.streams, expected.window, expected.first, "8"],
             );
             assert.deepStrictEqual(job.schedule, { quartzCronExpression: expected.cron, timezoneId: "UTC", pauseStatus: "UNPAUSED" });
@@ -231,9 +260,9 @@ describe("the dev stack", () => {
     it("runs test mode: 5 baseline streams at 100 rows/s, 3x at 300, 9x at 900", () => {
         const streamsAndRates = ["baseline", "3x", "9x"].map((phase) => {
             const values = parameters(jobByPhase(dev, phase));
-            return [values.stream_count, values.rows_per_second];
+            return [ownPhaseEntry(values).stream_count, values.rows_per_second];
         });
-        assert.deepStrictEqual(streamsAndRates, [["5", "100"], ["1", "300"], ["1", "900"]]);
+        assert.deepStrictEqual(streamsAndRates, [[5, "100"], [1, "300"], [1, "900"]]);
         assert.deepStrictEqual(dev.outputs!.tables, [
             "stream_table_001", "stream_table_002", "stream_table_003", "stream_table_004", "stream_table_005",
             "stream_table_3x_scale", "stream_table_9x_scale",
@@ -322,7 +351,8 @@ describe("health rules and notifications", () => {
             onStreamingBacklogExceededs: ["oncall@example.com"],
         });
         const timeline = ofType(prod, JOB).find((job) => job.inputs.name === "streambench-prod-benchmark")!.inputs;
-        assert.deepStrictEqual(timeline.health.rules, [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: timeline.timeoutSeconds - 4 * 60 }]);
+        // A 50-minute timeout (15-minute run + 5 grace + 30 for the analysis): the warning comes 4 minutes before it.
+        assert.deepStrictEqual(timeline.health.rules, [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 46 * 60 }]);
         assert.deepStrictEqual(timeline.emailNotifications.onFailures, ["oncall@example.com"]);
     });
 
@@ -405,7 +435,11 @@ describe("the DLT pipeline", () => {
             "pipelines.clusterShutdown.delay": "60s",
             "streambench.source_catalog": "main",
             "streambench.source_schema": "dlt_autoscaling_prod",
-            "streambench.source_tables": "stream_table_{stream_id:03d}@1-50,stream_table_3x_scale,stream_table_9x_scale",
+            "streambench.phases_json": JSON.stringify([
+                { phase: "baseline", table_name_format: "stream_table_{stream_id:03d}", first_stream_id: 1, stream_count: 50 },
+                { phase: "3x", table_name_format: "stream_table_3x_scale", first_stream_id: 51, stream_count: 1 },
+                { phase: "9x", table_name_format: "stream_table_9x_scale", first_stream_id: 52, stream_count: 1 },
+            ]),
         });
         assert.deepStrictEqual(inputs.eventLog, { catalog: "main", schema: "dlt_autoscaling_prod", name: "dlt_event_log" });
         const files = ofType(prod, "databricks:index/workspaceFile:WorkspaceFile").map((file) => file.inputs.path);

@@ -2,6 +2,7 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { dashboardDefinition } from "./definition";
 import { ScalingPlan } from "../../plan";
+import { childOptions } from "../childOptions";
 
 export interface ScalingDashboardArgs {
     /** The plan the dashboard's queries and target lines are generated from. */
@@ -29,7 +30,7 @@ export class ScalingDashboard extends pulumi.ComponentResource {
                 parentPath: args.parentPath,
                 serializedDashboard: dashboardDefinition(args.plan).serialized,
             },
-            { parent: this, dependsOn: opts?.dependsOn },
+            childOptions(this, opts),
         );
 
         this.url = pulumi.interpolate`${args.workspaceUrl}/sql/dashboardsv3/${dashboard.dashboardId}`;

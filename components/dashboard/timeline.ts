@@ -63,7 +63,7 @@ export function bucketsCte(line: Timeline): Cte {
 
 /**
  * The run's micro-batches, each in the bucket of its trigger time. A batch recorded twice (the recorder's poll
- * fallback, a retried flush) counts once, as in analysis_logic.metrics_per_second.
+ * fallback, a retried flush) counts once, as in analysis_spark.metrics_per_second.
  */
 export function batchesCte(line: Timeline): Cte {
     return {

@@ -5,26 +5,19 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from analysis_logic import (
-    ANALYSIS_PARAMETER_NAMES,
+from analysis_events import (
     CLUSTER_EVENT_COLUMNS,
-    RESULT_COLUMNS,
-    RESULTS_SCHEMA_DDL,
     DltEvent,
-    WindowPlan,
-    achieved_rate,
     cluster_event_rows,
     dlt_events,
     dlt_reaction_seconds,
     executors_at,
-    expected_windows,
-    format_report,
-    gap_percent,
-    parse_analysis_params,
     reaction_seconds,
-    result_rows,
     workers_at,
 )
+from analysis_params import WindowPlan, parse_analysis_params
+from analysis_report import RESULT_COLUMNS, RESULTS_SCHEMA_DDL, format_report, result_rows
+from analysis_windows import achieved_rate, expected_windows, gap_percent
 
 RUN_START = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 ANALYZED_AT = datetime(2026, 11, 25, 2, 30, tzinfo=timezone.utc)
@@ -125,13 +118,7 @@ def test_every_bad_parameter_is_named_in_one_error(overrides, message):
         assert expected in str(error.value)
 
 
-def test_parameter_names_are_the_notebooks_widgets():
-    assert sorted(ANALYSIS_PARAMETER_NAMES) == list(ANALYSIS_PARAMETER_NAMES)
-    assert set(raw_params()) == set(ANALYSIS_PARAMETER_NAMES)
-
-
 def test_the_pipeline_event_log_table_is_optional():
-    assert ANALYSIS_PARAMETER_NAMES.index("pipeline_event_log_table") == 5  # between phases_json and results_table
     assert parse_analysis_params(raw_params(pipeline_event_log_table=" dlt_event_log ")).pipeline_event_log_table \
         == "dlt_event_log"
 

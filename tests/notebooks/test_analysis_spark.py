@@ -10,16 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pyspark.sql import functions as F
 
-from analysis_logic import (
-    CLUSTER_EVENT_COLUMNS,
-    EVENTS_GRACE,
-    EVENTS_LOOKBACK,
-    RESULT_COLUMNS,
-    analyze_run,
-    cluster_event_rows,
-    parse_analysis_params,
-    write_cluster_events,
-)
+from analysis_events import CLUSTER_EVENT_COLUMNS, EVENTS_GRACE, EVENTS_LOOKBACK, cluster_event_rows
+from analysis_params import parse_analysis_params
+from analysis_report import RESULT_COLUMNS
+from analysis_spark import analyze_run, write_cluster_events
 from metrics_logic import METRICS_COLUMNS, METRICS_SCHEMA_DDL, progress_row, query_name
 
 SCHEMA = "analysis_test"

@@ -25,7 +25,6 @@ def raw_params(**overrides):
     values = {
         "catalog": "main",
         "checkpoint_root": "/Volumes/main/dlt_autoscaling_prod/checkpoints/baseline/123",
-        "first_stream_id": "1",
         "metrics_table": "stream_metrics",
         "num_partitions": "8",
         "phase": "baseline",
@@ -34,8 +33,6 @@ def raw_params(**overrides):
         "schema": "dlt_autoscaling_prod",
         "start_offset_minutes": "0",
         "status_interval_seconds": "30",
-        "stream_count": "50",
-        "table_name_format": "stream_table_{stream_id:03d}",
         "trigger_interval_seconds": "10",
         "trigger_time": "2026-11-25T02:00:00",
         "window_minutes": "15",
@@ -56,8 +53,7 @@ def test_baseline_streams_get_their_own_tables_and_checkpoints():
 
 
 def test_a_single_stream_phase_uses_its_fixed_table_name():
-    specs = stream_specs(parse_params(raw_params(
-        phase="9x", stream_count="1", first_stream_id="52", table_name_format="stream_table_9x_scale")))
+    specs = stream_specs(parse_params(raw_params(phase="9x")))
     assert [(spec.stream_id, spec.table, spec.stream_type) for spec in specs] == [(52, "stream_table_9x_scale", "9x")]
 
 
@@ -94,7 +90,12 @@ def test_a_malformed_phases_json_is_named():
 
 def test_multi_stream_phase_needs_a_numbered_table_format():
     with pytest.raises(ValueError, match="must contain"):
-        parse_params(raw_params(table_name_format="stream_table"))
+        parse_params(raw_params(phases_json=PHASES_JSON.replace("stream_table_{stream_id:03d}", "stream_table")))
+
+
+def test_the_phase_needs_its_entry_in_the_phases_document():
+    with pytest.raises(ValueError, match="phases_json has no entry for phase '9x'"):
+        parse_params(raw_params(phase="9x", phases_json=PHASES_JSON.replace('"9x"', '"3x"')))
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,6 @@ def finished_run(spark, tmp_path_factory):
     params = parse_params({
         "catalog": "spark_catalog",
         "checkpoint_root": str(checkpoints / "baseline" / "run-1"),
-        "first_stream_id": "1",
         "metrics_table": "generator_metrics",
         "num_partitions": "2",
         "phase": "baseline",
@@ -60,8 +59,6 @@ def finished_run(spark, tmp_path_factory):
         "schema": SCHEMA,
         "start_offset_minutes": "0",
         "status_interval_seconds": "4",
-        "stream_count": "2",
-        "table_name_format": "stream_table_{stream_id:03d}",
         "trigger_interval_seconds": "1",
         "trigger_time": trigger.replace(tzinfo=None).isoformat(),
         "window_minutes": "10",
@@ -154,10 +151,10 @@ def test_status_lines_report_the_measured_rate(finished_run):
 
 def test_a_run_that_starts_after_its_window_writes_nothing(spark, tmp_path):
     params = parse_params({
-        "catalog": "spark_catalog", "checkpoint_root": str(tmp_path), "first_stream_id": "52", "metrics_table": "generator_metrics",
+        "catalog": "spark_catalog", "checkpoint_root": str(tmp_path), "metrics_table": "generator_metrics",
         "num_partitions": "1", "phase": "9x", "rows_per_second": "10",
         "phases_json": '[{"phase": "9x", "table_name_format": "late_9x_scale", "first_stream_id": 52, "stream_count": 1}]', "schema": SCHEMA, "start_offset_minutes": "0",
-        "status_interval_seconds": "30", "stream_count": "1", "table_name_format": "late_9x_scale",
+        "status_interval_seconds": "30",
         "trigger_interval_seconds": "1", "trigger_time": "2020-01-01T00:00:00", "window_minutes": "4",
     })
     summary = run_phase(spark, params, log=lambda line: None)
@@ -204,11 +201,11 @@ def test_a_restarted_stream_resumes_from_its_checkpoint(spark, tmp_path):
 
     spark.sql(f"CREATE SCHEMA IF NOT EXISTS spark_catalog.{SCHEMA}")
     params = parse_params({
-        "catalog": "spark_catalog", "checkpoint_root": str(tmp_path / "run-7"), "first_stream_id": "61",
+        "catalog": "spark_catalog", "checkpoint_root": str(tmp_path / "run-7"),
         "metrics_table": "generator_metrics", "num_partitions": "1", "phase": "3x", "rows_per_second": "20",
         "phases_json": '[{"phase": "3x", "table_name_format": "resume_3x_scale", "first_stream_id": 61, "stream_count": 1}]',
-        "schema": SCHEMA, "start_offset_minutes": "0", "status_interval_seconds": "30", "stream_count": "1",
-        "table_name_format": "resume_3x_scale", "trigger_interval_seconds": "1", "trigger_time": "",
+        "schema": SCHEMA, "start_offset_minutes": "0", "status_interval_seconds": "30",
+        "trigger_interval_seconds": "1", "trigger_time": "",
         "window_minutes": "1",
     })
     [spec] = stream_specs(params)

@@ -12,17 +12,27 @@ from generator_logic import PARAMETER_NAMES, parse_params, stream_specs
 PIPELINE_SOURCE = Path(__file__).resolve().parents[2] / "notebooks" / "pipeline.py"
 
 
+def phases_json(*phases):
+    return json.dumps([{"phase": phase, "table_name_format": table_format, "first_stream_id": first,
+                        "stream_count": count} for phase, table_format, first, count in phases])
+
+
+# The brief's prod timeline: 50 baseline streams, then one 3x and one 9x stream.
+PROD_PHASES = phases_json(("baseline", "stream_table_{stream_id:03d}", 1, 50), ("3x", "stream_table_3x_scale", 51, 1),
+                          ("9x", "stream_table_9x_scale", 52, 1))
+
+
 def conf(**overrides):
     values = {
         logic.SOURCE_CATALOG_KEY: "main",
         logic.SOURCE_SCHEMA_KEY: "dlt_autoscaling_prod",
-        logic.SOURCE_TABLES_KEY: "stream_table_{stream_id:03d}@1-50,stream_table_3x_scale,stream_table_9x_scale",
+        logic.PHASES_KEY: PROD_PHASES,
     }
     values.update({key.replace("__", "."): value for key, value in overrides.items()})
     return values
 
 
-def test_the_prod_benchmark_tables_come_from_one_short_value():
+def test_the_prod_benchmark_tables_come_from_the_phases_document():
     config = logic.parse_config(conf())
     assert len(config.source_tables) == 52
     assert config.source_tables[:2] == ("stream_table_001", "stream_table_002")
@@ -31,75 +41,57 @@ def test_the_prod_benchmark_tables_come_from_one_short_value():
     assert config.watermark_delay == logic.DEFAULT_WATERMARK_DELAY
 
 
-def test_two_thousand_streams_fit_in_under_80_characters():
-    value = "stream_table_{stream_id:04d}@1-2000,stream_table_3x_scale,stream_table_9x_scale"
-    assert len(value) < 80
-    tables = logic.expand_source_tables(value)
+def test_two_thousand_streams_take_one_entry_per_phase():
+    value = phases_json(("baseline", "stream_table_{stream_id:04d}", 1, 2000), ("3x", "stream_table_3x_scale", 2001, 1),
+                        ("9x", "stream_table_9x_scale", 2002, 1))
+    tables = logic.parse_config(conf(streambench__phases_json=value)).source_tables
     assert len(tables) == 2002
     assert (tables[0], tables[1999]) == ("stream_table_0001", "stream_table_2000")
-
-
-def test_plain_comma_separated_names_work_too():
-    assert logic.expand_source_tables(" stream_table_001 , stream_table_002") == ("stream_table_001", "stream_table_002")
 
 
 def generator_params(phase, first_stream_id, stream_count, table_name_format):
     raw = {name: "1" for name in PARAMETER_NAMES}  # every number valid; the ones that matter are set below
     raw.update(catalog="main", schema="dlt_autoscaling_prod", checkpoint_root="/Volumes/x", trigger_time="",
-               phase=phase, first_stream_id=str(first_stream_id), stream_count=str(stream_count),
-               table_name_format=table_name_format,
-               phases_json=json.dumps([{"phase": phase, "table_name_format": table_name_format,
+               phase=phase, phases_json=json.dumps([{"phase": phase, "table_name_format": table_name_format,
                                         "first_stream_id": first_stream_id, "stream_count": stream_count}]))
     return raw
 
 
-def test_the_entry_per_phase_names_exactly_the_tables_the_generator_writes():
-    phases = [
-        generator_params("baseline", 1, 50, "stream_table_{stream_id:03d}"),
-        generator_params("3x", 51, 1, "stream_table_3x_scale"),
-        generator_params("9x", 52, 1, "stream_table_9x_scale"),
-    ]
-    entries, generator_tables = [], []
-    for raw in phases:
-        params = parse_params(raw)
-        entries.append(logic.source_tables_spec(params.table_name_format, params.first_stream_id, params.stream_count))
-        generator_tables += [spec.table for spec in stream_specs(params)]
-    assert entries == ["stream_table_{stream_id:03d}@1-50", "stream_table_3x_scale", "stream_table_9x_scale"]
-    assert logic.expand_source_tables(",".join(entries)) == tuple(generator_tables)
+def test_the_pipeline_reads_exactly_the_tables_the_generator_writes():
+    generator_tables = []
+    for raw in (generator_params("baseline", 1, 50, "stream_table_{stream_id:03d}"),
+                generator_params("3x", 51, 1, "stream_table_3x_scale"),
+                generator_params("9x", 52, 1, "stream_table_9x_scale")):
+        generator_tables += [spec.table for spec in stream_specs(parse_params(raw))]
+    assert logic.parse_config(conf()).source_tables == tuple(generator_tables)
 
 
 @pytest.mark.parametrize(
-    "value, expected",
+    "phases, expected",
     [
-        ("stream_table_001,,stream_table_002", "empty entry"),
-        ("stream_table_001@1-3", "needs {stream_id...}"),
-        ("stream_table_{stream_id:03d}", "needs its ids"),
-        ("stream_table_{stream_id:03d}@5-2", "1 <= first <= last"),
-        ("stream_table_{stream_id:03d}@0-2", "1 <= first <= last"),
-        ("stream_table_{stream_id:03d}@1..3", "1 <= first <= last"),
-        ("stream_table_{stream_id:03d}@1-200000", "more than 10,000 tables"),
-        ("stream_table_{stream_id:03d}{other}@1-2", "bad table name format"),
-        ("stream-table-001", "is not a table name"),
-        ("main.schema.stream_table_001", "is not a table name"),
-        ("stream_table_{stream_id:03d}@1-2,stream_table_002", "tables listed twice: stream_table_002"),
+        (phases_json(("baseline", "stream_table_{stream_id:03d}", 1, 2), ("3x", "stream_table_002", 3, 1)),
+         "tables listed twice: stream_table_002"),
+        (phases_json(("baseline", "stream-table-{stream_id:03d}", 1, 2)), "is not a table name"),
+        (phases_json(("baseline", "main.schema.t_{stream_id}", 1, 2)), "is not a table name"),
+        (phases_json(("baseline", "stream_table_{stream_id:06d}", 1, 200_000)), "more than 10,000"),
+        (phases_json(("baseline", "stream_table_{stream_id:03d}", 0, 2)), "first_stream_id must be a whole number"),
+        (phases_json(("baseline", "stream_table_001", 1, 3)), "must contain {stream_id...}"),
+        (phases_json(("5x", "stream_table_5x", 1, 1)), "phase must be one of baseline, 3x, 9x"),
+        ("stream_table_{stream_id:03d}@1-50", "phases_json is not JSON"),
+        ("[]", "non-empty JSON list"),
     ],
 )
-def test_a_bad_table_list_is_refused_with_the_reason(value, expected):
-    with pytest.raises(ValueError, match="source_tables is invalid") as error:
-        logic.expand_source_tables(value)
+def test_a_bad_phases_document_is_refused_with_the_reason(phases, expected):
+    with pytest.raises(ValueError, match="phases_json is invalid") as error:
+        logic.parse_config(conf(streambench__phases_json=phases))
     assert expected in str(error.value)
-
-
-def test_a_table_list_of_nothing_but_commas_is_refused():
-    with pytest.raises(ValueError, match="lists no tables"):
-        logic.parse_config(conf(streambench__source_tables=" , "))
 
 
 def test_every_missing_or_bad_key_is_named_in_one_error():
     with pytest.raises(ValueError) as error:
         logic.parse_config({logic.SOURCE_SCHEMA_KEY: "`evil`", logic.WATERMARK_DELAY_KEY: "soon"})
     message = str(error.value)
-    for expected in (f"{logic.SOURCE_CATALOG_KEY} is required", f"{logic.SOURCE_TABLES_KEY} is required",
+    for expected in (f"{logic.SOURCE_CATALOG_KEY} is required", f"{logic.PHASES_KEY} is required",
                      f"{logic.SOURCE_SCHEMA_KEY} must not contain backticks",
                      f"{logic.WATERMARK_DELAY_KEY} must look like '2 minutes'"):
         assert expected in message
@@ -123,7 +115,7 @@ def test_watermark_delay_refuses_anything_else(raw):
 
 
 def test_dataset_names_never_collide_with_the_generator_tables():
-    generator_tables = set(logic.expand_source_tables(conf()[logic.SOURCE_TABLES_KEY]))
+    generator_tables = set(logic.parse_config(conf()).source_tables)
     assert {logic.BRONZE_TABLE, logic.MINUTE_TABLE}.isdisjoint(generator_tables)
     assert all(not name.startswith("stream_table") for name in (logic.BRONZE_TABLE, logic.MINUTE_TABLE))
     assert logic.bronze_flow_name("stream_table_3x_scale") == "bronze_from_stream_table_3x_scale"

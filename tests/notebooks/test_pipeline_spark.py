@@ -94,10 +94,10 @@ CONFIGURATION = {
     logic.SOURCE_CATALOG_KEY: "spark_catalog",
     logic.SOURCE_SCHEMA_KEY: SCHEMA,
     # The compact form, as the stack writes it: the numbered baseline tables and the fixed 3x and 9x tables.
-    logic.SOURCE_TABLES_KEY: ",".join([
-        logic.source_tables_spec("stream_table_{stream_id:03d}", 1, 5),
-        logic.source_tables_spec("stream_table_3x_scale", 6, 1),
-        logic.source_tables_spec("stream_table_9x_scale", 7, 1),
+    logic.PHASES_KEY: json.dumps([
+        {"phase": "baseline", "table_name_format": "stream_table_{stream_id:03d}", "first_stream_id": 1, "stream_count": 5},
+        {"phase": "3x", "table_name_format": "stream_table_3x_scale", "first_stream_id": 6, "stream_count": 1},
+        {"phase": "9x", "table_name_format": "stream_table_9x_scale", "first_stream_id": 7, "stream_count": 1},
     ]),
     logic.WATERMARK_DELAY_KEY: "1 minute",
     # Local only: SDP writes its tables in the default source format (Databricks pipelines always write Delta), and

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import analysis_logic
 import generator_logic
+import job_parameters
 from generator_logic import parse_params, run_phase
-from test_generator_logic import raw_params
+from test_generator_logic import PHASES_JSON, raw_params
 
 TRIGGER = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 
@@ -83,14 +83,15 @@ def fakes(monkeypatch):
 
 
 def three_streams(**overrides):
-    return parse_params(raw_params(stream_count="3", status_interval_seconds="30", **overrides))
+    phases_json = PHASES_JSON.replace('"first_stream_id": 1, "stream_count": 50', '"first_stream_id": 1, "stream_count": 3')
+    return parse_params(raw_params(phases_json=phases_json, status_interval_seconds="30", **overrides))
 
 
 @pytest.mark.parametrize("phase, offset, window", [("3x", 3, 3), ("9x", 6, 4)])
 def test_a_phase_of_the_full_timeline_run_waits_for_its_window_then_streams_to_its_end(fakes, phase, offset, window):
     started, behaviour = fakes
     clock = behaviour["clock"] = Clock(TRIGGER + timedelta(seconds=20))  # the cluster took 20 s to start the task
-    params = parse_params(raw_params(phase=phase, stream_count="1", first_stream_id="51", table_name_format=f"stream_table_{phase}_scale",
+    params = parse_params(raw_params(phase=phase,
                                      start_offset_minutes=str(offset), window_minutes=str(window)))
     lines = []
     summary = run_phase(None, params, now=clock.now, sleep=clock.sleep, log=lines.append)
@@ -159,7 +160,7 @@ def test_a_malformed_trigger_time_fails_the_same_clear_way_in_the_generator_and_
         parse_params(raw_params(trigger_time=bad))
     assert f"trigger_time must be an ISO date-time (e.g. 2026-11-25T02:00:00Z), got {bad!r}" in str(generator.value)
     problems = []
-    assert analysis_logic.parse_time_param("run_start", bad, problems) is None
+    assert job_parameters.parse_time_param("run_start", bad, problems) is None
     assert problems == [f"run_start must be an ISO date-time (e.g. 2026-11-25T02:00:00Z), got {bad!r}"]
 
 
