@@ -61,8 +61,7 @@ def load_step(spark, base: dict, streams: int, rate: int, trigger: int, step_sec
 
     table_format = "bench_load_{stream_id:03d}"
     params = parse_params({
-        **base, "phase": "baseline", "first_stream_id": "1", "stream_count": str(streams),
-        "rows_per_second": str(rate), "trigger_interval_seconds": str(trigger), "table_name_format": table_format,
+        **base, "phase": "baseline", "rows_per_second": str(rate), "trigger_interval_seconds": str(trigger),
         "checkpoint_root": str(state / "checkpoints" / f"load-{step}"),
         "phases_json": json.dumps([{"phase": "baseline", "table_name_format": table_format, "first_stream_id": 1,
                                     "stream_count": streams}]),
