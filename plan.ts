@@ -75,8 +75,8 @@ export interface PipelineControlPlan {
     /** The base schedule: the pipeline runs from the timeline's first minute. */
     cron: string;
     timeoutSeconds: number;
-    /** How long a run may last from its own trigger: the timeline's end plus the grace. */
-    longestRunMinutes: number;
+    /** How long a healthy run lasts: the whole timeline, then the wait for the pipeline to stop. */
+    expectedRunSeconds: number;
     /** Every parameter but `pipeline_id`, which is the pipeline's id (an output). */
     parameters: Omit<Record<(typeof PIPELINE_CONTROL_PARAMETER_NAMES)[number], string>, "pipeline_id">;
 }
@@ -155,11 +155,6 @@ export interface PhasePlan {
     /** Quartz schedule: the base schedule shifted to the window start. */
     cron: string;
     timeoutSeconds: number;
-    /**
-     * How long a run of this job may last, counted from its own trigger: its window's end plus the grace (the full-
-     * timeline run starts every phase job at minute 0). A schedule must not trigger the job again sooner.
-     */
-    longestRunMinutes: number;
     parameters: GeneratorParameters;
 }
 
@@ -257,17 +252,6 @@ export interface ScalingPlan {
     warehouseId?: string;
     throughput: ThroughputWindow[];
     schedule: { baseCron: string; timezone: string; paused: boolean; description: string };
-    /** Every scheduled job of a timeline: when it fires after the base cron and how long its run may last. */
-    scheduledRuns: ScheduledRun[];
-}
-
-/** One scheduled job of the timeline, for the rule that a job's run must end before its own next trigger. */
-export interface ScheduledRun {
-    jobName: string;
-    /** Minutes after the base cron's trigger at which the job fires. */
-    offsetMinutes: number;
-    /** How long its run may last, counted from its own trigger. */
-    longestRunMinutes: number;
 }
 
 /** Tags on every taggable resource, so workspace admins can tell whose benchmark they are looking at. */
@@ -420,7 +404,6 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             checkpointPaths: shape.tables.map((table) => `${checkpointRoot}/${table}`),
             cron: shiftQuartzCron(config.schedule.cron, shape.windowStartMinute),
             timeoutSeconds: phaseTimeoutSeconds(shape.windowEndMinute),
-            longestRunMinutes: longestRunMinutes(shape.windowEndMinute),
             parameters: {
                 catalog: config.catalog,
                 checkpoint_root: checkpointRoot,
@@ -480,10 +463,6 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             paused: config.schedule.paused,
             description: describeQuartzCron(config.schedule.cron, config.schedule.timezone),
         },
-        scheduledRuns: [
-            ...phases.map((phase) => ({ jobName: phase.jobName, offsetMinutes: phase.windowStartMinute, longestRunMinutes: phase.longestRunMinutes })),
-            ...(pipeline ? [{ jobName: pipeline.control.jobName, offsetMinutes: 0, longestRunMinutes: pipeline.control.longestRunMinutes }] : []),
-        ],
     };
 }
 
@@ -505,7 +484,7 @@ export function pipelinePlan(resourcePrefix: string, config: StackConfig, schema
             jobName: `${resourcePrefix}-dlt-control`,
             cron: shiftQuartzCron(config.schedule.cron, 0),
             timeoutSeconds: phaseTimeoutSeconds(runMinutes),
-            longestRunMinutes: longestRunMinutes(runMinutes),
+            expectedRunSeconds: runMinutes * 60 + PIPELINE_STOP_TIMEOUT_SECONDS,
             parameters: {
                 catalog: config.catalog,
                 max_failed_updates: String(PIPELINE_MAX_FAILED_UPDATES),

@@ -1,7 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { AnalysisPlan } from "../plan";
-import { emailNotifications, jobParameters } from "./jobSettings";
+import { emailNotifications, jobParametersWith } from "./jobSettings";
 import { childOptions } from "./childOptions";
 
 export interface AnalysisJobArgs {
@@ -32,11 +32,7 @@ export class AnalysisJob extends pulumi.ComponentResource {
                 description: "Streaming autoscaling benchmark: target against achieved rows/s per window of a run, and how the cluster scaled.",
                 maxConcurrentRuns: 1,
                 timeoutSeconds: args.analysis.timeoutSeconds,
-                // Only the cluster id waits for the deployment; every other parameter stays known at preview, so the
-                // policy pack checks them on a first deploy too.
-                parameters: jobParameters({ ...args.analysis.parameters, cluster_id: "" }).map((parameter) =>
-                    parameter.name === "cluster_id" ? { ...parameter, default: args.clusterId } : parameter,
-                ),
+                parameters: jobParametersWith(args.analysis.parameters, { cluster_id: args.clusterId }),
                 tasks: [
                     {
                         taskKey: "analyze",

@@ -31,14 +31,25 @@ export function jobParameters(parameters: Record<string, string>): { name: strin
         .map((name) => ({ name, default: parameters[name] }));
 }
 
+/**
+ * Job parameters of which only `deployed` (ids known once their resource exists) wait for the deployment: every
+ * other parameter stays known at preview, so the policy pack checks it on a first deploy too.
+ */
+export function jobParametersWith(parameters: Record<string, string>, deployed: Record<string, pulumi.Input<string>>): { name: string; default: pulumi.Input<string> }[] {
+    const placeholders = Object.fromEntries(Object.keys(deployed).map((name) => [name, ""]));
+    return jobParameters({ ...parameters, ...placeholders }).map((parameter) =>
+        parameter.name in deployed ? { ...parameter, default: deployed[parameter.name] } : parameter,
+    );
+}
+
 /** The Quartz schedule block of a scheduled job. */
 export function jobSchedule(cron: string, timezone: string, paused: boolean) {
     return { quartzCronExpression: cron, timezoneId: timezone, pauseStatus: paused ? "PAUSED" : "UNPAUSED" };
 }
 
 /** Job health rules: a run nearing its timeout, and (for streaming phases) a backlog. */
-export function healthRules(timeoutSeconds: number, streaming: boolean): { metric: string; op: string; value: number }[] {
-    const rules = [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: timeoutSeconds - TIMEOUT_GRACE_MINUTES * 60 + 60 }];
+export function healthRules(timeoutSeconds: number, streaming: boolean, expectedRunSeconds = timeoutSeconds - TIMEOUT_GRACE_MINUTES * 60): { metric: string; op: string; value: number }[] {
+    const rules = [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: expectedRunSeconds + 60 }];
     if (streaming) {
         // The rate source produces rows on the clock, so a backlog shows up only when the stream falls behind.
         rules.push({ metric: "STREAMING_BACKLOG_SECONDS", op: "GREATER_THAN", value: STREAMING_BACKLOG_ALERT_SECONDS });

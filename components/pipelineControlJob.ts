@@ -1,7 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { PipelineControlPlan } from "../plan";
-import { ScheduledNotebookJobArgs, emailNotifications, healthRules, jobParameters, jobSchedule } from "./jobSettings";
+import { ScheduledNotebookJobArgs, emailNotifications, healthRules, jobParametersWith, jobSchedule } from "./jobSettings";
 import { childOptions } from "./childOptions";
 
 /** The control job's own settings; `notebookPath` is the control notebook's (it only polls the pipeline). */
@@ -38,7 +38,7 @@ export class PipelineControlJob extends pulumi.ComponentResource {
                 maxConcurrentRuns: 1,
                 queue: { enabled: false },
                 timeoutSeconds: control.timeoutSeconds,
-                parameters: pulumi.output(args.pipelineId).apply((pipelineId) => jobParameters({ ...control.parameters, pipeline_id: pipelineId })),
+                parameters: jobParametersWith(control.parameters, { pipeline_id: args.pipelineId }),
                 tasks: [
                     {
                         taskKey: PIPELINE_CONTROL_TASK_KEY,
@@ -48,7 +48,8 @@ export class PipelineControlJob extends pulumi.ComponentResource {
                     },
                 ],
                 schedule: jobSchedule(control.cron, args.timezone, args.paused),
-                health: { rules: healthRules(control.timeoutSeconds, false) },
+                // A healthy run lasts the timeline and then waits for the pipeline to stop.
+                health: { rules: healthRules(control.timeoutSeconds, false, control.expectedRunSeconds) },
                 emailNotifications: emailNotifications(args.notificationEmails, false),
                 tags: args.tags,
             },

@@ -34,6 +34,8 @@ export interface Declared {
     /** False for component resources. */
     custom: boolean;
     inputs: Record<string, any>;
+    /** The id the mock gave it (stands in for the one Databricks assigns at deploy). */
+    id?: string;
 }
 
 export interface Evaluation {
@@ -86,9 +88,12 @@ function mockState(args: pulumi.runtime.MockResourceArgs): { id: string; state: 
 const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
         // Recorded before the state is made: a job's mock id counts the jobs declared so far, itself included.
-        current.resources.push({ type: args.type, name: args.name, custom: args.custom === true, inputs: args.inputs });
+        const declared: Declared = { type: args.type, name: args.name, custom: args.custom === true, inputs: args.inputs };
+        current.resources.push(declared);
         current.lastRegistration = performance.now();
-        return mockState(args);
+        const state = mockState(args);
+        declared.id = state.id;
+        return state;
     },
     call(args) {
         current.invokes.push(args.token);

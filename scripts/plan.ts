@@ -73,7 +73,7 @@ const SHORT_TYPES: Record<string, string> = {
 };
 
 /** The settings of a resource that say what it is, never a credential. */
-export function keySettings(resource: Declared): string {
+export function keySettings(resource: Declared, jobNamesById: Map<string, string> = new Map()): string {
     const inputs = resource.inputs;
     switch (resource.type) {
         case "databricks:index/cluster:Cluster":
@@ -97,7 +97,7 @@ export function keySettings(resource: Declared): string {
             return inputs.path;
         case "databricks:index/job:Job": {
             const tasks = (inputs.tasks ?? []).map((task: any) =>
-                task.notebookTask ? `${task.taskKey}: notebook ${task.notebookTask.notebookPath}` : `${task.taskKey}: runs job ${task.runJobTask?.jobId}`,
+                task.notebookTask ? `${task.taskKey}: notebook ${task.notebookTask.notebookPath}` : `${task.taskKey}: runs job ${jobNamesById.get(String(task.runJobTask?.jobId)) ?? "<id at deploy>"}`,
             );
             const schedule = inputs.schedule
                 ? `cron "${inputs.schedule.quartzCronExpression}" ${inputs.schedule.timezoneId} ${inputs.schedule.pauseStatus}`
@@ -125,11 +125,13 @@ export function keySettings(resource: Declared): string {
 
 export function renderResources(evaluation: Evaluation): string {
     const resources = customResources(evaluation);
+    // The full-timeline job's tasks name the jobs they run by name: their ids exist only once deployed.
+    const jobNamesById = new Map(resources.filter((resource) => resource.type === "databricks:index/job:Job").map((resource) => [String(resource.id), String(resource.inputs.name)]));
     return [
         `Resources \`pulumi up\` declares (${resources.length}):`,
         textTable(
             ["type", "name", "key settings"],
-            resources.map((resource) => [SHORT_TYPES[resource.type] ?? resource.type, resource.name, keySettings(resource)]),
+            resources.map((resource) => [SHORT_TYPES[resource.type] ?? resource.type, resource.name, keySettings(resource, jobNamesById)]),
         ),
     ].join("\n");
 }

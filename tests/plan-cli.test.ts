@@ -18,6 +18,8 @@ describe("npm run plan (offline)", () => {
         assert.match(text, /up does not wait for RUNNING/);
         assert.match(text, /schema\s+streambench-storage-schema\s+main\.dlt_autoscaling_prod, tables dropped on destroy/);
         assert.match(text, /job\s+streambench-timeline-job\s+streambench-prod-benchmark, no schedule/);
+        // Job ids exist only once deployed: the full-timeline job's tasks name the jobs they run.
+        assert.match(text, /baseline: runs job streambench-prod-baseline, dlt: runs job streambench-prod-dlt-control, scale_3x: runs job streambench-prod-3x/);
         assert.match(text, /DLT pipeline\s+streambench-dlt-pipeline\s+streambench-prod-dlt, main\.dlt_autoscaling_prod, triggered, autoscale 1-5 workers ENHANCED/);
         assert.match(text, /DLT pipeline: streambench-prod-dlt, triggered \(`pulumi up` starts no compute\)\. Its control job streambench-prod-dlt-control \(schedule "0 0 2 \* \* \?"/);
         assert.match(text, /job\s+streambench-dlt-control-job\s+streambench-prod-dlt-control, cron "0 0 2 \* \* \?" UTC UNPAUSED, max 1 run, timeout 20 min, control: notebook /);

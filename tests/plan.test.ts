@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { healthRules } from "../components/jobSettings";
+import * as pulumi from "@pulumi/pulumi";
+import { healthRules, jobParametersWith } from "../components/jobSettings";
 import { parseStackConfig } from "../config";
 import {
     MAX_JOB_PARAMETER_BYTES,
@@ -68,17 +69,12 @@ describe("scaling plan", () => {
         assert.deepStrictEqual(healthRules(threeX.timeoutSeconds, true)[0], { metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 11 * 60 }, "a minute past its window's end");
     });
 
-    it("gives every scheduled job's offset and how long its run may last from its own trigger", () => {
-        const plan = buildScalingPlan("prod", parseStackConfig("prod", { dlt: { enabled: true } }));
-        assert.deepStrictEqual(plan.scheduledRuns, [
-            { jobName: "streambench-prod-baseline", offsetMinutes: 0, longestRunMinutes: 20 },
-            { jobName: "streambench-prod-3x", offsetMinutes: 3, longestRunMinutes: 15 },
-            { jobName: "streambench-prod-9x", offsetMinutes: 6, longestRunMinutes: 15 },
-            { jobName: "streambench-prod-dlt-control", offsetMinutes: 0, longestRunMinutes: 20 },
-        ]);
-        assert.ok(plan.phases.every((phase) => phase.longestRunMinutes * 60 === phase.timeoutSeconds));
-        const withoutPipeline = buildScalingPlan("prod", parseStackConfig("prod", {}));
-        assert.deepStrictEqual(withoutPipeline.scheduledRuns.map((run) => run.jobName), ["streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x"]);
+    it("keeps every job parameter but the deployed ids known at preview (the policy pack reads them on a first deploy)", () => {
+        const pipelineId = pulumi.output("pipeline-id");
+        const parameters = jobParametersWith({ window_minutes: "15", catalog: "main" }, { pipeline_id: pipelineId });
+        assert.deepStrictEqual(parameters.map((parameter) => parameter.name), ["catalog", "pipeline_id", "window_minutes"]);
+        assert.deepStrictEqual([parameters[0].default, parameters[2].default], ["main", "15"]);
+        assert.strictEqual(parameters[1].default, pipelineId);
     });
 
     it("passes every full-timeline task only parameters its job has", () => {

@@ -464,6 +464,9 @@ describe("the DLT pipeline", () => {
         ]);
         const names = control.inputs.parameters.map((parameter: { name: string }) => parameter.name);
         assert.deepStrictEqual(names, [...names].sort());
+        // A healthy run lasts the 15-minute timeline plus up to 3 minutes waiting for the pipeline to stop: the
+        // duration alert comes a minute after that, still inside the 20-minute timeout.
+        assert.deepStrictEqual(control.inputs.health.rules, [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: (15 + 3 + 1) * 60 }]);
     });
 
     // That the stop comes before the pipeline's delete is the real engine's order: tests/e2e/pipelineLifecycle.e2e.ts.
