@@ -1,6 +1,9 @@
+import * as fs from "fs";
+import * as path from "path";
 import { parseArgs } from "util";
+import { stackFileConfig } from "../config";
 
-// The command line and the table output every script here shares: `npm run plan`, `npm run ops`, `npm run bench`.
+// The command line, the stack file and the table output the scripts here share: plan, ops, bench, local.
 
 /** A wrong command line: the script prints the message with its usage and exits 2. */
 export class UsageError extends Error {}
@@ -32,4 +35,20 @@ export function textTable(header: string[], rows: (string | number)[][], { rule 
     const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column].length)));
     const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd();
     return [line(cells[0]), ...(rule ? [widths.map((width) => "-".repeat(width)).join("  ")] : []), ...cells.slice(1).map(line)].join("\n");
+}
+
+/**
+ * The config of `Pulumi.<stack>.yaml` in `projectDir`, in the engine's form. A missing file is `fail`'s error,
+ * naming the stacks that are there; a file that is not a stack file is a StackConfigError.
+ */
+export function readStackFile(projectDir: string, stack: string, fail: (message: string) => Error): Record<string, string> {
+    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(stackFile)) {
+        const known = fs
+            .readdirSync(projectDir)
+            .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
+            .filter((name): name is string => Boolean(name));
+        throw fail(`no stack file ${stackFile}: check --stack (stacks here: ${known.join(", ") || "none"})`);
+    }
+    return stackFileConfig(fs.readFileSync(stackFile, "utf8"), stack);
 }

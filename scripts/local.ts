@@ -12,9 +12,10 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { StackConfigError, namespaceValues, parseStackConfig, stackFileConfig, workspaceAccess } from "../config";
+import { StackConfigError, namespaceValues, parseStackConfig, workspaceAccess } from "../config";
 import { RUN_ID_REFERENCE, ScalingPlan, TRIGGER_TIME_REFERENCE, buildScalingPlan } from "../plan";
 import { CredentialsError, resolveCredentials } from "./credentials";
+import { readStackFile } from "./cli";
 
 const REPOSITORY_ROOT = path.join(__dirname, "..");
 
@@ -108,15 +109,7 @@ export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
 
 /** The stack file's config (engine form) and the scaling plan built from it, as `pulumi up` builds it. */
 export function loadStack(projectDir: string, stack: string, env: NodeJS.ProcessEnv): { plan: ScalingPlan; stackConfig: Record<string, string> } {
-    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(stackFile)) {
-        const known = fs
-            .readdirSync(projectDir)
-            .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
-            .filter((name): name is string => Boolean(name));
-        throw new LocalRunError(`no stack file ${stackFile}: check --stack (stacks here: ${known.join(", ") || "none"})`);
-    }
-    const stackConfig = stackFileConfig(fs.readFileSync(stackFile, "utf8"));
+    const stackConfig = readStackFile(projectDir, stack, (message) => new LocalRunError(message));
     const plan = buildScalingPlan(stack, parseStackConfig(stack, namespaceValues(stackConfig), workspaceAccess(stackConfig, env)));
     return { plan, stackConfig };
 }

@@ -9,12 +9,11 @@
  * Job names come from the scaling plan of `Pulumi.<stack>.yaml`, exactly as `pulumi up` names them.
  * Credentials: see credentials.ts.
  */
-import * as fs from "fs";
 import * as path from "path";
-import { StackConfigError, namespaceValues, parseStackConfig, stackFileConfig } from "../config";
+import { StackConfigError, namespaceValues, parseStackConfig } from "../config";
 import { ScalingPlan, buildScalingPlan } from "../plan";
 import { stackNameProblem } from "../stackName";
-import { UsageError, parseCommandLine as parseScriptArguments, textTable } from "./cli";
+import { UsageError, parseCommandLine as parseScriptArguments, readStackFile, textTable } from "./cli";
 import { CredentialsError, WorkspaceCredentials, resolveCredentials } from "./credentials";
 import { CANCEL_SETTLE_MS, DEFAULT_TIMEOUT_SECONDS, Job, MAX_TIMEOUT_SECONDS, Run, WorkspaceApiError, WorkspaceClient, printable } from "./workspaceApi";
 
@@ -146,15 +145,7 @@ function stackFromArgument(argument: string): string {
 
 /** The stack file's config (engine form) and the scaling plan built from it, as `pulumi up` builds it. */
 function loadStack(projectDir: string, stack: string): { plan: ScalingPlan; stackConfig: Record<string, string> } {
-    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(stackFile)) {
-        const known = fs
-            .readdirSync(projectDir)
-            .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
-            .filter((name): name is string => Boolean(name));
-        throw new OpsError(`no stack file ${stackFile}: check --stack (stacks here: ${known.join(", ") || "none"})`);
-    }
-    const stackConfig = stackFileConfig(fs.readFileSync(stackFile, "utf8"), stack);
+    const stackConfig = readStackFile(projectDir, stack, (message) => new OpsError(message));
     // No workspace check: a runOnDeploy stack needs a host for `pulumi up`, but ops brings its own credentials.
     const plan = buildScalingPlan(stack, parseStackConfig(stack, namespaceValues(stackConfig)));
     return { plan, stackConfig };
