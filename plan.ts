@@ -4,255 +4,36 @@
  */
 import { createHash } from "crypto";
 import { describeQuartzCron, shiftQuartzCron } from "./cron";
-import { LIMITS, StackConfig, StackConfigError, TEST_MODE_BASELINE_STREAMS, TEST_MODE_RATE_DIVISOR, TIMEOUT_GRACE_MINUTES } from "./config";
+import { StackConfig, StackConfigError, TEST_MODE_BASELINE_STREAMS, TEST_MODE_RATE_DIVISOR, TIMEOUT_GRACE_MINUTES } from "./config";
 import { stackNameSuffix, stackSlug } from "./stackName";
 
 export { stackSlug } from "./stackName";
 
-export type PhaseName = "baseline" | "3x" | "9x";
+export * from "./planContract";
+export * from "./planLimits";
+import {
+    AnalysisPlan,
+    PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS,
+    PIPELINE_EVENT_LOG_TABLE,
+    PIPELINE_MAX_FAILED_UPDATES,
+    PIPELINE_MIN_UPDATE_SECONDS,
+    PIPELINE_POLL_INTERVAL_SECONDS,
+    PIPELINE_STOP_TIMEOUT_SECONDS,
+    PhaseName,
+    PhasePlan,
+    PipelinePlan,
+    RESULT_TABLES,
+    RUN_ID_REFERENCE,
+    STATUS_INTERVAL_SECONDS,
+    ScalingPlan,
+    TRIGGER_INTERVAL_SECONDS,
+    TRIGGER_TIME_REFERENCE,
+    TimelineRunPlan,
+    TimelineTask,
+    accessPlan,
+} from "./planContract";
+import { nameLengthProblems, oversizedParameterProblems, throughputWindows, writerProblems } from "./planLimits";
 
-export { TIMEOUT_GRACE_MINUTES } from "./config";
-/** The generator prints its status line this often (the original's 30 s monitor). */
-export const STATUS_INTERVAL_SECONDS = 30;
-/** Micro-batch trigger of every generator stream. */
-export const TRIGGER_INTERVAL_SECONDS = 10;
-/** Databricks fills these in per run; `job.run_id` stays the same across task retries of one run. */
-export const RUN_ID_REFERENCE = "{{job.run_id}}";
-export const TRIGGER_TIME_REFERENCE = "{{job.trigger.time.iso_datetime}}";
-
-/** Tables the benchmark writes besides the stream tables, all in the stack's schema. */
-export const RESULT_TABLES = {
-    /** Every micro-batch's progress of every stream (the generator's StreamingQueryListener). */
-    metrics: "stream_metrics",
-    /** The cluster's events over a run (the analysis job, from the Clusters API). */
-    clusterEvents: "cluster_events",
-    /** Target against achieved load per window of a run (the analysis job). */
-    results: "benchmark_results",
-} as const;
-
-/** The parameters of the analysis notebook (notebooks/analysis.py); cluster_id is added at deploy time. */
-export const ANALYSIS_PARAMETER_NAMES = [
-    "catalog",
-    "cluster_events_table",
-    "cluster_id",
-    "metrics_table",
-    "phases_json",
-    "pipeline_event_log_table",
-    "results_table",
-    "run_start",
-    "schema",
-    "windows_json",
-] as const;
-
-/** The analysis job: for a finished run, target against achieved load per window, and the cluster's events. */
-export interface AnalysisPlan {
-    jobName: string;
-    timeoutSeconds: number;
-    /** Every parameter but `cluster_id`, which is the cluster's id (an output). */
-    parameters: Omit<Record<(typeof ANALYSIS_PARAMETER_NAMES)[number], string>, "cluster_id">;
-}
-
-/**
- * The optional DLT pipeline: a bronze union of every stream table and a per-minute aggregate, in the schema.
- * Triggered (never continuous): `pulumi up` starts no compute. Each timeline runs its control job, which keeps
- * the pipeline updating from the timeline's start to its end and then stops it.
- */
-export interface PipelinePlan {
-    name: string;
-    minWorkers: number;
-    maxWorkers: number;
-    /** The pipeline's Spark conf (notebooks/pipeline_logic.py reads these keys). */
-    configuration: Record<string, string>;
-    /** The pipeline's event log, published as a table in the schema (autoscaling events for the analysis). */
-    eventLogTable: string;
-    /** The job that runs the pipeline through a timeline (notebooks/pipeline_control.py). */
-    control: PipelineControlPlan;
-}
-
-/** The pipeline's control job: scheduled with the baseline phase, and a task of the full-timeline job. */
-export interface PipelineControlPlan {
-    jobName: string;
-    /** The base schedule: the pipeline runs from the timeline's first minute. */
-    cron: string;
-    timeoutSeconds: number;
-    /** How long a healthy run lasts: the whole timeline, then the wait for the pipeline to stop. */
-    expectedRunSeconds: number;
-    /** Every parameter but `pipeline_id`, which is the pipeline's id (an output). */
-    parameters: Omit<Record<(typeof PIPELINE_CONTROL_PARAMETER_NAMES)[number], string>, "pipeline_id">;
-}
-
-/** The parameters of the pipeline control notebook (notebooks/pipeline_control.py); pipeline_id is added at deploy time. */
-export const PIPELINE_CONTROL_PARAMETER_NAMES = [
-    "catalog",
-    "max_failed_updates",
-    "min_update_seconds",
-    "phases_json",
-    "pipeline_id",
-    "poll_interval_seconds",
-    "schema",
-    "start_offset_minutes",
-    "stop_timeout_seconds",
-    "trigger_time",
-    "window_minutes",
-] as const;
-
-/** How often the control notebook looks at the pipeline's update. */
-export const PIPELINE_POLL_INTERVAL_SECONDS = 10;
-/**
- * A triggered update first initializes and sets up its tables; one started closer than this to the timeline's end
- * would spend the rest of the timeline on that, so none is started then.
- */
-export const PIPELINE_MIN_UPDATE_SECONDS = 60;
-/** Updates that fail in a row before the control run gives up (and stops the pipeline). */
-export const PIPELINE_MAX_FAILED_UPDATES = 3;
-/** How long the control run waits, after the stop, for the pipeline to be IDLE: within its job's grace. */
-export const PIPELINE_STOP_TIMEOUT_SECONDS = 180;
-/**
- * `pipelines.clusterShutdown.delay`: an update started by the API shuts its cluster down at once by default; this
- * keeps it, and its enhanced-autoscaling size, for the few seconds until the control notebook starts the next update.
- * It is also the longest the cluster can outlive the stop at the timeline's end.
- */
-export const PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS = 60;
-
-/** The table the DLT pipeline publishes its event log to, in the stack's schema. */
-export const PIPELINE_EVENT_LOG_TABLE = "dlt_event_log";
-
-/** The notebook parameters every phase job passes; the generator notebook reads exactly these. Its streams and tables are its entry of `phases_json`. */
-export const GENERATOR_PARAMETER_NAMES = [
-    "catalog",
-    "checkpoint_root",
-    "metrics_table",
-    "num_partitions",
-    "phase",
-    "phases_json",
-    "rows_per_second",
-    "schema",
-    "start_offset_minutes",
-    "status_interval_seconds",
-    "trigger_interval_seconds",
-    "trigger_time",
-    "window_minutes",
-] as const;
-export type GeneratorParameters = Record<(typeof GENERATOR_PARAMETER_NAMES)[number], string>;
-
-export interface PhasePlan {
-    name: PhaseName;
-    /** Job name in the workspace: `streambench-<stack>-<phase>`. */
-    jobName: string;
-    /** Streams this phase runs at once, each into its own table. */
-    streamCount: number;
-    ratePerStream: number;
-    /** stream_id of the phase's first stream; ids are unique across phases. */
-    firstStreamId: number;
-    windowStartMinute: number;
-    windowEndMinute: number;
-    /** Python `str.format` pattern the notebook turns into table names (`{stream_id:03d}`). */
-    tableNameFormat: string;
-    tables: string[];
-    /** Checkpoint folder of one run of this phase; each stream checkpoints in `<root>/<table>`. */
-    checkpointRoot: string;
-    checkpointPaths: string[];
-    /** Quartz schedule: the base schedule shifted to the window start. */
-    cron: string;
-    timeoutSeconds: number;
-    parameters: GeneratorParameters;
-}
-
-export interface ThroughputWindow {
-    startMinute: number;
-    endMinute: number;
-    /** Rows per second each phase adds in this window (0 when inactive). */
-    rowsPerSecondByPhase: Record<PhaseName, number>;
-    totalRowsPerSecond: number;
-}
-
-/** One grant of a Databricks permission level to a workspace group. */
-export interface AccessControl {
-    groupName: string;
-    permissionLevel: string;
-}
-
-/** Who besides the creator and the admins may use the benchmark's jobs and cluster. */
-export interface AccessPlan {
-    jobs: AccessControl[];
-    cluster: AccessControl[];
-}
-
-/** Grants from the config, sorted by group so the declared list is stable. */
-export function accessPlan(permissions: StackConfig["permissions"]): AccessPlan {
-    const grants = (groups: string[], permissionLevel: string) =>
-        [...new Set(groups)].sort().map((groupName) => ({ groupName, permissionLevel }));
-    const runManagers = new Set(permissions.jobRunManagers);
-    return {
-        // A group that may manage runs may also view them: one grant per group, the higher level.
-        jobs: [...grants(permissions.jobViewers.filter((group) => !runManagers.has(group)), "CAN_VIEW"), ...grants(permissions.jobRunManagers, "CAN_MANAGE_RUN")].sort(
-            (a, b) => a.groupName.localeCompare(b.groupName),
-        ),
-        cluster: grants(permissions.clusterUsers, "CAN_ATTACH_TO"),
-    };
-}
-
-/** The shared all-purpose cluster every phase job runs on. */
-export interface ClusterPlan {
-    clusterName: string;
-    minWorkers: number;
-    maxWorkers: number;
-    /** Unset: the latest LTS runtime, looked up at deploy time. */
-    sparkVersion?: string;
-    /** Unset: the smallest node type with local disk and at least 4 cores, looked up at deploy time. */
-    nodeTypeId?: string;
-    autoterminationMinutes: number;
-    dataSecurityMode: string;
-    singleUserName?: string;
-    tags: Record<string, string>;
-}
-
-/** One task of the full-timeline job: run a phase job with the timeline's trigger time and the phase's offset. */
-export interface TimelineTask {
-    taskKey: string;
-    /** The phase job this task runs, "pipeline" for the DLT pipeline's control job, or "analysis" for the analysis job after them. */
-    phase: PhaseName | "pipeline" | "analysis";
-    /** Overrides of the job's parameters for this run. */
-    jobParameters: Record<string, string>;
-    /** Tasks that must end first (run even if they failed). */
-    dependsOn?: string[];
-}
-
-/** The full-timeline job: every phase job in one run, each waiting in its notebook for its window. */
-export interface TimelineRunPlan {
-    jobName: string;
-    timeoutSeconds: number;
-    /** Sorted by task key, as the provider keeps them. */
-    tasks: TimelineTask[];
-}
-
-export interface ScalingPlan {
-    stack: string;
-    testMode: boolean;
-    /** Prefix of every workspace object name: cluster, jobs, folder. */
-    resourcePrefix: string;
-    catalog: string;
-    schemaName: string;
-    schemaFullName: string;
-    volumeName: string;
-    /** `/Volumes/<catalog>/<schema>/<volume>`. */
-    volumePath: string;
-    partitions: number;
-    runMinutes: number;
-    cluster: ClusterPlan;
-    phases: PhasePlan[];
-    access: AccessPlan;
-    analysis: AnalysisPlan;
-    /** Undefined unless `dlt.enabled`. */
-    pipeline?: PipelinePlan;
-    timelineRun: TimelineRunPlan;
-    runOnDeploy: boolean;
-    notificationEmails: string[];
-    /** SQL warehouse of the dashboard; undefined = no dashboard. */
-    warehouseId?: string;
-    throughput: ThroughputWindow[];
-    schedule: { baseCron: string; timezone: string; paused: boolean; description: string };
-}
 
 /** Tags on every taggable resource, so workspace admins can tell whose benchmark they are looking at. */
 export function resourceTags(stack: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -279,25 +60,6 @@ export function effectiveLoad(config: StackConfig) {
     };
 }
 
-/** The expected-throughput table: one row per stretch of the run in which the set of active phases is constant. */
-export function throughputWindows(phases: PhasePlan[], runMinutes: number): ThroughputWindow[] {
-    const boundaries = [...new Set([0, runMinutes, ...phases.flatMap((phase) => [phase.windowStartMinute, phase.windowEndMinute])])]
-        .filter((minute) => minute >= 0 && minute <= runMinutes)
-        .sort((a, b) => a - b);
-    const windows: ThroughputWindow[] = [];
-    for (let index = 1; index < boundaries.length; index++) {
-        const [startMinute, endMinute] = [boundaries[index - 1], boundaries[index]];
-        const rowsPerSecondByPhase = { baseline: 0, "3x": 0, "9x": 0 } as Record<PhaseName, number>;
-        for (const phase of phases) {
-            if (phase.windowStartMinute <= startMinute && phase.windowEndMinute >= endMinute) {
-                rowsPerSecondByPhase[phase.name] += phase.streamCount * phase.ratePerStream;
-            }
-        }
-        const totalRowsPerSecond = Object.values(rowsPerSecondByPhase).reduce((sum, rate) => sum + rate, 0);
-        windows.push({ startMinute, endMinute, rowsPerSecondByPhase, totalRowsPerSecond });
-    }
-    return windows;
-}
 
 interface PhaseShape {
     name: PhaseName;
@@ -359,31 +121,6 @@ export function phaseTimeoutSeconds(windowEndMinute: number): number {
 /** How long a job whose window ends at `windowEndMinute` may run, counted from its trigger. */
 export function longestRunMinutes(windowEndMinute: number): number {
     return windowEndMinute + TIMEOUT_GRACE_MINUTES;
-}
-
-/**
- * Two writers on one table or one checkpoint corrupt neither loudly nor at once, so the plan refuses them: every
- * table and every checkpoint path of the timeline must belong to exactly one stream.
- */
-export function writerProblems(phases: Pick<PhasePlan, "name" | "tables" | "checkpointPaths">[]): { key: string; message: string }[] {
-    const problems: { key: string; message: string }[] = [];
-    for (const [what, key, list] of [
-        ["table", "streambench:tablePrefix", (phase: (typeof phases)[number]) => phase.tables],
-        ["checkpoint", "streambench:checkpointVolume", (phase: (typeof phases)[number]) => phase.checkpointPaths],
-    ] as const) {
-        const writers = new Map<string, string[]>();
-        for (const phase of phases) {
-            for (const name of list(phase)) {
-                writers.set(name, [...(writers.get(name) ?? []), phase.name]);
-            }
-        }
-        for (const [name, phaseNames] of writers) {
-            if (phaseNames.length > 1) {
-                problems.push({ key, message: `two writers on one ${what}: ${name} is written by ${phaseNames.join(" and ")}` });
-            }
-        }
-    }
-    return problems;
 }
 
 /** Builds the whole plan. Pure: the same config always gives the same plan (no clock, no randomness). */
@@ -501,105 +238,6 @@ export function pipelinePlan(resourcePrefix: string, config: StackConfig, schema
         },
     };
 }
-
-/**
- * Unity Catalog names (schemas, tables) are at most 255 characters (Databricks docs, "Names": "limited to 255
- * characters"). config.ts checks each part; this checks the names built from them: `<database>_<stack>` and
- * `<tablePrefix>_<number>` / `<tablePrefix>_3x_scale`.
- */
-export function nameLengthProblems(stack: string, schemaName: string, phases: Pick<PhasePlan, "tables">[]): { key: string; message: string }[] {
-    const problems: { key: string; message: string }[] = [];
-    if (schemaName.length > LIMITS.maxNameLength) {
-        problems.push({
-            key: "streambench:database",
-            message:
-                `the schema name <database>_<stack> is ${schemaName.length} characters with stack ${JSON.stringify(stack)}, ` +
-                `above Unity Catalog's ${LIMITS.maxNameLength}: use a shorter database`,
-        });
-    }
-    const longest = phases.flatMap((phase) => phase.tables).reduce((a, b) => (b.length > a.length ? b : a), "");
-    if (longest.length > LIMITS.maxNameLength) {
-        problems.push({
-            key: "streambench:tablePrefix",
-            message: `the table name ${longest.slice(0, 20)}… is ${longest.length} characters, above Unity Catalog's ${LIMITS.maxNameLength}: use a shorter tablePrefix`,
-        });
-    }
-    return problems;
-}
-
-/**
- * Databricks caps the JSON of notebook parameters passed to run-now at 10,000 bytes (Jobs API, `notebook_params`),
- * the strictest of the parameter limits it documents; a phase job's parameters must fit it.
- */
-export const MAX_JOB_PARAMETER_BYTES = 10_000;
-/**
- * Databricks gives no number for streaming queries per cluster; it recommends limiting them because every query
- * shares the driver's CPU, memory and schedulers. This project warns above twice its own 50-stream design point.
- */
-export const STREAMS_PER_DRIVER_WARNING = 100;
-/** An all-purpose cluster holds at most 150 execution contexts; each notebook task on it holds one. */
-export const EXECUTION_CONTEXT_LIMIT = 150;
-
-/** Size of a phase job's parameters as the Jobs API receives them (JSON, UTF-8). */
-export function jobParameterBytes(phase: PhasePlan): number {
-    return Buffer.byteLength(JSON.stringify(phase.parameters), "utf8");
-}
-
-/** Phases whose parameters would not fit the Jobs API, as config problems naming the keys that make them long. */
-export function oversizedParameterProblems(phases: PhasePlan[]): { key: string; message: string }[] {
-    const oversized = phases.find((phase) => jobParameterBytes(phase) > MAX_JOB_PARAMETER_BYTES);
-    if (!oversized) {
-        return [];
-    }
-    const message =
-        `the ${oversized.name} job's parameters take ${jobParameterBytes(oversized)} bytes, above the Jobs API's ` +
-        `${MAX_JOB_PARAMETER_BYTES}; use a shorter name`;
-    return ["catalog", "database", "tablePrefix", "checkpointVolume"].map((key) => ({ key: `streambench:${key}`, message }));
-}
-
-/** The most streaming queries the driver runs at once, over the whole timeline. */
-export function peakStreamsOnDriver(phases: PhasePlan[], runMinutes: number): number {
-    return Math.max(
-        ...throughputWindows(phases, runMinutes).map((window) =>
-            phases
-                .filter((phase) => phase.windowStartMinute <= window.startMinute && phase.windowEndMinute >= window.endMinute)
-                .reduce((sum, phase) => sum + phase.streamCount, 0),
-        ),
-    );
-}
-
-/** What the plan should tell the user before a deploy: driver load and execution contexts, with what to change. */
-export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes" | "warehouseId" | "pipeline">): string[] {
-    const warnings: string[] = [];
-    if (!plan.warehouseId) {
-        warnings.push("No dashboard: streambench:warehouseId is not set (`pulumi config set streambench:warehouseId <SQL warehouse id>`). Everything else deploys.");
-    }
-    const peak = peakStreamsOnDriver(plan.phases, plan.runMinutes);
-    if (peak > STREAMS_PER_DRIVER_WARNING) {
-        warnings.push(
-            `${peak} streaming queries run at once on one driver (above ${STREAMS_PER_DRIVER_WARNING}): the driver, not the workers, ` +
-                `will likely limit throughput. Lower streambench:baselineStreams and raise streambench:baselineRate to keep the load.`,
-        );
-    }
-    const sourceTables = plan.phases.reduce((sum, phase) => sum + phase.streamCount, 0);
-    if (plan.pipeline && sourceTables > STREAMS_PER_DRIVER_WARNING) {
-        warnings.push(
-            `The DLT pipeline reads ${sourceTables} tables, one streaming flow each, on its driver (above ${STREAMS_PER_DRIVER_WARNING}); ` +
-                `Databricks publishes no flow limit. Lower streambench:baselineStreams or set streambench:dlt.enabled false.`,
-        );
-    }
-    const notebookTasks = notebookTaskCount(plan);
-    if (notebookTasks > EXECUTION_CONTEXT_LIMIT) {
-        warnings.push(`${notebookTasks} notebook tasks exceed the cluster's ${EXECUTION_CONTEXT_LIMIT} execution contexts.`);
-    }
-    return warnings;
-}
-
-/** Notebook tasks a timeline holds on the cluster at once: one per phase, and the pipeline's control. */
-export function notebookTaskCount(plan: Pick<ScalingPlan, "phases" | "pipeline">): number {
-    return plan.phases.length + (plan.pipeline ? 1 : 0);
-}
-
 /** Minutes the analysis job may take: it reads at most one run's rows. */
 export const ANALYSIS_TIMEOUT_MINUTES = 30;
 
