@@ -60,17 +60,8 @@ export function effectiveLoad(config: StackConfig) {
     };
 }
 
-
-interface PhaseShape {
-    name: PhaseName;
-    streamCount: number;
-    ratePerStream: number;
-    firstStreamId: number;
-    windowStartMinute: number;
-    windowEndMinute: number;
-    tableNameFormat: string;
-    tables: string[];
-}
+/** What a phase is before its job settings: streams, rate, window and tables. */
+type PhaseShape = Pick<PhasePlan, "name" | "streamCount" | "ratePerStream" | "firstStreamId" | "windowStartMinute" | "windowEndMinute" | "tableNameFormat" | "tables">;
 
 function phaseShapes(config: StackConfig): PhaseShape[] {
     const load = effectiveLoad(config);
