@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StreamingBenchmark } from "./components/benchmark";
-import { readStackConfig, workspaceCredentials } from "./config";
-import { allTables, buildScalingPlan, planWarnings } from "./plan";
+import { readStackConfig, workspaceCredentials } from "./config/parse";
+import { allTables, buildScalingPlan } from "./plan/build";
+import { planWarnings } from "./plan/limits";
 
 // Bad config stops here, before any resource is declared, with one error listing every problem.
 const plan = buildScalingPlan(pulumi.getStack(), readStackConfig());

@@ -1,16 +1,17 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { PhaseName, ScalingPlan, resourceTags, workloadFingerprint } from "../plan";
-import { AnalysisJob } from "./analysisJob";
+import { PhaseName, ScalingPlan } from "../plan/types";
+import { resourceTags, workloadFingerprint } from "../plan/build";
+import { AnalysisJob } from "./jobs/analysisJob";
 import { AutoscalingCluster } from "./cluster";
-import { NOTEBOOK_SOURCES, NotebookFolder, readSource } from "./notebooks";
+import { NotebookFolder, notebookSources, readSource } from "./notebooks";
 import { RunOnDeploy } from "./runOnDeploy";
 import { ScalingDashboard } from "./dashboard";
 import { DltPipeline } from "./pipeline";
-import { PipelineControlJob } from "./pipelineControlJob";
+import { PipelineControlJob } from "./jobs/pipelineControlJob";
 import { BenchmarkStorage } from "./storage";
-import { StreamingJob } from "./streamingJob";
-import { TimelineJob } from "./timelineJob";
+import { StreamingJob } from "./jobs/streamingJob";
+import { TimelineJob } from "./jobs/timelineJob";
 
 export interface StreamingBenchmarkArgs {
     /** The scaling plan built from the stack's config: every name, number and schedule. */
@@ -125,7 +126,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
         const timeline = new TimelineJob(
             `${name}-timeline`,
             {
-                timelineRun: plan.timelineRun,
+                timelineJob: plan.timelineJob,
                 jobIds: { ...jobIds, analysis: analysis.jobId, ...(pipelineControl ? { pipeline: pipelineControl.jobId } : {}) },
                 tags: resourceTags(plan.stack, { phase: "timeline" }),
                 notificationEmails: plan.notificationEmails,
@@ -162,7 +163,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
         }
 
         if (plan.runOnDeploy) {
-            const sources = NOTEBOOK_SOURCES.map(readSource);
+            const sources = notebookSources().map(readSource);
             new RunOnDeploy(
                 `${name}-run-on-deploy`,
                 {

@@ -1,6 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterPlan } from "../plan";
+import { ClusterPlan } from "../plan/types";
 
 /** The shared cluster of the benchmark, as the scaling plan describes it. */
 export type AutoscalingClusterArgs = ClusterPlan;

@@ -2,32 +2,41 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-
-/** The project directory, where Pulumi.yaml is and where `pulumi up` runs the program. */
-export const PROJECT_DIR = path.join(__dirname, "..");
+import { PROJECT_DIR } from "../config/stackFile";
 
 /** Local sources, relative to the project directory (the provider reads them from the working directory). */
 export const GENERATOR_NOTEBOOK_SOURCE = "notebooks/generator.py";
-export const GENERATOR_LOGIC_SOURCE = "notebooks/generator_logic.py";
-export const METRICS_LOGIC_SOURCE = "notebooks/metrics_logic.py";
 export const ANALYSIS_NOTEBOOK_SOURCE = "notebooks/analysis.py";
-/** The analysis's modules, by responsibility (analysis_logic.py only re-exports them, for local use). */
-export const ANALYSIS_MODULE_SOURCES = [
-    "notebooks/analysis_params.py",
-    "notebooks/analysis_windows.py",
-    "notebooks/analysis_events.py",
-    "notebooks/analysis_report.py",
-    "notebooks/analysis_spark.py",
-];
-/** Modules every notebook imports: the phases document and the job-parameter helpers. */
-export const JOB_PARAMETERS_SOURCE = "notebooks/job_parameters.py";
-export const STREAM_TABLES_SOURCE = "notebooks/stream_tables.py";
 export const PIPELINE_SOURCE = "notebooks/pipeline.py";
-export const PIPELINE_LOGIC_SOURCE = "notebooks/pipeline_logic.py";
 export const PIPELINE_CONTROL_NOTEBOOK_SOURCE = "notebooks/pipeline_control.py";
-export const PIPELINE_CONTROL_LOGIC_SOURCE = "notebooks/pipeline_control_logic.py";
-/** Every source a benchmark run executes, for the workload fingerprint. */
-export const NOTEBOOK_SOURCES = [GENERATOR_NOTEBOOK_SOURCE, GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE, JOB_PARAMETERS_SOURCE, STREAM_TABLES_SOURCE];
+/** The notebooks' logic: one Python package, uploaded beside them as a folder. */
+export const PACKAGE_SOURCE = "notebooks/streambench";
+/** The package's local runner (`npm run local`): it runs on the user's machine only and is not uploaded. */
+const LOCAL_ONLY_SUBPACKAGE = "local";
+
+/** The package's folders (its root first) and Python files, relative to the project directory, sorted. */
+export function packageTree(): { folders: string[]; files: string[] } {
+    const folders: string[] = [];
+    const files: string[] = [];
+    const walk = (relative: string) => {
+        folders.push(relative);
+        for (const entry of fs.readdirSync(path.join(PROJECT_DIR, relative), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+            const child = `${relative}/${entry.name}`;
+            if (entry.isDirectory() && entry.name !== "__pycache__" && !(relative === PACKAGE_SOURCE && entry.name === LOCAL_ONLY_SUBPACKAGE)) {
+                walk(child);
+            } else if (entry.isFile() && entry.name.endsWith(".py")) {
+                files.push(child);
+            }
+        }
+    };
+    walk(PACKAGE_SOURCE);
+    return { folders, files };
+}
+
+/** Every source a benchmark run executes, for the workload fingerprint: the generator notebook and the package. */
+export function notebookSources(): string[] {
+    return [GENERATOR_NOTEBOOK_SOURCE, ...packageTree().files];
+}
 
 /**
  * A local source as the provider's `source` input takes it: relative to the working directory, which is the project
@@ -42,14 +51,24 @@ export function readSource(source: string): string {
     return fs.readFileSync(path.join(PROJECT_DIR, source), "utf8");
 }
 
+/** A resource name from a source path under notebooks/: `streambench/analysis/spark.py` -> `streambench-analysis-spark`. */
+function sourceSlug(source: string): string {
+    return path
+        .relative("notebooks", source)
+        .replace(/\.py$/, "")
+        .split(/[/_]+/)
+        .filter(Boolean)
+        .join("-");
+}
+
 export interface NotebookFolderArgs {
     /** The stack's own workspace folder, e.g. `/Users/<me>/streambench-<stack>`. */
     folderPath: pulumi.Input<string>;
-    /** Also upload the DLT pipeline's source files and its control notebook. */
+    /** Also upload the DLT pipeline's source file and its control notebook. */
     withPipeline: boolean;
 }
 
-/** The stack's workspace folder with the generator and analysis notebooks and the modules they import. */
+/** The stack's workspace folder with the entry notebooks and, beside them, the package they import. */
 export class NotebookFolder extends pulumi.ComponentResource {
     public readonly folderPath: pulumi.Output<string>;
     /** Workspace path of the generator notebook, as a notebook task takes it. */
@@ -67,36 +86,36 @@ export class NotebookFolder extends pulumi.ComponentResource {
 
         // Not deleteRecursive: destroy removes what the stack uploaded, never files someone else put here.
         const folder = new databricks.Directory(`${name}-folder`, { path: args.folderPath }, { parent: this });
+        const workspacePath = (source: string) => pulumi.interpolate`${folder.path}/${path.relative("notebooks", source)}`;
 
-        // A plain Python file in the folder, named after its source (`generator_logic.py` -> `<name>-generator-logic`).
-        const workspaceFile = (source: string) =>
-            new databricks.WorkspaceFile(
-                `${name}-${path.basename(source, ".py").replace(/_/g, "-")}`,
-                { path: pulumi.interpolate`${folder.path}/${path.basename(source)}`, source: providerSource(source) },
-                { parent: this },
-            );
+        // The package as a folder tree: each folder its own Directory (its files depend on it, so they go first on
+        // destroy), each module a workspace file. The notebook's folder is on sys.path, so `import streambench` works.
+        const tree = packageTree();
+        const directories = new Map<string, databricks.Directory>();
+        for (const source of tree.folders) {
+            const parent = directories.get(path.dirname(source));
+            directories.set(source, new databricks.Directory(`${name}-${sourceSlug(source)}`, { path: workspacePath(source) }, { parent: this, dependsOn: parent ? [parent] : [folder] }));
+        }
+        const workspaceFile = (source: string, dependsOn: pulumi.Resource[]) =>
+            new databricks.WorkspaceFile(`${name}-${sourceSlug(source)}`, { path: workspacePath(source), source: providerSource(source) }, { parent: this, dependsOn });
+        const modules = tree.files.map((source) => workspaceFile(source, [directories.get(path.dirname(source))!]));
+
         // `source` keeps the notebook text out of the state (the provider tracks the file's hash); it depends on
-        // the modules it imports so that a job never sees the notebook without them.
-        const notebook = (notebookName: string, source: string, imports: databricks.WorkspaceFile[]) =>
+        // the package so that a job never sees the notebook without it.
+        const notebook = (source: string) =>
             new databricks.Notebook(
-                `${name}-${notebookName.replace(/_/g, "-")}`,
-                { path: pulumi.interpolate`${folder.path}/${notebookName}`, source: providerSource(source), language: "PYTHON", format: "SOURCE" },
-                { parent: this, dependsOn: imports },
+                `${name}-${sourceSlug(source)}`,
+                { path: workspacePath(source).apply((file) => file.replace(/\.py$/, "")), source: providerSource(source), language: "PYTHON", format: "SOURCE" },
+                { parent: this, dependsOn: modules },
             );
-
-        // Workspace files beside the notebook: the notebook's folder is on sys.path, so it imports these modules.
-        const modules = [GENERATOR_LOGIC_SOURCE, METRICS_LOGIC_SOURCE, JOB_PARAMETERS_SOURCE, STREAM_TABLES_SOURCE, ...ANALYSIS_MODULE_SOURCES].map(workspaceFile);
-        const generator = notebook("generator", GENERATOR_NOTEBOOK_SOURCE, modules);
-        const analysis = notebook("analysis", ANALYSIS_NOTEBOOK_SOURCE, modules);
+        const generator = notebook(GENERATOR_NOTEBOOK_SOURCE);
+        const analysis = notebook(ANALYSIS_NOTEBOOK_SOURCE);
 
         if (args.withPipeline) {
-            // Plain Python files (not notebooks): a pipeline takes pipeline.py as a file library.
-            const [pipelineSource] = [PIPELINE_SOURCE, PIPELINE_LOGIC_SOURCE].map(workspaceFile);
-            this.pipelinePath = pipelineSource.path;
-            // The control notebook runs on the benchmark cluster beside the generator; it imports its module, the
-            // generator's and the shared ones (trigger time, the phases document) from this folder.
-            const controlLogic = workspaceFile(PIPELINE_CONTROL_LOGIC_SOURCE);
-            this.pipelineControlPath = notebook("pipeline_control", PIPELINE_CONTROL_NOTEBOOK_SOURCE, [...modules, controlLogic]).path;
+            // A plain Python file (not a notebook): a pipeline takes pipeline.py as a file library.
+            this.pipelinePath = workspaceFile(PIPELINE_SOURCE, modules).path;
+            // The control notebook runs on the benchmark's compute beside the generator and imports the package.
+            this.pipelineControlPath = notebook(PIPELINE_CONTROL_NOTEBOOK_SOURCE).path;
         }
 
         this.folderPath = folder.path;

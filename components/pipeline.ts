@@ -1,6 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import { PipelinePlan } from "../plan";
+import { PipelinePlan } from "../plan/types";
 import { childOptions } from "./childOptions";
 
 export interface DltPipelineArgs {

@@ -27,10 +27,10 @@
 
 # COMMAND ----------
 
-# The logic sits in modules beside this notebook (workspace files; its folder is on sys.path): the parameters in
-# analysis_params.py, the reads, writes and the whole analysis in analysis_spark.py.
-from analysis_params import ANALYSIS_PARAMETER_NAMES, PARAMETER_DEFAULTS, parse_analysis_params
-from analysis_spark import analyze_run
+# The logic sits in the streambench package beside this notebook (workspace files; its folder is on sys.path): the
+# parameters in streambench/analysis/params.py, the reads, writes and the whole analysis in streambench/analysis/spark.py.
+from streambench.analysis.params import ANALYSIS_PARAMETER_NAMES, PARAMETER_DEFAULTS, parse_analysis_params
+from streambench.analysis.spark import analyze_run
 
 for name in ANALYSIS_PARAMETER_NAMES:
     dbutils.widgets.text(name, PARAMETER_DEFAULTS.get(name, ""))

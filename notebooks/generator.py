@@ -18,7 +18,7 @@
 # MAGIC | `phases_json` | yes | the phases document, every phase's streams and table naming (`[{"phase", "table_name_format", "first_stream_id", "stream_count"}, ...]`): this phase streams into the tables of its own entry, ids `first_stream_id` … `+stream_count-1`; the run first creates, empty, any table of the timeline that does not exist yet |
 # MAGIC | `metrics_table` | yes | table in the same schema that receives every micro-batch's progress (`stream_metrics`) |
 # MAGIC | `checkpoint_root` | yes | checkpoint folder of this run (a volume path under `{{job.run_id}}`) |
-# MAGIC | `trigger_time` | no | start of the timeline: `{{job.trigger.time.iso_datetime}}` of this job, or of the full-timeline job; empty = now; anything else but an ISO date-time is an error |
+# MAGIC | `trigger_time` | no | start of the timeline: `{{job.trigger.time.iso_datetime}}` of this job, or of the timeline job; empty = now; anything else but an ISO date-time is an error |
 # MAGIC | `start_offset_minutes` | yes | minutes after `trigger_time` at which the phase starts (0 for a scheduled phase job) |
 # MAGIC | `window_minutes` | yes | length of the phase |
 # MAGIC | `status_interval_seconds` | yes | how often the status line is printed |
@@ -26,8 +26,8 @@
 
 # COMMAND ----------
 
-# The logic sits in generator_logic.py beside this notebook (a workspace file; its folder is on sys.path).
-from generator_logic import PARAMETER_NAMES, parse_params, run_phase, stream_specs
+# The logic sits in the streambench package beside this notebook (workspace files; its folder is on sys.path).
+from streambench.generator import PARAMETER_NAMES, parse_params, run_phase, stream_specs
 
 for name in PARAMETER_NAMES:
     dbutils.widgets.text(name, "")

@@ -10,7 +10,7 @@ Datasets, in the pipeline's default catalog and schema (the benchmark schema):
 - `dlt_minute_by_stream_type`: streaming table, per event-time minute and stream type: `row_count` and the average
   temperature, humidity and pressure. A minute is written once its watermark has passed.
 
-The source tables and the watermark delay come from the pipeline configuration; see pipeline_logic.py.
+The source tables and the watermark delay come from the pipeline configuration; see streambench/pipeline.py.
 """
 
 import os
@@ -19,10 +19,10 @@ import sys
 from pyspark import pipelines as dp
 
 try:
-    import pipeline_logic as logic
+    import streambench.pipeline as logic
 except ImportError:  # the folder of this file is not on sys.path (no root_path set): put it there
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import pipeline_logic as logic
+    import streambench.pipeline as logic
 
 try:
     spark  # noqa: B018 - provided by the pipeline runtime

@@ -16,7 +16,7 @@
 # MAGIC | `pipeline_id` | yes | the stack's DLT pipeline |
 # MAGIC | `catalog`, `schema` | yes | where the stream tables (the pipeline's sources) live |
 # MAGIC | `phases_json` | yes | every phase's table naming, as the generator's `phases_json`: the sources to wait for |
-# MAGIC | `trigger_time` | no | start of the timeline: `{{job.trigger.time.iso_datetime}}` of this job, or of the full-timeline job; empty = now |
+# MAGIC | `trigger_time` | no | start of the timeline: `{{job.trigger.time.iso_datetime}}` of this job, or of the timeline job; empty = now |
 # MAGIC | `start_offset_minutes` | yes | minutes after `trigger_time` at which the pipeline starts (0) |
 # MAGIC | `window_minutes` | yes | how long the pipeline runs: the whole timeline |
 # MAGIC | `poll_interval_seconds` | yes | how often the update's state is read |
@@ -26,10 +26,10 @@
 
 # COMMAND ----------
 
-# The logic sits in pipeline_control_logic.py beside this notebook (a workspace file; its folder is on sys.path).
+# The logic sits in the streambench package beside this notebook (workspace files; its folder is on sys.path).
 from databricks.sdk import WorkspaceClient
 
-from pipeline_control_logic import PARAMETER_NAMES, missing_tables, parse_params, run_pipeline
+from streambench.pipeline_control import PARAMETER_NAMES, missing_tables, parse_params, run_pipeline
 
 for name in PARAMETER_NAMES:
     dbutils.widgets.text(name, "")

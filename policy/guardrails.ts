@@ -10,6 +10,7 @@
  * credential checks read every known value and leave out ids, which Databricks assigns and no stack can write a
  * token into.
  */
+import { DEFAULT_MAX_WORKERS_CAP, UC_ACCESS_MODES } from "../plan/settings";
 import { UNKNOWN } from "./known";
 
 /** Inputs as the engine sees them (camelCase, like the provider's args). */
@@ -28,14 +29,13 @@ export interface GuardrailSettings {
     maxWorkersCap: number;
 }
 
-export const DEFAULT_SETTINGS: GuardrailSettings = { maxWorkersCap: 64 };
+export const DEFAULT_SETTINGS: GuardrailSettings = { maxWorkersCap: DEFAULT_MAX_WORKERS_CAP };
 
 const CLUSTER = "databricks:index/cluster:Cluster";
 const JOB = "databricks:index/job:Job";
 const NOTEBOOK = "databricks:index/notebook:Notebook";
 const SCHEMA = "databricks:index/schema:Schema";
 
-const UC_ACCESS_MODES = ["USER_ISOLATION", "SINGLE_USER", "DATA_SECURITY_MODE_STANDARD", "DATA_SECURITY_MODE_DEDICATED", "DATA_SECURITY_MODE_AUTO"];
 /** Personal access tokens look like `dapi` + 32 hex digits. */
 const TOKEN_PATTERN = /dapi[0-9a-f]{32}/i;
 

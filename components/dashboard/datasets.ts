@@ -2,7 +2,8 @@
  * The dashboard's datasets, one query each over the plan's tables: throughput by stream type, throughput against
  * the plan's target, the cluster's workers, the DLT pipeline's executors, and achieved vs target per window.
  */
-import { RESULT_TABLES, ScalingPlan } from "../../plan";
+import { RESULT_TABLES } from "../../plan/notebookContract";
+import { ScalingPlan } from "../../plan/types";
 import { Cte, qualifiedTableName, sqlString, withQuery } from "./sql";
 import { BUCKET_SECONDS, SECONDS_PER_MINUTE, Timeline, batchesCte, bucketsCte, runCte, throughputRowsExpression } from "./timeline";
 

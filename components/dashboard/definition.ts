@@ -22,17 +22,8 @@
  * (`disaggregated: true`): the datasets do the aggregation, and every field a widget uses is a column its
  * dataset selects (checked in `widgets.ts` when the dashboard is built).
  */
-import { ScalingPlan } from "../../plan";
-import {
-    DEFAULT_DASHBOARD_TABLES,
-    DashboardDataset,
-    DashboardTables,
-    achievedVsTarget,
-    dltExecutorsOverTime,
-    throughputByStreamType,
-    throughputVsTarget,
-    workersOverTime,
-} from "./datasets";
+import { ScalingPlan } from "../../plan/types";
+import { DEFAULT_DASHBOARD_TABLES, DashboardDataset, DashboardTables, achievedVsTarget, dltExecutorsOverTime, throughputByStreamType, throughputVsTarget, workersOverTime } from "./datasets";
 import { latestRunLayout } from "./layout";
 import { timeline } from "./timeline";
 

@@ -1,7 +1,7 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import { dashboardDefinition } from "./definition";
-import { ScalingPlan } from "../../plan";
+import { ScalingPlan } from "../../plan/types";
 import { childOptions } from "../childOptions";
 
 export interface ScalingDashboardArgs {

@@ -1,5 +1,6 @@
 /** Where the dashboard's widgets sit on its page, top to bottom on the 6-column grid. */
-import { ScalingPlan, TIMEOUT_GRACE_MINUTES } from "../../plan";
+import { ScalingPlan } from "../../plan/types";
+import { TIMEOUT_GRACE_MINUTES } from "../../plan/settings";
 import { DashboardDataset, DashboardTables } from "./datasets";
 import { BUCKET_SECONDS, RUN_PHASE } from "./timeline";
 import { Widget, axis, dataWidget, frame, targetSummary, timeChart } from "./widgets";

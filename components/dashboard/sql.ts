@@ -1,5 +1,5 @@
 /** The SQL text of the dashboard's datasets: identifiers, literals, and `WITH ... SELECT` queries. */
-import { ScalingPlan } from "../../plan";
+import { ScalingPlan } from "../../plan/types";
 
 /** A Unity Catalog identifier in back quotes (a back quote inside is doubled). */
 export function quoteIdentifier(name: string): string {

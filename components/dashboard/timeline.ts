@@ -2,7 +2,8 @@
  * The time axis every time chart of the dashboard shares: the latest run's start, fixed-width buckets from it,
  * and the run's micro-batches in those buckets.
  */
-import { PhaseName, ScalingPlan, TIMEOUT_GRACE_MINUTES, TRIGGER_INTERVAL_SECONDS } from "../../plan";
+import { PhaseName, ScalingPlan } from "../../plan/types";
+import { TIMEOUT_GRACE_MINUTES, TRIGGER_INTERVAL_SECONDS } from "../../plan/settings";
 import { Cte, qualifiedTableName, sqlString } from "./sql";
 
 /**
@@ -33,7 +34,7 @@ export function timeline(plan: ScalingPlan, metricsTable: string): Timeline {
 
 /**
  * The latest run: the start of the latest baseline phase in stream_metrics, cut to the second as the analysis
- * notebook cuts it. In a scheduled run and in the full-timeline run alike, the baseline phase starts at the run's
+ * notebook cuts it. In a scheduled run and in the timeline run alike, the baseline phase starts at the run's
  * minute 0.
  */
 export function runCte(line: Timeline): Cte {

@@ -2,7 +2,7 @@
  * The dashboard's widgets: chart and table specs that read a dataset's columns as they are, and the text the
  * widgets show.
  */
-import { PhaseName, ScalingPlan } from "../../plan";
+import { PhaseName, ScalingPlan } from "../../plan/types";
 import { DashboardDataset } from "./datasets";
 import { quoteIdentifier } from "./sql";
 import { BUCKET_SECONDS } from "./timeline";

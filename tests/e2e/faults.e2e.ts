@@ -175,8 +175,8 @@ describe("real engine: faults of the workspace", function () {
         const recreated = [...emulator.jobs.jobs.values()].find((job) => job.settings.name === "streambench-faulthand-baseline");
         assert.ok(recreated && recreated.jobId !== baseline.jobId, "the baseline job was not recreated");
         assert.strictEqual(emulator.tree.get(notebook).objectType, "NOTEBOOK");
-        const timeline = [...emulator.jobs.jobs.values()].find((job) => job.settings.name === "streambench-faulthand-benchmark")!;
-        assert.ok(timeline.settings.tasks.some((task: any) => Number(task.run_job_task?.job_id) === recreated.jobId), "the full-timeline job still runs the deleted job");
+        const timeline = [...emulator.jobs.jobs.values()].find((job) => job.settings.name === "streambench-faulthand-timeline")!;
+        assert.ok(timeline.settings.tasks.some((task: any) => Number(task.run_job_task?.job_id) === recreated.jobId), "the timeline job still runs the deleted job");
         await convergedAndDestroyed("faulthand", args);
     });
 });

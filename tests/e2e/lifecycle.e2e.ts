@@ -122,7 +122,7 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
     /** The ops CLI of the scratch copy, as a user runs it, with the workspace from the environment. */
     function ops(dir: string, url: string, args: string[]): Promise<{ code: number | null; output: string }> {
         return new Promise((resolve) => {
-            const child = spawn("npx", ["--no-install", "ts-node", "--transpile-only", "scripts/ops.ts", ...args], {
+            const child = spawn("npx", ["--no-install", "ts-node", "--transpile-only", "cli/ops.ts", ...args], {
                 cwd: dir,
                 env: { ...process.env, DATABRICKS_HOST: url, DATABRICKS_TOKEN: token, DATABRICKS_CONFIG_FILE: "/nonexistent" },
             });
@@ -185,10 +185,10 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
     it("full: the run-on-deploy run started at up, and destroy cancelled the runs of every job before deleting it", () => {
         const run = runOf("full");
         const jobIds = run.resourcesAfterUp.filter((resource) => resource.type === "databricks:index/job:Job").map((resource) => Number(resource.id));
-        assert.strictEqual(jobIds.length, 6, "three phase jobs, the full-timeline and analysis jobs, and the DLT pipeline's control job");
+        assert.strictEqual(jobIds.length, 6, "three phase jobs, the timeline and analysis jobs, and the DLT pipeline's control job");
         const requests = emulator.requests.filter((request: RecordedRequest) => request.status === 200);
-        const timelineJobId = Number(run.resourcesAfterUp.find((resource) => resource.outputs?.name === "streambench-full-benchmark")?.id);
-        assert.ok(requests.some((request) => request.path === "/api/2.2/jobs/run-now" && (request.body as any).job_id === timelineJobId), "no run-now of the full-timeline job");
+        const timelineJobId = Number(run.resourcesAfterUp.find((resource) => resource.outputs?.name === "streambench-timeline")?.id);
+        assert.ok(requests.some((request) => request.path === "/api/2.2/jobs/run-now" && (request.body as any).job_id === timelineJobId), "no run-now of the timeline job");
         for (const jobId of jobIds) {
             const cancelled = requests.findIndex((request) => request.path === "/api/2.2/jobs/runs/cancel-all" && (request.body as any).job_id === jobId);
             const deleted = requests.findIndex((request) => request.path === "/api/2.2/jobs/delete" && (request.body as any).job_id === jobId);
@@ -262,7 +262,7 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         const status = runOf("full").opsStatus;
         assert.ok(status, "up did not succeed");
         assert.strictEqual(status.code, 0, status.output);
-        assert.match(status.output, /streambench-full-benchmark\s+\d+\s+\d+\s+RUNNING/);
+        assert.match(status.output, /streambench-timeline\s+\d+\s+\d+\s+RUNNING/);
         assert.match(status.output, /\b[1-9]\d* active runs?\b/);
     });
 

@@ -53,7 +53,7 @@ const CONTROL_RUN = `
 import json, sys
 from datetime import datetime, timezone
 from databricks.sdk import WorkspaceClient
-from pipeline_control_logic import parse_params, run_pipeline
+from streambench.pipeline_control import parse_params, run_pipeline
 request = json.load(sys.stdin)
 params = parse_params(request["parameters"])
 lines = []
@@ -107,7 +107,7 @@ describe("the DLT pipeline's lifecycle under the real engine and the workspace e
             [],
             "pulumi up started no pipeline update",
         );
-        // The run-on-deploy command started the full-timeline run (the emulator runs no notebooks).
+        // The run-on-deploy command started the timeline run (the emulator runs no notebooks).
         const control = [...emulator.jobs.jobs.values()].find((job: any) => job.settings.name === "streambench-lifecycle-dlt-control") as any;
         assert.ok(control, "the control job is deployed");
         controlParameters = Object.fromEntries(control.settings.parameters.map((parameter: { name: string; default: string }) => [parameter.name, parameter.default]));

@@ -1,0 +1,240 @@
+/**
+ * `npm run local -- --stack dev [--speed 10] [--connect]`: plays the stack's whole timeline on Spark from this
+ * machine and draws the result, without a deploy.
+ *
+ * This side reads `Pulumi.<stack>.yaml`, builds the scaling plan with the same pure functions as `pulumi up`,
+ * and hands the Python runner (notebooks/streambench/local/run.py) each phase's job parameters as the timeline job passes
+ * them, and the analysis job's parameters. The runner plays them with the notebooks' own code, on an embedded
+ * local Spark with Delta (the project's .venv), or with `--connect` on the stack's cluster through Databricks
+ * Connect (a separate venv: databricks-connect conflicts with pyspark).
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { StackConfigError, StackFileError } from "../config/error";
+import { namespaceValues, parseStackConfig, workspaceAccess } from "../config/parse";
+import { RUN_ID_REFERENCE, TRIGGER_TIME_REFERENCE } from "../plan/notebookContract";
+import { ScalingPlan } from "../plan/types";
+import { buildScalingPlan } from "../plan/build";
+import { CredentialsError, resolveCredentials } from "../workspace/credentials";
+import { loadStackFile } from "../config/stackFile";
+
+const REPOSITORY_ROOT = path.join(__dirname, "..");
+
+/** A plan minute lasts at least a second: the rate source counts whole seconds. */
+export const MAX_SPEED = 60;
+
+export const USAGE = `Usage: npm run local -- --stack <stack> [--speed <N>] [--connect [--cluster-id <id>]] [--python <path>]
+
+Plays the stack's whole timeline (every phase on its window, then the analysis) and writes
+.streambench/<stack>/results.png: measured rows/s by stream type against the plan's target, and the
+per-window table.
+
+Options:
+  --stack, -s    the Pulumi stack (reads Pulumi.<stack>.yaml)
+  --speed        compress the clock N times: a plan minute lasts 60/N s; rows/s per stream stay,
+                 trigger and status intervals shrink with it (whole seconds, at least 1). Default 1,
+                 at most ${MAX_SPEED}. --speed 10 plays a 15-minute timeline in 90 s.
+  --connect      run on the stack's cluster through Databricks Connect instead of local Spark
+                 (needs databricks-connect in its own venv, .venv-connect: see the README)
+  --cluster-id   the cluster for --connect (default DATABRICKS_CLUSTER_ID, else the cluster named
+                 streambench-<stack>)
+  --python       the Python to run with (default: .venv/bin/python; with --connect .venv-connect/bin/python)
+  --dry-run      print the run spec (every phase's parameters as the runner gets them) and stop
+  --help, -h     this text
+
+Ctrl-C stops every stream cleanly and still analyses and draws what was played.`;
+
+export interface LocalOptions {
+    stack: string;
+    speed: number;
+    connect: boolean;
+    clusterId?: string;
+    python?: string;
+    dryRun: boolean;
+}
+
+/** A wrong command line (exit 2, with usage). */
+export class UsageError extends Error {}
+
+/** Something to fix before a run (exit 1, one message). */
+export class LocalRunError extends Error {}
+
+/** The options, or undefined for --help. Throws UsageError naming the bad flag. */
+export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            options: {
+                stack: { type: "string", short: "s" },
+                speed: { type: "string" },
+                connect: { type: "boolean" },
+                "cluster-id": { type: "string" },
+                python: { type: "string" },
+                "dry-run": { type: "boolean" },
+                help: { type: "boolean", short: "h" },
+            },
+            allowPositionals: false,
+            strict: true,
+        });
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
+    const { values } = parsed;
+    if (values.help) {
+        return undefined;
+    }
+    if (!values.stack) {
+        throw new UsageError("--stack <stack> is required");
+    }
+    const speed = values.speed === undefined ? 1 : Number(values.speed);
+    if (values.speed !== undefined && (values.speed.trim() === "" || !Number.isFinite(speed) || speed <= 0 || speed > MAX_SPEED)) {
+        throw new UsageError(`--speed must be a number above 0 and at most ${MAX_SPEED} (a plan minute lasts 60/N s), not "${values.speed}"`);
+    }
+    if (values["cluster-id"] !== undefined && !values.connect) {
+        throw new UsageError("--cluster-id is only used with --connect");
+    }
+    if (values["cluster-id"] !== undefined && !/^[A-Za-z0-9_-]+$/.test(values["cluster-id"])) {
+        throw new UsageError(`--cluster-id "${values["cluster-id"]}" is not a cluster id`);
+    }
+    return {
+        // `pulumi stack ls` may print `org/project/stack`; the stack file is named after the last part.
+        stack: values.stack.split("/").pop() as string,
+        speed,
+        connect: Boolean(values.connect),
+        clusterId: values["cluster-id"],
+        python: values.python,
+        dryRun: Boolean(values["dry-run"]),
+    };
+}
+
+/** The stack file's config (engine form) and the scaling plan built from it, as `pulumi up` builds it. */
+export function loadStack(projectDir: string, stack: string, env: NodeJS.ProcessEnv): { plan: ScalingPlan; stackConfig: Record<string, string> } {
+    const stackConfig = loadStackFile(stack, projectDir);
+    const plan = buildScalingPlan(stack, parseStackConfig(stack, namespaceValues(stackConfig), workspaceAccess(stackConfig, env)));
+    return { plan, stackConfig };
+}
+
+/** What the runner gets (notebooks/streambench/local/timeline.py `parse_run_spec` reads it). */
+export interface RunSpec {
+    stack: string;
+    mode: "local" | "connect";
+    speed: number;
+    /** `.streambench/<stack>`: local warehouse and checkpoints, and the results of every mode. */
+    stateDir: string;
+    volumePath: string;
+    runIdReference: string;
+    triggerTimeReference: string;
+    /** Each phase with the job parameters the timeline job runs it with. */
+    phases: { phase: string; parameters: Record<string, string> }[];
+    /** The analysis job's parameters as the timeline job runs it. */
+    analysisParameters: Record<string, string>;
+    clusterName: string;
+    clusterId: string;
+    /** The cluster's pinned runtime; "" = latest LTS, looked up at deploy. */
+    sparkVersion: string;
+}
+
+/** The run spec of a plan: job parameters with the timeline job's overrides, nothing recomputed. */
+export function runSpec(plan: ScalingPlan, options: LocalOptions, projectDir: string, env: NodeJS.ProcessEnv = {}): RunSpec {
+    const overrides = (phase: string) => plan.timelineJob.tasks.find((task) => task.phase === phase)?.jobParameters ?? {};
+    return {
+        stack: plan.stack,
+        mode: options.connect ? "connect" : "local",
+        speed: options.speed,
+        stateDir: path.join(projectDir, ".streambench", plan.stack),
+        volumePath: plan.volumePath,
+        runIdReference: RUN_ID_REFERENCE,
+        triggerTimeReference: TRIGGER_TIME_REFERENCE,
+        phases: plan.phases.map((phase) => ({ phase: phase.name, parameters: { ...phase.parameters, ...overrides(phase.name) } })),
+        analysisParameters: { ...plan.analysis.parameters, ...overrides("analysis") },
+        clusterName: plan.cluster.clusterName,
+        clusterId: options.clusterId ?? env.DATABRICKS_CLUSTER_ID ?? "",
+        sparkVersion: plan.cluster.sparkVersion ?? "",
+    };
+}
+
+/** `databricks-connect==16.4.*` for a runtime pinned to `16.4.x-scala2.12`; a placeholder when the runtime is not pinned. */
+export function databricksConnectRequirement(sparkVersion: string | undefined): string {
+    const line = /^(\d+)\.(\d+)\.x-/.exec(sparkVersion ?? "");
+    return line ? `databricks-connect==${line[1]}.${line[2]}.*` : "databricks-connect==<your cluster's runtime, e.g. 16.4.*>";
+}
+
+/** The Python that runs the runner, and the environment it gets. Throws LocalRunError saying what to install or set. */
+export function runnerProcess(plan: ScalingPlan, options: LocalOptions, env: NodeJS.ProcessEnv, stackConfig: Record<string, string>): { python: string; env: NodeJS.ProcessEnv } {
+    if (!options.connect) {
+        const python = options.python ?? env.PYTHON ?? path.join(REPOSITORY_ROOT, ".venv", "bin", "python");
+        if (!fs.existsSync(python)) {
+            throw new LocalRunError(`no Python at ${python}: run \`npm run setup\` (it creates .venv with pyspark, delta-spark and matplotlib)`);
+        }
+        return { python, env };
+    }
+    const python = options.python ?? env.STREAMBENCH_CONNECT_PYTHON ?? path.join(REPOSITORY_ROOT, ".venv-connect", "bin", "python");
+    if (!fs.existsSync(python)) {
+        throw new LocalRunError(
+            `--connect needs databricks-connect, in its own venv (it conflicts with pyspark in .venv): ` +
+                `python3 -m venv .venv-connect && .venv-connect/bin/pip install '${databricksConnectRequirement(plan.cluster.sparkVersion)}' matplotlib==3.11.2` +
+                ` (no Python at ${python}; or pass --python <path>)`,
+        );
+    }
+    const credentials = resolveCredentials(plan.stack, stackConfig, env);
+    return { python, env: { ...env, DATABRICKS_HOST: credentials.host, DATABRICKS_TOKEN: credentials.token } };
+}
+
+export interface LocalIo {
+    stdout(line: string): void;
+    stderr(line: string): void;
+}
+
+/** Runs the command; resolves to the exit code (0 played to the end, 130 stopped by Ctrl-C, 1 failed, 2 usage). */
+export async function main(argv: string[], env: NodeJS.ProcessEnv, io: LocalIo, projectDir = REPOSITORY_ROOT): Promise<number> {
+    let token: string | undefined;
+    try {
+        const options = parseLocalArgs(argv);
+        if (!options) {
+            io.stdout(USAGE);
+            return 0;
+        }
+        const { plan, stackConfig } = loadStack(projectDir, options.stack, env);
+        if (options.dryRun) {
+            io.stdout(JSON.stringify(runSpec(plan, options, projectDir, env), null, 2));
+            return 0;
+        }
+        const runner = runnerProcess(plan, options, env, stackConfig);
+        token = runner.env.DATABRICKS_TOKEN;
+        return await runRunner(runner.python, runner.env, runSpec(plan, options, projectDir, env), projectDir);
+    } catch (error) {
+        if (error instanceof UsageError) {
+            io.stderr(`local: ${error.message}\n\n${USAGE}`);
+            return 2;
+        }
+        const known = error instanceof LocalRunError || error instanceof StackFileError || error instanceof StackConfigError || error instanceof CredentialsError;
+        const message = error instanceof Error ? error.message : String(error);
+        io.stderr(`local: ${known ? "" : "unexpected error: "}${token ? message.split(token).join("<token>") : message}`);
+        return 1;
+    }
+}
+
+/** Starts the runner with the spec on stdin and waits for it. Ctrl-C reaches it directly (same process group); this process waits for it to finish writing. */
+function runRunner(python: string, env: NodeJS.ProcessEnv, spec: RunSpec, projectDir: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(python, [path.join(REPOSITORY_ROOT, "notebooks", "streambench", "local", "run.py")], { cwd: projectDir, env, stdio: ["pipe", "inherit", "inherit"] });
+        const ignore = () => undefined;
+        process.on("SIGINT", ignore);
+        child.on("error", (error) => {
+            process.off("SIGINT", ignore);
+            reject(new LocalRunError(`could not start ${python}: ${error.message}`));
+        });
+        child.on("close", (code, signal) => {
+            process.off("SIGINT", ignore);
+            resolve(code ?? (signal === "SIGINT" ? 130 : 1));
+        });
+        child.stdin.end(JSON.stringify(spec));
+    });
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2), process.env, { stdout: (line) => console.log(line), stderr: (line) => console.error(line) }).then((code) => process.exit(code));
+}

@@ -1,0 +1,63 @@
+import * as pulumi from "@pulumi/pulumi";
+import { STREAMING_BACKLOG_ALERT_SECONDS, TIMEOUT_GRACE_MINUTES } from "../../plan/settings";
+
+// Job settings shaped like the provider's `databricks.Job` inputs, shared by the job components. The plan holds
+// the numbers (timeouts, crons, parameters); these functions only put them in the provider's shape.
+
+/** What a scheduled notebook job on the benchmark cluster takes besides its part of the plan. */
+export interface ScheduledNotebookJobArgs {
+    /** The benchmark cluster the notebook task runs on (it needs no compute of its own). */
+    clusterId: pulumi.Input<string>;
+    /** Workspace path of the notebook. */
+    notebookPath: pulumi.Input<string>;
+    timezone: string;
+    paused: boolean;
+    tags: Record<string, string>;
+    /** Addresses told about failures and overlong runs (and, for a streaming phase, backlog). */
+    notificationEmails: string[];
+}
+
+/** Job parameters in the order the provider keeps them (by name), so previews show no spurious diff. */
+export function jobParameters(parameters: Record<string, string>): { name: string; default: string }[] {
+    return Object.keys(parameters)
+        .sort()
+        .map((name) => ({ name, default: parameters[name] }));
+}
+
+/**
+ * Job parameters of which only `deployed` (ids known once their resource exists) wait for the deployment: every
+ * other parameter stays known at preview, so the policy pack checks it on a first deploy too.
+ */
+export function jobParametersWith(parameters: Record<string, string>, deployed: Record<string, pulumi.Input<string>>): { name: string; default: pulumi.Input<string> }[] {
+    const placeholders = Object.fromEntries(Object.keys(deployed).map((name) => [name, ""]));
+    return jobParameters({ ...parameters, ...placeholders }).map((parameter) =>
+        parameter.name in deployed ? { ...parameter, default: deployed[parameter.name] } : parameter,
+    );
+}
+
+/** The Quartz schedule block of a scheduled job. */
+export function jobSchedule(cron: string, timezone: string, paused: boolean) {
+    return { quartzCronExpression: cron, timezoneId: timezone, pauseStatus: paused ? "PAUSED" : "UNPAUSED" };
+}
+
+/** Job health rules: a run nearing its timeout, and (for streaming phases) a backlog. */
+export function healthRules(timeoutSeconds: number, streaming: boolean, expectedRunSeconds = timeoutSeconds - TIMEOUT_GRACE_MINUTES * 60): { metric: string; op: string; value: number }[] {
+    const rules = [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: expectedRunSeconds + 60 }];
+    if (streaming) {
+        // The rate source produces rows on the clock, so a backlog shows up only when the stream falls behind.
+        rules.push({ metric: "STREAMING_BACKLOG_SECONDS", op: "GREATER_THAN", value: STREAMING_BACKLOG_ALERT_SECONDS });
+    }
+    return rules;
+}
+
+/** Email notifications of a benchmark job; none when no address is configured. */
+export function emailNotifications(emails: string[], streaming: boolean) {
+    if (emails.length === 0) {
+        return undefined;
+    }
+    return {
+        onFailures: emails,
+        onDurationWarningThresholdExceededs: emails,
+        ...(streaming ? { onStreamingBacklogExceededs: emails } : {}),
+    };
+}

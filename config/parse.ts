@@ -1,0 +1,131 @@
+/**
+ * From the engine's config map to a validated StackConfig: the `streambench:*` values decoded as the schema wants
+ * them, checked with every problem in one StackConfigError, before any resource is declared.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { StackConfigError, configKey } from "./error";
+import { CONFIG_NAMESPACE, StackConfig, stackConfigSchema } from "./schema";
+import { configKeyProblems } from "./stackFile";
+
+/**
+ * Validates the raw values of the `streambench:*` keys (as parsed from the stack file) and fills in defaults.
+ * Throws one StackConfigError listing every problem. With `workspace`, also what deploying from this machine
+ * needs (a host for runOnDeploy); without it (the ops CLI, which brings its own credentials) that is not checked.
+ */
+export function parseStackConfig(stack: string, raw: Record<string, unknown>, workspace?: WorkspaceAccess): StackConfig {
+    const result = stackConfigSchema.safeParse(raw);
+    if (result.success) {
+        const problems = workspace ? workspaceProblems(result.data, workspace) : [];
+        if (problems.length > 0) {
+            throw new StackConfigError(stack, problems);
+        }
+        return result.data;
+    }
+    const problems = result.error.issues.flatMap((issue) => {
+        if (issue.code === "unrecognized_keys") {
+            return issue.keys.map((key) => ({
+                key: configKey([...issue.path, key]),
+                message: "unknown key (a typo?); remove it with `pulumi config rm`",
+            }));
+        }
+        return [{ key: configKey(issue.path), message: issue.message }];
+    });
+    throw new StackConfigError(stack, problems);
+}
+
+/** Where the workspace host can come from, as the Databricks provider reads it. */
+export interface WorkspaceAccess {
+    /** `databricks:host` from the stack config. */
+    configHost?: string;
+    /** `DATABRICKS_HOST`, or a `DATABRICKS_CONFIG_PROFILE` that names the host. */
+    environmentHost?: string;
+}
+
+/** Settings that need to reach the workspace from this machine (not only through the provider). */
+function workspaceProblems(config: StackConfig, workspace: WorkspaceAccess): { key: string; message: string }[] {
+    if (config.runOnDeploy && !workspace.configHost && !workspace.environmentHost) {
+        return [
+            {
+                key: "databricks:host",
+                message:
+                    "is needed when streambench:runOnDeploy is true (the run is started from this machine): " +
+                    "`pulumi config set databricks:host https://<workspace>` or export DATABRICKS_HOST",
+            },
+        ];
+    }
+    return [];
+}
+
+/** The workspace access visible to this process: stack config and the provider's environment variables. */
+export function workspaceAccess(allConfig: Record<string, string>, env: NodeJS.ProcessEnv): WorkspaceAccess {
+    return {
+        configHost: allConfig["databricks:host"] || undefined,
+        environmentHost: env.DATABRICKS_HOST || env.DATABRICKS_CONFIG_PROFILE || undefined,
+    };
+}
+
+/** The type zod wants at a top-level key ("string", "number", "object", …), under its default / optional. */
+function schemaType(key: string): string | undefined {
+    let schema = (stackConfigSchema.shape as Record<string, z.ZodType | undefined>)[key];
+    while (schema && "innerType" in schema.def) {
+        schema = schema.def.innerType as z.ZodType;
+    }
+    return schema?.def.type;
+}
+
+/**
+ * The `streambench:*` keys of a Pulumi config map (`project:key` → string value). The engine passes every value as
+ * text, objects as JSON; `database: "2024"` and `database: 2024` both arrive as `2024`. So only a key whose schema
+ * wants a number, boolean, object or list is JSON-decoded; a string key keeps its text (`"2024"`, a 16-digit
+ * warehouse id).
+ */
+export function namespaceValues(allConfig: Record<string, string>): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(allConfig)) {
+        const separator = fullKey.indexOf(":");
+        if (fullKey.slice(0, separator) !== CONFIG_NAMESPACE) {
+            continue;
+        }
+        const key = fullKey.slice(separator + 1);
+        values[key] = schemaType(key) === "string" ? text : decode(text);
+    }
+    return values;
+}
+
+function decode(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+/** Reads and validates this stack's config from the Pulumi runtime. */
+export function readStackConfig(): StackConfig {
+    return parseEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig(), process.env);
+}
+
+/** Validates a stack's whole config map (engine form): its keys and namespaces, then the `streambench:*` values. */
+export function parseEngineConfig(stack: string, allConfig: Record<string, string>, env: NodeJS.ProcessEnv): StackConfig {
+    const keyProblems = configKeyProblems(allConfig);
+    let config: StackConfig;
+    try {
+        config = parseStackConfig(stack, namespaceValues(allConfig), workspaceAccess(allConfig, env));
+    } catch (error) {
+        throw error instanceof StackConfigError && keyProblems.length > 0 ? new StackConfigError(stack, [...keyProblems, ...error.problems]) : error;
+    }
+    if (keyProblems.length > 0) {
+        throw new StackConfigError(stack, keyProblems);
+    }
+    return config;
+}
+
+/**
+ * The provider's credentials from the stack config, for commands that call the workspace themselves. Either may
+ * be absent: the command then inherits DATABRICKS_* from the environment, as the provider does.
+ */
+export function workspaceCredentials(): { host?: string; token?: pulumi.Output<string> } {
+    const provider = new pulumi.Config("databricks");
+    return { host: provider.get("host"), token: provider.getSecret("token") };
+}

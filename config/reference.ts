@@ -1,0 +1,89 @@
+/**
+ * The stack config reference (docs/config.md), generated from the zod schema: every key with its type, default,
+ * allowed values and description, so the page cannot drift from what the stack accepts.
+ */
+import { z } from "zod";
+import { CONFIG_NAMESPACE, stackConfigSchema } from "./schema";
+
+interface JsonSchema {
+    type?: string;
+    description?: string;
+    default?: unknown;
+    properties?: Record<string, JsonSchema>;
+    items?: JsonSchema;
+    enum?: unknown[];
+    minimum?: number;
+    maximum?: number;
+    minLength?: number;
+    maxLength?: number;
+    pattern?: string;
+    format?: string;
+}
+
+/** What a value may be, from the JSON schema's constraints (the cross-key rules are listed below the table). */
+function allowed(schema: JsonSchema): string {
+    if (schema.enum) {
+        return schema.enum.map((value) => `\`${String(value)}\``).join(", ");
+    }
+    if (schema.type === "array") {
+        return `list of ${schema.items?.format ?? schema.items?.type ?? "values"}`;
+    }
+    const parts: string[] = [];
+    if (schema.minimum !== undefined || schema.maximum !== undefined) {
+        parts.push(`${schema.minimum ?? "…"} to ${schema.maximum ?? "…"}`);
+    }
+    if (schema.pattern) {
+        parts.push(`\`${schema.pattern}\``);
+    }
+    if (schema.maxLength !== undefined) {
+        parts.push(`at most ${schema.maxLength} characters`);
+    }
+    return parts.join(", ");
+}
+
+const cell = (text: string) => text.replace(/\|/g, "\\|");
+
+function rows(properties: Record<string, JsonSchema>, prefix = ""): string[][] {
+    return Object.entries(properties).flatMap(([key, schema]) => {
+        if (schema.type === "object" && schema.properties) {
+            return rows(schema.properties, `${prefix}${key}.`);
+        }
+        const type = schema.enum ? "string" : schema.type === "integer" ? "whole number" : (schema.type ?? "any");
+        const defaultValue = schema.default === undefined ? "unset" : `\`${JSON.stringify(schema.default)}\``;
+        return [[`\`${CONFIG_NAMESPACE}:${prefix}${key}\``, type, defaultValue, allowed(schema), schema.description ?? ""].map(cell)];
+    });
+}
+
+/** The cross-key rules the schema's superRefine checks, in words (the tests hold each of them). */
+const RULES = [
+    "`cluster.maxWorkers` must be greater than `cluster.minWorkers` (the Clusters API rejects max <= min) and at most `cluster.maxWorkersCap`.",
+    "`dlt.maxWorkers` must be at least `dlt.minWorkers` and at most `cluster.maxWorkersCap`.",
+    "`cluster.singleUserName` is required for `SINGLE_USER` and `DATA_SECURITY_MODE_DEDICATED`.",
+    "Each scale window must end after it starts and no later than `timeline.runMinutes`; a phase starts at minute 0 to 59.",
+    "In `testMode`, every rate must be a multiple of 10.",
+    "`schedule.timezone` is an exact Java time zone id; `schedule.cron` is Quartz, one value in its seconds field, and its triggers leave room for a whole run.",
+    "`runOnDeploy` needs `databricks:host` (stack config) or `DATABRICKS_HOST` where `pulumi up` runs.",
+];
+
+/** docs/config.md as `npm run docs:config` writes it. */
+export function configReference(): string {
+    const schema = z.toJSONSchema(stackConfigSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+    const header = ["key", "type", "default", "allowed", "meaning"];
+    const table = [header, header.map(() => "---"), ...rows(schema.properties ?? {})].map((row) => `| ${row.join(" | ")} |`);
+    return [
+        "# Stack config reference",
+        "",
+        "<!-- Generated from config/schema.ts by `npm run docs:config`; a test fails when this page is stale. -->",
+        "",
+        "Set a key with `pulumi config set --path <key> <value>` (e.g. `pulumi config set --path streambench:cluster.maxWorkers 16`),",
+        "or edit `Pulumi.<stack>.yaml`. An invalid config stops `pulumi up` (and `npm run plan`) before anything is declared,",
+        "with one error that lists every problem and its key.",
+        "",
+        ...table,
+        "",
+        "Rules across keys:",
+        "",
+        ...RULES.map((rule) => `- ${rule}`),
+        "",
+    ].join("\n");
+}

@@ -1,0 +1,102 @@
+/**
+ * The one reader of `Pulumi.<stack>.yaml`: the stack file's config in the engine's form, so the offline plan, the
+ * ops and local tools and the tests read a stack file exactly as `pulumi up` would pass it.
+ */
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { StackConfigError, StackFileError } from "./error";
+import { CONFIG_NAMESPACE } from "./schema";
+import { stackNameProblem } from "./stackName";
+
+/** The project directory, where Pulumi.yaml and the stack files are. */
+export const PROJECT_DIR = path.join(__dirname, "..");
+
+/** Namespaces this stack's config may use: its own, its providers' (Databricks, Command) and Pulumi's. */
+export const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "databricks", "command", "pulumi"] as const;
+
+/** Edits (insert, delete, replace, swap two neighbours) between two short words. */
+function editDistance(a: string, b: string): number {
+    const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    return rows[a.length][b.length];
+}
+
+/**
+ * Keys of the stack's config that nothing reads: a key without a namespace (a stack file takes `<namespace>:<key>`)
+ * and a namespace that is none of this stack's, such as the typo `streambnech:`. Without this they were ignored.
+ */
+export function configKeyProblems(allConfig: Record<string, string>): { key: string; message: string }[] {
+    return Object.keys(allConfig).flatMap((fullKey) => {
+        const separator = fullKey.indexOf(":");
+        if (separator < 0) {
+            return [{ key: fullKey, message: `has no namespace, so this stack does not read it: write it as ${CONFIG_NAMESPACE}:${fullKey}` }];
+        }
+        const namespace = fullKey.slice(0, separator);
+        if ((KNOWN_NAMESPACES as readonly string[]).includes(namespace)) {
+            return [];
+        }
+        const meant = KNOWN_NAMESPACES.find((known) => editDistance(namespace.toLowerCase(), known) <= 2);
+        const hint = meant ? `a typo of ${meant}:? write it as ${meant}:${fullKey.slice(separator + 1)}` : `this stack reads only ${KNOWN_NAMESPACES.map((known) => `${known}:`).join(", ")} keys`;
+        return [{ key: fullKey, message: `unknown namespace "${namespace}" (${hint})` }];
+    });
+}
+
+/**
+ * The config of a `Pulumi.<stack>.yaml` file in the engine's form (`project:key` → string, objects as JSON),
+ * so the offline plan and the tests read a stack file exactly as `pulumi up` would pass it. A file that is not a
+ * stack file (`hello world`, a `config:` that is text or a list) and keys nothing would read are one error.
+ */
+export function stackFileConfig(yamlText: string, stack = "<stack>"): Record<string, string> {
+    const isMapping = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+    const shape = (value: unknown) => (Array.isArray(value) ? "a list" : `${typeof value === "string" ? "the text" : "the value"} ${JSON.stringify(value)}`);
+    let document: unknown;
+    try {
+        document = yaml.load(yamlText) ?? {};
+    } catch (error) {
+        throw new StackConfigError(stack, [{ key: `Pulumi.${stack}.yaml`, message: `is not valid YAML: ${(error as Error).message.split("\n")[0]}` }]);
+    }
+    if (!isMapping(document)) {
+        throw new StackConfigError(stack, [{ key: `Pulumi.${stack}.yaml`, message: `is ${shape(document)}, not a stack file (a mapping with a \`config:\` section)` }]);
+    }
+    const section = document.config ?? {};
+    if (!isMapping(section)) {
+        throw new StackConfigError(stack, [{ key: "config", message: `is ${shape(section)}: it must map \`<namespace>:<key>\` to values, e.g. \`streambench:testMode: true\`` }]);
+    }
+    const config = Object.fromEntries(Object.entries(section).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+    const problems = configKeyProblems(config);
+    if (problems.length > 0) {
+        throw new StackConfigError(stack, problems);
+    }
+    return config;
+}
+
+
+/**
+ * The config of `Pulumi.<stack>.yaml` in `projectDir`, in the engine's form: what plan, bench, ops, local and the
+ * tests read. A stack name that is none (`../../x` must not read a file outside the project) and a missing file
+ * are a StackFileError naming the stacks that are there; a file that is not a stack file is a StackConfigError.
+ */
+export function loadStackFile(stack: string, projectDir: string = PROJECT_DIR): Record<string, string> {
+    const problem = stackNameProblem(stack);
+    if (problem) {
+        throw new StackFileError(problem);
+    }
+    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(stackFile)) {
+        const known = fs
+            .readdirSync(projectDir)
+            .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
+            .filter((name): name is string => Boolean(name));
+        throw new StackFileError(`no stack file ${stackFile}: check --stack (stacks here: ${known.join(", ") || "none"})`);
+    }
+    return stackFileConfig(fs.readFileSync(stackFile, "utf8"), stack);
+}

@@ -1,0 +1,145 @@
+"""The analysis notebook's parameters: names, defaults, the plan's windows (`windows_json`) and their checks."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping
+
+from streambench.job_parameters import TABLE_NAME_PATTERN, parse_time_param, quote_identifier, whole_number
+from streambench.metrics import DEFAULT_METRICS_TABLE
+from streambench.stream_tables import PhaseTables, parse_phases
+
+# The analysis notebook's parameters (sorted). Required ones first in the notebook's header table.
+ANALYSIS_PARAMETER_NAMES = (
+    "catalog",
+    "cluster_events_table",
+    "cluster_id",
+    "metrics_table",
+    "phases_json",
+    "pipeline_event_log_table",
+    "results_table",
+    "run_start",
+    "schema",
+    "windows_json",
+)
+REQUIRED_PARAMETERS = ("catalog", "schema", "phases_json", "windows_json")
+PARAMETER_DEFAULTS = {
+    "cluster_events_table": "cluster_events",
+    "cluster_id": "",
+    "metrics_table": DEFAULT_METRICS_TABLE,
+    "pipeline_event_log_table": "",  # empty: the stack declares no DLT pipeline
+    "results_table": "benchmark_results",
+    "run_start": "",
+}
+
+CLUSTER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@dataclass(frozen=True)
+class WindowPlan:
+    """One row of the plan's throughput table (plan.ts ThroughputWindow)."""
+    start_minute: float
+    end_minute: float
+    total_rows_per_second: int
+    rows_per_second_by_phase: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def active_phases(self) -> str:
+        return "+".join(phase for phase, rate in self.rows_per_second_by_phase.items() if rate) or "-"
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    catalog: str
+    schema: str
+    phases: tuple[PhaseTables, ...]
+    windows: tuple[WindowPlan, ...]
+    cluster_id: str
+    run_start: datetime | None
+    metrics_table: str
+    cluster_events_table: str
+    results_table: str
+    pipeline_event_log_table: str = ""  # empty: no DLT pipeline
+
+    def full_name(self, table: str) -> str:
+        return ".".join(quote_identifier(part) for part in (self.catalog, self.schema, table))
+
+    def phase_tables(self) -> list[tuple[str, str]]:
+        """(phase, table) of every stream table of the run, in phase order."""
+        return [(phase.phase, table) for phase in self.phases for table in phase.tables()]
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_windows(text: str, problems: list[str]) -> tuple[WindowPlan, ...]:
+    """The plan's throughput windows from `windows_json`, checked: in order, not overlapping."""
+    try:
+        raw = json.loads(text)
+    except ValueError as error:
+        problems.append(f"windows_json is not JSON: {error}")
+        return ()
+    if not isinstance(raw, list) or not raw:
+        problems.append("windows_json must be a non-empty JSON list of windows")
+        return ()
+    windows = []
+    for position, item in enumerate(raw, start=1):
+        if not isinstance(item, Mapping):
+            problems.append(f"windows_json[{position}] must be an object")
+            continue
+        start, end = _number(item.get("startMinute")), _number(item.get("endMinute"))
+        by_phase_raw = item.get("rowsPerSecondByPhase") or {}
+        by_phase = {str(phase): whole_number(rate) for phase, rate in dict(by_phase_raw).items()} \
+            if isinstance(by_phase_raw, Mapping) else {}
+        total = whole_number(item.get("totalRowsPerSecond")) if "totalRowsPerSecond" in item \
+            else sum(rate or 0 for rate in by_phase.values())
+        if start is None or end is None or start < 0 or end <= start:
+            problems.append(f"windows_json[{position}] needs 0 <= startMinute < endMinute, got "
+                            f"{item.get('startMinute')!r}..{item.get('endMinute')!r}")
+            continue
+        if total is None or total < 0 or any(rate is None or rate < 0 for rate in by_phase.values()):
+            problems.append(f"windows_json[{position}] rates must be whole numbers of at least 0")
+            continue
+        if windows and start < windows[-1].end_minute:
+            problems.append(f"windows_json[{position}] starts at minute {start:g}, before the previous window ends")
+            continue
+        windows.append(WindowPlan(start, end, total, by_phase))
+    return tuple(windows)
+
+
+def parse_analysis_params(raw: Mapping[str, str]) -> AnalysisParams:
+    """Checks the notebook's parameters; raises ValueError naming every missing or bad one."""
+    def value(name: str) -> str:
+        text = (raw.get(name) or "").strip()
+        return text if text else PARAMETER_DEFAULTS.get(name, "")
+
+    problems = [f"{name} is required (set it as a job parameter)" for name in REQUIRED_PARAMETERS if not value(name)]
+    windows = parse_windows(value("windows_json"), problems) if value("windows_json") else ()
+    phases = parse_phases(value("phases_json"), problems) if value("phases_json") else ()
+    run_start = parse_time_param("run_start", value("run_start"), problems)
+    cluster_id = value("cluster_id")
+    if cluster_id and not CLUSTER_ID_PATTERN.match(cluster_id):
+        problems.append(f"cluster_id {cluster_id!r} is not a cluster id")
+    for name in ("metrics_table", "cluster_events_table", "results_table", "pipeline_event_log_table"):
+        if name == "pipeline_event_log_table" and not value(name):
+            continue  # optional
+        if not TABLE_NAME_PATTERN.match(value(name)):
+            problems.append(f"{name} must be a table name in the benchmark schema (letters, digits, _), "
+                            f"got {value(name)!r}")
+    if problems:
+        raise ValueError("Analysis parameters are invalid:\n  - " + "\n  - ".join(problems))
+    return AnalysisParams(
+        catalog=value("catalog"), schema=value("schema"), phases=phases, windows=windows, cluster_id=cluster_id,
+        run_start=run_start, metrics_table=value("metrics_table"),
+        cluster_events_table=value("cluster_events_table"), results_table=value("results_table"),
+        pipeline_event_log_table=value("pipeline_event_log_table"),
+    )

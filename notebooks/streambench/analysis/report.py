@@ -1,0 +1,138 @@
+"""The analysis's results: one benchmark_results row per window, and the text report the notebook prints."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Mapping, Sequence
+
+from streambench.analysis.events import DltEvent, dlt_reaction_seconds, executors_at, reaction_seconds, workers_at
+from streambench.analysis.windows import Window, achieved_rate, gap_percent
+
+# Columns of the benchmark_results table: one row per window of the timeline of one run.
+RESULT_COLUMNS = (
+    "run_start",                   # start of the run's timeline (the baseline phase's start), UTC
+    "window_index",                # 1, 2, ... in timeline order
+    "start_minute",
+    "end_minute",
+    "window_start",                # UTC
+    "window_end",
+    "active_phases",               # e.g. "baseline+9x"
+    "target_rows_per_second",
+    "achieved_rows_per_second",    # rows in the stream tables with event_timestamp in the window / its seconds
+    "gap_percent",                 # (achieved - target) / target * 100; negative = the load fell short
+    "metrics_rows_per_second",     # input rows of the micro-batches triggered in the window / its seconds
+    "metrics_gap_percent",
+    "workers_at_start",
+    "workers_at_end",
+    "reaction_seconds",            # window start -> first resize to a size other than workers_at_start
+    "analyzed_at",
+    # The DLT pipeline's (appended later: tables written before have no such columns until the next write)
+    "dlt_executors_at_start",      # cluster_resources.num_executors at the window start
+    "dlt_executors_at_end",
+    "dlt_reaction_seconds",        # window start -> first latest_requested_num_executors other than at the start
+)
+RESULTS_SCHEMA_DDL = (
+    "run_start TIMESTAMP, window_index INT, start_minute DOUBLE, end_minute DOUBLE, window_start TIMESTAMP, "
+    "window_end TIMESTAMP, active_phases STRING, target_rows_per_second BIGINT, achieved_rows_per_second DOUBLE, "
+    "gap_percent DOUBLE, metrics_rows_per_second DOUBLE, metrics_gap_percent DOUBLE, workers_at_start INT, "
+    "workers_at_end INT, reaction_seconds DOUBLE, analyzed_at TIMESTAMP, dlt_executors_at_start INT, "
+    "dlt_executors_at_end INT, dlt_reaction_seconds DOUBLE"
+)
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def result_rows(run_start: datetime, windows: Sequence[Window], table_per_second: Mapping[int, int],
+                metrics_per_second: Mapping[int, int] | None, events: Sequence[Mapping[str, Any]],
+                analyzed_at: datetime, pipeline_events: Sequence[DltEvent] = ()) -> list[dict]:
+    """One benchmark_results row per window (the dlt_ columns are None without pipeline events)."""
+    rows = []
+    for window in windows:
+        target = window.plan.total_rows_per_second
+        achieved = achieved_rate(table_per_second, window.start, window.end)
+        from_metrics = None if metrics_per_second is None else achieved_rate(metrics_per_second, window.start, window.end)
+        at_start = workers_at(events, window.start)
+        dlt_at_start = executors_at(pipeline_events, window.start)
+        rows.append({
+            "run_start": run_start,
+            "window_index": window.index,
+            "start_minute": float(window.plan.start_minute),
+            "end_minute": float(window.plan.end_minute),
+            "window_start": window.start,
+            "window_end": window.end,
+            "active_phases": window.plan.active_phases,
+            "target_rows_per_second": int(target),
+            "achieved_rows_per_second": _round(achieved, 2),
+            "gap_percent": _round(gap_percent(target, achieved), 2),
+            "metrics_rows_per_second": _round(from_metrics, 2),
+            "metrics_gap_percent": _round(gap_percent(target, from_metrics), 2),
+            "workers_at_start": at_start,
+            "workers_at_end": workers_at(events, window.end),
+            "reaction_seconds": _round(reaction_seconds(events, window.start, window.end, at_start), 1),
+            "analyzed_at": analyzed_at,
+            "dlt_executors_at_start": dlt_at_start,
+            "dlt_executors_at_end": executors_at(pipeline_events, window.end),
+            "dlt_reaction_seconds": _round(dlt_reaction_seconds(pipeline_events, window.start, window.end,
+                                                                dlt_at_start), 1),
+        })
+    return rows
+
+
+def _rate_text(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+def _gap_text(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1f} %"
+
+
+def _workers_text(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+def _reaction_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} s"
+
+
+def format_report(run_start: datetime, rows: Sequence[Mapping[str, Any]],
+                  table_counts: Sequence[tuple[str, str, int]] = (), notes: Sequence[str] = (),
+                  pipeline: bool = False) -> str:
+    """The text the notebook prints: one line per window (with the DLT pipeline's executors and reaction when
+    the stack has a `pipeline`), then the rows of every table, then notes."""
+    end = max((row["window_end"] for row in rows), default=run_start)
+    lines = [
+        f"Run started {run_start.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC, "
+        f"{(end - run_start).total_seconds() / 60:g} min, {len(rows)} window(s)",
+        "",
+        f"{'#':>2}  {'minutes':<9} {'phases':<16} {'target/s':>9} {'achieved/s':>11} {'gap':>9} "
+        f"{'metrics/s':>10} {'gap':>9}  {'workers':<9} {'reaction':>8}"
+        + (f"  {'dlt exec':<9} {'dlt react':>9}" if pipeline else ""),
+    ]
+    for row in rows:
+        minutes = f"{row['start_minute']:g}-{row['end_minute']:g}"
+        workers = f"{_workers_text(row['workers_at_start'])} -> {_workers_text(row['workers_at_end'])}"
+        reaction = _reaction_text(row["reaction_seconds"])
+        dlt = ""
+        if pipeline:
+            executors = (f"{_workers_text(row.get('dlt_executors_at_start'))} -> "
+                         f"{_workers_text(row.get('dlt_executors_at_end'))}")
+            dlt = f"  {executors:<9} {_reaction_text(row.get('dlt_reaction_seconds')):>9}"
+        lines.append(
+            f"{row['window_index']:>2}  {minutes:<9} {row['active_phases']:<16} {row['target_rows_per_second']:>9,} "
+            f"{_rate_text(row['achieved_rows_per_second']):>11} {_gap_text(row['gap_percent']):>9} "
+            f"{_rate_text(row['metrics_rows_per_second']):>10} {_gap_text(row['metrics_gap_percent']):>9}  "
+            f"{workers:<9} {reaction:>8}" + dlt
+        )
+    if table_counts:
+        lines += ["", "Rows per table (event time within the run):"]
+        by_phase: dict[str, int] = {}
+        for phase, table, count in table_counts:
+            by_phase[phase] = by_phase.get(phase, 0) + count
+            lines.append(f"  {phase:<9} {table:<40} {count:>14,}")
+        lines.append("  " + ", ".join(f"{phase}: {count:,}" for phase, count in by_phase.items())
+                     + f"; total: {sum(by_phase.values()):,}")
+    if notes:
+        lines += ["", "Notes:"] + [f"  - {note}" for note in notes]
+    return "\n".join(lines)

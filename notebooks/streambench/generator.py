@@ -1,0 +1,323 @@
+"""Logic of the generator notebook: plain decision functions (tested without Spark) and the Spark pieces
+(tested against a local Spark session).
+
+The job passes every number as a parameter built by the stack's scaling plan (plan.ts); nothing here
+repeats a rate, a stream count or a table name.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Mapping, Sequence
+
+from streambench.job_parameters import parse_run_start, parse_time_param, quote_identifier
+from streambench.metrics import MetricsRecorder, query_name
+from streambench.stream_tables import PHASES, parse_phases
+
+# The parameters every phase job passes (GENERATOR_PARAMETER_NAMES in plan.ts; a test holds the two equal). The
+# phase's own tables come from the phases document (`phases_json`), its entry for `phase`.
+PARAMETER_NAMES = (
+    "catalog",
+    "checkpoint_root",
+    "metrics_table",
+    "num_partitions",
+    "phase",
+    "phases_json",
+    "rows_per_second",
+    "schema",
+    "start_offset_minutes",
+    "status_interval_seconds",
+    "trigger_interval_seconds",
+    "trigger_time",
+    "window_minutes",
+)
+# Parameters that may be empty: a run started by hand has no trigger time and starts its window now.
+OPTIONAL_PARAMETERS = ("trigger_time",)
+
+
+@dataclass(frozen=True)
+class PhaseParams:
+    phase: str
+    catalog: str
+    schema: str
+    first_stream_id: int
+    stream_count: int
+    rows_per_second: int
+    num_partitions: int
+    table_name_format: str
+    checkpoint_root: str
+    metrics_table: str
+    phases_json: str
+    trigger_time: str
+    start_offset_minutes: float
+    window_minutes: float
+    status_interval_seconds: int
+    trigger_interval_seconds: int
+
+    @property
+    def target_rows_per_second(self) -> int:
+        return self.stream_count * self.rows_per_second
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    stream_id: int
+    stream_type: str
+    table: str
+    full_table_name: str
+    checkpoint_path: str
+
+
+def _positive_int(raw: Mapping[str, str], name: str, problems: list[str]) -> int:
+    text = raw.get(name, "").strip()
+    if not text.isdigit() or int(text) < 1:
+        problems.append(f"{name} must be a whole number of at least 1, got {text!r}")
+        return 0
+    return int(text)
+
+
+def parse_params(raw: Mapping[str, str]) -> PhaseParams:
+    """Checks the notebook's parameters; raises ValueError naming every missing or bad one."""
+    missing = {
+        name for name in PARAMETER_NAMES if name not in OPTIONAL_PARAMETERS and not raw.get(name, "").strip()
+    }
+    problems = [f"{name} is required (set it as a job parameter)" for name in sorted(missing)]
+
+    def number(name: str) -> int:
+        return 0 if name in missing else _positive_int(raw, name, problems)
+
+    phase = raw.get("phase", "").strip()
+    if phase and phase not in PHASES:
+        problems.append(f"phase must be one of {', '.join(PHASES)}, got {phase!r}")
+    def minutes(name: str, allow_zero: bool) -> float:
+        if name in missing:
+            return 0.0
+        text = raw.get(name, "").strip()
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if value < 0 or (value == 0 and not allow_zero):
+            problems.append(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number of minutes, got {text!r}")
+        return value
+
+    # The phase's streams and tables: its entry of the phases document, the encoding every notebook reads.
+    own = None
+    if "phases_json" not in missing:
+        phases = parse_phases(raw.get("phases_json", "").strip(), problems)
+        own = next((entry for entry in phases if entry.phase == phase), None)
+        if phases and own is None and phase in PHASES:
+            problems.append(f"phases_json has no entry for phase {phase!r}")
+    params = PhaseParams(
+        phase=phase,
+        catalog=raw.get("catalog", "").strip(),
+        schema=raw.get("schema", "").strip(),
+        first_stream_id=own.first_stream_id if own else 0,
+        stream_count=own.stream_count if own else 0,
+        rows_per_second=number("rows_per_second"),
+        num_partitions=number("num_partitions"),
+        table_name_format=own.table_name_format if own else "",
+        checkpoint_root=raw.get("checkpoint_root", "").strip().rstrip("/"),
+        metrics_table=raw.get("metrics_table", "").strip(),
+        phases_json=raw.get("phases_json", "").strip(),
+        trigger_time=raw.get("trigger_time", "").strip(),
+        start_offset_minutes=minutes("start_offset_minutes", allow_zero=True),
+        window_minutes=minutes("window_minutes", allow_zero=False),
+        status_interval_seconds=number("status_interval_seconds"),
+        trigger_interval_seconds=number("trigger_interval_seconds"),
+    )
+    # A malformed trigger time is an error, as in the analysis: silently starting "now" would move the timeline.
+    parse_time_param("trigger_time", params.trigger_time, problems)
+    if problems:
+        raise ValueError("Generator parameters are invalid:\n  - " + "\n  - ".join(problems))
+    return params
+
+
+def full_table_name(params: PhaseParams, table: str) -> str:
+    return ".".join(quote_identifier(part) for part in (params.catalog, params.schema, table))
+
+
+def stream_specs(params: PhaseParams) -> list[StreamSpec]:
+    """One spec per stream of the phase: its id, its own table and its own checkpoint."""
+    specs = []
+    for stream_id in range(params.first_stream_id, params.first_stream_id + params.stream_count):
+        table = params.table_name_format.format(stream_id=stream_id)
+        specs.append(
+            StreamSpec(
+                stream_id=stream_id,
+                stream_type=params.phase,
+                table=table,
+                full_table_name=full_table_name(params, table),
+                checkpoint_path=f"{params.checkpoint_root}/{table}",
+            )
+        )
+    return specs
+
+
+def parse_trigger_time(text: str) -> datetime | None:
+    """The job's trigger time (`{{job.trigger.time.iso_datetime}}`, UTC), or None when the run has none (empty, or
+    not substituted). Raises ValueError for anything else: parse_params has refused it already."""
+    return parse_run_start(text)
+
+
+def phase_window(trigger_time: str, start_offset_minutes: float, window_minutes: float,
+                 now: datetime) -> tuple[datetime, datetime]:
+    """When the phase starts and stops: its timeline's trigger time plus the phase's offset, plus its window.
+    A late start shortens the phase; it never shifts it. A run without a trigger time (started by hand)
+    anchors its timeline now."""
+    anchor = parse_trigger_time(trigger_time) or now
+    start = anchor + timedelta(minutes=start_offset_minutes)
+    return start, start + timedelta(minutes=window_minutes)
+
+
+def total_input_rows_per_second(progresses: Sequence[Mapping | None]) -> float:
+    """Sum of the latest measured input rate of each stream (streams without a batch yet count 0)."""
+    return sum(float((progress or {}).get("inputRowsPerSecond") or 0.0) for progress in progresses)
+
+
+def status_line(now: datetime, active_streams: int, input_rows_per_second: float, target_rows_per_second: int,
+                seconds_left: float) -> str:
+    """The line printed every status interval: measured input rate against the plan's target."""
+    share = (input_rows_per_second / target_rows_per_second * 100) if target_rows_per_second else 0.0
+    return (
+        f"{now.strftime('%H:%M:%S')} UTC | active streams: {active_streams} | "
+        f"input rows/s: {input_rows_per_second:,.0f} of {target_rows_per_second:,} target ({share:.0f}%) | "
+        f"{max(seconds_left, 0):.0f} s left"
+    )
+
+
+# ---- Spark pieces --------------------------------------------------------------------------------------
+
+def generator_frame(spark, spec: StreamSpec, params: PhaseParams):
+    """A streaming DataFrame of exactly `rows_per_second` rows/s in the benchmark's row schema."""
+    from pyspark.sql import functions as F
+
+    return (
+        spark.readStream.format("rate")
+        .option("rowsPerSecond", params.rows_per_second)
+        .option("numPartitions", params.num_partitions)
+        .load()
+        .select(
+            F.concat(
+                F.lit(f"{spec.stream_type}-{spec.stream_id}-device-"),
+                F.lpad((F.col("value") % 100).cast("string"), 2, "0"),
+            ).alias("device_id"),
+            F.col("timestamp").alias("event_timestamp"),
+            F.round(F.lit(15.0) + F.rand(spec.stream_id) * 20.0, 2).alias("temperature"),
+            F.round(F.lit(30.0) + F.rand(spec.stream_id + 1) * 60.0, 2).alias("humidity"),
+            F.round(F.lit(980.0) + F.rand(spec.stream_id + 2) * 60.0, 2).alias("pressure"),
+            F.lit(spec.stream_type).alias("stream_type"),
+            F.lit(spec.stream_id).cast("int").alias("stream_id"),
+        )
+    )
+
+
+def start_stream(spark, spec: StreamSpec, params: PhaseParams):
+    """Appends one stream to its own Delta table with its own checkpoint."""
+    return (
+        generator_frame(spark, spec, params)
+        .writeStream.format("delta")
+        .queryName(query_name(spec.stream_type, spec.table))
+        .outputMode("append")
+        .option("checkpointLocation", spec.checkpoint_path)
+        .trigger(processingTime=f"{params.trigger_interval_seconds} seconds")
+        .toTable(spec.full_table_name)
+    )
+
+
+def timeline_tables(params: PhaseParams) -> list[str]:
+    """Every stream table of the whole timeline (all phases), from `phases_json`."""
+    return [table for phase in parse_phases(params.phases_json, []) for table in phase.tables()]
+
+
+def create_missing_tables(spark, params: PhaseParams) -> list[str]:
+    """Creates every stream table of the timeline that does not exist yet, empty, with the generator's schema:
+    a reader of all tables (the DLT pipeline) can then start before the 3x and 9x phases have. Returns the
+    tables it created."""
+    specs = stream_specs(params)
+    schema = generator_frame(spark, specs[0], params).schema
+    created = []
+    for table in timeline_tables(params):
+        name = full_table_name(params, table)
+        if not spark.catalog.tableExists(name.replace("`", "")):
+            spark.createDataFrame([], schema).write.format("delta").mode("ignore").saveAsTable(name)
+            created.append(table)
+    return created
+
+
+def stop_streams(queries: Sequence, log: Callable[[str], None] = print) -> list[str]:
+    """Stops every query, each on its own: a stop that raises is logged and reported, and the others still stop."""
+    problems = []
+    for query in queries:
+        try:
+            query.stop()
+        except Exception as error:  # noqa: BLE001 - every failure is reported to the caller
+            problems.append(f"stopping stream {query.name} failed: {error!r}")
+            log(problems[-1])
+    return problems
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
+              sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = print) -> dict:
+    """Runs every stream of the phase until the phase's end on the wall clock, printing the status line every
+    status interval, then stops every stream. Returns a summary of the run."""
+    start, end = phase_window(params.trigger_time, params.start_offset_minutes, params.window_minutes, now())
+    specs = stream_specs(params)
+    if (end - now()).total_seconds() <= 0:
+        log(f"The {params.phase} window ended at {end.isoformat()}; this run started too late and writes nothing.")
+        return {"phase": params.phase, "streams": 0, "end": end.isoformat(), "skipped": True}
+    if (wait := (start - now()).total_seconds()) > 0:
+        log(f"Waiting {wait:.0f} s for the {params.phase} window to start at {start.isoformat()}.")
+        while (wait := (start - now()).total_seconds()) > 0:
+            sleep(min(wait, 10.0))
+
+    log(f"Starting {len(specs)} {params.phase} stream(s) at {params.rows_per_second:,} rows/s each "
+        f"until {end.isoformat()}.")
+    created = create_missing_tables(spark, params)
+    if created:
+        log(f"Created {len(created)} empty stream table(s) of the timeline: {', '.join(created[:5])}{' ...' if len(created) > 5 else ''}")
+    metrics_table = full_table_name(params, params.metrics_table)
+    recorder = MetricsRecorder(specs, phase=params.phase, phase_start=start)
+    recorder.attach(spark, log)
+    queries = []
+    failure: BaseException | None = None
+    try:
+        for spec in specs:
+            queries.append(start_stream(spark, spec, params))
+        next_status = now()
+        while (seconds_left := (end - now()).total_seconds()) > 0:
+            failed = [query for query in queries if not query.isActive and query.exception() is not None]
+            if failed:
+                raise RuntimeError("; ".join(f"stream {query.name} failed: {query.exception()}" for query in failed))
+            if now() >= next_status:
+                active = [query for query in queries if query.isActive]
+                rate = total_input_rows_per_second([query.lastProgress for query in active])
+                log(status_line(now(), len(active), rate, params.target_rows_per_second, seconds_left))
+                # One small append per status interval, off the streams' path (the listener only buffers).
+                recorder.flush(spark, metrics_table, fallback_queries=queries, log=log)
+                next_status += timedelta(seconds=params.status_interval_seconds)
+            sleep(min(1.0, max(seconds_left, 0.0)))
+    except BaseException as error:
+        failure = error
+        raise
+    finally:
+        # Every stream is stopped on its own and the metrics are closed whatever failed before: one failure must
+        # not leave the other streams writing, nor lose the buffered metrics.
+        problems = stop_streams(queries, log)
+        try:
+            recorder.close(spark, metrics_table, queries, log=log)
+        except Exception as error:  # noqa: BLE001 - reported below with every other failure
+            problems.append(f"closing the metrics failed: {error!r}")
+            log(problems[-1])
+        if problems:
+            before = f" (after: {failure})" if failure is not None else ""
+            raise RuntimeError(f"The {params.phase} phase did not end cleanly{before}:\n  - " + "\n  - ".join(problems)) from failure
+    log(f"Stopped {len(queries)} {params.phase} stream(s) at {now().isoformat()}.")
+    return {"phase": params.phase, "streams": len(queries), "end": end.isoformat(), "skipped": False,
+            "metrics_rows": recorder.written_rows}

@@ -1,0 +1,230 @@
+"""`npm run local`: plays a stack's whole timeline on Spark from this machine and draws the result.
+
+cli/local.ts builds the stack's scaling plan and hands this runner a run spec (JSON on stdin): every phase
+with the job parameters the timeline job gives it, and the analysis job's parameters. The runner then does
+what that job does, with the notebooks' own code: each phase in its own thread (as each phase job's notebook on
+one cluster) calls streambench.generator.run_phase, which waits for its window's start and streams until its end,
+recording every micro-batch (streambench.metrics); then streambench.analysis.spark.analyze_run. It adds a progress bar, the chart
+(streambench/chart.py) and the per-window table.
+
+Where Spark runs:
+- `local` (default): an embedded PySpark with Delta (the project's .venv), all cores, warehouse and checkpoints
+  under .streambench/<stack>/ (replaced by every run);
+- `connect`: the stack's cluster through Databricks Connect (`databricks-connect`, installed apart: see the
+  README); the session is the only thing that differs.
+
+Ctrl-C stops every stream (each phase's own `finally`), writes the metrics, and analyses and draws what was
+played. Exit code 0 when the timeline was played to its end, 130 after Ctrl-C, 1 on a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, TextIO
+
+# Run as a file (`python notebooks/streambench/local/run.py`): the notebooks folder holds the package.
+NOTEBOOKS = Path(__file__).resolve().parents[2]
+if str(NOTEBOOKS) not in sys.path:
+    sys.path.insert(0, str(NOTEBOOKS))
+
+from streambench.local.console import Console  # noqa: E402
+from streambench.local.report import analyse_and_draw  # noqa: E402
+from streambench.local.sessions import (  # noqa: E402
+    SetupError, activate_in_this_thread, connect_session, first_line, fresh_state_dir, local_session,
+)
+from streambench.local.timeline import (  # noqa: E402
+    RunSpec, RunSpecError, TimelineOutcome, active_phases_at, parse_run_spec, phase_parameters, progress_line,
+    run_id_for, run_plan_minutes,
+)
+
+# Seconds between the session being ready and the timeline's start: every phase thread is waiting by then.
+LEAD_SECONDS = 2.0
+EXIT_STOPPED = 130
+
+
+class PhaseStopped(Exception):
+    """Raised inside a phase's loop (through its `sleep`) when the run is stopped: run_phase's `finally` then
+    stops that phase's streams and writes its metrics."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---- the timeline --------------------------------------------------------------------------------------
+
+def run_timeline(spark, spec: RunSpec, console: Console, stop: threading.Event,
+                 now: Callable[[], datetime] = utc_now, lead_seconds: float = LEAD_SECONDS,
+                 tick_seconds: float = 0.5) -> TimelineOutcome:
+    """Plays every phase of the spec on the compressed clock, each phase in its own thread, through
+    streambench.generator.run_phase. Returns when every phase has ended, or when `stop` is set (every stream is then
+    stopped by its phase)."""
+    from streambench.generator import create_missing_tables, parse_params, phase_window, run_phase
+
+    clock = spec.clock
+    # The tables and the session are made ready first, with the parameters' names (the same for every run start).
+    ready = parse_params(phase_parameters(spec, spec.phases[0], now(), run_id_for(now())))
+    if spec.mode == "local":
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {schema_name(ready)}")
+    # Every table of the timeline exists before the clock starts, as after a first run on Databricks; so does the
+    # metrics table, which the phases would otherwise race to create on their first flush.
+    create_missing_tables(spark, ready)
+    create_metrics_table(spark, ready)
+    if spec.mode == "local":
+        warm_up(spark, ready, Path(spec.state_dir), console.log)
+
+    # The timeline starts on a whole second, shortly after: by then every phase thread is waiting for its window.
+    run_start = (now() + timedelta(seconds=lead_seconds)).replace(microsecond=0) + timedelta(seconds=1)
+    outcome = TimelineOutcome(run_start=run_start, run_id=run_id_for(run_start))
+    params = [parse_params(phase_parameters(spec, job, run_start, outcome.run_id)) for job in spec.phases]
+
+    def interruptible_sleep(seconds: float) -> None:
+        if stop.wait(max(seconds, 0.0)):
+            raise PhaseStopped()
+
+    def play(phase_params) -> None:
+        try:
+            activate_in_this_thread(spark)
+            outcome.summaries[phase_params.phase] = run_phase(
+                spark, phase_params, now=now, sleep=interruptible_sleep, log=console.prefixed(phase_params.phase))
+        except PhaseStopped:
+            window_start, _ = phase_window(phase_params.trigger_time, phase_params.start_offset_minutes,
+                                           phase_params.window_minutes, now())
+            console.log(f"[{phase_params.phase}] stopped"
+                        + (" before its window started" if (outcome.stopped_at or now()) < window_start
+                           else "; its streams are stopped and its metrics written"))
+        except Exception as error:  # one failed phase ends the run: the timeline is broken
+            outcome.errors[phase_params.phase] = first_line(error)
+            console.log(f"[{phase_params.phase}] FAILED: {first_line(error)}")
+            stop.set()
+
+    total = run_plan_minutes(spec)
+    windows_json = spec.analysis_parameters["windows_json"]
+    console.log(f"Timeline of {total:g} plan minutes at {spec.speed:g}x: {total * 60 / spec.speed:.0f} s from "
+                f"{run_start:%H:%M:%S} UTC (run id {outcome.run_id})")
+    threads = [threading.Thread(target=play, args=(phase_params,), name=f"phase-{phase_params.phase}", daemon=True)
+               for phase_params in params]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        if stop.is_set() and outcome.stopped_at is None:
+            outcome.stopped_at = now()
+        minute = clock.plan_minutes((now() - run_start).total_seconds())
+        what = "waiting for the start" if minute < 0 else active_phases_at(windows_json, minute)
+        console.bar(progress_line(minute, total, what), min(max(minute / total, 0.0), 1.0))
+        for thread in threads:
+            thread.join(timeout=tick_seconds / len(threads))
+    if stop.is_set() and outcome.stopped_at is None:
+        outcome.stopped_at = now()
+    console.end_bar()
+    return outcome
+
+
+WARM_UP_TABLE = "streambench_warm_up"
+
+
+def warm_up(spark, params, state_dir: Path, log: Callable[[str], None], batches: int = 2,
+            timeout_seconds: float = 180.0) -> None:
+    """One throwaway stream through the generator's own code before the clock starts (its table stays in the
+    local warehouse, which the next run replaces; dropping it races the stopped query's last task), so that
+    the first phase does not pay a fresh JVM's first streaming query (class loading, code generation) inside
+    its window. Local mode only: a cluster that runs the benchmark is not a fresh JVM per run."""
+    from streambench.generator import StreamSpec, full_table_name, start_stream
+
+    spec = StreamSpec(stream_id=0, stream_type="warm-up", table=WARM_UP_TABLE,
+                      full_table_name=full_table_name(params, WARM_UP_TABLE),
+                      checkpoint_path=str(state_dir / "checkpoints" / "warm-up"))
+    log("Warming up local Spark with one throwaway stream before the clock starts ...")
+    query = start_stream(spark, spec, params)
+    deadline = time.monotonic() + timeout_seconds
+    try:
+        while time.monotonic() < deadline and query.isActive:
+            progress = query.lastProgress
+            if progress and progress["batchId"] >= batches:
+                break
+            time.sleep(0.2)
+    finally:
+        query.stop()
+
+
+def create_metrics_table(spark, params) -> None:
+    from streambench.generator import full_table_name
+    from streambench.metrics import METRICS_SCHEMA_DDL
+
+    name = full_table_name(params, params.metrics_table)
+    if not spark.catalog.tableExists(name.replace("`", "")):
+        spark.createDataFrame([], METRICS_SCHEMA_DDL).write.format("delta").mode("ignore").saveAsTable(name)
+
+
+def schema_name(params) -> str:
+    """The phase's schema, quoted, as `catalog`.`schema`."""
+    from streambench.job_parameters import quote_identifier
+
+    return f"{quote_identifier(params.catalog)}.{quote_identifier(params.schema)}"
+
+
+# ---- command line --------------------------------------------------------------------------------------
+
+def install_stop_on_ctrl_c(stop: threading.Event, console: Console) -> None:
+    """First Ctrl-C: stop every stream cleanly and still analyse; a second one: quit at once."""
+
+    def on_interrupt(signum, frame):
+        if stop.is_set():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            raise KeyboardInterrupt()
+        stop.set()
+        console.log("\nCtrl-C: stopping every stream, then writing what was measured (Ctrl-C again to quit at once)")
+
+    signal.signal(signal.SIGINT, on_interrupt)
+
+
+def main(stdin: TextIO = sys.stdin) -> int:
+    console = Console()
+    stop = threading.Event()
+    try:
+        spec = parse_run_spec(json.load(stdin))
+    except (ValueError, RunSpecError) as error:
+        print(f"local: {error}", file=sys.stderr)
+        return 2
+    state_dir = Path(spec.state_dir)
+    for name in ("results.png", "results.json"):  # never leave the last run's chart beside a run that fails
+        (state_dir / name).unlink(missing_ok=True)
+    try:
+        if spec.mode == "connect":
+            spark, cluster_id = connect_session(spec, console.log)
+        else:
+            fresh_state_dir(state_dir)
+            console.log(f"Starting local Spark with Delta (warehouse {state_dir / 'warehouse'}, "
+                        f"Spark's log {state_dir / 'spark.log'}) ...")
+            spark, cluster_id = local_session(state_dir), ""
+    except SetupError as error:
+        print(f"local: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("local: stopped before the run started", file=sys.stderr)
+        return EXIT_STOPPED
+    install_stop_on_ctrl_c(stop, console)
+    try:
+        outcome = run_timeline(spark, spec, console, stop)
+        report = analyse_and_draw(spark, spec, outcome, console, cluster_id, state_dir)
+    except KeyboardInterrupt:
+        print("\nlocal: quit at once (second Ctrl-C): the streams were not stopped cleanly and nothing was analysed",
+              file=sys.stderr)
+        return EXIT_STOPPED
+    if outcome.errors:
+        print("local: " + "; ".join(f"{phase} failed: {error}" for phase, error in outcome.errors.items()),
+              file=sys.stderr)
+        return 1
+    if outcome.stopped:
+        return EXIT_STOPPED
+    return 0 if report else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

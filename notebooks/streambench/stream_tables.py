@@ -1,0 +1,71 @@
+"""The stream tables of a run: the phases document (`phases_json`), the one encoding of every phase's tables.
+
+The plan (plan.ts `phaseTablesJson`) writes it; the generator, the analysis and the DLT pipeline's control
+notebook read it here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Mapping
+
+from streambench.job_parameters import whole_number
+
+# The phase names, in timeline order (PhaseName in plan.ts; a contract test holds the two equal).
+PHASES = ("baseline", "3x", "9x")
+
+
+@dataclass(frozen=True)
+class PhaseTables:
+    """One phase's streams and tables, as the generator derives them (its table_name_format and ids)."""
+    phase: str
+    table_name_format: str
+    first_stream_id: int
+    stream_count: int
+
+    def tables(self) -> list[str]:
+        return [self.table_name_format.format(stream_id=stream_id)
+                for stream_id in range(self.first_stream_id, self.first_stream_id + self.stream_count)]
+
+
+def parse_phases(text: str, problems: list[str]) -> tuple[PhaseTables, ...]:
+    """The phases' table naming from `phases_json`: a list of {phase, table_name_format, first_stream_id,
+    stream_count} (the generator's parameters of the same names)."""
+    try:
+        raw = json.loads(text)
+    except ValueError as error:
+        problems.append(f"phases_json is not JSON: {error}")
+        return ()
+    if not isinstance(raw, list) or not raw:
+        problems.append("phases_json must be a non-empty JSON list of phases")
+        return ()
+    phases = []
+    for position, item in enumerate(raw, start=1):
+        if not isinstance(item, Mapping):
+            problems.append(f"phases_json[{position}] must be an object")
+            continue
+        phase = str(item.get("phase", "")).strip()
+        table_format = str(item.get("table_name_format", "")).strip()
+        first, count = whole_number(item.get("first_stream_id")), whole_number(item.get("stream_count"))
+        bad = []
+        if phase not in PHASES:
+            bad.append(f"phase must be one of {', '.join(PHASES)}")
+        if not table_format:
+            bad.append("table_name_format is required")
+        if first is None or first < 1:
+            bad.append("first_stream_id must be a whole number of at least 1")
+        if count is None or count < 1:
+            bad.append("stream_count must be a whole number of at least 1")
+        elif count > 1 and "{stream_id" not in table_format:
+            bad.append("table_name_format must contain {stream_id...} when stream_count > 1")
+        if bad:
+            problems.append(f"phases_json[{position}]: " + "; ".join(bad))
+            continue
+        try:
+            table_format.format(stream_id=first)
+        except (KeyError, IndexError, ValueError) as error:
+            problems.append(f"phases_json[{position}]: table_name_format does not format: {error!r}")
+            continue
+        phases.append(PhaseTables(phase, table_format, first, count))
+    return tuple(phases)

@@ -1,0 +1,308 @@
+/**
+ * The scaling plan: every number of the benchmark, derived from the validated stack config by pure functions.
+ * Components, job parameters, stack outputs, the offline plan and the README table all read it; nothing copies it.
+ */
+import { createHash } from "crypto";
+import type { StackConfig } from "../config/schema";
+import { StackConfigError } from "../config/error";
+import { describeQuartzCron, shiftQuartzCron } from "../config/quartz";
+import { stackNameSuffix, stackSlug } from "../config/stackName";
+import { nameLengthProblems, oversizedParameterProblems, throughputWindows, writerProblems } from "./limits";
+import { PIPELINE_EVENT_LOG_TABLE, RESULT_TABLES, RUN_ID_REFERENCE, TRIGGER_TIME_REFERENCE } from "./notebookContract";
+import { ANALYSIS_TASK_KEY, ANALYSIS_TIMEOUT_MINUTES, PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS, PIPELINE_MAX_FAILED_UPDATES, PIPELINE_MIN_UPDATE_SECONDS, PIPELINE_POLL_INTERVAL_SECONDS, PIPELINE_STOP_TIMEOUT_SECONDS, PIPELINE_TIMELINE_TASK_KEY, STATUS_INTERVAL_SECONDS, TEST_MODE_BASELINE_STREAMS, TEST_MODE_RATE_DIVISOR, TIMEOUT_GRACE_MINUTES, TRIGGER_INTERVAL_SECONDS } from "./settings";
+import type { AccessPlan, AnalysisPlan, PhaseName, PhasePlan, PipelinePlan, ScalingPlan, TimelineJobPlan, TimelineTask } from "./types";
+
+/** Tags on every taggable resource, so workspace admins can tell whose benchmark they are looking at. */
+export function resourceTags(stack: string, extra: Record<string, string> = {}): Record<string, string> {
+    return { project: "streambench", stack, ...extra };
+}
+
+/** Baseline tables are numbered with at least 3 digits (`stream_table_001`), more when there are more streams. */
+export function tableNumberWidth(streamCount: number): number {
+    return Math.max(3, String(streamCount).length);
+}
+
+export function baselineTableName(prefix: string, streamId: number, streamCount: number): string {
+    return `${prefix}_${String(streamId).padStart(tableNumberWidth(streamCount), "0")}`;
+}
+
+/** The rates and stream count the config asks for, after test mode. */
+export function effectiveLoad(config: StackConfig) {
+    const divisor = config.testMode ? TEST_MODE_RATE_DIVISOR : 1;
+    return {
+        baselineStreams: config.testMode ? TEST_MODE_BASELINE_STREAMS : config.baselineStreams,
+        baselineRate: config.baselineRate / divisor,
+        scale3xRate: config.scale3xRate / divisor,
+        scale9xRate: config.scale9xRate / divisor,
+    };
+}
+
+/** What a phase is before its job settings: streams, rate, window and tables. */
+type PhaseShape = Pick<PhasePlan, "name" | "streamCount" | "ratePerStream" | "firstStreamId" | "windowStartMinute" | "windowEndMinute" | "tableNameFormat" | "tables">;
+
+function phaseShapes(config: StackConfig): PhaseShape[] {
+    const load = effectiveLoad(config);
+    const { timeline, tablePrefix } = config;
+    const baselineIds = Array.from({ length: load.baselineStreams }, (_, index) => index + 1);
+    return [
+        {
+            name: "baseline",
+            streamCount: load.baselineStreams,
+            ratePerStream: load.baselineRate,
+            firstStreamId: 1,
+            windowStartMinute: 0,
+            windowEndMinute: timeline.runMinutes,
+            tableNameFormat: `${tablePrefix}_{stream_id:0${tableNumberWidth(load.baselineStreams)}d}`,
+            tables: baselineIds.map((id) => baselineTableName(tablePrefix, id, load.baselineStreams)),
+        },
+        {
+            name: "3x",
+            streamCount: 1,
+            ratePerStream: load.scale3xRate,
+            firstStreamId: load.baselineStreams + 1,
+            windowStartMinute: timeline.scale3xStartMinute,
+            windowEndMinute: timeline.scale3xEndMinute,
+            tableNameFormat: `${tablePrefix}_3x_scale`,
+            tables: [`${tablePrefix}_3x_scale`],
+        },
+        {
+            name: "9x",
+            streamCount: 1,
+            ratePerStream: load.scale9xRate,
+            firstStreamId: load.baselineStreams + 2,
+            windowStartMinute: timeline.scale9xStartMinute,
+            windowEndMinute: timeline.scale9xEndMinute,
+            tableNameFormat: `${tablePrefix}_9x_scale`,
+            tables: [`${tablePrefix}_9x_scale`],
+        },
+    ];
+}
+
+/**
+ * A phase job's timeout: just past its window's end measured from the start of the timeline, because in the
+ * timeline run every phase job starts at minute 0 and waits for its window in the notebook.
+ */
+export function phaseTimeoutSeconds(windowEndMinute: number): number {
+    return longestRunMinutes(windowEndMinute) * 60;
+}
+
+/** How long a job whose window ends at `windowEndMinute` may run, counted from its trigger. */
+export function longestRunMinutes(windowEndMinute: number): number {
+    return windowEndMinute + TIMEOUT_GRACE_MINUTES;
+}
+
+/** Builds the whole plan. Pure: the same config always gives the same plan (no clock, no randomness). */
+export function buildScalingPlan(stack: string, config: StackConfig): ScalingPlan {
+    // Injective in the stack name (stackName.ts): distinct stacks never share a schema, folder, cluster or job.
+    const resourcePrefix = `streambench-${stackNameSuffix(stack)}`;
+    const schemaName = `${config.database}_${stackSlug(stack)}`;
+    const volumePath = `/Volumes/${config.catalog}/${schemaName}/${config.checkpointVolume}`;
+    const shapes = phaseShapes(config);
+    const phasesJson = phaseTablesJson(shapes);
+    const phases = shapes.map((shape): PhasePlan => {
+        const checkpointRoot = `${volumePath}/${shape.name}/${RUN_ID_REFERENCE}`;
+        const windowMinutes = shape.windowEndMinute - shape.windowStartMinute;
+        return {
+            ...shape,
+            jobName: `${resourcePrefix}-${shape.name}`,
+            checkpointRoot,
+            checkpointPaths: shape.tables.map((table) => `${checkpointRoot}/${table}`),
+            cron: shiftQuartzCron(config.schedule.cron, shape.windowStartMinute),
+            timeoutSeconds: phaseTimeoutSeconds(shape.windowEndMinute),
+            parameters: {
+                catalog: config.catalog,
+                checkpoint_root: checkpointRoot,
+                metrics_table: RESULT_TABLES.metrics,
+                num_partitions: String(config.partitions),
+                phase: shape.name,
+                phases_json: phasesJson,
+                rows_per_second: String(shape.ratePerStream),
+                schema: schemaName,
+                start_offset_minutes: "0",
+                status_interval_seconds: String(STATUS_INTERVAL_SECONDS),
+                trigger_interval_seconds: String(TRIGGER_INTERVAL_SECONDS),
+                trigger_time: TRIGGER_TIME_REFERENCE,
+                window_minutes: String(windowMinutes),
+            },
+        };
+    });
+    const planProblems = [...writerProblems(phases), ...nameLengthProblems(stack, schemaName, phases), ...oversizedParameterProblems(phases)];
+    if (planProblems.length > 0) {
+        throw new StackConfigError(stack, planProblems);
+    }
+    const pipeline = config.dlt.enabled ? pipelinePlan(resourcePrefix, config, schemaName, phases) : undefined;
+    return {
+        stack,
+        testMode: config.testMode,
+        resourcePrefix,
+        catalog: config.catalog,
+        schemaName,
+        schemaFullName: `${config.catalog}.${schemaName}`,
+        volumeName: config.checkpointVolume,
+        volumePath,
+        partitions: config.partitions,
+        runMinutes: config.timeline.runMinutes,
+        cluster: {
+            clusterName: resourcePrefix,
+            minWorkers: config.cluster.minWorkers,
+            maxWorkers: config.cluster.maxWorkers,
+            sparkVersion: config.cluster.sparkVersion,
+            nodeTypeId: config.cluster.nodeTypeId,
+            autoterminationMinutes: config.cluster.autoterminationMinutes,
+            dataSecurityMode: config.cluster.dataSecurityMode,
+            singleUserName: config.cluster.singleUserName,
+            tags: resourceTags(stack),
+        },
+        phases,
+        access: accessPlan(config.permissions),
+        pipeline,
+        analysis: analysisPlan(resourcePrefix, config.catalog, schemaName, phases, config.timeline.runMinutes, config.dlt.enabled ? PIPELINE_EVENT_LOG_TABLE : undefined),
+        timelineJob: timelineJobPlan(resourcePrefix, phases, config.timeline.runMinutes, pipeline !== undefined),
+        runOnDeploy: config.runOnDeploy,
+        notificationEmails: config.notificationEmails,
+        warehouseId: config.warehouseId,
+        throughput: throughputWindows(phases, config.timeline.runMinutes),
+        schedule: {
+            baseCron: config.schedule.cron,
+            timezone: config.schedule.timezone,
+            paused: config.schedule.paused,
+            description: describeQuartzCron(config.schedule.cron, config.schedule.timezone),
+        },
+    };
+}
+
+/** The DLT pipeline and its control job: the pipeline runs over the whole timeline, from minute 0 to its end. */
+export function pipelinePlan(resourcePrefix: string, config: StackConfig, schemaName: string, phases: PhasePlan[]): PipelinePlan {
+    const runMinutes = config.timeline.runMinutes;
+    return {
+        name: `${resourcePrefix}-dlt`,
+        minWorkers: config.dlt.minWorkers,
+        maxWorkers: config.dlt.maxWorkers,
+        configuration: {
+            "pipelines.clusterShutdown.delay": `${PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS}s`,
+            "streambench.source_catalog": config.catalog,
+            "streambench.source_schema": schemaName,
+            "streambench.phases_json": phaseTablesJson(phases),
+        },
+        eventLogTable: PIPELINE_EVENT_LOG_TABLE,
+        control: {
+            jobName: `${resourcePrefix}-dlt-control`,
+            cron: shiftQuartzCron(config.schedule.cron, 0),
+            timeoutSeconds: phaseTimeoutSeconds(runMinutes),
+            expectedRunSeconds: runMinutes * 60 + PIPELINE_STOP_TIMEOUT_SECONDS,
+            parameters: {
+                catalog: config.catalog,
+                max_failed_updates: String(PIPELINE_MAX_FAILED_UPDATES),
+                min_update_seconds: String(PIPELINE_MIN_UPDATE_SECONDS),
+                // The pipeline's sources: its first update waits until every one of them exists.
+                phases_json: phaseTablesJson(phases),
+                poll_interval_seconds: String(PIPELINE_POLL_INTERVAL_SECONDS),
+                schema: schemaName,
+                start_offset_minutes: "0",
+                stop_timeout_seconds: String(PIPELINE_STOP_TIMEOUT_SECONDS),
+                trigger_time: TRIGGER_TIME_REFERENCE,
+                window_minutes: String(runMinutes),
+            },
+        },
+    };
+}
+
+/**
+ * Every phase's table naming as JSON, the generator's own naming parameters: the analysis derives the same
+ * table names from it, and every generator run creates the timeline's missing tables from it.
+ */
+export function phaseTablesJson(phases: Pick<PhasePlan, "name" | "tableNameFormat" | "firstStreamId" | "streamCount">[]): string {
+    return JSON.stringify(
+        phases.map((phase) => ({
+            phase: phase.name,
+            table_name_format: phase.tableNameFormat,
+            first_stream_id: phase.firstStreamId,
+            stream_count: phase.streamCount,
+        })),
+    );
+}
+
+export function analysisPlan(
+    resourcePrefix: string,
+    catalog: string,
+    schemaName: string,
+    phases: PhasePlan[],
+    runMinutes: number,
+    pipelineEventLogTable: string | undefined,
+): AnalysisPlan {
+    return {
+        jobName: `${resourcePrefix}-analysis`,
+        timeoutSeconds: ANALYSIS_TIMEOUT_MINUTES * 60,
+        parameters: {
+            catalog,
+            cluster_events_table: RESULT_TABLES.clusterEvents,
+            metrics_table: RESULT_TABLES.metrics,
+            phases_json: phaseTablesJson(phases),
+            // The DLT pipeline's published event log, so its executors join the results; empty = no pipeline.
+            pipeline_event_log_table: pipelineEventLogTable ?? "",
+            results_table: RESULT_TABLES.results,
+            // Empty: the latest run in stream_metrics. The timeline job passes its own trigger time.
+            run_start: "",
+            schema: schemaName,
+            windows_json: JSON.stringify(throughputWindows(phases, runMinutes)),
+        },
+    };
+}
+
+/** Task keys of the timeline job: letters first, so that sorting by key keeps the timeline's order. */
+export function timelineTaskKey(phase: PhaseName): string {
+    return phase === "baseline" ? "baseline" : `scale_${phase}`;
+}
+
+export function timelineJobPlan(resourcePrefix: string, phases: PhasePlan[], runMinutes: number, withPipeline = false): TimelineJobPlan {
+    const tasks: TimelineTask[] = phases.map((phase) => ({
+        taskKey: timelineTaskKey(phase.name),
+        phase: phase.name,
+        jobParameters: { trigger_time: TRIGGER_TIME_REFERENCE, start_offset_minutes: String(phase.windowStartMinute) },
+    }));
+    if (withPipeline) {
+        // Beside the phases, on the same trigger time: the pipeline runs from minute 0 to the timeline's end.
+        tasks.push({ taskKey: PIPELINE_TIMELINE_TASK_KEY, phase: "pipeline", jobParameters: { trigger_time: TRIGGER_TIME_REFERENCE, start_offset_minutes: "0" } });
+    }
+    // After every phase and the pipeline's stop, finished or not, the analysis of this very run (its timeline starts
+    // at the trigger).
+    // Sorted like the tasks, so that the provider's read-back shows no reordering.
+    const dependsOn = tasks.map((task) => task.taskKey).sort((a, b) => a.localeCompare(b));
+    tasks.push({ taskKey: ANALYSIS_TASK_KEY, phase: "analysis", jobParameters: { run_start: TRIGGER_TIME_REFERENCE }, dependsOn });
+    return {
+        jobName: `${resourcePrefix}-timeline`,
+        timeoutSeconds: phaseTimeoutSeconds(runMinutes) + ANALYSIS_TIMEOUT_MINUTES * 60,
+        tasks: tasks.sort((a, b) => a.taskKey.localeCompare(b.taskKey)),
+    };
+}
+
+/**
+ * A digest of what a benchmark run does: phases, streams, rates, windows, parameters and the notebook sources.
+ * Schedules and cluster settings are left out: changing them does not change the workload.
+ */
+export function workloadFingerprint(plan: ScalingPlan, notebookSources: string[]): string {
+    const workload = plan.phases.map(({ cron: _cron, ...phase }) => phase);
+    const hash = createHash("sha256").update(JSON.stringify({ workload, partitions: plan.partitions, timeline: plan.timelineJob }));
+    notebookSources.forEach((source) => hash.update("\0").update(source));
+    return hash.digest("hex");
+}
+
+/** Every table the benchmark writes, in phase order. */
+export function allTables(plan: ScalingPlan): string[] {
+    return plan.phases.flatMap((phase) => phase.tables);
+}
+
+/** Grants from the config, sorted by group so the declared list is stable. */
+export function accessPlan(permissions: StackConfig["permissions"]): AccessPlan {
+    const grants = (groups: string[], permissionLevel: string) =>
+        [...new Set(groups)].sort().map((groupName) => ({ groupName, permissionLevel }));
+    const runManagers = new Set(permissions.jobRunManagers);
+    return {
+        // A group that may manage runs may also view them: one grant per group, the higher level.
+        jobs: [...grants(permissions.jobViewers.filter((group) => !runManagers.has(group)), "CAN_VIEW"), ...grants(permissions.jobRunManagers, "CAN_MANAGE_RUN")].sort(
+            (a, b) => a.groupName.localeCompare(b.groupName),
+        ),
+        cluster: grants(permissions.clusterUsers, "CAN_ATTACH_TO"),
+    };
+}
+

@@ -1,0 +1,85 @@
+/**
+ * Every fixed setting of the benchmark: what no stack config changes. The config schema, the plan, the components
+ * and the policy pack read them here; nothing restates one. A leaf module: it imports nothing.
+ */
+
+/** Hard limits that catch typos (100000 streams) before they reach a workspace. */
+export const LIMITS = {
+    maxBaselineStreams: 2000,
+    maxRowsPerSecondPerStream: 1_000_000,
+    maxPartitions: 1024,
+    maxRunMinutes: 24 * 60,
+    /** Unity Catalog names are at most 255 characters. */
+    maxNameLength: 255,
+} as const;
+
+/** The default guardrail on autoscale maximums (`streambench:cluster.maxWorkersCap`, the policy pack's `maxWorkersCap`). */
+export const DEFAULT_MAX_WORKERS_CAP = 64;
+
+/** Unity Catalog access modes the stack's cluster may take (Clusters API `data_security_mode`). */
+export const DATA_SECURITY_MODES = ["USER_ISOLATION", "SINGLE_USER", "DATA_SECURITY_MODE_STANDARD", "DATA_SECURITY_MODE_DEDICATED"] as const;
+/** Every Unity Catalog access mode the policy pack accepts on a cluster: the stack's, and the workspace's automatic choice. */
+export const UC_ACCESS_MODES: readonly string[] = [...DATA_SECURITY_MODES, "DATA_SECURITY_MODE_AUTO"];
+/** Access modes that run the cluster for one user or group, named by `singleUserName`. */
+export const DEDICATED_ACCESS_MODES: readonly string[] = ["SINGLE_USER", "DATA_SECURITY_MODE_DEDICATED"];
+
+/** Test mode keeps the timeline and divides every rate by this. */
+export const TEST_MODE_RATE_DIVISOR = 10;
+/** Test mode runs this many baseline streams. */
+export const TEST_MODE_BASELINE_STREAMS = 5;
+
+/** Minutes a phase job may run past its window before Databricks times it out (cluster start, stream shutdown). */
+export const TIMEOUT_GRACE_MINUTES = 5;
+/** The latest minute a phase may start at: phase jobs fire within the hour of the timeline's trigger. */
+export const MAX_PHASE_START_MINUTE = 59;
+
+/** The generator prints its status line this often (the original's 30 s monitor). */
+export const STATUS_INTERVAL_SECONDS = 30;
+/** Micro-batch trigger of every generator stream. */
+export const TRIGGER_INTERVAL_SECONDS = 10;
+
+/** Retries of a phase job's task (a retry resumes from the run's checkpoints), and the wait before each. */
+export const TASK_MAX_RETRIES = 2;
+export const TASK_MIN_RETRY_INTERVAL_MILLIS = 60_000;
+/** A phase job's streams falling this far behind raises its streaming-backlog health rule. */
+export const STREAMING_BACKLOG_ALERT_SECONDS = 60;
+/** How long the analysis job may run. */
+export const ANALYSIS_TIMEOUT_MINUTES = 30;
+
+/** Task keys: the one task of each phase job, of the pipeline's control job and of the analysis job. */
+export const GENERATOR_TASK_KEY = "generate";
+export const PIPELINE_CONTROL_TASK_KEY = "control";
+export const ANALYSIS_TASK_KEY = "analyze";
+/** Task key of the pipeline's control job inside the timeline job (each phase's task key is its own). */
+export const PIPELINE_TIMELINE_TASK_KEY = "dlt";
+
+/** How often the control notebook looks at the pipeline's update. */
+export const PIPELINE_POLL_INTERVAL_SECONDS = 10;
+/**
+ * A triggered update first initializes and sets up its tables; one started closer than this to the timeline's end
+ * would spend the rest of the timeline on that, so none is started then.
+ */
+export const PIPELINE_MIN_UPDATE_SECONDS = 60;
+/** Updates that fail in a row before the control run gives up (and stops the pipeline). */
+export const PIPELINE_MAX_FAILED_UPDATES = 3;
+/** How long the control run waits, after the stop, for the pipeline to be IDLE: within its job's grace. */
+export const PIPELINE_STOP_TIMEOUT_SECONDS = 180;
+/**
+ * `pipelines.clusterShutdown.delay`: an update started by the API shuts its cluster down at once by default; this
+ * keeps it, and its enhanced-autoscaling size, for the few seconds until the control notebook starts the next update.
+ * It is also the longest the cluster can outlive the stop at the timeline's end.
+ */
+export const PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS = 60;
+
+/**
+ * Databricks caps the JSON of notebook parameters passed to run-now at 10,000 bytes (Jobs API, `notebook_params`),
+ * the strictest of the parameter limits it documents; a phase job's parameters must fit it.
+ */
+export const MAX_JOB_PARAMETER_BYTES = 10_000;
+/**
+ * Databricks gives no number for streaming queries per cluster; it recommends limiting them because every query
+ * shares the driver's CPU, memory and schedulers. This project warns above twice its own 50-stream design point.
+ */
+export const STREAMS_PER_DRIVER_WARNING = 100;
+/** An all-purpose cluster holds at most 150 execution contexts; each notebook task on it holds one. */
+export const EXECUTION_CONTEXT_LIMIT = 150;

@@ -1,0 +1,170 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { namespaceValues, parseStackConfig } from "../../config/parse";
+import { stackFileConfig } from "../../config/stackFile";
+import { buildScalingPlan } from "../../plan/build";
+import { MAX_SPEED, databricksConnectRequirement, main, parseLocalArgs, runSpec } from "../../cli/local";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+function run(argv: string[], env: NodeJS.ProcessEnv = {}, projectDir = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    return main(argv, env, { stdout: (line) => out.push(line), stderr: (line) => err.push(line) }, projectDir).then((code) => ({ code, stdout: out.join("\n"), stderr: err.join("\n") }));
+}
+
+function committedPlan(stack: string) {
+    const stackConfig = stackFileConfig(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+    return buildScalingPlan(stack, parseStackConfig(stack, namespaceValues(stackConfig)));
+}
+
+describe("npm run local: command line", () => {
+    const bad: [string[], RegExp][] = [
+        [[], /--stack <stack> is required/],
+        [["--stack", "dev", "--speed", "0"], /--speed must be a number above 0 and at most 60/],
+        [["--stack", "dev", "--speed=-3"], /--speed must be a number above 0/],
+        [["--stack", "dev", "--speed", "fast"], /--speed must be a number above 0/],
+        [["--stack", "dev", "--speed", String(MAX_SPEED + 1)], /at most 60/],
+        [["--stack", "dev", "--speed", ""], /--speed must be a number/],
+        [["--stack", "dev", "--cluster-id", "0123-456789-abc"], /--cluster-id is only used with --connect/],
+        [["--stack", "dev", "--connect", "--cluster-id", "a b"], /"a b" is not a cluster id/],
+        [["--stack", "dev", "--fast"], /Unknown option '--fast'/],
+        [["--stack", "dev", "extra"], /Unexpected argument 'extra'|positional/i],
+    ];
+    for (const [argv, message] of bad) {
+        it(`refuses ${JSON.stringify(argv)} with usage (exit 2)`, async () => {
+            const result = await run(argv);
+            assert.strictEqual(result.code, 2);
+            assert.match(result.stderr, message);
+            assert.match(result.stderr, /Usage: npm run local -- --stack <stack>/);
+        });
+    }
+
+    it("reads the speed, the mode and the stack's last name part", () => {
+        assert.deepStrictEqual(parseLocalArgs(["-s", "org/streambench/dev", "--speed", "2.5"]), {
+            stack: "dev",
+            speed: 2.5,
+            connect: false,
+            clusterId: undefined,
+            python: undefined,
+            dryRun: false,
+        });
+        assert.strictEqual(parseLocalArgs(["--help"]), undefined);
+        assert.strictEqual(parseLocalArgs(["--stack", "dev"])?.speed, 1);
+    });
+
+    it("names the stacks there are when the stack file is missing (exit 1)", async () => {
+        const result = await run(["--stack", "staging"]);
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stderr, /no stack file .*Pulumi\.staging\.yaml: check --stack \(stacks here: .*dev.*prod/);
+    });
+
+    it("stops on a bad stack config with the config error, before any Python runs", async () => {
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-local-"));
+        fs.writeFileSync(path.join(project, "Pulumi.broken.yaml"), "config:\n  streambench:baselineStreams: 0\n  streambench:speed: 3\n");
+        const result = await run(["--stack", "broken", "--python", "/nonexistent/python"], {}, project);
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stderr, /streambench:baselineStreams: must be at least 1/);
+        assert.match(result.stderr, /streambench:speed: unknown key/);
+    });
+});
+
+describe("npm run local: the run spec (the parameters the runner plays)", () => {
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: every phase gets its job's parameters with the timeline job's trigger time and offset`, () => {
+            const plan = committedPlan(stack);
+            const spec = runSpec(plan, { stack, speed: 10, connect: false, dryRun: false }, ROOT);
+            assert.deepStrictEqual(
+                spec.phases.map((phase) => phase.phase),
+                plan.phases.map((phase) => phase.name),
+            );
+            for (const phase of plan.phases) {
+                const parameters = spec.phases.find((entry) => entry.phase === phase.name)!.parameters;
+                const { trigger_time, start_offset_minutes, ...rest } = parameters;
+                const { trigger_time: _jobTrigger, start_offset_minutes: _jobOffset, ...jobRest } = phase.parameters;
+                assert.deepStrictEqual(rest, jobRest, "every other parameter is the job's own");
+                assert.strictEqual(trigger_time, "{{job.trigger.time.iso_datetime}}");
+                assert.strictEqual(start_offset_minutes, String(phase.windowStartMinute));
+            }
+            assert.strictEqual(spec.analysisParameters.windows_json, JSON.stringify(plan.throughput));
+            assert.strictEqual(spec.analysisParameters.run_start, "{{job.trigger.time.iso_datetime}}");
+            assert.strictEqual(spec.stateDir, path.join(ROOT, ".streambench", stack));
+            assert.strictEqual(spec.volumePath, plan.volumePath);
+            assert.strictEqual(spec.speed, 10);
+            assert.strictEqual(spec.mode, "local");
+        });
+    }
+
+    it("--connect takes the cluster from --cluster-id, else DATABRICKS_CLUSTER_ID, and names the stack's cluster", () => {
+        const plan = committedPlan("dev");
+        const fromFlag = runSpec(plan, { stack: "dev", speed: 1, connect: true, clusterId: "0101-abc", dryRun: false }, ROOT, { DATABRICKS_CLUSTER_ID: "0202-def" });
+        assert.strictEqual(fromFlag.clusterId, "0101-abc");
+        assert.strictEqual(fromFlag.mode, "connect");
+        assert.strictEqual(fromFlag.clusterName, "streambench-dev");
+        assert.strictEqual(runSpec(plan, { stack: "dev", speed: 1, connect: true, dryRun: false }, ROOT, { DATABRICKS_CLUSTER_ID: "0202-def" }).clusterId, "0202-def");
+    });
+
+    it("--dry-run prints the spec without running anything", async () => {
+        const result = await run(["--stack", "dev", "--speed", "10", "--dry-run", "--python", "/nonexistent/python"]);
+        assert.strictEqual(result.code, 0, result.stderr);
+        const spec = JSON.parse(result.stdout);
+        assert.strictEqual(spec.speed, 10);
+        assert.strictEqual(spec.phases.length, 3);
+    });
+});
+
+describe("npm run local --connect: what it needs", () => {
+    it("pins databricks-connect to the cluster's runtime line", () => {
+        assert.strictEqual(databricksConnectRequirement("16.4.x-scala2.12"), "databricks-connect==16.4.*");
+        assert.strictEqual(databricksConnectRequirement("15.4.x-photon-scala2.12"), "databricks-connect==15.4.*");
+        assert.match(databricksConnectRequirement(undefined), /<your cluster's runtime, e\.g\. 16\.4\.\*>/);
+    });
+
+    it("without its venv, says how to install databricks-connect apart from .venv (exit 1)", async () => {
+        const result = await run(["--stack", "dev", "--connect"], { STREAMBENCH_CONNECT_PYTHON: "/nonexistent/.venv-connect/bin/python" });
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stderr, /--connect needs databricks-connect, in its own venv \(it conflicts with pyspark in \.venv\)/);
+        assert.match(result.stderr, /python3 -m venv \.venv-connect && \.venv-connect\/bin\/pip install 'databricks-connect==/);
+    });
+
+    it("without a workspace host, says where to set one (exit 1)", async () => {
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-home-"));
+        const result = await run(["--stack", "dev", "--connect", "--python", process.execPath], { HOME: home });
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stderr, /no workspace host: export DATABRICKS_HOST=/);
+    });
+
+    it("never prints the token", async () => {
+        const token = "dapi-SENTINEL-4242";
+        const result = await run(["--stack", "dev", "--connect", "--python", "/nonexistent/python"], { DATABRICKS_HOST: "https://dbc-1.cloud.databricks.com", DATABRICKS_TOKEN: token });
+        assert.strictEqual(result.code, 1);
+        assert.ok(!result.stderr.includes(token));
+    });
+});
+
+describe("npm run local: Ctrl-C", () => {
+    it("leaves the runner to stop its streams and returns its exit code (130)", async function () {
+        this.timeout(20_000);
+        // A stand-in runner that, like local_run.py, takes SIGINT as "stop cleanly" and then exits 130.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-runner-"));
+        const runner = path.join(dir, "python");
+        const marker = path.join(dir, "stopped");
+        fs.writeFileSync(runner, `#!/bin/sh\ncat > /dev/null\ntrap 'echo cleanly > ${marker}; exit 130' INT\necho $$ > ${marker}.pid\nwhile true; do sleep 0.1; done\n`, { mode: 0o755 });
+        const listenersBefore = process.listenerCount("SIGINT");
+        const finished = run(["--stack", "dev", "--python", runner]);
+        const deadline = Date.now() + 10_000;
+        while (!fs.existsSync(`${marker}.pid`) && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        // A terminal sends SIGINT to the whole foreground group: node must not exit on it (it listens while its
+        // runner runs), and the runner gets it.
+        assert.strictEqual(process.listenerCount("SIGINT"), listenersBefore + 1, "npm run local must catch SIGINT while its runner runs");
+        process.kill(Number(fs.readFileSync(`${marker}.pid`, "utf8").trim()), "SIGINT");
+        const result = await finished;
+        assert.strictEqual(result.code, 130);
+        assert.strictEqual(fs.readFileSync(marker, "utf8").trim(), "cleanly");
+        assert.strictEqual(process.listenerCount("SIGINT"), listenersBefore, "the SIGINT listener is removed after the run");
+    });
+});

@@ -1,0 +1,128 @@
+"""The generator's decisions, without Spark."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from streambench.generator import (
+    PARAMETER_NAMES,
+    parse_params,
+    phase_window,
+    status_line,
+    stream_specs,
+    total_input_rows_per_second,
+)
+
+PHASES_JSON = (
+    '[{"phase": "baseline", "table_name_format": "stream_table_{stream_id:03d}", "first_stream_id": 1, "stream_count": 50},'
+    ' {"phase": "3x", "table_name_format": "stream_table_3x_scale", "first_stream_id": 51, "stream_count": 1},'
+    ' {"phase": "9x", "table_name_format": "stream_table_9x_scale", "first_stream_id": 52, "stream_count": 1}]'
+)
+NOW = datetime(2026, 11, 25, 2, 4, 30, tzinfo=timezone.utc)
+
+
+def raw_params(**overrides):
+    values = {
+        "catalog": "main",
+        "checkpoint_root": "/Volumes/main/dlt_autoscaling_prod/checkpoints/baseline/123",
+        "metrics_table": "stream_metrics",
+        "num_partitions": "8",
+        "phase": "baseline",
+        "phases_json": PHASES_JSON,
+        "rows_per_second": "1000",
+        "schema": "dlt_autoscaling_prod",
+        "start_offset_minutes": "0",
+        "status_interval_seconds": "30",
+        "trigger_interval_seconds": "10",
+        "trigger_time": "2026-11-25T02:00:00",
+        "window_minutes": "15",
+    }
+    values.update(overrides)
+    return values
+
+
+def test_baseline_streams_get_their_own_tables_and_checkpoints():
+    specs = stream_specs(parse_params(raw_params()))
+    assert [spec.table for spec in specs][:2] == ["stream_table_001", "stream_table_002"]
+    assert specs[-1].table == "stream_table_050"
+    assert len({spec.table for spec in specs}) == 50
+    assert len({spec.checkpoint_path for spec in specs}) == 50
+    assert specs[0].checkpoint_path == "/Volumes/main/dlt_autoscaling_prod/checkpoints/baseline/123/stream_table_001"
+    assert specs[0].full_table_name == "`main`.`dlt_autoscaling_prod`.`stream_table_001`"
+    assert {spec.stream_type for spec in specs} == {"baseline"}
+
+
+def test_a_single_stream_phase_uses_its_fixed_table_name():
+    specs = stream_specs(parse_params(raw_params(phase="9x")))
+    assert [(spec.stream_id, spec.table, spec.stream_type) for spec in specs] == [(52, "stream_table_9x_scale", "9x")]
+
+
+def test_every_missing_or_bad_parameter_is_named_in_one_error():
+    with pytest.raises(ValueError) as error:
+        parse_params(raw_params(catalog="", rows_per_second="1.5", phase="27x", window_minutes="0",
+                                start_offset_minutes="-3"))
+    message = str(error.value)
+    for expected in ("catalog is required", "rows_per_second must be a whole number", "phase must be one of",
+                     "window_minutes must be a positive number", "start_offset_minutes must be a non-negative"):
+        assert expected in message
+
+
+def test_trigger_time_is_the_only_optional_parameter():
+    for name in PARAMETER_NAMES:
+        if name == "trigger_time":
+            assert parse_params(raw_params(trigger_time="")).trigger_time == ""
+        else:
+            with pytest.raises(ValueError, match=f"{name} is required"):
+                parse_params(raw_params(**{name: ""}))
+
+
+def test_the_timeline_tables_are_every_phase_s_tables():
+    from streambench.generator import timeline_tables
+
+    tables = timeline_tables(parse_params(raw_params()))
+    assert (len(tables), tables[0], tables[-2:]) == (52, "stream_table_001", ["stream_table_3x_scale", "stream_table_9x_scale"])
+
+
+def test_a_malformed_phases_json_is_named():
+    with pytest.raises(ValueError, match="phases_json"):
+        parse_params(raw_params(phases_json="[{}]"))
+
+
+def test_multi_stream_phase_needs_a_numbered_table_format():
+    with pytest.raises(ValueError, match="must contain"):
+        parse_params(raw_params(phases_json=PHASES_JSON.replace("stream_table_{stream_id:03d}", "stream_table")))
+
+
+def test_the_phase_needs_its_entry_in_the_phases_document():
+    with pytest.raises(ValueError, match="phases_json has no entry for phase '9x'"):
+        parse_params(raw_params(phase="9x", phases_json=PHASES_JSON.replace('"9x"', '"3x"')))
+
+
+@pytest.mark.parametrize(
+    "trigger_time, offset, window, expected_start, expected_end",
+    [
+        # naive = UTC; a scheduled phase job is its own anchor (offset 0)
+        ("2026-11-25T02:00:00", 0, 15, datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc),
+         datetime(2026, 11, 25, 2, 15, tzinfo=timezone.utc)),
+        ("2026-11-25T03:00:00+01:00", 0, 15, datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc),
+         datetime(2026, 11, 25, 2, 15, tzinfo=timezone.utc)),
+        # the timeline run passes its own trigger time and the phase's offset: 9x runs minutes 6-10
+        ("2026-11-25T02:00:00", 6, 4, datetime(2026, 11, 25, 2, 6, tzinfo=timezone.utc),
+         datetime(2026, 11, 25, 2, 10, tzinfo=timezone.utc)),
+        ("", 0, 15, NOW, NOW + timedelta(minutes=15)),  # started by hand: the timeline starts now
+        ("{{job.trigger.time.iso_datetime}}", 3, 3, NOW + timedelta(minutes=3), NOW + timedelta(minutes=6)),
+    ],
+)
+def test_phase_window_is_anchored_on_the_trigger_not_on_the_late_start(trigger_time, offset, window,
+                                                                       expected_start, expected_end):
+    assert phase_window(trigger_time, offset, window, NOW) == (expected_start, expected_end)
+
+
+def test_total_input_rate_sums_measured_rates_and_counts_streams_without_progress_as_zero():
+    progresses = [{"inputRowsPerSecond": 990.5}, None, {"inputRowsPerSecond": 1010.0}, {}]
+    assert total_input_rows_per_second(progresses) == pytest.approx(2000.5)
+
+
+def test_status_line_reports_measured_rate_against_target():
+    line = status_line(NOW, 50, 49_500.0, 50_000, 630.4)
+    assert line == ("02:04:30 UTC | active streams: 50 | input rows/s: 49,500 of 50,000 target (99%) | 630 s left")

@@ -1,0 +1,242 @@
+"""The stream metrics: the progress-to-row mapping and the recorder without Spark, then the recorder as a
+real StreamingQueryListener on a real rate stream, flushed to a real Delta table."""
+
+import json
+import pickle
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from streambench.metrics import METRICS_COLUMNS, MetricsRecorder, progress_row, query_name
+
+PHASE_START = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+SCHEMA = "metrics_test"
+
+
+@dataclass(frozen=True)
+class Spec:
+    stream_id: int
+    stream_type: str
+    table: str
+
+
+SPECS = [Spec(1, "baseline", "stream_table_001"), Spec(2, "baseline", "stream_table_002")]
+
+
+def progress(batch_id=3, name="baseline:stream_table_001", run_id="run-a", **overrides):
+    values = {
+        "id": "11111111-1111-1111-1111-111111111111",
+        "runId": run_id,
+        "name": name,
+        "timestamp": "2026-11-25T02:00:30.250Z",
+        "batchId": batch_id,
+        "batchDuration": 812,
+        "numInputRows": 10_000,
+        "inputRowsPerSecond": 999.9,
+        "processedRowsPerSecond": 12_315.27,
+        "durationMs": {"addBatch": 700, "triggerExecution": 812},
+        "sources": [],
+        "sink": {},
+    }
+    values.update(overrides)
+    return values
+
+
+def test_progress_row_maps_every_column():
+    row = progress_row(progress(), "baseline", 1, "baseline", "stream_table_001", PHASE_START)
+    assert tuple(row) == METRICS_COLUMNS
+    assert row == {
+        "phase": "baseline",
+        "phase_start": PHASE_START,
+        "stream_id": 1,
+        "stream_type": "baseline",
+        "table_name": "stream_table_001",
+        "query_name": "baseline:stream_table_001",
+        "query_id": "11111111-1111-1111-1111-111111111111",
+        "query_run_id": "run-a",
+        "batch_id": 3,
+        "batch_time": datetime(2026, 11, 25, 2, 0, 30, 250_000, tzinfo=timezone.utc),
+        "num_input_rows": 10_000,
+        "input_rows_per_second": 999.9,
+        "processed_rows_per_second": 12_315.27,
+        "batch_duration_ms": 812,
+    }
+
+
+DROP = object()
+
+
+@pytest.mark.parametrize(
+    "overrides, column, expected",
+    [
+        ({"inputRowsPerSecond": DROP}, "input_rows_per_second", None),  # Spark leaves out a rate it has not
+        ({"processedRowsPerSecond": float("nan")}, "processed_rows_per_second", None),
+        ({"numInputRows": DROP}, "num_input_rows", 0),
+        ({"durationMs": {}}, "batch_duration_ms", None),
+        ({"timestamp": "2026-11-25T03:00:30.250+01:00"}, "batch_time",
+         datetime(2026, 11, 25, 2, 0, 30, 250_000, tzinfo=timezone.utc)),
+        ({"id": uuid.UUID(int=5)}, "query_id", "00000000-0000-0000-0000-000000000005"),
+    ],
+)
+def test_progress_row_handles_missing_and_odd_values(overrides, column, expected):
+    value = progress(**{key: item for key, item in overrides.items() if item is not DROP})
+    for key in [key for key, item in overrides.items() if item is DROP]:
+        value.pop(key)
+    assert progress_row(value, "baseline", 1, "baseline", "t", None)[column] == expected
+
+
+def test_recorder_keys_progress_by_query_name_and_skips_duplicates_and_strangers():
+    recorder = MetricsRecorder(SPECS, phase_start=PHASE_START)
+    assert recorder.phase == "baseline"
+    assert recorder.record(progress(batch_id=1))
+    assert not recorder.record(progress(batch_id=1))                      # same run and batch: once
+    assert recorder.record(progress(batch_id=1, run_id="run-b"))          # a restart is a new run
+    assert recorder.record(progress(batch_id=1, name=query_name("baseline", "stream_table_002")))
+    assert not recorder.record(progress(name="9x:someone_elses_table"))   # not one of the recorder's streams
+    assert recorder.buffered() == 3
+
+
+def test_listener_callback_records_the_event_json_and_never_raises():
+    recorder = MetricsRecorder(SPECS)
+    recorder.onQueryProgress(SimpleNamespace(progress=SimpleNamespace(json=json.dumps(progress()))))
+    recorder.onQueryProgress(SimpleNamespace(progress=SimpleNamespace(json="not json")))
+    assert recorder.progress_events == 2
+    assert recorder.buffered() == 1
+    assert "not recorded" in recorder.last_error
+
+
+def test_a_full_buffer_drops_the_oldest_rows():
+    recorder = MetricsRecorder(SPECS, max_buffered_rows=2)
+    for batch_id in range(5):
+        recorder.record(progress(batch_id=batch_id))
+    assert recorder.buffered() == 2
+    assert recorder.dropped_rows == 3
+
+
+def test_polling_goes_round_the_queries_within_its_time_budget():
+    queries = [SimpleNamespace(recentProgress=[progress(batch_id=b, name=query_name("baseline", spec.table),
+                                                        run_id=spec.table) for b in range(3)])
+               for spec in SPECS * 2]  # the same two streams twice: the second pass adds nothing
+    queries.append(SimpleNamespace(recentProgress=None))  # a query without progress yet
+    ticks = iter(range(100))
+    recorder = MetricsRecorder(SPECS)
+    # The clock moves 1 s per query: a 1.5 s budget polls two queries per call.
+    assert recorder.poll(queries, budget_seconds=1.5, clock=lambda: next(ticks)) == 6
+    assert recorder.poll(queries, budget_seconds=1.5, clock=lambda: next(ticks)) == 0
+    assert recorder.poll(queries) == 0      # no budget: every query
+    assert recorder.buffered() == 6
+
+
+def test_polling_reads_progress_objects_and_the_dicts_of_older_pyspark():
+    as_object = SimpleNamespace(json=json.dumps(progress(batch_id=1)))
+    recorder = MetricsRecorder(SPECS)
+    assert recorder.poll([SimpleNamespace(recentProgress=[as_object, progress(batch_id=2)])]) == 2
+
+
+def test_flush_polls_only_while_the_listener_is_silent():
+    polled = []
+
+    class Query:
+        @property
+        def recentProgress(self):  # noqa: N802
+            polled.append(1)
+            return []
+
+    recorder = MetricsRecorder(SPECS)
+    assert recorder.flush(None, "unused", fallback_queries=[Query()]) == 0 and polled == [1]
+    recorder.onQueryProgress(SimpleNamespace(progress=SimpleNamespace(json=json.dumps(progress(name="other")))))
+    assert recorder.flush(None, "unused", fallback_queries=[Query()]) == 0 and polled == [1]
+
+
+def test_wait_for_termination_returns_once_every_query_has_terminated():
+    recorder = MetricsRecorder(SPECS)
+    assert recorder.wait_for_termination(["q1"], timeout_seconds=0.05) is False
+    timer = threading.Timer(0.1, recorder.onQueryTerminated, [SimpleNamespace(id="q1")])
+    timer.start()
+    assert recorder.wait_for_termination(["q1"], timeout_seconds=5) is True
+    timer.join()
+
+
+def test_the_recorder_pickles_for_a_remote_listener():
+    recorder = MetricsRecorder(SPECS, phase_start=PHASE_START)
+    recorder.record(progress())
+    copy = pickle.loads(pickle.dumps(recorder))
+    assert copy.buffered() == 1
+    assert copy.record(progress(batch_id=4))
+
+
+# ---- real Spark ------------------------------------------------------------------------------------------
+
+def table_name(name):
+    return f"spark_catalog.{SCHEMA}.{name}"
+
+
+@pytest.fixture(scope="module")
+def metrics_schema(spark):
+    spark.sql(f"CREATE SCHEMA IF NOT EXISTS spark_catalog.{SCHEMA}")
+    return SCHEMA
+
+
+def test_a_real_stream_is_recorded_off_its_thread_and_flushed_to_delta(spark, metrics_schema, tmp_path):
+    from pyspark.sql import functions as F
+
+    spec = Spec(7, "baseline", "probe_table")
+    recorder = MetricsRecorder([spec], phase_start=PHASE_START)
+    assert recorder.attach(spark)
+    started = datetime.now(timezone.utc)
+    query = (
+        spark.readStream.format("rate").option("rowsPerSecond", 50).option("numPartitions", 1).load()
+        .writeStream.format("noop").queryName(query_name(spec.stream_type, spec.table))
+        .option("checkpointLocation", str(tmp_path / "checkpoint"))
+        .trigger(processingTime="500 milliseconds")
+        .start()
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while recorder.buffered() < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        query.stop()
+    # What the generator does once its streams are stopped: last events, last write, listener removed.
+    buffered = recorder.close(spark, table_name("stream_metrics"), [query], log=print)
+    finished = datetime.now(timezone.utc)
+    assert buffered >= 3 and recorder.buffered() == 0 and recorder.progress_events >= buffered
+
+    # The fallback (polling the query's recent progress) finds the same batches.
+    polled = MetricsRecorder([spec], phase_start=PHASE_START)
+    assert polled.poll([query]) == buffered
+
+    table = spark.table(table_name("stream_metrics"))
+    assert tuple(table.columns) == METRICS_COLUMNS
+    rows = table.select("*", F.expr("unix_micros(batch_time) / 1e6").alias("batch_epoch"),
+                        F.expr("unix_micros(phase_start) / 1e6").alias("phase_start_epoch")).collect()
+    assert len(rows) == buffered
+    assert {(row.phase, row.stream_id, row.stream_type, row.table_name, row.query_name) for row in rows} == {
+        ("baseline", 7, "baseline", "probe_table", "baseline:probe_table")}
+    assert {(row.query_id, row.query_run_id) for row in rows} == {(str(query.id), str(query.runId))}
+    assert sorted(row.batch_id for row in rows) == list(range(len(rows)))
+    assert {row.phase_start_epoch for row in rows} == {PHASE_START.timestamp()}
+    assert all(started.timestamp() - 1 <= row.batch_epoch <= finished.timestamp() + 1 for row in rows)
+    assert sum(row.num_input_rows for row in rows) > 0
+    assert all(row.batch_duration_ms is not None and row.batch_duration_ms >= 0 for row in rows)
+    later = [row for row in rows if row.batch_id >= 1]
+    assert later and all(0 <= (row.input_rows_per_second or 0) < 500 for row in later)  # ~50 rows/s
+    assert any(row.input_rows_per_second for row in later)
+    assert all(row.processed_rows_per_second is None or row.processed_rows_per_second >= 0 for row in rows)
+
+
+def test_a_failed_flush_keeps_the_rows_for_the_next_one(spark, metrics_schema):
+    recorder = MetricsRecorder(SPECS, phase_start=PHASE_START)
+    recorder.record(progress(batch_id=1))
+    recorder.record(progress(batch_id=2))
+    lines = []
+    assert recorder.flush(spark, "spark_catalog.no_such_schema.stream_metrics", log=lines.append) == 0
+    assert recorder.buffered() == 2 and "kept for the next flush" in lines[0]
+    assert recorder.flush(spark, table_name("retried_metrics"), log=lines.append) == 2
+    assert recorder.flush(spark, table_name("retried_metrics"), log=lines.append) == 0  # nothing left
+    assert sorted(row.batch_id for row in spark.table(table_name("retried_metrics")).collect()) == [1, 2]
