@@ -61,7 +61,11 @@ async function main(): Promise<void> {
         for (let run = 0; run < RUNS; run++) {
             samples.push((await evaluateOrFail(scenario)).evaluationMs);
         }
-        timings.push([scenario.label, `${median(samples).toFixed(0)} ms`, `${Math.min(...samples).toFixed(0)}-${Math.max(...samples).toFixed(0)} ms`]);
+        timings.push([
+            scenario.label,
+            `${median(samples).toFixed(0)} ms`,
+            `${Math.min(...samples).toFixed(0)}-${Math.max(...samples).toFixed(0)} ms`,
+        ]);
     }
     console.log("Program evaluation (start of the program to the last resource registered; module load apart):");
     console.log(textTable(["stack", "median", "range"], timings));
@@ -75,18 +79,30 @@ async function main(): Promise<void> {
     for (const streams of [5, 50, 500, 2000]) {
         const evaluation = await evaluateOrFail({ label: `${streams} streams`, stack: "prod", config: withStreams(streams) });
         const byType = countByType(customResources(evaluation));
-        counts.push([streams, customResources(evaluation).length, Object.entries(byType).map(([type, count]) => `${type.split(":").pop()} ${count}`).join(", ")]);
+        counts.push([
+            streams,
+            customResources(evaluation).length,
+            Object.entries(byType)
+                .map(([type, count]) => `${type.split(":").pop()} ${count}`)
+                .join(", "),
+        ]);
     }
     const distinctCounts = new Set(counts.map((row) => row[1]));
     console.log("Resources declared by baseline stream count:");
     console.log(textTable(["streams", "resources", "by type"], counts));
-    console.log(distinctCounts.size === 1 ? "Same count at every size: one job per phase, never one resource per stream.\n" : "THE COUNT CHANGES WITH THE STREAM COUNT.\n");
+    console.log(
+        distinctCounts.size === 1
+            ? "Same count at every size: one job per phase, never one resource per stream.\n"
+            : "THE COUNT CHANGES WITH THE STREAM COUNT.\n",
+    );
 
     const prodPlan = buildScalingPlan("prod", parseStackConfig("prod", namespaceValues(loadStackFile("prod"))));
     console.log(renderExpectedBehaviour(prodPlan));
     const widePlan = buildScalingPlan("prod", parseStackConfig("prod", namespaceValues(withStreams(2000))));
     const widest = Math.max(...widePlan.phases.map(jobParameterBytes));
-    console.log(`\nJob parameters at 2,000 streams: ${widest} bytes for the largest phase job (limit ${MAX_JOB_PARAMETER_BYTES}); the same at 50 streams: ${Math.max(...prodPlan.phases.map(jobParameterBytes))} bytes.`);
+    console.log(
+        `\nJob parameters at 2,000 streams: ${widest} bytes for the largest phase job (limit ${MAX_JOB_PARAMETER_BYTES}); the same at 50 streams: ${Math.max(...prodPlan.phases.map(jobParameterBytes))} bytes.`,
+    );
     console.log(`Streaming queries on one driver at 2,000 streams: ${peakStreamsOnDriver(widePlan.phases, widePlan.runMinutes)}.`);
     planWarnings(widePlan).forEach((warning) => console.log(`WARNING (2,000 streams): ${warning}`));
 
@@ -106,10 +122,16 @@ function localSparkFigures(): void {
     }
     const root = path.join(__dirname, "..");
     const devPlan = buildScalingPlan("dev", parseStackConfig("dev", namespaceValues(loadStackFile("dev"))));
-    const spec = { ...runSpec(devPlan, { stack: "dev", speed: 1, connect: false, dryRun: false }, root), stateDir: path.join(root, ".streambench", "bench") };
+    const spec = {
+        ...runSpec(devPlan, { stack: "dev", speed: 1, connect: false, dryRun: false }, root),
+        stateDir: path.join(root, ".streambench", "bench"),
+    };
     console.log("\nLocal Spark (npm run local) on this machine, a few minutes:");
     const python = process.env.PYTHON ?? path.join(root, ".venv", "bin", "python");
-    const result = spawnSync(python, [path.join(root, "notebooks", "streambench", "local", "bench.py")], { input: JSON.stringify(spec), stdio: ["pipe", "inherit", "inherit"] });
+    const result = spawnSync(python, [path.join(root, "notebooks", "streambench", "local", "bench.py")], {
+        input: JSON.stringify(spec),
+        stdio: ["pipe", "inherit", "inherit"],
+    });
     if (result.status !== 0) {
         console.log(`Local Spark figures failed (exit ${result.status ?? result.error?.message}).`);
     }

@@ -30,6 +30,10 @@ export function parseCommandLine(argv: string[], extraOptions: ExtraOptions = {}
 export function textTable(header: string[], rows: (string | number)[][], { rule = true }: { rule?: boolean } = {}): string {
     const cells = [header, ...rows.map((row) => row.map((cell) => (typeof cell === "number" ? cell.toLocaleString("en-US") : cell)))];
     const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column].length)));
-    const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd();
+    const line = (row: string[]) =>
+        row
+            .map((cell, column) => cell.padEnd(widths[column]))
+            .join("  ")
+            .trimEnd();
     return [line(cells[0]), ...(rule ? [widths.map((width) => "-".repeat(width)).join("  ")] : []), ...cells.slice(1).map(line)].join("\n");
 }

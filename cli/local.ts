@@ -37,7 +37,7 @@ Options:
                  trigger and status intervals shrink with it (whole seconds, at least 1). Default 1,
                  at most ${MAX_SPEED}. --speed 10 plays a 15-minute timeline in 90 s.
   --connect      run on the stack's cluster through Databricks Connect instead of local Spark
-                 (needs databricks-connect in its own venv, .venv-connect: see the README)
+                 (needs databricks-connect in its own venv, .venv-connect: see docs/operations.md)
   --cluster-id   the cluster for --connect (default DATABRICKS_CLUSTER_ID, else the cluster named
                  streambench-<stack>)
   --python       the Python to run with (default: .venv/bin/python; with --connect .venv-connect/bin/python)
@@ -91,7 +91,9 @@ export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
     }
     const speed = values.speed === undefined ? 1 : Number(values.speed);
     if (values.speed !== undefined && (values.speed.trim() === "" || !Number.isFinite(speed) || speed <= 0 || speed > MAX_SPEED)) {
-        throw new UsageError(`--speed must be a number above 0 and at most ${MAX_SPEED} (a plan minute lasts 60/N s), not "${values.speed}"`);
+        throw new UsageError(
+            `--speed must be a number above 0 and at most ${MAX_SPEED} (a plan minute lasts 60/N s), not "${values.speed}"`,
+        );
     }
     if (values["cluster-id"] !== undefined && !values.connect) {
         throw new UsageError("--cluster-id is only used with --connect");
@@ -111,7 +113,11 @@ export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
 }
 
 /** The stack file's config (engine form) and the scaling plan built from it, as `pulumi up` builds it. */
-export function loadStack(projectDir: string, stack: string, env: NodeJS.ProcessEnv): { plan: ScalingPlan; stackConfig: Record<string, string> } {
+export function loadStack(
+    projectDir: string,
+    stack: string,
+    env: NodeJS.ProcessEnv,
+): { plan: ScalingPlan; stackConfig: Record<string, string> } {
     const stackConfig = loadStackFile(stack, projectDir);
     const plan = buildScalingPlan(stack, parseStackConfig(stack, namespaceValues(stackConfig), workspaceAccess(stackConfig, env)));
     return { plan, stackConfig };
@@ -163,11 +169,18 @@ export function databricksConnectRequirement(sparkVersion: string | undefined): 
 }
 
 /** The Python that runs the runner, and the environment it gets. Throws LocalRunError saying what to install or set. */
-export function runnerProcess(plan: ScalingPlan, options: LocalOptions, env: NodeJS.ProcessEnv, stackConfig: Record<string, string>): { python: string; env: NodeJS.ProcessEnv } {
+export function runnerProcess(
+    plan: ScalingPlan,
+    options: LocalOptions,
+    env: NodeJS.ProcessEnv,
+    stackConfig: Record<string, string>,
+): { python: string; env: NodeJS.ProcessEnv } {
     if (!options.connect) {
         const python = options.python ?? env.PYTHON ?? path.join(REPOSITORY_ROOT, ".venv", "bin", "python");
         if (!fs.existsSync(python)) {
-            throw new LocalRunError(`no Python at ${python}: run \`npm run setup\` (it creates .venv with pyspark, delta-spark and matplotlib)`);
+            throw new LocalRunError(
+                `no Python at ${python}: run \`npm run setup\` (it creates .venv with pyspark, delta-spark and matplotlib)`,
+            );
         }
         return { python, env };
     }
@@ -210,7 +223,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: LocalIo, 
             io.stderr(`local: ${error.message}\n\n${USAGE}`);
             return 2;
         }
-        const known = error instanceof LocalRunError || error instanceof StackFileError || error instanceof StackConfigError || error instanceof CredentialsError;
+        const known =
+            error instanceof LocalRunError ||
+            error instanceof StackFileError ||
+            error instanceof StackConfigError ||
+            error instanceof CredentialsError;
         const message = error instanceof Error ? error.message : String(error);
         io.stderr(`local: ${known ? "" : "unexpected error: "}${token ? message.split(token).join("<token>") : message}`);
         return 1;
@@ -220,7 +237,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: LocalIo, 
 /** Starts the runner with the spec on stdin and waits for it. Ctrl-C reaches it directly (same process group); this process waits for it to finish writing. */
 function runRunner(python: string, env: NodeJS.ProcessEnv, spec: RunSpec, projectDir: string): Promise<number> {
     return new Promise((resolve, reject) => {
-        const child = spawn(python, [path.join(REPOSITORY_ROOT, "notebooks", "streambench", "local", "run.py")], { cwd: projectDir, env, stdio: ["pipe", "inherit", "inherit"] });
+        const child = spawn(python, [path.join(REPOSITORY_ROOT, "notebooks", "streambench", "local", "run.py")], {
+            cwd: projectDir,
+            env,
+            stdio: ["pipe", "inherit", "inherit"],
+        });
         const ignore = () => undefined;
         process.on("SIGINT", ignore);
         child.on("error", (error) => {
@@ -236,5 +257,7 @@ function runRunner(python: string, env: NodeJS.ProcessEnv, spec: RunSpec, projec
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2), process.env, { stdout: (line) => console.log(line), stderr: (line) => console.error(line) }).then((code) => process.exit(code));
+    main(process.argv.slice(2), process.env, { stdout: (line) => console.log(line), stderr: (line) => console.error(line) }).then((code) =>
+        process.exit(code),
+    );
 }

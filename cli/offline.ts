@@ -77,7 +77,10 @@ function mockState(args: pulumi.runtime.MockResourceArgs): { id: string; state: 
             return { id: `dashboard-${args.name}`, state: { ...inputs, dashboardId: `dashboard-${args.name}` } };
         case "databricks:index/notebook:Notebook":
         case "databricks:index/workspaceFile:WorkspaceFile":
-            return { id: inputs.path, state: { ...inputs, url: `${url}/#workspace${inputs.path}`, workspacePath: `/Workspace${inputs.path}` } };
+            return {
+                id: inputs.path,
+                state: { ...inputs, url: `${url}/#workspace${inputs.path}`, workspacePath: `/Workspace${inputs.path}` },
+            };
         default:
             return { id: `${args.name}-id`, state: inputs };
     }

@@ -18,7 +18,16 @@ import { stackNameProblem } from "../config/stackName";
 import { UsageError, parseCommandLine as parseScriptArguments, textTable } from "./commandLine";
 import { loadStackFile } from "../config/stackFile";
 import { CredentialsError, WorkspaceCredentials, resolveCredentials } from "../workspace/credentials";
-import { CANCEL_SETTLE_MS, DEFAULT_TIMEOUT_SECONDS, Job, MAX_TIMEOUT_SECONDS, Run, WorkspaceApiError, WorkspaceClient, printable } from "../workspace/api";
+import {
+    CANCEL_SETTLE_MS,
+    DEFAULT_TIMEOUT_SECONDS,
+    Job,
+    MAX_TIMEOUT_SECONDS,
+    Run,
+    WorkspaceApiError,
+    WorkspaceClient,
+    printable,
+} from "../workspace/api";
 
 export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--timeout <seconds>]
 
@@ -51,7 +60,11 @@ export interface OpsSettings {
  * pipeline's control job.
  */
 export function stackJobNames(plan: ScalingPlan): string[] {
-    return [plan.timelineJob.jobName, ...plan.phases.map((phase) => phase.jobName), ...(plan.pipeline ? [plan.pipeline.control.jobName] : [])];
+    return [
+        plan.timelineJob.jobName,
+        ...plan.phases.map((phase) => phase.jobName),
+        ...(plan.pipeline ? [plan.pipeline.control.jobName] : []),
+    ];
 }
 
 export function analysisJobName(plan: ScalingPlan): string {
@@ -98,7 +111,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, rawIo: OpsIo,
             io.stderr(`ops: ${error.message}\n\n${USAGE}`);
             return 2;
         }
-        const known = error instanceof OpsError || error instanceof StackFileError || error instanceof WorkspaceApiError || error instanceof CredentialsError || error instanceof StackConfigError;
+        const known =
+            error instanceof OpsError ||
+            error instanceof StackFileError ||
+            error instanceof WorkspaceApiError ||
+            error instanceof CredentialsError ||
+            error instanceof StackConfigError;
         const message = error instanceof Error ? error.message : String(error);
         io.stderr(`ops: ${known ? "" : "unexpected error: "}${message}`);
         return 1;
@@ -126,7 +144,9 @@ function parseCommandLine(argv: string[]): { command?: string; stack: string; ti
     }
     const timeoutSeconds = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
     if (!(timeoutSeconds > 0 && timeoutSeconds <= MAX_TIMEOUT_SECONDS)) {
-        throw new UsageError(`--timeout must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not ${JSON.stringify(values.timeout)}`);
+        throw new UsageError(
+            `--timeout must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not ${JSON.stringify(values.timeout)}`,
+        );
     }
     return { command, stack: stackFromArgument(values.stack), timeoutSeconds };
 }
@@ -139,7 +159,9 @@ function stackFromArgument(argument: string): string {
     const parts = argument.split("/");
     const qualifierProblem = parts.length > 3 || parts.slice(0, -1).some((part) => !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(part));
     const stack = parts[parts.length - 1];
-    const problem = qualifierProblem ? `${JSON.stringify(argument)} is not a stack, org/stack or org/project/stack` : stackNameProblem(stack);
+    const problem = qualifierProblem
+        ? `${JSON.stringify(argument)} is not a stack, org/stack or org/project/stack`
+        : stackNameProblem(stack);
     if (problem) {
         throw new UsageError(`--stack: ${problem}`);
     }
@@ -197,7 +219,15 @@ async function showStatus(context: Context): Promise<void> {
                 rows.push([name, String(job.job_id), "-", "no active run", "-", load.text, "-"]);
             }
             for (const run of runs) {
-                rows.push([name, String(job.job_id), String(run.run_id), runState(run), startTime(run), load.text, run.run_page_url ?? "-"]);
+                rows.push([
+                    name,
+                    String(job.job_id),
+                    String(run.run_id),
+                    runState(run),
+                    startTime(run),
+                    load.text,
+                    run.run_page_url ?? "-",
+                ]);
             }
             activeRuns += runs.length;
             plannedRowsPerSecond += runs.length > 0 ? load.rowsPerSecond : 0;
@@ -227,7 +257,8 @@ async function stopActiveRuns(context: Context): Promise<void> {
             const runs = await client.activeRuns(job.job_id);
             // Always cancel-all: a run that started after the listing is cancelled too.
             await client.cancelAllRuns(job.job_id);
-            const what = runs.length === 0 ? "no active run" : runs.map((run) => `cancelled run ${run.run_id} (was ${runState(run)})`).join(", ");
+            const what =
+                runs.length === 0 ? "no active run" : runs.map((run) => `cancelled run ${run.run_id} (was ${runState(run)})`).join(", ");
             io.stdout(`${name} (job ${job.job_id}): ${what}`);
             cancelled += runs.length;
             cancelledJobIds.push(job.job_id);
@@ -239,7 +270,9 @@ async function stopActiveRuns(context: Context): Promise<void> {
     if (plan.pipeline) {
         const busy = await client.waitUntilNoActiveRuns(cancelledJobIds, CANCEL_SETTLE_MS);
         if (busy.length > 0) {
-            io.stdout(`Runs of job(s) ${busy.join(", ")} were still ending after ${CANCEL_SETTLE_MS / 1000} s; stopping the pipeline anyway.`);
+            io.stdout(
+                `Runs of job(s) ${busy.join(", ")} were still ending after ${CANCEL_SETTLE_MS / 1000} s; stopping the pipeline anyway.`,
+            );
         }
         const pipelines = await client.pipelinesNamed(plan.pipeline.name);
         if (pipelines.length === 0) {
@@ -263,10 +296,14 @@ async function startAnalysis(context: Context): Promise<void> {
     const name = analysisJobName(plan);
     const jobs = await client.jobsNamed(name);
     if (jobs.length === 0) {
-        throw new OpsError(`stack ${stack} has no analysis job yet: no job "${name}" in ${credentials.host}; deploy it first with \`pulumi up --stack ${stack}\``);
+        throw new OpsError(
+            `stack ${stack} has no analysis job yet: no job "${name}" in ${credentials.host}; deploy it first with \`pulumi up --stack ${stack}\``,
+        );
     }
     if (jobs.length > 1) {
-        throw new OpsError(`${jobs.length} jobs are named "${name}" in ${credentials.host} (ids ${jobs.map((job) => job.job_id).join(", ")}): delete or rename the extra ones`);
+        throw new OpsError(
+            `${jobs.length} jobs are named "${name}" in ${credentials.host} (ids ${jobs.map((job) => job.job_id).join(", ")}): delete or rename the extra ones`,
+        );
     }
     const [job] = jobs;
     const { run_id } = await client.runNow(job.job_id);

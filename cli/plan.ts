@@ -101,12 +101,20 @@ export function keySettings(resource: Declared, jobNamesById: Map<string, string
             return inputs.path;
         case "databricks:index/job:Job": {
             const tasks = (inputs.tasks ?? []).map((task: any) =>
-                task.notebookTask ? `${task.taskKey}: notebook ${task.notebookTask.notebookPath}` : `${task.taskKey}: runs job ${jobNamesById.get(String(task.runJobTask?.jobId)) ?? "<id at deploy>"}`,
+                task.notebookTask
+                    ? `${task.taskKey}: notebook ${task.notebookTask.notebookPath}`
+                    : `${task.taskKey}: runs job ${jobNamesById.get(String(task.runJobTask?.jobId)) ?? "<id at deploy>"}`,
             );
             const schedule = inputs.schedule
                 ? `cron "${inputs.schedule.quartzCronExpression}" ${inputs.schedule.timezoneId} ${inputs.schedule.pauseStatus}`
                 : "no schedule";
-            return [inputs.name, schedule, `max ${inputs.maxConcurrentRuns} run`, `timeout ${inputs.timeoutSeconds / 60} min`, ...tasks].join(", ");
+            return [
+                inputs.name,
+                schedule,
+                `max ${inputs.maxConcurrentRuns} run`,
+                `timeout ${inputs.timeoutSeconds / 60} min`,
+                ...tasks,
+            ].join(", ");
         }
         case "databricks:index/pipeline:Pipeline": {
             const autoscale = inputs.clusters?.[0]?.autoscale ?? {};
@@ -130,7 +138,11 @@ export function keySettings(resource: Declared, jobNamesById: Map<string, string
 export function renderResources(evaluation: Evaluation): string {
     const resources = customResources(evaluation);
     // The timeline job's tasks name the jobs they run by name: their ids exist only once deployed.
-    const jobNamesById = new Map(resources.filter((resource) => resource.type === "databricks:index/job:Job").map((resource) => [String(resource.id), String(resource.inputs.name)]));
+    const jobNamesById = new Map(
+        resources
+            .filter((resource) => resource.type === "databricks:index/job:Job")
+            .map((resource) => [String(resource.id), String(resource.inputs.name)]),
+    );
     return [
         `Resources \`pulumi up\` declares (${resources.length}):`,
         textTable(
@@ -146,7 +158,10 @@ export async function offlinePlan(stack: string, config: Record<string, string>)
     if (evaluation.error) {
         return { text: evaluation.error.message, ok: false };
     }
-    const plan = buildScalingPlan(stack, parseStackConfig(stack, namespaceValues(config), { configHost: config["databricks:host"], environmentHost: "offline" }));
+    const plan = buildScalingPlan(
+        stack,
+        parseStackConfig(stack, namespaceValues(config), { configHost: config["databricks:host"], environmentHost: "offline" }),
+    );
     return { text: [renderExpectedBehaviour(plan), "", renderResources(evaluation)].join("\n"), ok: true };
 }
 

@@ -22,13 +22,21 @@ export async function realEngineTimings(median: (values: number[]) => number): P
         await project.initStack("prod", await emulator.start(), token);
         const samples: Record<"preview" | "up" | "destroy", number[]> = { preview: [], up: [], destroy: [] };
         for (let round = 0; round < ROUNDS; round++) {
-            for (const [step, args] of [["preview", ["preview"]], ["up", ["up", "--yes", "--skip-preview"]], ["destroy", ["destroy", "--yes", "--skip-preview"]]] as const) {
+            for (const [step, args] of [
+                ["preview", ["preview"]],
+                ["up", ["up", "--yes", "--skip-preview"]],
+                ["destroy", ["destroy", "--yes", "--skip-preview"]],
+            ] as const) {
                 const result = await project.mustSucceed([...args, "--stack", "prod"]);
                 samples[step].push(result.durationMs);
             }
         }
         const version = spawnSync("pulumi", ["version"], { encoding: "utf8" }).stdout.trim();
-        return Object.entries(samples).map(([step, values]) => [`pulumi ${step} (${version})`, `${(median(values) / 1000).toFixed(1)} s`, `${(Math.min(...values) / 1000).toFixed(1)}-${(Math.max(...values) / 1000).toFixed(1)} s`]);
+        return Object.entries(samples).map(([step, values]) => [
+            `pulumi ${step} (${version})`,
+            `${(median(values) / 1000).toFixed(1)} s`,
+            `${(Math.min(...values) / 1000).toFixed(1)}-${(Math.max(...values) / 1000).toFixed(1)} s`,
+        ]);
     } finally {
         project.killAll();
         project.remove();

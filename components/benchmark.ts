@@ -76,7 +76,10 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                 ),
         );
 
-        const jobIds = Object.fromEntries(plan.phases.map((phase, index) => [phase.name, jobs[index].jobId])) as Record<PhaseName, pulumi.Output<string>>;
+        const jobIds = Object.fromEntries(plan.phases.map((phase, index) => [phase.name, jobs[index].jobId])) as Record<
+            PhaseName,
+            pulumi.Output<string>
+        >;
         const analysis = new AnalysisJob(
             `${name}-analysis`,
             {
@@ -148,7 +151,11 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
         // unset config leaves the default ACLs (creator as owner, admins) alone. The provider keeps the deploying
         // user as the jobs' owner.
         if (plan.access.cluster.length > 0) {
-            new databricks.Permissions(`${name}-cluster-access`, { clusterId: cluster.clusterId, accessControls: plan.access.cluster }, { parent: this });
+            new databricks.Permissions(
+                `${name}-cluster-access`,
+                { clusterId: cluster.clusterId, accessControls: plan.access.cluster },
+                { parent: this },
+            );
         }
         if (plan.access.jobs.length > 0) {
             const grantedJobs = [
@@ -168,7 +175,12 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                 `${name}-run-on-deploy`,
                 {
                     timelineJobId: timeline.jobId,
-                    benchmarkJobIds: [timeline.jobId, ...Object.values(jobIds), analysis.jobId, ...(pipelineControl ? [pipelineControl.jobId] : [])],
+                    benchmarkJobIds: [
+                        timeline.jobId,
+                        ...Object.values(jobIds),
+                        analysis.jobId,
+                        ...(pipelineControl ? [pipelineControl.jobId] : []),
+                    ],
                     pipelineIds: pipelineControl ? [pipelineControl.pipelineId] : [],
                     workloadFingerprint: workloadFingerprint(plan, sources),
                     host: args.credentials?.host,
@@ -184,7 +196,10 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
         this.volumePath = storage.volumePath;
         this.workspaceFolder = notebooks.folderPath;
         this.jobIds = jobIds;
-        this.jobUrls = Object.fromEntries(plan.phases.map((phase, index) => [phase.name, jobs[index].url])) as Record<PhaseName, pulumi.Output<string>>;
+        this.jobUrls = Object.fromEntries(plan.phases.map((phase, index) => [phase.name, jobs[index].url])) as Record<
+            PhaseName,
+            pulumi.Output<string>
+        >;
         this.timelineJobId = timeline.jobId;
         this.timelineJobUrl = timeline.url;
         this.analysisJobUrl = analysis.url;

@@ -20,9 +20,15 @@ export function packageTree(): { folders: string[]; files: string[] } {
     const files: string[] = [];
     const walk = (relative: string) => {
         folders.push(relative);
-        for (const entry of fs.readdirSync(path.join(PROJECT_DIR, relative), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        for (const entry of fs
+            .readdirSync(path.join(PROJECT_DIR, relative), { withFileTypes: true })
+            .sort((a, b) => a.name.localeCompare(b.name))) {
             const child = `${relative}/${entry.name}`;
-            if (entry.isDirectory() && entry.name !== "__pycache__" && !(relative === PACKAGE_SOURCE && entry.name === LOCAL_ONLY_SUBPACKAGE)) {
+            if (
+                entry.isDirectory() &&
+                entry.name !== "__pycache__" &&
+                !(relative === PACKAGE_SOURCE && entry.name === LOCAL_ONLY_SUBPACKAGE)
+            ) {
                 walk(child);
             } else if (entry.isFile() && entry.name.endsWith(".py")) {
                 files.push(child);
@@ -53,12 +59,7 @@ export function readSource(source: string): string {
 
 /** A resource name from a source path under notebooks/: `streambench/analysis/spark.py` -> `streambench-analysis-spark`. */
 function sourceSlug(source: string): string {
-    return path
-        .relative("notebooks", source)
-        .replace(/\.py$/, "")
-        .split(/[/_]+/)
-        .filter(Boolean)
-        .join("-");
+    return path.relative("notebooks", source).replace(/\.py$/, "").split(/[/_]+/).filter(Boolean).join("-");
 }
 
 export interface NotebookFolderArgs {
@@ -94,10 +95,21 @@ export class NotebookFolder extends pulumi.ComponentResource {
         const directories = new Map<string, databricks.Directory>();
         for (const source of tree.folders) {
             const parent = directories.get(path.dirname(source));
-            directories.set(source, new databricks.Directory(`${name}-${sourceSlug(source)}`, { path: workspacePath(source) }, { parent: this, dependsOn: parent ? [parent] : [folder] }));
+            directories.set(
+                source,
+                new databricks.Directory(
+                    `${name}-${sourceSlug(source)}`,
+                    { path: workspacePath(source) },
+                    { parent: this, dependsOn: parent ? [parent] : [folder] },
+                ),
+            );
         }
         const workspaceFile = (source: string, dependsOn: pulumi.Resource[]) =>
-            new databricks.WorkspaceFile(`${name}-${sourceSlug(source)}`, { path: workspacePath(source), source: providerSource(source) }, { parent: this, dependsOn });
+            new databricks.WorkspaceFile(
+                `${name}-${sourceSlug(source)}`,
+                { path: workspacePath(source), source: providerSource(source) },
+                { parent: this, dependsOn },
+            );
         const modules = tree.files.map((source) => workspaceFile(source, [directories.get(path.dirname(source))!]));
 
         // `source` keeps the notebook text out of the state (the provider tracks the file's hash); it depends on
@@ -105,7 +117,12 @@ export class NotebookFolder extends pulumi.ComponentResource {
         const notebook = (source: string) =>
             new databricks.Notebook(
                 `${name}-${sourceSlug(source)}`,
-                { path: workspacePath(source).apply((file) => file.replace(/\.py$/, "")), source: providerSource(source), language: "PYTHON", format: "SOURCE" },
+                {
+                    path: workspacePath(source).apply((file) => file.replace(/\.py$/, "")),
+                    source: providerSource(source),
+                    language: "PYTHON",
+                    format: "SOURCE",
+                },
                 { parent: this, dependsOn: modules },
             );
         const generator = notebook(GENERATOR_NOTEBOOK_SOURCE);

@@ -22,7 +22,6 @@ export function configKey(path: PropertyKey[]): string {
     return [CONFIG_NAMESPACE, path.map(String).join(".")].join(":");
 }
 
-
 /** A stack file that cannot be read: a `--stack` that names no stack file here, or is no stack name at all. */
 export class StackFileError extends Error {
     constructor(message: string) {

@@ -113,7 +113,9 @@ export function parseEngineConfig(stack: string, allConfig: Record<string, strin
     try {
         config = parseStackConfig(stack, namespaceValues(allConfig), workspaceAccess(allConfig, env));
     } catch (error) {
-        throw error instanceof StackConfigError && keyProblems.length > 0 ? new StackConfigError(stack, [...keyProblems, ...error.problems]) : error;
+        throw error instanceof StackConfigError && keyProblems.length > 0
+            ? new StackConfigError(stack, [...keyProblems, ...error.problems])
+            : error;
     }
     if (keyProblems.length > 0) {
         throw new StackConfigError(stack, keyProblems);

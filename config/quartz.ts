@@ -136,7 +136,9 @@ function parseDayOfMonth(field: string): DayRule | string {
     const lastOffset = /^L-(\d{1,2})$/.exec(upper);
     if (lastOffset) {
         const offset = Number(lastOffset[1]);
-        return offset <= 30 ? { kind: "lastDayOfMonth", offset } : `day-of-month field: "${field}": the offset from the last day must be at most 30`;
+        return offset <= 30
+            ? { kind: "lastDayOfMonth", offset }
+            : `day-of-month field: "${field}": the offset from the last day must be at most 30`;
     }
     const nearest = /^(\d{1,2})W$/.exec(upper);
     if (nearest) {
@@ -159,7 +161,9 @@ function parseDayOfWeek(field: string): DayRule | string {
     const last = /^([A-Z]{3}|\d)L$/.exec(upper);
     if (last) {
         const weekday = parseValue(last[1], DAY_OF_WEEK);
-        return weekday === undefined ? `day-of-week field: "${field}": ${last[1]} is not a day of the week (1-7 or SUN-SAT)` : { kind: "lastWeekdayOfMonth", weekday };
+        return weekday === undefined
+            ? `day-of-week field: "${field}": ${last[1]} is not a day of the week (1-7 or SUN-SAT)`
+            : { kind: "lastWeekdayOfMonth", weekday };
     }
     const nth = /^([A-Z]{3}|\d)#(\d+)$/.exec(upper);
     if (nth) {
@@ -168,7 +172,9 @@ function parseDayOfWeek(field: string): DayRule | string {
         if (weekday === undefined) {
             return `day-of-week field: "${field}": ${nth[1]} is not a day of the week (1-7 or SUN-SAT)`;
         }
-        return count >= 1 && count <= 5 ? { kind: "nthWeekdayOfMonth", weekday, nth: count } : `day-of-week field: "${field}": # takes 1 to 5`;
+        return count >= 1 && count <= 5
+            ? { kind: "nthWeekdayOfMonth", weekday, nth: count }
+            : `day-of-week field: "${field}": # takes 1 to 5`;
     }
     if (/[L#W]/.test(upper.replace(/[A-Z]{3}/g, (name) => (WEEKDAYS.includes(name) ? "" : name)))) {
         return `day-of-week field: "${field}": L and # stand alone (L, 6L, 6#3)`;

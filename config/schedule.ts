@@ -100,7 +100,9 @@ function localDate(zone: string, instant: number): LocalDate {
 export function quartzFireTimes(cron: QuartzCron, zone: string, from: Date, until: Date, limit = Number.POSITIVE_INFINITY): number[] {
     const times: number[] = [];
     const start = localDate(zone, from.getTime());
-    const secondsOfDay = cron.hours.flatMap((hour) => cron.minutes.flatMap((minute) => cron.seconds.map((second) => hour * 3600 + minute * 60 + second)));
+    const secondsOfDay = cron.hours.flatMap((hour) =>
+        cron.minutes.flatMap((minute) => cron.seconds.map((second) => hour * 3600 + minute * 60 + second)),
+    );
     for (let date = Date.UTC(start.year, start.month - 1, start.day - 1); ; date += 86_400_000) {
         const day = new Date(date);
         const local = { year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate() };
@@ -186,7 +188,9 @@ export function timelineScheduleProblems(
     }
     if (closest && closest[1] - closest[0] < runLengthMinutes * 60_000) {
         const gap = Math.round((closest[1] - closest[0]) / 60_000);
-        problems.push(overlapProblem(`${clock(timezone, closest[0])} and ${clock(timezone, closest[1])} (${timezone})`, gap, runLengthMinutes));
+        problems.push(
+            overlapProblem(`${clock(timezone, closest[0])} and ${clock(timezone, closest[1])} (${timezone})`, gap, runLengthMinutes),
+        );
     }
     return problems;
 }
@@ -197,4 +201,3 @@ function overlapProblem(triggers: string, gapMinutes: number, runLengthMinutes: 
         `(its window's end + grace): its next trigger would be skipped. Leave at least ${runLengthMinutes} minutes between triggers`
     );
 }
-

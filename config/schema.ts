@@ -3,7 +3,15 @@
  * Descriptions and defaults live here; docs/config.md is generated from this schema (`npm run docs:config`).
  */
 import { z } from "zod";
-import { DATA_SECURITY_MODES, DEDICATED_ACCESS_MODES, DEFAULT_MAX_WORKERS_CAP, LIMITS, MAX_PHASE_START_MINUTE, TEST_MODE_RATE_DIVISOR, TIMEOUT_GRACE_MINUTES } from "../plan/settings";
+import {
+    DATA_SECURITY_MODES,
+    DEDICATED_ACCESS_MODES,
+    DEFAULT_MAX_WORKERS_CAP,
+    LIMITS,
+    MAX_PHASE_START_MINUTE,
+    TEST_MODE_RATE_DIVISOR,
+    TIMEOUT_GRACE_MINUTES,
+} from "../plan/settings";
 import { timelineScheduleProblems } from "./schedule";
 import { JAVA_ZONE_IDS, isJavaZoneId } from "./timeZones";
 
@@ -28,29 +36,47 @@ const rowsPerSecond = wholeNumber(1, LIMITS.maxRowsPerSecondPerStream);
 
 const timelineSchema = z.strictObject({
     scale3xStartMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(3).describe("Minute of the run at which the 3x stream starts."),
-    scale3xEndMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(10).describe("Minute of the run at which the 3x stream stops (it keeps running while the 9x stream joins)."),
+    scale3xEndMinute: wholeNumber(0, LIMITS.maxRunMinutes)
+        .default(10)
+        .describe("Minute of the run at which the 3x stream stops (it keeps running while the 9x stream joins)."),
     scale9xStartMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(6).describe("Minute of the run at which the 9x stream starts."),
     scale9xEndMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(10).describe("Minute of the run at which the 9x stream stops."),
-    runMinutes: wholeNumber(1, LIMITS.maxRunMinutes).default(15).describe("Length of the whole run; the baseline streams run from minute 0 to here."),
+    runMinutes: wholeNumber(1, LIMITS.maxRunMinutes)
+        .default(15)
+        .describe("Length of the whole run; the baseline streams run from minute 0 to here."),
 });
 
 const clusterSchema = z.strictObject({
     minWorkers: wholeNumber(1, 10_000).default(2).describe("Autoscale lower bound."),
     maxWorkers: wholeNumber(2, 10_000).default(8).describe("Autoscale upper bound; the Clusters API needs it strictly above minWorkers."),
-    maxWorkersCap: wholeNumber(2, 10_000).default(DEFAULT_MAX_WORKERS_CAP).describe("Guardrail: maxWorkers above this is refused (raise it deliberately for big runs)."),
-    sparkVersion: z.string().regex(/^\d+\.\d+\.x-/, 'must look like "16.4.x-scala2.12"').optional().describe("Pin a runtime such as \"16.4.x-scala2.12\"; unset = latest LTS, looked up at deploy time."),
-    nodeTypeId: z.string().min(1).optional().describe("Pin a node type such as \"i3.xlarge\"; unset = smallest node with local disk and 4+ cores."),
+    maxWorkersCap: wholeNumber(2, 10_000)
+        .default(DEFAULT_MAX_WORKERS_CAP)
+        .describe("Guardrail: maxWorkers above this is refused (raise it deliberately for big runs)."),
+    sparkVersion: z
+        .string()
+        .regex(/^\d+\.\d+\.x-/, 'must look like "16.4.x-scala2.12"')
+        .optional()
+        .describe('Pin a runtime such as "16.4.x-scala2.12"; unset = latest LTS, looked up at deploy time.'),
+    nodeTypeId: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Pin a node type such as "i3.xlarge"; unset = smallest node with local disk and 4+ cores.'),
     autoterminationMinutes: z
         .int("must be a whole number")
         .refine((minutes) => minutes === 0 || (minutes >= 10 && minutes <= 10_000), "must be 0 (never) or 10 to 10000")
-        .default(30).describe("0 disables auto-termination; otherwise 10 to 10000 minutes (Clusters API)."),
+        .default(30)
+        .describe("0 disables auto-termination; otherwise 10 to 10000 minutes (Clusters API)."),
     dataSecurityMode: z.enum(DATA_SECURITY_MODES).default("USER_ISOLATION").describe("Unity Catalog access mode."),
     singleUserName: z.string().min(1).optional().describe("The user (or group) a SINGLE_USER / DEDICATED cluster is assigned to."),
 });
 
 const scheduleSchema = z.strictObject({
-    cron: z.string().default("0 0 2 * * ?").describe("Quartz cron of the baseline job; the 3x and 9x jobs fire at their window starts after it."),
-    timezone: z.string().default("UTC").describe("Java time zone id of the cron (`ZoneId`; exact case, e.g. \"UTC\", \"America/New_York\")."),
+    cron: z
+        .string()
+        .default("0 0 2 * * ?")
+        .describe("Quartz cron of the baseline job; the 3x and 9x jobs fire at their window starts after it."),
+    timezone: z.string().default("UTC").describe('Java time zone id of the cron (`ZoneId`; exact case, e.g. "UTC", "America/New_York").'),
     paused: z.boolean().default(true).describe("Paused schedules only run when started by hand."),
 });
 
@@ -70,31 +96,56 @@ const permissionsSchema = z.strictObject({
 
 export const stackConfigSchema = z
     .strictObject({
-        testMode: z.boolean().default(false).describe("Reduced load for trying the stack out: 5 baseline streams and every rate divided by 10."),
+        testMode: z
+            .boolean()
+            .default(false)
+            .describe("Reduced load for trying the stack out: 5 baseline streams and every rate divided by 10."),
         runOnDeploy: z.boolean().default(false).describe("Start the timeline job from `pulumi up`, again only when the workload changes."),
-        baselineStreams: wholeNumber(1, LIMITS.maxBaselineStreams).default(50).describe("Baseline streams, each at baselineRate rows/s into its own Delta table (test mode: 5)."),
+        baselineStreams: wholeNumber(1, LIMITS.maxBaselineStreams)
+            .default(50)
+            .describe("Baseline streams, each at baselineRate rows/s into its own Delta table (test mode: 5)."),
         baselineRate: rowsPerSecond.default(1000).describe("Rows/s of each baseline stream (test mode: divided by 10)."),
         scale3xRate: rowsPerSecond.default(3000).describe("Rows/s of the 3x stream (test mode: divided by 10)."),
         scale9xRate: rowsPerSecond.default(9000).describe("Rows/s of the 9x stream (test mode: divided by 10)."),
         partitions: wholeNumber(1, LIMITS.maxPartitions).default(8).describe("`numPartitions` of each stream's rate source."),
         catalog: ucName("catalog").default("main").describe("An existing Unity Catalog catalog; the stack creates its schema inside it."),
-        database: ucName("database").default("dlt_autoscaling").describe("Schema name stem; the schema is `<database>_<stack>` so two stacks never share one."),
-        tablePrefix: ucName("tablePrefix").default("stream_table").describe("Stream tables are `<tablePrefix>_001` … and `<tablePrefix>_3x_scale`, `<tablePrefix>_9x_scale`."),
-        checkpointVolume: ucName("checkpointVolume").default("checkpoints").describe("Managed volume in the schema that holds every stream's checkpoint."),
+        database: ucName("database")
+            .default("dlt_autoscaling")
+            .describe("Schema name stem; the schema is `<database>_<stack>` so two stacks never share one."),
+        tablePrefix: ucName("tablePrefix")
+            .default("stream_table")
+            .describe("Stream tables are `<tablePrefix>_001` … and `<tablePrefix>_3x_scale`, `<tablePrefix>_9x_scale`."),
+        checkpointVolume: ucName("checkpointVolume")
+            .default("checkpoints")
+            .describe("Managed volume in the schema that holds every stream's checkpoint."),
         timeline: timelineSchema.default(timelineSchema.parse({})).describe("When the 3x and 9x streams run, in minutes of the run."),
         cluster: clusterSchema.default(clusterSchema.parse({})).describe("The shared autoscaling cluster every phase runs on."),
         schedule: scheduleSchema.default(scheduleSchema.parse({})).describe("When the phase jobs fire."),
-        dlt: dltSchema.default(dltSchema.parse({})).describe("The optional DLT (Lakeflow Declarative Pipelines) pipeline under the same load."),
-        warehouseId: z.string().regex(/^[0-9a-f]{16}$/, "must be a SQL warehouse id (16 hex characters, from the warehouse's Connection details)").optional().describe("SQL warehouse the AI/BI dashboard runs its queries on; unset = no dashboard (the rest deploys)."),
-        notificationEmails: z.array(z.email("must be an email address")).default([]).describe("Who hears about failed runs, overlong runs and streaming backlog."),
-        permissions: permissionsSchema.default(permissionsSchema.parse({})).describe("Extra access for workspace groups; unset = creator and admins only. Authoritative on each object."),
+        dlt: dltSchema
+            .default(dltSchema.parse({}))
+            .describe("The optional DLT (Lakeflow Declarative Pipelines) pipeline under the same load."),
+        warehouseId: z
+            .string()
+            .regex(/^[0-9a-f]{16}$/, "must be a SQL warehouse id (16 hex characters, from the warehouse's Connection details)")
+            .optional()
+            .describe("SQL warehouse the AI/BI dashboard runs its queries on; unset = no dashboard (the rest deploys)."),
+        notificationEmails: z
+            .array(z.email("must be an email address"))
+            .default([])
+            .describe("Who hears about failed runs, overlong runs and streaming backlog."),
+        permissions: permissionsSchema
+            .default(permissionsSchema.parse({}))
+            .describe("Extra access for workspace groups; unset = creator and admins only. Authoritative on each object."),
     })
     .superRefine((config, ctx) => {
         const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
         const { timeline, cluster, schedule } = config;
 
         if (cluster.maxWorkers <= cluster.minWorkers) {
-            problem(["cluster", "maxWorkers"], `must be greater than cluster.minWorkers (${cluster.minWorkers}): the Clusters API rejects max <= min`);
+            problem(
+                ["cluster", "maxWorkers"],
+                `must be greater than cluster.minWorkers (${cluster.minWorkers}): the Clusters API rejects max <= min`,
+            );
         }
         if (cluster.maxWorkers > cluster.maxWorkersCap) {
             problem(["cluster", "maxWorkers"], `${cluster.maxWorkers} is above cluster.maxWorkersCap (${cluster.maxWorkersCap})`);
@@ -119,10 +170,16 @@ export const stackConfigSchema = z
         for (const window of windows) {
             if (window.end <= window.start) {
                 const what = window.end === window.start ? "a zero-length window" : "a window that ends before it starts";
-                problem(["timeline", `${window.phase}EndMinute`], `must be after timeline.${window.phase}StartMinute (${window.start}): ${what} runs no stream`);
+                problem(
+                    ["timeline", `${window.phase}EndMinute`],
+                    `must be after timeline.${window.phase}StartMinute (${window.start}): ${what} runs no stream`,
+                );
             }
             if (window.end > timeline.runMinutes) {
-                problem(["timeline", `${window.phase}EndMinute`], `${window.end} is past the end of the run (timeline.runMinutes = ${timeline.runMinutes})`);
+                problem(
+                    ["timeline", `${window.phase}EndMinute`],
+                    `${window.end} is past the end of the run (timeline.runMinutes = ${timeline.runMinutes})`,
+                );
             }
         }
 
@@ -138,7 +195,10 @@ export const stackConfigSchema = z
         // holds 0-59), so a phase must start within the hour of the timeline's trigger.
         for (const key of ["scale3xStartMinute", "scale9xStartMinute"] as const) {
             if (timeline[key] > MAX_PHASE_START_MINUTE) {
-                problem(["timeline", key], `${timeline[key]} is past minute ${MAX_PHASE_START_MINUTE}: a phase job fires in the same hour as the timeline's trigger, so a phase must start at minute 0 to ${MAX_PHASE_START_MINUTE}`);
+                problem(
+                    ["timeline", key],
+                    `${timeline[key]} is past minute ${MAX_PHASE_START_MINUTE}: a phase job fires in the same hour as the timeline's trigger, so a phase must start at minute 0 to ${MAX_PHASE_START_MINUTE}`,
+                );
             }
         }
         const timezoneKnown = isJavaZoneId(schedule.timezone);
@@ -148,7 +208,12 @@ export const stackConfigSchema = z
         const lastPhaseStart = Math.max(timeline.scale3xStartMinute, timeline.scale9xStartMinute);
         // The longest phase job run, counted from its own trigger: the baseline window's end + the timeout's grace.
         const runLength = timeline.runMinutes + TIMEOUT_GRACE_MINUTES;
-        for (const message of timelineScheduleProblems(schedule.cron, timezoneKnown ? schedule.timezone : "UTC", lastPhaseStart, runLength)) {
+        for (const message of timelineScheduleProblems(
+            schedule.cron,
+            timezoneKnown ? schedule.timezone : "UTC",
+            lastPhaseStart,
+            runLength,
+        )) {
             problem(["schedule", "cron"], message);
         }
     });
@@ -162,4 +227,3 @@ function timeZoneProblem(zone: string): string {
         ? `"${zone}" is not a Java time zone id (they are case-sensitive): use "${sameLetters}"`
         : `"${zone}" is not a Java time zone id (java.time.ZoneId) such as "UTC" or "Europe/Amsterdam"`;
 }
-

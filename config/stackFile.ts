@@ -17,7 +17,9 @@ export const KNOWN_NAMESPACES = [CONFIG_NAMESPACE, "databricks", "command", "pul
 
 /** Edits (insert, delete, replace, swap two neighbours) between two short words. */
 function editDistance(a: string, b: string): number {
-    const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+        Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    );
     for (let i = 1; i <= a.length; i++) {
         for (let j = 1; j <= b.length; j++) {
             const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -38,14 +40,18 @@ export function configKeyProblems(allConfig: Record<string, string>): { key: str
     return Object.keys(allConfig).flatMap((fullKey) => {
         const separator = fullKey.indexOf(":");
         if (separator < 0) {
-            return [{ key: fullKey, message: `has no namespace, so this stack does not read it: write it as ${CONFIG_NAMESPACE}:${fullKey}` }];
+            return [
+                { key: fullKey, message: `has no namespace, so this stack does not read it: write it as ${CONFIG_NAMESPACE}:${fullKey}` },
+            ];
         }
         const namespace = fullKey.slice(0, separator);
         if ((KNOWN_NAMESPACES as readonly string[]).includes(namespace)) {
             return [];
         }
         const meant = KNOWN_NAMESPACES.find((known) => editDistance(namespace.toLowerCase(), known) <= 2);
-        const hint = meant ? `a typo of ${meant}:? write it as ${meant}:${fullKey.slice(separator + 1)}` : `this stack reads only ${KNOWN_NAMESPACES.map((known) => `${known}:`).join(", ")} keys`;
+        const hint = meant
+            ? `a typo of ${meant}:? write it as ${meant}:${fullKey.slice(separator + 1)}`
+            : `this stack reads only ${KNOWN_NAMESPACES.map((known) => `${known}:`).join(", ")} keys`;
         return [{ key: fullKey, message: `unknown namespace "${namespace}" (${hint})` }];
     });
 }
@@ -56,29 +62,41 @@ export function configKeyProblems(allConfig: Record<string, string>): { key: str
  * stack file (`hello world`, a `config:` that is text or a list) and keys nothing would read are one error.
  */
 export function stackFileConfig(yamlText: string, stack = "<stack>"): Record<string, string> {
-    const isMapping = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
-    const shape = (value: unknown) => (Array.isArray(value) ? "a list" : `${typeof value === "string" ? "the text" : "the value"} ${JSON.stringify(value)}`);
+    const isMapping = (value: unknown): value is Record<string, unknown> =>
+        value !== null && typeof value === "object" && !Array.isArray(value);
+    const shape = (value: unknown) =>
+        Array.isArray(value) ? "a list" : `${typeof value === "string" ? "the text" : "the value"} ${JSON.stringify(value)}`;
     let document: unknown;
     try {
         document = yaml.load(yamlText) ?? {};
     } catch (error) {
-        throw new StackConfigError(stack, [{ key: `Pulumi.${stack}.yaml`, message: `is not valid YAML: ${(error as Error).message.split("\n")[0]}` }]);
+        throw new StackConfigError(stack, [
+            { key: `Pulumi.${stack}.yaml`, message: `is not valid YAML: ${(error as Error).message.split("\n")[0]}` },
+        ]);
     }
     if (!isMapping(document)) {
-        throw new StackConfigError(stack, [{ key: `Pulumi.${stack}.yaml`, message: `is ${shape(document)}, not a stack file (a mapping with a \`config:\` section)` }]);
+        throw new StackConfigError(stack, [
+            { key: `Pulumi.${stack}.yaml`, message: `is ${shape(document)}, not a stack file (a mapping with a \`config:\` section)` },
+        ]);
     }
     const section = document.config ?? {};
     if (!isMapping(section)) {
-        throw new StackConfigError(stack, [{ key: "config", message: `is ${shape(section)}: it must map \`<namespace>:<key>\` to values, e.g. \`streambench:testMode: true\`` }]);
+        throw new StackConfigError(stack, [
+            {
+                key: "config",
+                message: `is ${shape(section)}: it must map \`<namespace>:<key>\` to values, e.g. \`streambench:testMode: true\``,
+            },
+        ]);
     }
-    const config = Object.fromEntries(Object.entries(section).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+    const config = Object.fromEntries(
+        Object.entries(section).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+    );
     const problems = configKeyProblems(config);
     if (problems.length > 0) {
         throw new StackConfigError(stack, problems);
     }
     return config;
 }
-
 
 /**
  * The config of `Pulumi.<stack>.yaml` in `projectDir`, in the engine's form: what plan, bench, ops, local and the

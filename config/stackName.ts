@@ -4,7 +4,7 @@
  * Two distinct stacks must never share a schema, folder, cluster or job, whatever their names: `Prod` and `prod`,
  * `my-stack` and `my_stack` are different Pulumi stacks. Unity Catalog stores names lower-cased and takes only
  * letters, digits and underscores, so a plain "lower-case, `-` → `_`" would map those pairs onto one schema.
- * Both mappings below are injective (two distinct stack names never give one result) and documented in the README:
+ * Both mappings below are injective (two distinct stack names never give one result) and documented in docs/design.md (Isolation):
  *
  * - A *plain* stack name (lower-case letters and digits, words joined by single hyphens: `prod`, `my-stack`) stays
  *   as it is in workspace names and has `-` → `_` in Unity Catalog names (`my_stack`). No plain name holds `_`,

@@ -1,4 +1,4 @@
-"""Streaming benchmark under a DLT pipeline (issue 6): the pipeline source.
+"""Streaming benchmark under a DLT pipeline: the pipeline source.
 
 A plain Python file, not a notebook: Databricks Lakeflow pipelines take it as a file library
 (`libraries[].file.path`), open-source Spark Declarative Pipelines (`spark-pipelines run`) take it from the spec's

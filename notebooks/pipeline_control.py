@@ -28,7 +28,6 @@
 
 # The logic sits in the streambench package beside this notebook (workspace files; its folder is on sys.path).
 from databricks.sdk import WorkspaceClient
-
 from streambench.pipeline_control import PARAMETER_NAMES, missing_tables, parse_params, run_pipeline
 
 for name in PARAMETER_NAMES:

@@ -9,7 +9,21 @@ import { describeQuartzCron, shiftQuartzCron } from "../config/quartz";
 import { stackNameSuffix, stackSlug } from "../config/stackName";
 import { nameLengthProblems, oversizedParameterProblems, throughputWindows, writerProblems } from "./limits";
 import { PIPELINE_EVENT_LOG_TABLE, RESULT_TABLES, RUN_ID_REFERENCE, TRIGGER_TIME_REFERENCE } from "./notebookContract";
-import { ANALYSIS_TASK_KEY, ANALYSIS_TIMEOUT_MINUTES, PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS, PIPELINE_MAX_FAILED_UPDATES, PIPELINE_MIN_UPDATE_SECONDS, PIPELINE_POLL_INTERVAL_SECONDS, PIPELINE_STOP_TIMEOUT_SECONDS, PIPELINE_TIMELINE_TASK_KEY, STATUS_INTERVAL_SECONDS, TEST_MODE_BASELINE_STREAMS, TEST_MODE_RATE_DIVISOR, TIMEOUT_GRACE_MINUTES, TRIGGER_INTERVAL_SECONDS } from "./settings";
+import {
+    ANALYSIS_TASK_KEY,
+    ANALYSIS_TIMEOUT_MINUTES,
+    PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS,
+    PIPELINE_MAX_FAILED_UPDATES,
+    PIPELINE_MIN_UPDATE_SECONDS,
+    PIPELINE_POLL_INTERVAL_SECONDS,
+    PIPELINE_STOP_TIMEOUT_SECONDS,
+    PIPELINE_TIMELINE_TASK_KEY,
+    STATUS_INTERVAL_SECONDS,
+    TEST_MODE_BASELINE_STREAMS,
+    TEST_MODE_RATE_DIVISOR,
+    TIMEOUT_GRACE_MINUTES,
+    TRIGGER_INTERVAL_SECONDS,
+} from "./settings";
 import type { AccessPlan, AnalysisPlan, PhaseName, PhasePlan, PipelinePlan, ScalingPlan, TimelineJobPlan, TimelineTask } from "./types";
 
 /** Tags on every taggable resource, so workspace admins can tell whose benchmark they are looking at. */
@@ -38,7 +52,10 @@ export function effectiveLoad(config: StackConfig) {
 }
 
 /** What a phase is before its job settings: streams, rate, window and tables. */
-type PhaseShape = Pick<PhasePlan, "name" | "streamCount" | "ratePerStream" | "firstStreamId" | "windowStartMinute" | "windowEndMinute" | "tableNameFormat" | "tables">;
+type PhaseShape = Pick<
+    PhasePlan,
+    "name" | "streamCount" | "ratePerStream" | "firstStreamId" | "windowStartMinute" | "windowEndMinute" | "tableNameFormat" | "tables"
+>;
 
 function phaseShapes(config: StackConfig): PhaseShape[] {
     const load = effectiveLoad(config);
@@ -126,7 +143,11 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             },
         };
     });
-    const planProblems = [...writerProblems(phases), ...nameLengthProblems(stack, schemaName, phases), ...oversizedParameterProblems(phases)];
+    const planProblems = [
+        ...writerProblems(phases),
+        ...nameLengthProblems(stack, schemaName, phases),
+        ...oversizedParameterProblems(phases),
+    ];
     if (planProblems.length > 0) {
         throw new StackConfigError(stack, planProblems);
     }
@@ -156,7 +177,14 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         phases,
         access: accessPlan(config.permissions),
         pipeline,
-        analysis: analysisPlan(resourcePrefix, config.catalog, schemaName, phases, config.timeline.runMinutes, config.dlt.enabled ? PIPELINE_EVENT_LOG_TABLE : undefined),
+        analysis: analysisPlan(
+            resourcePrefix,
+            config.catalog,
+            schemaName,
+            phases,
+            config.timeline.runMinutes,
+            config.dlt.enabled ? PIPELINE_EVENT_LOG_TABLE : undefined,
+        ),
         timelineJob: timelineJobPlan(resourcePrefix, phases, config.timeline.runMinutes, pipeline !== undefined),
         runOnDeploy: config.runOnDeploy,
         notificationEmails: config.notificationEmails,
@@ -262,7 +290,11 @@ export function timelineJobPlan(resourcePrefix: string, phases: PhasePlan[], run
     }));
     if (withPipeline) {
         // Beside the phases, on the same trigger time: the pipeline runs from minute 0 to the timeline's end.
-        tasks.push({ taskKey: PIPELINE_TIMELINE_TASK_KEY, phase: "pipeline", jobParameters: { trigger_time: TRIGGER_TIME_REFERENCE, start_offset_minutes: "0" } });
+        tasks.push({
+            taskKey: PIPELINE_TIMELINE_TASK_KEY,
+            phase: "pipeline",
+            jobParameters: { trigger_time: TRIGGER_TIME_REFERENCE, start_offset_minutes: "0" },
+        });
     }
     // After every phase and the pipeline's stop, finished or not, the analysis of this very run (its timeline starts
     // at the trigger).
@@ -299,10 +331,13 @@ export function accessPlan(permissions: StackConfig["permissions"]): AccessPlan 
     const runManagers = new Set(permissions.jobRunManagers);
     return {
         // A group that may manage runs may also view them: one grant per group, the higher level.
-        jobs: [...grants(permissions.jobViewers.filter((group) => !runManagers.has(group)), "CAN_VIEW"), ...grants(permissions.jobRunManagers, "CAN_MANAGE_RUN")].sort(
-            (a, b) => a.groupName.localeCompare(b.groupName),
-        ),
+        jobs: [
+            ...grants(
+                permissions.jobViewers.filter((group) => !runManagers.has(group)),
+                "CAN_VIEW",
+            ),
+            ...grants(permissions.jobRunManagers, "CAN_MANAGE_RUN"),
+        ].sort((a, b) => a.groupName.localeCompare(b.groupName)),
         cluster: grants(permissions.clusterUsers, "CAN_ATTACH_TO"),
     };
 }
-

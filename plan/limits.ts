@@ -51,13 +51,16 @@ export function writerProblems(phases: Pick<PhasePlan, "name" | "tables" | "chec
     return problems;
 }
 
-
 /**
  * Unity Catalog names (schemas, tables) are at most 255 characters (Databricks docs, "Names": "limited to 255
  * characters"). config.ts checks each part; this checks the names built from them: `<database>_<stack>` and
  * `<tablePrefix>_<number>` / `<tablePrefix>_3x_scale`.
  */
-export function nameLengthProblems(stack: string, schemaName: string, phases: Pick<PhasePlan, "tables">[]): { key: string; message: string }[] {
+export function nameLengthProblems(
+    stack: string,
+    schemaName: string,
+    phases: Pick<PhasePlan, "tables">[],
+): { key: string; message: string }[] {
     const problems: { key: string; message: string }[] = [];
     if (schemaName.length > LIMITS.maxNameLength) {
         problems.push({
@@ -109,7 +112,9 @@ export function peakStreamsOnDriver(phases: PhasePlan[], runMinutes: number): nu
 export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes" | "warehouseId" | "pipeline">): string[] {
     const warnings: string[] = [];
     if (!plan.warehouseId) {
-        warnings.push("No dashboard: streambench:warehouseId is not set (`pulumi config set streambench:warehouseId <SQL warehouse id>`). Everything else deploys.");
+        warnings.push(
+            "No dashboard: streambench:warehouseId is not set (`pulumi config set streambench:warehouseId <SQL warehouse id>`). Everything else deploys.",
+        );
     }
     const peak = peakStreamsOnDriver(plan.phases, plan.runMinutes);
     if (peak > STREAMS_PER_DRIVER_WARNING) {
@@ -136,4 +141,3 @@ export function planWarnings(plan: Pick<ScalingPlan, "phases" | "runMinutes" | "
 export function notebookTaskCount(plan: Pick<ScalingPlan, "phases" | "pipeline">): number {
     return plan.phases.length + (plan.pipeline ? 1 : 0);
 }
-

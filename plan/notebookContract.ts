@@ -32,7 +32,6 @@ export const ANALYSIS_PARAMETER_NAMES = [
     "windows_json",
 ] as const;
 
-
 /** The parameters of the pipeline control notebook (notebooks/pipeline_control.py); pipeline_id is added at deploy time. */
 export const PIPELINE_CONTROL_PARAMETER_NAMES = [
     "catalog",
@@ -47,7 +46,6 @@ export const PIPELINE_CONTROL_PARAMETER_NAMES = [
     "trigger_time",
     "window_minutes",
 ] as const;
-
 
 /** The table the DLT pipeline publishes its event log to, in the stack's schema. */
 export const PIPELINE_EVENT_LOG_TABLE = "dlt_event_log";

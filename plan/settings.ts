@@ -17,7 +17,12 @@ export const LIMITS = {
 export const DEFAULT_MAX_WORKERS_CAP = 64;
 
 /** Unity Catalog access modes the stack's cluster may take (Clusters API `data_security_mode`). */
-export const DATA_SECURITY_MODES = ["USER_ISOLATION", "SINGLE_USER", "DATA_SECURITY_MODE_STANDARD", "DATA_SECURITY_MODE_DEDICATED"] as const;
+export const DATA_SECURITY_MODES = [
+    "USER_ISOLATION",
+    "SINGLE_USER",
+    "DATA_SECURITY_MODE_STANDARD",
+    "DATA_SECURITY_MODE_DEDICATED",
+] as const;
 /** Every Unity Catalog access mode the policy pack accepts on a cluster: the stack's, and the workspace's automatic choice. */
 export const UC_ACCESS_MODES: readonly string[] = [...DATA_SECURITY_MODES, "DATA_SECURITY_MODE_AUTO"];
 /** Access modes that run the cluster for one user or group, named by `singleUserName`. */

@@ -40,7 +40,6 @@ export interface PipelineControlPlan {
     parameters: Omit<Record<(typeof PIPELINE_CONTROL_PARAMETER_NAMES)[number], string>, "pipeline_id">;
 }
 
-
 export interface PhasePlan {
     name: PhaseName;
     /** Job name in the workspace: `streambench-<stack>-<phase>`. */

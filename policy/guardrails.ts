@@ -43,20 +43,27 @@ const TOKEN_PATTERN = /dapi[0-9a-f]{32}/i;
 function unknownAtPreview(values: Record<string, unknown>): string[] {
     return Object.entries(values)
         .filter(([, value]) => value === UNKNOWN)
-        .map(([name]) => `${name} is not known at preview (computed from another resource); declare it as a value so the guardrail can check it`);
+        .map(
+            ([name]) =>
+                `${name} is not known at preview (computed from another resource); declare it as a value so the guardrail can check it`,
+        );
 }
 
 export const GUARDRAILS: Guardrail[] = [
     {
         name: "cluster-autoscale-bounds",
-        description: "Autoscaling clusters need maxWorkers strictly above minWorkers, and no more than the cap. Both bounds must be known at preview.",
+        description:
+            "Autoscaling clusters need maxWorkers strictly above minWorkers, and no more than the cap. Both bounds must be known at preview.",
         type: CLUSTER,
         check: (inputs, settings) => {
             const autoscale = inputs.autoscale;
             if (!autoscale || autoscale === UNKNOWN) {
                 return ["the cluster has no autoscale block known at preview: the benchmark measures autoscaling"];
             }
-            const unknown = unknownAtPreview({ "autoscale.minWorkers": autoscale.minWorkers, "autoscale.maxWorkers": autoscale.maxWorkers });
+            const unknown = unknownAtPreview({
+                "autoscale.minWorkers": autoscale.minWorkers,
+                "autoscale.maxWorkers": autoscale.maxWorkers,
+            });
             if (unknown.length > 0) {
                 return unknown;
             }
@@ -74,14 +81,17 @@ export const GUARDRAILS: Guardrail[] = [
         name: "cluster-does-not-block-up",
         description: "Clusters are created with noWait (known at preview) so that `pulumi up` does not wait up to 30 minutes for RUNNING.",
         type: CLUSTER,
-        check: (inputs) => (inputs.noWait === true ? [] : ["set noWait: true so that `pulumi up` does not wait for the cluster to reach RUNNING"]),
+        check: (inputs) =>
+            inputs.noWait === true ? [] : ["set noWait: true so that `pulumi up` does not wait for the cluster to reach RUNNING"],
     },
     {
         name: "cluster-unity-catalog-access-mode",
         description: "Clusters use a Unity Catalog access mode (known at preview).",
         type: CLUSTER,
         check: (inputs) =>
-            UC_ACCESS_MODES.includes(inputs.dataSecurityMode) ? [] : [`dataSecurityMode ${inputs.dataSecurityMode ?? "(unset)"} is not a Unity Catalog access mode`],
+            UC_ACCESS_MODES.includes(inputs.dataSecurityMode)
+                ? []
+                : [`dataSecurityMode ${inputs.dataSecurityMode ?? "(unset)"} is not a Unity Catalog access mode`],
     },
     {
         name: "cluster-no-init-scripts-or-credentials",
@@ -105,7 +115,10 @@ export const GUARDRAILS: Guardrail[] = [
         description: "Streaming jobs run one run at a time (one writer per checkpoint) and have a timeout; both known at preview.",
         type: JOB,
         check: (inputs) => {
-            const problems: string[] = unknownAtPreview({ maxConcurrentRuns: inputs.maxConcurrentRuns, timeoutSeconds: inputs.timeoutSeconds });
+            const problems: string[] = unknownAtPreview({
+                maxConcurrentRuns: inputs.maxConcurrentRuns,
+                timeoutSeconds: inputs.timeoutSeconds,
+            });
             if (problems.length > 0) {
                 return problems;
             }
@@ -120,7 +133,8 @@ export const GUARDRAILS: Guardrail[] = [
     },
     {
         name: "job-tasks-sorted",
-        description: "Job tasks are declared sorted by taskKey, as the provider keeps them (else every preview shows a diff); task keys known at preview.",
+        description:
+            "Job tasks are declared sorted by taskKey, as the provider keeps them (else every preview shows a diff); task keys known at preview.",
         type: JOB,
         check: (inputs) => {
             if (inputs.tasks === UNKNOWN) {
@@ -141,17 +155,22 @@ export const GUARDRAILS: Guardrail[] = [
             "Job parameters and tasks carry no Databricks token. Every value known at preview is read; values computed by other " +
             "resources (a task's cluster or job id, which Databricks assigns) are left out.",
         type: JOB,
-        check: (inputs) => (TOKEN_PATTERN.test(JSON.stringify([inputs.parameters ?? [], inputs.tasks ?? []])) ? ["a job parameter or task holds a Databricks token"] : []),
+        check: (inputs) =>
+            TOKEN_PATTERN.test(JSON.stringify([inputs.parameters ?? [], inputs.tasks ?? []]))
+                ? ["a job parameter or task holds a Databricks token"]
+                : [],
     },
     {
         name: "notebook-source-not-content",
-        description: "Notebooks are uploaded from a file (`source`), so their text stays out of the state and diffs; any contentBase64, known or not, is refused.",
+        description:
+            "Notebooks are uploaded from a file (`source`), so their text stays out of the state and diffs; any contentBase64, known or not, is refused.",
         type: NOTEBOOK,
         check: (inputs) => (inputs.contentBase64 ? ["use source: <file> instead of contentBase64"] : []),
     },
     {
         name: "schema-owned-by-the-stack",
-        description: "The benchmark schema drops its tables on destroy (forceDestroy known at preview), so `pulumi destroy` leaves nothing behind.",
+        description:
+            "The benchmark schema drops its tables on destroy (forceDestroy known at preview), so `pulumi destroy` leaves nothing behind.",
         type: SCHEMA,
         check: (inputs) => (inputs.forceDestroy === true ? [] : ["set forceDestroy: true so that destroy drops the stream tables"]),
     },

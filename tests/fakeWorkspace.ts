@@ -49,7 +49,11 @@ export async function startWorkspace(reply: (request: RecordedRequest) => Reply)
     return {
         url: `http://127.0.0.1:${port}`,
         requests,
-        calls: () => requests.map((request) => `${request.method} ${request.path}${Object.keys(request.query).length ? `?${new URLSearchParams(request.query)}` : ""}`),
+        calls: () =>
+            requests.map(
+                (request) =>
+                    `${request.method} ${request.path}${Object.keys(request.query).length ? `?${new URLSearchParams(request.query)}` : ""}`,
+            ),
         close: () => {
             server.closeAllConnections();
             return new Promise((resolve) => server.close(() => resolve()));

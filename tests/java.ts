@@ -32,9 +32,21 @@ export function javaAvailable(): boolean {
 
 /** The Quartz jar in the local Maven repository, fetched from Maven Central when it is not there yet. */
 export function quartzJar(): string {
-    const jar = path.join(os.homedir(), ".m2", "repository", "org", "quartz-scheduler", "quartz", QUARTZ_VERSION, `quartz-${QUARTZ_VERSION}.jar`);
+    const jar = path.join(
+        os.homedir(),
+        ".m2",
+        "repository",
+        "org",
+        "quartz-scheduler",
+        "quartz",
+        QUARTZ_VERSION,
+        `quartz-${QUARTZ_VERSION}.jar`,
+    );
     if (!fs.existsSync(jar)) {
-        execFileSync("mvn", ["-q", "dependency:get", `-Dartifact=org.quartz-scheduler:quartz:${QUARTZ_VERSION}`, "-Dtransitive=false"], { stdio: "ignore", timeout: 300_000 });
+        execFileSync("mvn", ["-q", "dependency:get", `-Dartifact=org.quartz-scheduler:quartz:${QUARTZ_VERSION}`, "-Dtransitive=false"], {
+            stdio: "ignore",
+            timeout: 300_000,
+        });
     }
     return jar;
 }

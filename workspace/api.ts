@@ -26,7 +26,12 @@ const TERMINAL_CONTROL = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b
 export function printable(text: string, secret: string | undefined): string {
     let safe = text.replace(TERMINAL_CONTROL, "");
     if (secret) {
-        const forms = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString("base64")]);
+        const forms = new Set([
+            secret,
+            encodeURIComponent(secret),
+            JSON.stringify(secret).slice(1, -1),
+            Buffer.from(secret).toString("base64"),
+        ]);
         for (const form of forms) {
             safe = safe.replace(new RegExp(form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi"), "<token>");
         }
@@ -115,7 +120,9 @@ export class WorkspaceClient {
         const seenTokens = new Set<string>();
         let pageToken: string | undefined;
         for (let pages = 1; ; pages++) {
-            const page = await this.request<Page & Record<string, T[] | undefined>>("GET", path, { query: { ...query, page_token: pageToken } });
+            const page = await this.request<Page & Record<string, T[] | undefined>>("GET", path, {
+                query: { ...query, page_token: pageToken },
+            });
             items.push(...(page[field] ?? []));
             // The Jobs API says `has_more`; the Pipelines API only sends a `next_page_token` while there is more.
             pageToken = page.has_more === false ? undefined : page.next_page_token;
@@ -123,7 +130,9 @@ export class WorkspaceClient {
                 return items;
             }
             if (seenTokens.has(pageToken)) {
-                throw new WorkspaceApiError(`${this.host} sent the same next_page_token twice for GET ${path}: stopped paging (a broken proxy or server?); ${HOST_HINT}`);
+                throw new WorkspaceApiError(
+                    `${this.host} sent the same next_page_token twice for GET ${path}: stopped paging (a broken proxy or server?); ${HOST_HINT}`,
+                );
             }
             if (pages >= MAX_PAGES) {
                 throw new WorkspaceApiError(`${this.host} had more than ${MAX_PAGES} pages for GET ${path}: stopped paging; ${HOST_HINT}`);
@@ -147,7 +156,9 @@ export class WorkspaceClient {
 
     /** Pipelines named exactly `name` (names are unique only when the workspace enforces it). */
     async pipelinesNamed(name: string): Promise<PipelineSummary[]> {
-        const pipelines = await this.allPages<PipelineSummary>("/api/2.0/pipelines", "statuses", { filter: `name LIKE '${name.replace(/'/g, "''")}'` });
+        const pipelines = await this.allPages<PipelineSummary>("/api/2.0/pipelines", "statuses", {
+            filter: `name LIKE '${name.replace(/'/g, "''")}'`,
+        });
         return pipelines.filter((pipeline) => pipeline.name === name);
     }
 
@@ -156,7 +167,12 @@ export class WorkspaceClient {
      * one. Cancellation completes asynchronously, and a run being cancelled can still act (e.g. start a pipeline
      * update) until it has ended.
      */
-    async waitUntilNoActiveRuns(jobIds: number[], timeoutMs: number, pollMs = 2_000, sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<number[]> {
+    async waitUntilNoActiveRuns(
+        jobIds: number[],
+        timeoutMs: number,
+        pollMs = 2_000,
+        sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)),
+    ): Promise<number[]> {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
             const busy: number[] = [];
@@ -220,7 +236,9 @@ export class WorkspaceClient {
     private networkError(error: unknown, call: string): WorkspaceApiError {
         const name = (error as { name?: string }).name;
         if (name === "TimeoutError" || name === "AbortError") {
-            return new WorkspaceApiError(`no answer from ${this.host} within ${this.timeoutSeconds} s (${call}): the workspace is slow or unreachable; ${HOST_HINT}`);
+            return new WorkspaceApiError(
+                `no answer from ${this.host} within ${this.timeoutSeconds} s (${call}): the workspace is slow or unreachable; ${HOST_HINT}`,
+            );
         }
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
         const reason = cause?.code ?? cause?.message ?? String(error);

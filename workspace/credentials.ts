@@ -43,7 +43,7 @@ interface Found {
 type Profile = Record<string, string>;
 
 /**
- * Resolves host and token. `stackConfig` is the stack file in the engine's form (`stackFileConfig` of config.ts),
+ * Resolves host and token. `stackConfig` is the stack file in the engine's form (`loadStackFile` of config/stackFile.ts),
  * `env` the process environment (HOME locates `~/.databrickscfg`).
  */
 export function resolveCredentials(stack: string, stackConfig: Record<string, string>, env: NodeJS.ProcessEnv): WorkspaceCredentials {
@@ -56,7 +56,9 @@ export function resolveCredentials(stack: string, stackConfig: Record<string, st
     if (namedProfile) {
         const profile = readProfile(configFile, namedProfile.value);
         if (!profile) {
-            throw new CredentialsError(`profile "${namedProfile.value}" (from ${namedProfile.source}) is not in ${configFile}: add it, or unset ${namedProfile.source}`);
+            throw new CredentialsError(
+                `profile "${namedProfile.value}" (from ${namedProfile.source}) is not in ${configFile}: add it, or unset ${namedProfile.source}`,
+            );
         }
         host ??= profileValue(profile, "host", namedProfile.value, configFile);
         token ??= profileValue(profile, "token", namedProfile.value, configFile);
@@ -78,7 +80,9 @@ export function resolveCredentials(stack: string, stackConfig: Record<string, st
         const why = defaultProfileSkipped
             ? ` ([DEFAULT] of ${configFile} is not read when the host comes from ${host.source}; set DATABRICKS_CONFIG_PROFILE=DEFAULT to use it)`
             : "";
-        throw new CredentialsError(`no token for ${origin}: export DATABRICKS_TOKEN=<personal access token>, or use a ~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE)${why}`);
+        throw new CredentialsError(
+            `no token for ${origin}: export DATABRICKS_TOKEN=<personal access token>, or use a ~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE)${why}`,
+        );
     }
     return { host: origin, token: token.value, hostSource: host.source, tokenSource: token.source };
 }
@@ -92,7 +96,13 @@ function fromEnv(env: NodeJS.ProcessEnv, name: string): Found | undefined {
  * The stack file's value (the provider's direct configuration), else the environment's. A Pulumi secret only the
  * Pulumi CLI can decrypt: the environment variable stands in for it, or an error names the export to run.
  */
-function stackValue(stack: string, stackConfig: Record<string, string>, key: string, envName: string, env: NodeJS.ProcessEnv): Found | undefined {
+function stackValue(
+    stack: string,
+    stackConfig: Record<string, string>,
+    key: string,
+    envName: string,
+    env: NodeJS.ProcessEnv,
+): Found | undefined {
     const value = stackConfig[key]?.trim();
     if (!value) {
         return fromEnv(env, envName);

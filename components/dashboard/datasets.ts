@@ -71,7 +71,9 @@ export function throughputVsTarget(plan: ScalingPlan, line: Timeline): Dashboard
     const windows = plan.throughput.map((window) => {
         const [start, end] = [window.startMinute * SECONDS_PER_MINUTE, window.endMinute * SECONDS_PER_MINUTE];
         if (start % BUCKET_SECONDS !== 0 || end % BUCKET_SECONDS !== 0) {
-            throw new Error(`throughput window ${window.startMinute}-${window.endMinute} min does not start and end on a ${BUCKET_SECONDS} s bucket`);
+            throw new Error(
+                `throughput window ${window.startMinute}-${window.endMinute} min does not start and end on a ${BUCKET_SECONDS} s bucket`,
+            );
         }
         return `(${start}, ${end}, ${window.totalRowsPerSecond})`;
     });

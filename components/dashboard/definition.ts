@@ -23,7 +23,16 @@
  * dataset selects (checked in `widgets.ts` when the dashboard is built).
  */
 import { ScalingPlan } from "../../plan/types";
-import { DEFAULT_DASHBOARD_TABLES, DashboardDataset, DashboardTables, achievedVsTarget, dltExecutorsOverTime, throughputByStreamType, throughputVsTarget, workersOverTime } from "./datasets";
+import {
+    DEFAULT_DASHBOARD_TABLES,
+    DashboardDataset,
+    DashboardTables,
+    achievedVsTarget,
+    dltExecutorsOverTime,
+    throughputByStreamType,
+    throughputVsTarget,
+    workersOverTime,
+} from "./datasets";
 import { latestRunLayout } from "./layout";
 import { timeline } from "./timeline";
 
@@ -48,7 +57,9 @@ function queryLines(query: string): string[] {
 export function dashboardDefinition(plan: ScalingPlan, tables: DashboardTables = DEFAULT_DASHBOARD_TABLES): DashboardDefinition {
     for (const [key, table] of Object.entries(tables)) {
         if (!BARE_TABLE_NAME.test(table)) {
-            throw new Error(`dashboard table ${key} must be a bare table name in ${plan.schemaFullName} (letters, digits, _), got ${JSON.stringify(table)}`);
+            throw new Error(
+                `dashboard table ${key} must be a bare table name in ${plan.schemaFullName} (letters, digits, _), got ${JSON.stringify(table)}`,
+            );
         }
     }
     const line = timeline(plan, tables.metrics);

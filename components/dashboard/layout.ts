@@ -41,7 +41,11 @@ export interface PageDatasets {
 }
 
 /** The latest run's page: title, the plan's targets, the time charts, and achieved vs target per window. */
-export function latestRunLayout(plan: ScalingPlan, tables: DashboardTables, { byType, vsTarget, workers, achieved, dlt }: PageDatasets): LayoutItem[] {
+export function latestRunLayout(
+    plan: ScalingPlan,
+    tables: DashboardTables,
+    { byType, vsTarget, workers, achieved, dlt }: PageDatasets,
+): LayoutItem[] {
     const runSource = `The latest run: the latest ${RUN_PHASE} phase_start in ${tables.metrics}.`;
     const rowsPerSecond = axis("rows_per_second", "quantitative", "Input rows/s");
     const series = axis("series", "categorical", "Series");

@@ -104,13 +104,24 @@ export function frame(title: string, description: string): Frame {
     return { showTitle: true, title, showDescription: true, description };
 }
 
-export const axis = (fieldName: string, type: ScaleType, displayName: string): AxisEncoding => ({ fieldName, scale: { type }, displayName });
+export const axis = (fieldName: string, type: ScaleType, displayName: string): AxisEncoding => ({
+    fieldName,
+    scale: { type },
+    displayName,
+});
 
 /** The x axis of every time chart: the run's buckets. */
 const BUCKET_AXIS = axis("bucket_start", "temporal", `Time (${BUCKET_SECONDS} s buckets)`);
 
 /** A chart over the run's time buckets: `y` per bucket, one series (or one stacked bar) per value of `color`. */
-export function timeChart(name: string, dataset: DashboardDataset, widgetType: "bar" | "line", y: AxisEncoding, color: AxisEncoding, chartFrame: Frame): Widget {
+export function timeChart(
+    name: string,
+    dataset: DashboardDataset,
+    widgetType: "bar" | "line",
+    y: AxisEncoding,
+    color: AxisEncoding,
+    chartFrame: Frame,
+): Widget {
     return dataWidget(name, dataset, { version: 3, widgetType, encodings: { x: BUCKET_AXIS, y, color }, frame: chartFrame });
 }
 
@@ -122,7 +133,9 @@ function rate(value: number): string {
 export function targetSummary(plan: ScalingPlan): string {
     return plan.throughput
         .map((window) => {
-            const phases = (Object.keys(window.rowsPerSecondByPhase) as PhaseName[]).filter((phase) => window.rowsPerSecondByPhase[phase] > 0);
+            const phases = (Object.keys(window.rowsPerSecondByPhase) as PhaseName[]).filter(
+                (phase) => window.rowsPerSecondByPhase[phase] > 0,
+            );
             return `${window.startMinute}-${window.endMinute} min ${rate(window.totalRowsPerSecond)} rows/s (${phases.join("+") || "idle"})`;
         })
         .join("; ");

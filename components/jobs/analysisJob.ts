@@ -30,7 +30,8 @@ export class AnalysisJob extends pulumi.ComponentResource {
             `${name}-job`,
             {
                 name: args.analysis.jobName,
-                description: "Streaming autoscaling benchmark: target against achieved rows/s per window of a run, and how the cluster scaled.",
+                description:
+                    "Streaming autoscaling benchmark: target against achieved rows/s per window of a run, and how the cluster scaled.",
                 maxConcurrentRuns: 1,
                 timeoutSeconds: args.analysis.timeoutSeconds,
                 parameters: jobParametersWith(args.analysis.parameters, { cluster_id: args.clusterId }),

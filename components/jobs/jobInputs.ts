@@ -28,7 +28,10 @@ export function jobParameters(parameters: Record<string, string>): { name: strin
  * Job parameters of which only `deployed` (ids known once their resource exists) wait for the deployment: every
  * other parameter stays known at preview, so the policy pack checks it on a first deploy too.
  */
-export function jobParametersWith(parameters: Record<string, string>, deployed: Record<string, pulumi.Input<string>>): { name: string; default: pulumi.Input<string> }[] {
+export function jobParametersWith(
+    parameters: Record<string, string>,
+    deployed: Record<string, pulumi.Input<string>>,
+): { name: string; default: pulumi.Input<string> }[] {
     const placeholders = Object.fromEntries(Object.keys(deployed).map((name) => [name, ""]));
     return jobParameters({ ...parameters, ...placeholders }).map((parameter) =>
         parameter.name in deployed ? { ...parameter, default: deployed[parameter.name] } : parameter,
@@ -41,7 +44,11 @@ export function jobSchedule(cron: string, timezone: string, paused: boolean) {
 }
 
 /** Job health rules: a run nearing its timeout, and (for streaming phases) a backlog. */
-export function healthRules(timeoutSeconds: number, streaming: boolean, expectedRunSeconds = timeoutSeconds - TIMEOUT_GRACE_MINUTES * 60): { metric: string; op: string; value: number }[] {
+export function healthRules(
+    timeoutSeconds: number,
+    streaming: boolean,
+    expectedRunSeconds = timeoutSeconds - TIMEOUT_GRACE_MINUTES * 60,
+): { metric: string; op: string; value: number }[] {
     const rules = [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: expectedRunSeconds + 60 }];
     if (streaming) {
         // The rate source produces rows on the clock, so a backlog shows up only when the stream falls behind.

@@ -13,7 +13,6 @@ export interface PipelineControlJobArgs extends ScheduledNotebookJobArgs {
     pipelineId: pulumi.Input<string>;
 }
 
-
 /**
  * Runs the DLT pipeline through one timeline: waits for its source tables, keeps a pipeline update going from the
  * timeline's start to its end, then stops the pipeline (also when the run fails or is cancelled). Scheduled with

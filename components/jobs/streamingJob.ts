@@ -13,7 +13,6 @@ export interface StreamingJobArgs extends ScheduledNotebookJobArgs {
     phase: PhasePlan;
 }
 
-
 /** One phase of the benchmark as a scheduled job with one notebook task on the shared cluster. */
 export class StreamingJob extends pulumi.ComponentResource {
     public readonly jobId: pulumi.Output<string>;

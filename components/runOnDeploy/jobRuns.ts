@@ -1,5 +1,5 @@
 /**
- * The commands `pulumi up` / `pulumi destroy` run for `runOnDeploy` (components/runOnDeploy.ts):
+ * The commands `pulumi up` / `pulumi destroy` run for `runOnDeploy` (components/runOnDeploy/index.ts):
  *   start      run the timeline job now (STREAMBENCH_START_JOB_ID) and print the run's id and page
  *   cancel     cancel every active run of the benchmark's jobs (STREAMBENCH_CANCEL_JOB_IDS, comma-separated), then
  *              stop the DLT pipelines (STREAMBENCH_STOP_PIPELINE_IDS, comma-separated, may be empty)
@@ -32,7 +32,12 @@ function pipelineIds(text: string | undefined): string[] {
 }
 
 /** Runs one command; returns the process exit code. */
-export async function jobRuns(command: string | undefined, env: NodeJS.ProcessEnv, io: JobRunsIo, client?: WorkspaceClient): Promise<number> {
+export async function jobRuns(
+    command: string | undefined,
+    env: NodeJS.ProcessEnv,
+    io: JobRunsIo,
+    client?: WorkspaceClient,
+): Promise<number> {
     if (command === "unchanged") {
         io.out("Workload unchanged: the benchmark is not started again.");
         return 0;
@@ -67,7 +72,9 @@ export async function jobRuns(command: string | undefined, env: NodeJS.ProcessEn
         if (stopPipelineIds.length > 0) {
             const busy = await workspace.waitUntilNoActiveRuns(cancelJobIds, CANCEL_SETTLE_MS);
             if (busy.length > 0) {
-                io.err(`Runs of job(s) ${busy.join(", ")} were still ending after ${CANCEL_SETTLE_MS / 1000} s; stopping the pipeline anyway.`);
+                io.err(
+                    `Runs of job(s) ${busy.join(", ")} were still ending after ${CANCEL_SETTLE_MS / 1000} s; stopping the pipeline anyway.`,
+                );
             }
         }
         for (const pipelineId of stopPipelineIds) {

@@ -23,6 +23,7 @@ STREAM_TYPE_COLOURS = {"baseline": "#4C78A8", "3x": "#F58518", "9x": "#E45756"}
 @dataclass(frozen=True)
 class Interval:
     """Rows per second measured by stream type over one interval starting at `start_minute` (plan minutes)."""
+
     start_minute: float
     rows_per_second_by_type: Mapping[str, float]
 
@@ -35,19 +36,36 @@ def target_steps(windows_json: str) -> tuple[list[float], list[float]]:
     return minutes, totals + totals[-1:]
 
 
-def draw_results(path: str, title: str, windows_json: str, intervals: Sequence[Interval], interval_minutes: float,
-                 table: Sequence[Sequence[str]], stream_types: Sequence[str]) -> str:
+def draw_results(
+    path: str,
+    title: str,
+    windows_json: str,
+    intervals: Sequence[Interval],
+    interval_minutes: float,
+    table: Sequence[Sequence[str]],
+    stream_types: Sequence[str],
+) -> str:
     """Writes the chart to `path` (PNG, PNG_SIZE pixels) and returns the path. `table` is a header row and
     rows (streambench.local.timeline.window_table); `stream_types` in stacking order."""
     figure = plt.figure(figsize=FIGURE_INCHES, dpi=DPI)
-    grid = figure.add_gridspec(2, 1, height_ratios=[3.0, 1.25], hspace=0.28, left=0.08, right=0.98, top=0.93, bottom=0.03)
+    grid = figure.add_gridspec(
+        2, 1, height_ratios=[3.0, 1.25], hspace=0.28, left=0.08, right=0.98, top=0.93, bottom=0.03
+    )
     chart = figure.add_subplot(grid[0])
     bottoms = [0.0] * len(intervals)
     starts = [interval.start_minute for interval in intervals]
     for stream_type in stream_types:
         heights = [float(interval.rows_per_second_by_type.get(stream_type, 0.0)) for interval in intervals]
-        chart.bar(starts, heights, width=interval_minutes, bottom=bottoms, align="edge",
-                  color=STREAM_TYPE_COLOURS.get(stream_type), label=f"measured: {stream_type}", linewidth=0)
+        chart.bar(
+            starts,
+            heights,
+            width=interval_minutes,
+            bottom=bottoms,
+            align="edge",
+            color=STREAM_TYPE_COLOURS.get(stream_type),
+            label=f"measured: {stream_type}",
+            linewidth=0,
+        )
         bottoms = [bottom + height for bottom, height in zip(bottoms, heights)]
     minutes, totals = target_steps(windows_json)
     chart.step(minutes, totals, where="post", color="black", linewidth=2.0, label="plan target")
@@ -62,7 +80,9 @@ def draw_results(path: str, title: str, windows_json: str, intervals: Sequence[I
 
     below = figure.add_subplot(grid[1])
     below.axis("off")
-    cells = below.table(cellText=[list(row) for row in table[1:]], colLabels=list(table[0]), loc="center", cellLoc="center")
+    cells = below.table(
+        cellText=[list(row) for row in table[1:]], colLabels=list(table[0]), loc="center", cellLoc="center"
+    )
     cells.auto_set_font_size(False)
     cells.set_fontsize(9)
     cells.scale(1.0, 1.3)

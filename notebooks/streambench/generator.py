@@ -80,9 +80,7 @@ def _positive_int(raw: Mapping[str, str], name: str, problems: list[str]) -> int
 
 def parse_params(raw: Mapping[str, str]) -> PhaseParams:
     """Checks the notebook's parameters; raises ValueError naming every missing or bad one."""
-    missing = {
-        name for name in PARAMETER_NAMES if name not in OPTIONAL_PARAMETERS and not raw.get(name, "").strip()
-    }
+    missing = {name for name in PARAMETER_NAMES if name not in OPTIONAL_PARAMETERS and not raw.get(name, "").strip()}
     problems = [f"{name} is required (set it as a job parameter)" for name in sorted(missing)]
 
     def number(name: str) -> int:
@@ -91,6 +89,7 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
     phase = raw.get("phase", "").strip()
     if phase and phase not in PHASES:
         problems.append(f"phase must be one of {', '.join(PHASES)}, got {phase!r}")
+
     def minutes(name: str, allow_zero: bool) -> float:
         if name in missing:
             return 0.0
@@ -100,7 +99,9 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
         except ValueError:
             value = -1.0
         if value < 0 or (value == 0 and not allow_zero):
-            problems.append(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number of minutes, got {text!r}")
+            problems.append(
+                f"{name} must be a {'non-negative' if allow_zero else 'positive'} number of minutes, got {text!r}"
+            )
         return value
 
     # The phase's streams and tables: its entry of the phases document, the encoding every notebook reads.
@@ -162,8 +163,9 @@ def parse_trigger_time(text: str) -> datetime | None:
     return parse_run_start(text)
 
 
-def phase_window(trigger_time: str, start_offset_minutes: float, window_minutes: float,
-                 now: datetime) -> tuple[datetime, datetime]:
+def phase_window(
+    trigger_time: str, start_offset_minutes: float, window_minutes: float, now: datetime
+) -> tuple[datetime, datetime]:
     """When the phase starts and stops: its timeline's trigger time plus the phase's offset, plus its window.
     A late start shortens the phase; it never shifts it. A run without a trigger time (started by hand)
     anchors its timeline now."""
@@ -177,8 +179,9 @@ def total_input_rows_per_second(progresses: Sequence[Mapping | None]) -> float:
     return sum(float((progress or {}).get("inputRowsPerSecond") or 0.0) for progress in progresses)
 
 
-def status_line(now: datetime, active_streams: int, input_rows_per_second: float, target_rows_per_second: int,
-                seconds_left: float) -> str:
+def status_line(
+    now: datetime, active_streams: int, input_rows_per_second: float, target_rows_per_second: int, seconds_left: float
+) -> str:
     """The line printed every status interval: measured input rate against the plan's target."""
     share = (input_rows_per_second / target_rows_per_second * 100) if target_rows_per_second else 0.0
     return (
@@ -189,6 +192,7 @@ def status_line(now: datetime, active_streams: int, input_rows_per_second: float
 
 
 # ---- Spark pieces --------------------------------------------------------------------------------------
+
 
 def generator_frame(spark, spec: StreamSpec, params: PhaseParams):
     """A streaming DataFrame of exactly `rows_per_second` rows/s in the benchmark's row schema."""
@@ -263,8 +267,13 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
-              sleep: Callable[[float], None] = time.sleep, log: Callable[[str], None] = print) -> dict:
+def run_phase(
+    spark,
+    params: PhaseParams,
+    now: Callable[[], datetime] = utc_now,
+    sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[str], None] = print,
+) -> dict:
     """Runs every stream of the phase until the phase's end on the wall clock, printing the status line every
     status interval, then stops every stream. Returns a summary of the run."""
     start, end = phase_window(params.trigger_time, params.start_offset_minutes, params.window_minutes, now())
@@ -277,11 +286,15 @@ def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
         while (wait := (start - now()).total_seconds()) > 0:
             sleep(min(wait, 10.0))
 
-    log(f"Starting {len(specs)} {params.phase} stream(s) at {params.rows_per_second:,} rows/s each "
-        f"until {end.isoformat()}.")
+    log(
+        f"Starting {len(specs)} {params.phase} stream(s) at {params.rows_per_second:,} rows/s each "
+        f"until {end.isoformat()}."
+    )
     created = create_missing_tables(spark, params)
     if created:
-        log(f"Created {len(created)} empty stream table(s) of the timeline: {', '.join(created[:5])}{' ...' if len(created) > 5 else ''}")
+        log(
+            f"Created {len(created)} empty stream table(s) of the timeline: {', '.join(created[:5])}{' ...' if len(created) > 5 else ''}"
+        )
     metrics_table = full_table_name(params, params.metrics_table)
     recorder = MetricsRecorder(specs, phase=params.phase, phase_start=start)
     recorder.attach(spark, log)
@@ -317,7 +330,14 @@ def run_phase(spark, params: PhaseParams, now: Callable[[], datetime] = utc_now,
             log(problems[-1])
         if problems:
             before = f" (after: {failure})" if failure is not None else ""
-            raise RuntimeError(f"The {params.phase} phase did not end cleanly{before}:\n  - " + "\n  - ".join(problems)) from failure
+            raise RuntimeError(
+                f"The {params.phase} phase did not end cleanly{before}:\n  - " + "\n  - ".join(problems)
+            ) from failure
     log(f"Stopped {len(queries)} {params.phase} stream(s) at {now().isoformat()}.")
-    return {"phase": params.phase, "streams": len(queries), "end": end.isoformat(), "skipped": False,
-            "metrics_rows": recorder.written_rows}
+    return {
+        "phase": params.phase,
+        "streams": len(queries),
+        "end": end.isoformat(),
+        "skipped": False,
+        "metrics_rows": recorder.written_rows,
+    }

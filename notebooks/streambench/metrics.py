@@ -21,20 +21,20 @@ from pyspark.sql.streaming import StreamingQueryListener
 
 # Columns of the stream_metrics table, in order. One row per micro-batch of one stream.
 METRICS_COLUMNS = (
-    "phase",                      # generator phase that ran the stream: baseline, 3x or 9x
-    "phase_start",                # start of that phase's window (trigger time + offset), UTC
-    "stream_id",                  # the stream's id (the rows' stream_id)
-    "stream_type",                # the rows' stream_type
-    "table_name",                 # the stream's table (name only, no catalog/schema)
-    "query_name",                 # Spark query name (`<stream_type>:<table>`)
-    "query_id",                   # StreamingQuery id (stable across restarts from the same checkpoint)
-    "query_run_id",               # StreamingQuery runId (new at every start)
+    "phase",  # generator phase that ran the stream: baseline, 3x or 9x
+    "phase_start",  # start of that phase's window (trigger time + offset), UTC
+    "stream_id",  # the stream's id (the rows' stream_id)
+    "stream_type",  # the rows' stream_type
+    "table_name",  # the stream's table (name only, no catalog/schema)
+    "query_name",  # Spark query name (`<stream_type>:<table>`)
+    "query_id",  # StreamingQuery id (stable across restarts from the same checkpoint)
+    "query_run_id",  # StreamingQuery runId (new at every start)
     "batch_id",
-    "batch_time",                 # progress timestamp: when the micro-batch was triggered, UTC
+    "batch_time",  # progress timestamp: when the micro-batch was triggered, UTC
     "num_input_rows",
-    "input_rows_per_second",      # null when Spark reports no rate (e.g. the first batch)
+    "input_rows_per_second",  # null when Spark reports no rate (e.g. the first batch)
     "processed_rows_per_second",
-    "batch_duration_ms",          # durationMs.triggerExecution
+    "batch_duration_ms",  # durationMs.triggerExecution
 )
 METRICS_SCHEMA_DDL = (
     "phase STRING, phase_start TIMESTAMP, stream_id INT, stream_type STRING, table_name STRING, "
@@ -79,8 +79,14 @@ def progress_dict(progress: Any) -> dict:
     raise TypeError(f"not a streaming progress: {type(progress).__name__}")
 
 
-def progress_row(progress: Mapping[str, Any], phase: str, stream_id: int | None, stream_type: str, table: str,
-                 phase_start: datetime | None = None) -> dict:
+def progress_row(
+    progress: Mapping[str, Any],
+    phase: str,
+    stream_id: int | None,
+    stream_type: str,
+    table: str,
+    phase_start: datetime | None = None,
+) -> dict:
     """One stream_metrics row from a StreamingQueryProgress as JSON (`json.loads(progress.json)`)."""
     duration = (progress.get("durationMs") or {}).get("triggerExecution")
     return {
@@ -109,8 +115,13 @@ class MetricsRecorder(StreamingQueryListener):
     status interval, `close(spark, table, queries)` once they are stopped. Progress of queries that are not
     in `specs` (other streams of the session) is ignored."""
 
-    def __init__(self, specs: Iterable[Any], phase: str | None = None, phase_start: datetime | None = None,
-                 max_buffered_rows: int = MAX_BUFFERED_ROWS):
+    def __init__(
+        self,
+        specs: Iterable[Any],
+        phase: str | None = None,
+        phase_start: datetime | None = None,
+        max_buffered_rows: int = MAX_BUFFERED_ROWS,
+    ):
         self._specs = {query_name(spec.stream_type, spec.table): spec for spec in specs}
         phases = {spec.stream_type for spec in self._specs.values()}
         self.phase = phase if phase is not None else (phases.pop() if len(phases) == 1 else "")
@@ -120,8 +131,8 @@ class MetricsRecorder(StreamingQueryListener):
         self._rows: list[dict] = []
         self._seen: set[tuple[str, str, int]] = set()
         self._terminated: set[str] = set()
-        self.progress_events = 0   # progress events delivered to the listener
-        self.dropped_rows = 0      # rows dropped because the buffer was full
+        self.progress_events = 0  # progress events delivered to the listener
+        self.dropped_rows = 0  # rows dropped because the buffer was full
         self.written_rows = 0
         self.last_error: str | None = None
         self._poll_cursor = 0
@@ -145,8 +156,10 @@ class MetricsRecorder(StreamingQueryListener):
             spark.streams.addListener(self)
             return True
         except Exception as error:
-            log(f"metrics: no streaming listener ({str(error).splitlines()[0] if str(error) else repr(error)}); "
-                "polling each query's recent progress instead")
+            log(
+                f"metrics: no streaming listener ({str(error).splitlines()[0] if str(error) else repr(error)}); "
+                "polling each query's recent progress instead"
+            )
             return False
 
     def detach(self, spark) -> None:
@@ -196,8 +209,9 @@ class MetricsRecorder(StreamingQueryListener):
 
     # ---- driver side (the generator's loop) ---------------------------------------------------------
 
-    def poll(self, queries: Sequence[Any], budget_seconds: float | None = None,
-             clock: Callable[[], float] = time.monotonic) -> int:
+    def poll(
+        self, queries: Sequence[Any], budget_seconds: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> int:
         """Records the progress the queries still hold (`recentProgress`: the last 100 batches by default, over
         16 minutes at a 10 s trigger). The fallback for a session whose listener events never reach this
         Python process (a Spark Connect server that runs Python listeners remotely); what the listener already
@@ -238,8 +252,14 @@ class MetricsRecorder(StreamingQueryListener):
         with self._lock:
             return len(self._rows)
 
-    def flush(self, spark, full_table_name: str, fallback_queries: Sequence[Any] | None = None,
-              fallback_budget_seconds: float | None = 5.0, log: Callable[[str], None] = print) -> int:
+    def flush(
+        self,
+        spark,
+        full_table_name: str,
+        fallback_queries: Sequence[Any] | None = None,
+        fallback_budget_seconds: float | None = 5.0,
+        log: Callable[[str], None] = print,
+    ) -> int:
         """Appends every buffered row to the Delta table (created on first write) in one write, and returns
         how many were written. A failed write keeps the rows for the next flush and never raises: the
         metrics must not stop the benchmark. `fallback_queries` are polled (see `poll`, within
@@ -252,8 +272,9 @@ class MetricsRecorder(StreamingQueryListener):
             return 0
         try:
             (
-                spark.createDataFrame([tuple(row[column] for column in METRICS_COLUMNS) for row in rows],
-                                      METRICS_SCHEMA_DDL)
+                spark.createDataFrame(
+                    [tuple(row[column] for column in METRICS_COLUMNS) for row in rows], METRICS_SCHEMA_DDL
+                )
                 .write.format("delta")
                 .mode("append")
                 .saveAsTable(full_table_name)
@@ -266,20 +287,27 @@ class MetricsRecorder(StreamingQueryListener):
                     del self._rows[:overflow]
                     self.dropped_rows += overflow
             self.last_error = f"metrics flush to {full_table_name} failed: {error}"
-            log(f"metrics: writing {len(rows)} row(s) to {full_table_name} failed, kept for the next flush: "
-                f"{str(error).splitlines()[0] if str(error) else repr(error)}")
+            log(
+                f"metrics: writing {len(rows)} row(s) to {full_table_name} failed, kept for the next flush: "
+                f"{str(error).splitlines()[0] if str(error) else repr(error)}"
+            )
             return 0
         self.written_rows += len(rows)
         return len(rows)
 
-    def close(self, spark, full_table_name: str, queries: Sequence[Any], timeout_seconds: float = 10.0,
-              log: Callable[[str], None] = print) -> int:
+    def close(
+        self,
+        spark,
+        full_table_name: str,
+        queries: Sequence[Any],
+        timeout_seconds: float = 10.0,
+        log: Callable[[str], None] = print,
+    ) -> int:
         """After the streams are stopped: waits for their last progress events (when the listener receives
         events at all), writes everything still buffered (polling every query if the listener never
         received an event) and unregisters the listener. Never raises; returns the rows written."""
         try:
-            if self.progress_events and not self.wait_for_termination([query.id for query in queries],
-                                                                      timeout_seconds):
+            if self.progress_events and not self.wait_for_termination([query.id for query in queries], timeout_seconds):
                 log("metrics: not every stream reported its end; the last batches may be missing")
         except Exception as error:
             log(f"metrics: waiting for the streams' last progress failed: {error!r}")

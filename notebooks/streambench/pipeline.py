@@ -10,7 +10,7 @@ Configuration keys (all values are strings, as pipeline configuration values alw
 |---|---|---|---|
 | `streambench.source_catalog` | yes | `main` | catalog of the stream tables |
 | `streambench.source_schema` | yes | `dlt_autoscaling_prod` | schema of the stream tables |
-| `streambench.phases_json` | yes | `[{"phase": "baseline", "table_name_format": "stream_table_{stream_id:03d}", "first_stream_id": 1, "stream_count": 50}, ...]` | the phases document (stream_tables.py), as the generator and the analysis read it |
+| `streambench.phases_json` | yes | `[{"phase": "baseline", "first_stream_id": 1, ...}, ...]` | the phases document (stream_tables.py) |
 | `streambench.watermark_delay` | no | `2 minutes` (default) | how late a row may arrive and still count in its minute |
 
 The tables travel as the phases document, the one encoding every notebook reads (stream_tables.parse_phases): one
@@ -119,8 +119,9 @@ def _duplicates(names: list[str]) -> set[str]:
 def parse_config(conf: Mapping[str, str | None]) -> PipelineConfig:
     """Checks the pipeline configuration; raises ValueError naming every missing or bad key."""
     values = {key: (conf.get(key) or "").strip() for key in CONFIG_KEYS}
-    problems = [f"{key} is required (set it in the pipeline's configuration)" for key in REQUIRED_KEYS
-                if not values[key]]
+    problems = [
+        f"{key} is required (set it in the pipeline's configuration)" for key in REQUIRED_KEYS if not values[key]
+    ]
     for key in (SOURCE_CATALOG_KEY, SOURCE_SCHEMA_KEY):
         if values[key] and "`" in values[key]:
             problems.append(f"{key} must not contain backticks, got {values[key]!r}")
@@ -132,8 +133,10 @@ def parse_config(conf: Mapping[str, str | None]) -> PipelineConfig:
             problems.append(str(error))
     delay = " ".join((values[WATERMARK_DELAY_KEY] or DEFAULT_WATERMARK_DELAY).lower().split())
     if not _INTERVAL.match(delay):
-        problems.append(f"{WATERMARK_DELAY_KEY} must look like '2 minutes' (seconds, minutes or hours), "
-                        f"got {values[WATERMARK_DELAY_KEY]!r}")
+        problems.append(
+            f"{WATERMARK_DELAY_KEY} must look like '2 minutes' (seconds, minutes or hours), "
+            f"got {values[WATERMARK_DELAY_KEY]!r}"
+        )
     if problems:
         raise ValueError("Pipeline configuration is invalid:\n  - " + "\n  - ".join(problems))
     return PipelineConfig(values[SOURCE_CATALOG_KEY], values[SOURCE_SCHEMA_KEY], tables, delay)

@@ -134,8 +134,9 @@ def state_name(state: Any) -> str | None:
     return getattr(state, "value", state)
 
 
-def next_action(now: datetime, end: datetime, update_state: str | None, failed_in_a_row: int,
-                params: ControlParams) -> str:
+def next_action(
+    now: datetime, end: datetime, update_state: str | None, failed_in_a_row: int, params: ControlParams
+) -> str:
     """What the control loop does next, from the clock and the state of the update it started last.
 
     - START: no update is active and the timeline has long enough left for one to do work;
@@ -200,21 +201,35 @@ class ControlSummary:
 STOPPED_PIPELINE_STATES = ("IDLE", "FAILED", "DELETED")
 
 
-def stop_pipeline(pipelines, pipeline_id: str, timeout_seconds: int, poll_interval_seconds: int, *,
-                  now: Callable[[], datetime], sleep: Callable[[float], None]) -> str:
+def stop_pipeline(
+    pipelines,
+    pipeline_id: str,
+    timeout_seconds: int,
+    poll_interval_seconds: int,
+    *,
+    now: Callable[[], datetime],
+    sleep: Callable[[float], None],
+) -> str:
     """Stops the pipeline and waits until it holds no compute; returns the state it settled in."""
     pipelines.stop(pipeline_id=pipeline_id)
     deadline = now() + timedelta(seconds=timeout_seconds)
     while (state := state_name(pipelines.get(pipeline_id=pipeline_id).state)) not in STOPPED_PIPELINE_STATES:
         if now() >= deadline:
-            raise TimeoutError(f"the pipeline {pipeline_id} is still {state} {timeout_seconds} s after it was asked to stop")
+            raise TimeoutError(
+                f"the pipeline {pipeline_id} is still {state} {timeout_seconds} s after it was asked to stop"
+            )
         sleep(float(poll_interval_seconds))
     return state
 
 
-def run_pipeline(pipelines, params: ControlParams, missing_sources: Callable[[], list[str]],
-                 now: Callable[[], datetime] = utc_now, sleep: Callable[[float], None] = time.sleep,
-                 log: Callable[[str], None] = print) -> dict:
+def run_pipeline(
+    pipelines,
+    params: ControlParams,
+    missing_sources: Callable[[], list[str]],
+    now: Callable[[], datetime] = utc_now,
+    sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[str], None] = print,
+) -> dict:
     """Runs the pipeline from the timeline's start to its end, then stops it, whatever happens in between (a failed
     update, an exception, the run being cancelled). `pipelines` is the SDK's `WorkspaceClient().pipelines`.
 
@@ -236,7 +251,9 @@ def run_pipeline(pipelines, params: ControlParams, missing_sources: Callable[[],
             sleep(float(params.poll_interval_seconds))
             missing = missing_sources()
         if missing:
-            log(f"{len(missing)} source table(s) never appeared before {end.isoformat()}: the pipeline was not started.")
+            log(
+                f"{len(missing)} source table(s) never appeared before {end.isoformat()}: the pipeline was not started."
+            )
             summary.missing_sources = missing
             return summary.as_dict()
 
@@ -246,8 +263,10 @@ def run_pipeline(pipelines, params: ControlParams, missing_sources: Callable[[],
                 update_id = pipelines.start_update(pipeline_id=params.pipeline_id, full_refresh=False).update_id
                 state = "CREATED"
                 summary.updates.append({"update_id": update_id, "started": now().isoformat(), "state": state})
-                log(f"{now().strftime('%H:%M:%S')} UTC | started pipeline update {update_id} "
-                    f"({(end - now()).total_seconds():.0f} s of the timeline left)")
+                log(
+                    f"{now().strftime('%H:%M:%S')} UTC | started pipeline update {update_id} "
+                    f"({(end - now()).total_seconds():.0f} s of the timeline left)"
+                )
                 continue
             sleep(float(params.poll_interval_seconds))
             state = state_name(pipelines.get_update(pipeline_id=params.pipeline_id, update_id=update_id).update.state)
@@ -261,8 +280,14 @@ def run_pipeline(pipelines, params: ControlParams, missing_sources: Callable[[],
     finally:
         log(f"Stopping the pipeline {params.pipeline_id} at {now().isoformat()}.")
         try:
-            state = stop_pipeline(pipelines, params.pipeline_id, params.stop_timeout_seconds,
-                                  params.poll_interval_seconds, now=now, sleep=sleep)
+            state = stop_pipeline(
+                pipelines,
+                params.pipeline_id,
+                params.stop_timeout_seconds,
+                params.poll_interval_seconds,
+                now=now,
+                sleep=sleep,
+            )
         except Exception as stop_error:
             if failure is None:
                 raise

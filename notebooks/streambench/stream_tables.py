@@ -19,14 +19,17 @@ PHASES = ("baseline", "3x", "9x")
 @dataclass(frozen=True)
 class PhaseTables:
     """One phase's streams and tables, as the generator derives them (its table_name_format and ids)."""
+
     phase: str
     table_name_format: str
     first_stream_id: int
     stream_count: int
 
     def tables(self) -> list[str]:
-        return [self.table_name_format.format(stream_id=stream_id)
-                for stream_id in range(self.first_stream_id, self.first_stream_id + self.stream_count)]
+        return [
+            self.table_name_format.format(stream_id=stream_id)
+            for stream_id in range(self.first_stream_id, self.first_stream_id + self.stream_count)
+        ]
 
 
 def parse_phases(text: str, problems: list[str]) -> tuple[PhaseTables, ...]:

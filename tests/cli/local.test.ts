@@ -12,7 +12,11 @@ const ROOT = path.join(__dirname, "..", "..");
 function run(argv: string[], env: NodeJS.ProcessEnv = {}, projectDir = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
     const out: string[] = [];
     const err: string[] = [];
-    return main(argv, env, { stdout: (line) => out.push(line), stderr: (line) => err.push(line) }, projectDir).then((code) => ({ code, stdout: out.join("\n"), stderr: err.join("\n") }));
+    return main(argv, env, { stdout: (line) => out.push(line), stderr: (line) => err.push(line) }, projectDir).then((code) => ({
+        code,
+        stdout: out.join("\n"),
+        stderr: err.join("\n"),
+    }));
 }
 
 function committedPlan(stack: string) {
@@ -99,11 +103,16 @@ describe("npm run local: the run spec (the parameters the runner plays)", () => 
 
     it("--connect takes the cluster from --cluster-id, else DATABRICKS_CLUSTER_ID, and names the stack's cluster", () => {
         const plan = committedPlan("dev");
-        const fromFlag = runSpec(plan, { stack: "dev", speed: 1, connect: true, clusterId: "0101-abc", dryRun: false }, ROOT, { DATABRICKS_CLUSTER_ID: "0202-def" });
+        const fromFlag = runSpec(plan, { stack: "dev", speed: 1, connect: true, clusterId: "0101-abc", dryRun: false }, ROOT, {
+            DATABRICKS_CLUSTER_ID: "0202-def",
+        });
         assert.strictEqual(fromFlag.clusterId, "0101-abc");
         assert.strictEqual(fromFlag.mode, "connect");
         assert.strictEqual(fromFlag.clusterName, "streambench-dev");
-        assert.strictEqual(runSpec(plan, { stack: "dev", speed: 1, connect: true, dryRun: false }, ROOT, { DATABRICKS_CLUSTER_ID: "0202-def" }).clusterId, "0202-def");
+        assert.strictEqual(
+            runSpec(plan, { stack: "dev", speed: 1, connect: true, dryRun: false }, ROOT, { DATABRICKS_CLUSTER_ID: "0202-def" }).clusterId,
+            "0202-def",
+        );
     });
 
     it("--dry-run prints the spec without running anything", async () => {
@@ -138,7 +147,10 @@ describe("npm run local --connect: what it needs", () => {
 
     it("never prints the token", async () => {
         const token = "dapi-SENTINEL-4242";
-        const result = await run(["--stack", "dev", "--connect", "--python", "/nonexistent/python"], { DATABRICKS_HOST: "https://dbc-1.cloud.databricks.com", DATABRICKS_TOKEN: token });
+        const result = await run(["--stack", "dev", "--connect", "--python", "/nonexistent/python"], {
+            DATABRICKS_HOST: "https://dbc-1.cloud.databricks.com",
+            DATABRICKS_TOKEN: token,
+        });
         assert.strictEqual(result.code, 1);
         assert.ok(!result.stderr.includes(token));
     });
@@ -151,7 +163,11 @@ describe("npm run local: Ctrl-C", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-runner-"));
         const runner = path.join(dir, "python");
         const marker = path.join(dir, "stopped");
-        fs.writeFileSync(runner, `#!/bin/sh\ncat > /dev/null\ntrap 'echo cleanly > ${marker}; exit 130' INT\necho $$ > ${marker}.pid\nwhile true; do sleep 0.1; done\n`, { mode: 0o755 });
+        fs.writeFileSync(
+            runner,
+            `#!/bin/sh\ncat > /dev/null\ntrap 'echo cleanly > ${marker}; exit 130' INT\necho $$ > ${marker}.pid\nwhile true; do sleep 0.1; done\n`,
+            { mode: 0o755 },
+        );
         const listenersBefore = process.listenerCount("SIGINT");
         const finished = run(["--stack", "dev", "--python", runner]);
         const deadline = Date.now() + 10_000;

@@ -79,7 +79,12 @@ function jobsApi(state: WorkspaceState): (request: RecordedRequest) => Reply {
 }
 
 /** A deployed prod stack: the timeline job, then the phase jobs. */
-const PROD_JOBS = { "streambench-prod-timeline": 100, "streambench-prod-baseline": 101, "streambench-prod-3x": 102, "streambench-prod-9x": 103 };
+const PROD_JOBS = {
+    "streambench-prod-timeline": 100,
+    "streambench-prod-baseline": 101,
+    "streambench-prod-3x": 102,
+    "streambench-prod-9x": 103,
+};
 const JOB_LIST = (name: string) => `GET /api/2.2/jobs/list?name=${name}`;
 const ACTIVE_RUNS = (jobId: number) => `GET /api/2.2/jobs/runs/list?job_id=${jobId}&active_only=true`;
 const CANCEL_ALL = "POST /api/2.2/jobs/runs/cancel-all";
@@ -171,20 +176,35 @@ describe("ops CLI", function () {
             }
             const lines = result.stdout.split("\n");
             const baseline = lines.find((line) => line.startsWith("streambench-prod-baseline"));
-            assert.match(baseline ?? "", /^streambench-prod-baseline\s+101\s+9001\s+RUNNING\s+2025-06-01 02:00:03\s+50 × 1,000 = 50,000\s+https:\/\/dbc-test\S+\/run\/9001$/);
-            assert.match(lines.find((line) => line.startsWith("streambench-prod-3x")) ?? "", /102\s+-\s+no active run\s+-\s+1 × 3,000 = 3,000/);
-            assert.match(lines.find((line) => line.startsWith("streambench-prod-9x")) ?? "", /103\s+-\s+no active run\s+-\s+1 × 9,000 = 9,000/);
-            assert.match(lines.find((line) => line.startsWith("streambench-prod-timeline")) ?? "", /^streambench-prod-timeline\s+100\s+-\s+no active run\s+-\s+-\s+-$/);
+            assert.match(
+                baseline ?? "",
+                /^streambench-prod-baseline\s+101\s+9001\s+RUNNING\s+2025-06-01 02:00:03\s+50 × 1,000 = 50,000\s+https:\/\/dbc-test\S+\/run\/9001$/,
+            );
+            assert.match(
+                lines.find((line) => line.startsWith("streambench-prod-3x")) ?? "",
+                /102\s+-\s+no active run\s+-\s+1 × 3,000 = 3,000/,
+            );
+            assert.match(
+                lines.find((line) => line.startsWith("streambench-prod-9x")) ?? "",
+                /103\s+-\s+no active run\s+-\s+1 × 9,000 = 9,000/,
+            );
+            assert.match(
+                lines.find((line) => line.startsWith("streambench-prod-timeline")) ?? "",
+                /^streambench-prod-timeline\s+100\s+-\s+no active run\s+-\s+-\s+-$/,
+            );
             assert.deepStrictEqual(
                 lines.filter((line) => line.startsWith("streambench-prod-")).map((line) => line.split(/\s+/)[0]),
                 ["streambench-prod-timeline", "streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x"],
             );
-            assert.match(result.stdout, /^Stack prod on http:\/\/127\.0\.0\.1:\d+ \(host from DATABRICKS_HOST, token from DATABRICKS_TOKEN\)$/m);
+            assert.match(
+                result.stdout,
+                /^Stack prod on http:\/\/127\.0\.0\.1:\d+ \(host from DATABRICKS_HOST, token from DATABRICKS_TOKEN\)$/m,
+            );
             assert.match(result.stdout, /1 active run\. Planned load of their phases: 50,000 rows\/s/);
             assert.strictEqual(result.stderr, "");
         });
 
-        it("lists an active run of the timeline job with \"-\" as its planned load (it runs every phase in turn)", async () => {
+        it('lists an active run of the timeline job with "-" as its planned load (it runs every phase in turn)', async () => {
             workspace = await startWorkspace(jobsApi({ jobs: PROD_JOBS, activeRuns: { 100: [timelineRun(9000)] } }));
             const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
 
@@ -195,7 +215,10 @@ describe("ops CLI", function () {
                 lines.find((line) => line.startsWith("streambench-prod-timeline")) ?? "",
                 /^streambench-prod-timeline\s+100\s+9000\s+RUNNING\s+2025-06-01 02:00:03\s+-\s+https:\/\/dbc-test\S+#job\/100\/run\/9000$/,
             );
-            assert.match(lines.find((line) => line.startsWith("streambench-prod-baseline")) ?? "", /101\s+-\s+no active run\s+-\s+50 × 1,000 = 50,000\s+-$/);
+            assert.match(
+                lines.find((line) => line.startsWith("streambench-prod-baseline")) ?? "",
+                /101\s+-\s+no active run\s+-\s+50 × 1,000 = 50,000\s+-$/,
+            );
             assert.match(result.stdout, /1 active run\. Planned load of their phases: 0 rows\/s/);
             assert.doesNotMatch(result.stdout, /No benchmark run is active/);
             assert.strictEqual(result.stderr, "");
@@ -209,18 +232,25 @@ describe("ops CLI", function () {
             assert.match(result.stdout, /streambench-prod-3x\s+-\s+-\s+not deployed/);
             assert.match(result.stdout, /^streambench-prod-timeline\s+-\s+-\s+not deployed\s+-\s+-\s+-$/m);
             assert.match(result.stdout, /No benchmark run is active\./);
-            assert.deepStrictEqual(workspace.calls(), [
-                ...PROD_JOB_LISTS,
-                ACTIVE_RUNS(101),
-            ]);
+            assert.deepStrictEqual(workspace.calls(), [...PROD_JOB_LISTS, ACTIVE_RUNS(101)]);
         });
 
         it("pages through jobs/list and keeps only the exact name (the API filter ignores case)", async () => {
             workspace = await startWorkspace((request) => {
                 if (request.path === "/api/2.2/jobs/list" && request.query.name === "streambench-prod-baseline") {
                     return request.query.page_token === "page-2"
-                        ? { status: 200, body: { jobs: [{ job_id: 101, settings: { name: "streambench-prod-baseline" } }], has_more: false } }
-                        : { status: 200, body: { jobs: [{ job_id: 900, settings: { name: "STREAMBENCH-PROD-BASELINE" } }], has_more: true, next_page_token: "page-2" } };
+                        ? {
+                              status: 200,
+                              body: { jobs: [{ job_id: 101, settings: { name: "streambench-prod-baseline" } }], has_more: false },
+                          }
+                        : {
+                              status: 200,
+                              body: {
+                                  jobs: [{ job_id: 900, settings: { name: "STREAMBENCH-PROD-BASELINE" } }],
+                                  has_more: true,
+                                  next_page_token: "page-2",
+                              },
+                          };
                 }
                 return jobsApi({ jobs: {} })(request);
             });
@@ -242,8 +272,14 @@ describe("ops CLI", function () {
             const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
 
             assert.strictEqual(result.code, 1);
-            assert.match(result.stderr, /none of the jobs of stack prod .* is in http:\/\/127\.0\.0\.1:\d+ \(host from DATABRICKS_HOST\): deploy with `pulumi up --stack prod`/);
-            assert.ok(result.stderr.includes("(streambench-prod-timeline, streambench-prod-baseline, streambench-prod-3x, streambench-prod-9x)"), result.stderr);
+            assert.match(
+                result.stderr,
+                /none of the jobs of stack prod .* is in http:\/\/127\.0\.0\.1:\d+ \(host from DATABRICKS_HOST\): deploy with `pulumi up --stack prod`/,
+            );
+            assert.ok(
+                result.stderr.includes("(streambench-prod-timeline, streambench-prod-baseline, streambench-prod-3x, streambench-prod-9x)"),
+                result.stderr,
+            );
             assert.strictEqual(workspace.requests.length, 4);
         });
     });
@@ -305,7 +341,10 @@ describe("ops CLI", function () {
             assert.strictEqual(result.code, 0, result.stderr);
             const calls = workspace.calls();
             const stopAt = calls.indexOf(`POST /api/2.0/pipelines/${pipelineId}/stop`);
-            assert.ok(stopAt > calls.lastIndexOf(CANCEL_ALL), `the pipeline is stopped after the control run is cancelled: ${calls.join(", ")}`);
+            assert.ok(
+                stopAt > calls.lastIndexOf(CANCEL_ALL),
+                `the pipeline is stopped after the control run is cancelled: ${calls.join(", ")}`,
+            );
             assert.ok(calls.includes("GET /api/2.0/pipelines?filter=name+LIKE+%27streambench-prod-dlt%27"), calls.join(", "));
             assert.match(result.stdout, /streambench-prod-dlt-control \(job 105\): cancelled run 9005/);
             assert.match(result.stdout, new RegExp(`streambench-prod-dlt \\(pipeline ${pipelineId}\\): stop requested \\(was RUNNING\\)`));
@@ -320,7 +359,10 @@ describe("ops CLI", function () {
             assert.strictEqual(result.code, 0, result.stderr);
             assert.deepStrictEqual(workspace.calls(), [JOB_LIST("streambench-prod-analysis"), "POST /api/2.2/jobs/run-now"]);
             assert.deepStrictEqual(workspace.requests[1].body, { job_id: 104 });
-            assert.match(result.stdout, /Started streambench-prod-analysis \(job 104\): run 5555, http:\/\/127\.0\.0\.1:\d+\/#job\/104\/run\/5555/);
+            assert.match(
+                result.stdout,
+                /Started streambench-prod-analysis \(job 104\): run 5555, http:\/\/127\.0\.0\.1:\d+\/#job\/104\/run\/5555/,
+            );
         });
 
         it("says the stack has no analysis job yet, and starts nothing", async () => {
@@ -328,19 +370,28 @@ describe("ops CLI", function () {
             const result = await ops(["analyze", "--stack", "prod"], envFor(workspace.url));
 
             assert.strictEqual(result.code, 1);
-            assert.match(result.stderr, /^ops: stack prod has no analysis job yet: no job "streambench-prod-analysis" in .*deploy it first with `pulumi up --stack prod`$/);
+            assert.match(
+                result.stderr,
+                /^ops: stack prod has no analysis job yet: no job "streambench-prod-analysis" in .*deploy it first with `pulumi up --stack prod`$/,
+            );
             assert.deepStrictEqual(workspace.calls(), [JOB_LIST("streambench-prod-analysis")]);
         });
     });
 
     describe("workspace failures", () => {
         it("401: the token was rejected, check DATABRICKS_TOKEN", async () => {
-            workspace = await startWorkspace(() => ({ status: 401, body: { error_code: "UNAUTHENTICATED", message: "Invalid access token." } }));
+            workspace = await startWorkspace(() => ({
+                status: 401,
+                body: { error_code: "UNAUTHENTICATED", message: "Invalid access token." },
+            }));
             const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
 
             assert.strictEqual(result.code, 1);
             assert.strictEqual(result.stderr.split("\n").length, 1);
-            assert.match(result.stderr, /^ops: token rejected by http:\/\/127\.0\.0\.1:\d+ \(HTTP 401 UNAUTHENTICATED: Invalid access token\.\): check DATABRICKS_TOKEN \/ databricks:token$/);
+            assert.match(
+                result.stderr,
+                /^ops: token rejected by http:\/\/127\.0\.0\.1:\d+ \(HTTP 401 UNAUTHENTICATED: Invalid access token\.\): check DATABRICKS_TOKEN \/ databricks:token$/,
+            );
             assert.strictEqual(result.stdout, "");
         });
 
@@ -352,7 +403,10 @@ describe("ops CLI", function () {
             const result = await ops(["stop", "--stack", "prod"], envFor(workspace.url));
 
             assert.strictEqual(result.code, 1);
-            assert.match(result.stderr, /^ops: http:\/\/127\.0\.0\.1:\d+ failed on GET \/api\/2\.2\/jobs\/list \(HTTP 500 INTERNAL_ERROR: backend failure for Bearer <token>\); try again later$/);
+            assert.match(
+                result.stderr,
+                /^ops: http:\/\/127\.0\.0\.1:\d+ failed on GET \/api\/2\.2\/jobs\/list \(HTTP 500 INTERNAL_ERROR: backend failure for Bearer <token>\); try again later$/,
+            );
             assert.ok(!workspace.calls().some((call) => call.startsWith(CANCEL_ALL)));
         });
 
@@ -363,7 +417,10 @@ describe("ops CLI", function () {
 
             assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
             assert.strictEqual(result.code, 1);
-            assert.match(result.stderr, /^ops: no answer from http:\/\/127\.0\.0\.1:\d+ within 0\.3 s \(GET \/api\/2\.2\/jobs\/list\).*check DATABRICKS_HOST \/ databricks:host$/);
+            assert.match(
+                result.stderr,
+                /^ops: no answer from http:\/\/127\.0\.0\.1:\d+ within 0\.3 s \(GET \/api\/2\.2\/jobs\/list\).*check DATABRICKS_HOST \/ databricks:host$/,
+            );
         });
 
         it("connection refused: cannot reach the host, check DATABRICKS_HOST", async () => {
@@ -372,7 +429,10 @@ describe("ops CLI", function () {
             const result = await ops(["status", "--stack", "prod"], envFor(closed.url));
 
             assert.strictEqual(result.code, 1);
-            assert.match(result.stderr, /^ops: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): check DATABRICKS_HOST \/ databricks:host$/);
+            assert.match(
+                result.stderr,
+                /^ops: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): check DATABRICKS_HOST \/ databricks:host$/,
+            );
         });
 
         it("a host that is not a workspace (an HTML page): asks whether DATABRICKS_HOST is the workspace URL", async () => {
@@ -380,7 +440,10 @@ describe("ops CLI", function () {
             const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
 
             assert.strictEqual(result.code, 1);
-            assert.match(result.stderr, /sent an answer that is not JSON \(HTTP 200\) for GET \/api\/2\.2\/jobs\/list: is it a Databricks workspace URL\? check DATABRICKS_HOST/);
+            assert.match(
+                result.stderr,
+                /sent an answer that is not JSON \(HTTP 200\) for GET \/api\/2\.2\/jobs\/list: is it a Databricks workspace URL\? check DATABRICKS_HOST/,
+            );
         });
     });
 
@@ -389,7 +452,10 @@ describe("ops CLI", function () {
             workspace = await startWorkspace(() => ({ status: 200, body: { jobs: [], has_more: true, next_page_token: "same" } }));
             const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
             assert.strictEqual(result.code, 1);
-            assert.match(result.stderr, /^ops: http:\/\/127\.0\.0\.1:\d+ sent the same next_page_token twice for GET \/api\/2\.2\/jobs\/list: stopped paging/);
+            assert.match(
+                result.stderr,
+                /^ops: http:\/\/127\.0\.0\.1:\d+ sent the same next_page_token twice for GET \/api\/2\.2\/jobs\/list: stopped paging/,
+            );
             assert.strictEqual(workspace.requests.length, 2);
         });
 
@@ -403,8 +469,16 @@ describe("ops CLI", function () {
         });
 
         it("a server that echoes the token in another case, URL-encoded or base64: none of it is printed", async () => {
-            for (const echo of [SENTINEL_TOKEN.toLowerCase(), SENTINEL_TOKEN.toUpperCase(), encodeURIComponent(SENTINEL_TOKEN), Buffer.from(SENTINEL_TOKEN).toString("base64")]) {
-                workspace = await startWorkspace(() => ({ status: 500, body: { error_code: "INTERNAL_ERROR", message: `bad header ${echo}` } }));
+            for (const echo of [
+                SENTINEL_TOKEN.toLowerCase(),
+                SENTINEL_TOKEN.toUpperCase(),
+                encodeURIComponent(SENTINEL_TOKEN),
+                Buffer.from(SENTINEL_TOKEN).toString("base64"),
+            ]) {
+                workspace = await startWorkspace(() => ({
+                    status: 500,
+                    body: { error_code: "INTERNAL_ERROR", message: `bad header ${echo}` },
+                }));
                 const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
                 assert.strictEqual(result.code, 1);
                 assert.match(result.stderr, /INTERNAL_ERROR: bad header <token>\)/);
@@ -415,14 +489,21 @@ describe("ops CLI", function () {
 
         it("DATABRICKS_HOST set to the token itself: the host is not printed either", async () => {
             workspace = await startWorkspace(jobsApi({ jobs: PROD_JOBS }));
-            const result = await runOps(["status", "--stack", "prod"], { HOME: project.home, DATABRICKS_HOST: workspace.url, DATABRICKS_TOKEN: workspace.url }, project.dir);
+            const result = await runOps(
+                ["status", "--stack", "prod"],
+                { HOME: project.home, DATABRICKS_HOST: workspace.url, DATABRICKS_TOKEN: workspace.url },
+                project.dir,
+            );
             assert.strictEqual(result.code, 0, result.stderr);
             assertNoToken(result.stdout, workspace.url);
             assert.match(result.stdout, /^Stack prod on <token> \(host from DATABRICKS_HOST/m);
         });
 
         it("ANSI escape sequences in the server's text are stripped, the text is kept", async () => {
-            workspace = await startWorkspace(() => ({ status: 500, body: { error_code: "INTERNAL_ERROR", message: "\x1b[31mred\x1b[0m \x1b]0;pwned\x07title \x1b[2Jcleared" } }));
+            workspace = await startWorkspace(() => ({
+                status: 500,
+                body: { error_code: "INTERNAL_ERROR", message: "\x1b[31mred\x1b[0m \x1b]0;pwned\x07title \x1b[2Jcleared" },
+            }));
             const result = await ops(["status", "--stack", "prod"], envFor(workspace.url));
             assert.strictEqual(result.code, 1);
             assert.match(result.stderr, /INTERNAL_ERROR: red title cleared\)/);
@@ -432,7 +513,10 @@ describe("ops CLI", function () {
             for (const timeout of ["1e9", "3601", "Infinity", "0", "soon"]) {
                 const result = await ops(["status", "--stack", "prod", "--timeout", timeout], envFor("http://127.0.0.1:9"));
                 assert.strictEqual(result.code, 2, timeout);
-                assert.ok(result.stderr.startsWith(`ops: --timeout must be a number of seconds above 0 and at most 3600, not "${timeout}"`), result.stderr);
+                assert.ok(
+                    result.stderr.startsWith(`ops: --timeout must be a number of seconds above 0 and at most 3600, not "${timeout}"`),
+                    result.stderr,
+                );
             }
         });
     });
@@ -442,20 +526,29 @@ describe("ops CLI", function () {
             const result = await ops(["status", "--stack", "prod"], { HOME: project.home, DATABRICKS_TOKEN: SENTINEL_TOKEN });
 
             assert.strictEqual(result.code, 1);
-            assert.match(result.stderr, /^ops: no workspace host: export DATABRICKS_HOST=https:\/\/<workspace>, or `pulumi config set databricks:host https:\/\/<workspace> --stack prod`/);
+            assert.match(
+                result.stderr,
+                /^ops: no workspace host: export DATABRICKS_HOST=https:\/\/<workspace>, or `pulumi config set databricks:host https:\/\/<workspace> --stack prod`/,
+            );
         });
 
         it("a secret token in the stack file: says which export to run", async () => {
             const result = await ops(["status", "--stack", "secret"], { HOME: project.home });
 
             assert.strictEqual(result.code, 1);
-            assert.ok(result.stderr.includes("export DATABRICKS_TOKEN=$(pulumi config get databricks:token --stack secret)"), result.stderr);
+            assert.ok(
+                result.stderr.includes("export DATABRICKS_TOKEN=$(pulumi config get databricks:token --stack secret)"),
+                result.stderr,
+            );
             assert.ok(!result.stderr.includes("AAABAGVuY3J5cHRlZA=="), "printed the ciphertext");
         });
 
         it("host from the stack file's databricks:host, token from DATABRICKS_TOKEN (which wins over a secret)", async () => {
             workspace = await startWorkspace(jobsApi({ jobs: { "streambench-secret-baseline": 7 } }));
-            fs.writeFileSync(path.join(project.dir, "Pulumi.secret.yaml"), SECRET_TOKEN_STACK_FILE.replace("https://dbc-secret.cloud.databricks.com", workspace.url));
+            fs.writeFileSync(
+                path.join(project.dir, "Pulumi.secret.yaml"),
+                SECRET_TOKEN_STACK_FILE.replace("https://dbc-secret.cloud.databricks.com", workspace.url),
+            );
             const result = await ops(["status", "--stack", "secret"], { HOME: project.home, DATABRICKS_TOKEN: SENTINEL_TOKEN });
 
             assert.strictEqual(result.code, 0, result.stderr);
@@ -524,7 +617,10 @@ describe("ops CLI", function () {
             fs.writeFileSync(path.join(project.dir, "Pulumi.prod.yaml"), "config:\n  streambnech:testMode: true\n");
             const result = await ops(["status", "--stack", "prod"], { HOME: project.home });
             assert.strictEqual(result.code, 1);
-            assert.match(result.stderr, /^ops: Stack "prod" has 1 config problem.*\n {2}- streambnech:testMode: unknown namespace "streambnech"/s);
+            assert.match(
+                result.stderr,
+                /^ops: Stack "prod" has 1 config problem.*\n {2}- streambnech:testMode: unknown namespace "streambnech"/s,
+            );
         });
 
         it("a stack without a stack file: names the stacks that exist", async () => {
@@ -560,7 +656,10 @@ describe("resolveCredentials", () => {
         });
         // A secret token only the Pulumi CLI can decrypt: DATABRICKS_TOKEN stands in for it.
         const secret = resolveCredentials("prod", { ...stackConfig, "databricks:token": '{"secure":"AAAB"}' }, environment);
-        assert.deepStrictEqual([secret.token, secret.tokenSource], ["t", "DATABRICKS_TOKEN (for the secret databricks:token of Pulumi.prod.yaml)"]);
+        assert.deepStrictEqual(
+            [secret.token, secret.tokenSource],
+            ["t", "DATABRICKS_TOKEN (for the secret databricks:token of Pulumi.prod.yaml)"],
+        );
     });
 
     it("falls back to the [DEFAULT] profile when nothing else is set", () => {
@@ -576,24 +675,40 @@ describe("resolveCredentials", () => {
         assert.throws(
             () => resolveCredentials("prod", { "databricks:host": "https://prod.cloud.databricks.com" }, { HOME: home }),
             (error: Error) => {
-                assert.match(error.message, /^no token for https:\/\/prod\.cloud\.databricks\.com: export DATABRICKS_TOKEN=.*set DATABRICKS_CONFIG_PROFILE=DEFAULT to use it\)$/);
+                assert.match(
+                    error.message,
+                    /^no token for https:\/\/prod\.cloud\.databricks\.com: export DATABRICKS_TOKEN=.*set DATABRICKS_CONFIG_PROFILE=DEFAULT to use it\)$/,
+                );
                 assert.ok(!error.message.includes(SENTINEL_TOKEN));
                 return true;
             },
         );
-        const optedIn = resolveCredentials("prod", { "databricks:host": "https://prod.cloud.databricks.com" }, { HOME: home, DATABRICKS_CONFIG_PROFILE: "DEFAULT" });
+        const optedIn = resolveCredentials(
+            "prod",
+            { "databricks:host": "https://prod.cloud.databricks.com" },
+            { HOME: home, DATABRICKS_CONFIG_PROFILE: "DEFAULT" },
+        );
         assert.strictEqual(optedIn.host, "https://prod.cloud.databricks.com");
         assert.strictEqual(optedIn.token, SENTINEL_TOKEN);
     });
 
     it("a named profile that is missing, or that uses OAuth instead of a token, is a clear error", () => {
         writeConfig(`[oauth]\nhost = https://o.cloud.databricks.com\nauth_type = databricks-cli\n`);
-        assert.throws(() => resolveCredentials("prod", {}, { HOME: home, DATABRICKS_CONFIG_PROFILE: "nope" }), /profile "nope" \(from DATABRICKS_CONFIG_PROFILE\) is not in .*\.databrickscfg/);
-        assert.throws(() => resolveCredentials("prod", {}, { HOME: home, DATABRICKS_CONFIG_PROFILE: "oauth" }), /uses auth_type=databricks-cli; this CLI supports personal access tokens only/);
+        assert.throws(
+            () => resolveCredentials("prod", {}, { HOME: home, DATABRICKS_CONFIG_PROFILE: "nope" }),
+            /profile "nope" \(from DATABRICKS_CONFIG_PROFILE\) is not in .*\.databrickscfg/,
+        );
+        assert.throws(
+            () => resolveCredentials("prod", {}, { HOME: home, DATABRICKS_CONFIG_PROFILE: "oauth" }),
+            /uses auth_type=databricks-cli; this CLI supports personal access tokens only/,
+        );
     });
 
     it("a host that is not a URL is named with its source", () => {
-        assert.throws(() => resolveCredentials("prod", {}, { HOME: home, DATABRICKS_HOST: "ftp://x", DATABRICKS_TOKEN: "t" }), /^CredentialsError: DATABRICKS_HOST is not a workspace URL \("ftp:\/\/x"\)/);
+        assert.throws(
+            () => resolveCredentials("prod", {}, { HOME: home, DATABRICKS_HOST: "ftp://x", DATABRICKS_TOKEN: "t" }),
+            /^CredentialsError: DATABRICKS_HOST is not a workspace URL \("ftp:\/\/x"\)/,
+        );
     });
 });
 
@@ -602,7 +717,11 @@ describe("stackJobNames", () => {
         const text = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.prod.yaml"), "utf8");
         const plan = buildScalingPlan("prod", parseStackConfig("prod", namespaceValues(stackFileConfig(text))));
         assert.deepStrictEqual(stackJobNames(plan), [
-            "streambench-prod-timeline", "streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x", "streambench-prod-dlt-control",
+            "streambench-prod-timeline",
+            "streambench-prod-baseline",
+            "streambench-prod-3x",
+            "streambench-prod-9x",
+            "streambench-prod-dlt-control",
         ]);
         assert.strictEqual(analysisJobName(plan), "streambench-prod-analysis");
     });

@@ -6,7 +6,12 @@ describe("npm run plan (offline)", () => {
     it("prints the prod table, phases and every declared resource", async () => {
         const { text, ok } = await offlinePlan("prod", loadStackFile("prod"));
         assert.ok(ok, text);
-        for (const row of [/0-3\s+50,000\s+0\s+0\s+50,000/, /3-6\s+50,000\s+3,000\s+0\s+53,000/, /6-10\s+50,000\s+3,000\s+9,000\s+62,000/, /10-15\s+50,000\s+0\s+0\s+50,000/]) {
+        for (const row of [
+            /0-3\s+50,000\s+0\s+0\s+50,000/,
+            /3-6\s+50,000\s+3,000\s+0\s+53,000/,
+            /6-10\s+50,000\s+3,000\s+9,000\s+62,000/,
+            /10-15\s+50,000\s+0\s+0\s+50,000/,
+        ]) {
             assert.match(text, row);
         }
         assert.match(text, /baseline\s+50 x 1,000\s+0-15\s+0 0 2 \* \* \?/);
@@ -15,15 +20,30 @@ describe("npm run plan (offline)", () => {
         // Schema, volume, cluster; the folder and the package's two; 15 workspace files (the package's 14 modules and the
         // DLT pipeline's source); 3 notebooks; 6 jobs; the pipeline.
         assert.match(text, /Resources `pulumi up` declares \(31\)/);
-        assert.match(text, /cluster\s+streambench-compute-cluster\s+streambench-prod, autoscale 2-8 workers, runtime <latest LTS, looked up at deploy>/);
+        assert.match(
+            text,
+            /cluster\s+streambench-compute-cluster\s+streambench-prod, autoscale 2-8 workers, runtime <latest LTS, looked up at deploy>/,
+        );
         assert.match(text, /up does not wait for RUNNING/);
         assert.match(text, /schema\s+streambench-storage-schema\s+main\.dlt_autoscaling_prod, tables dropped on destroy/);
         assert.match(text, /job\s+streambench-timeline-job\s+streambench-prod-timeline, no schedule/);
         // Job ids exist only once deployed: the timeline job's tasks name the jobs they run.
-        assert.match(text, /baseline: runs job streambench-prod-baseline, dlt: runs job streambench-prod-dlt-control, scale_3x: runs job streambench-prod-3x/);
-        assert.match(text, /DLT pipeline\s+streambench-dlt-pipeline\s+streambench-prod-dlt, main\.dlt_autoscaling_prod, triggered, autoscale 1-5 workers ENHANCED/);
-        assert.match(text, /DLT pipeline: streambench-prod-dlt, triggered \(`pulumi up` starts no compute\)\. Its control job streambench-prod-dlt-control \(schedule "0 0 2 \* \* \?"/);
-        assert.match(text, /job\s+streambench-dlt-control-job\s+streambench-prod-dlt-control, cron "0 0 2 \* \* \?" UTC UNPAUSED, max 1 run, timeout 20 min, control: notebook /);
+        assert.match(
+            text,
+            /baseline: runs job streambench-prod-baseline, dlt: runs job streambench-prod-dlt-control, scale_3x: runs job streambench-prod-3x/,
+        );
+        assert.match(
+            text,
+            /DLT pipeline\s+streambench-dlt-pipeline\s+streambench-prod-dlt, main\.dlt_autoscaling_prod, triggered, autoscale 1-5 workers ENHANCED/,
+        );
+        assert.match(
+            text,
+            /DLT pipeline: streambench-prod-dlt, triggered \(`pulumi up` starts no compute\)\. Its control job streambench-prod-dlt-control \(schedule "0 0 2 \* \* \?"/,
+        );
+        assert.match(
+            text,
+            /job\s+streambench-dlt-control-job\s+streambench-prod-dlt-control, cron "0 0 2 \* \* \?" UTC UNPAUSED, max 1 run, timeout 20 min, control: notebook /,
+        );
         assert.match(text, /Driver: at most 52 streaming queries at once; 4 notebook tasks/);
     });
 
@@ -35,7 +55,11 @@ describe("npm run plan (offline)", () => {
     });
 
     it("prints the same error as pulumi up for a bad config, and fails", async () => {
-        const { text, ok } = await offlinePlan("prod", { ...loadStackFile("prod"), "streambench:partitions": "0", "streambench:colour": "\"blue\"" });
+        const { text, ok } = await offlinePlan("prod", {
+            ...loadStackFile("prod"),
+            "streambench:partitions": "0",
+            "streambench:colour": '"blue"',
+        });
         assert.strictEqual(ok, false);
         assert.match(text, /Stack "prod" has 2 config problems; nothing was deployed/);
         assert.match(text, /streambench:partitions: must be at least 1/);
@@ -44,7 +68,12 @@ describe("npm run plan (offline)", () => {
 
     it("never prints a credential, even with run-on-deploy", async () => {
         const sentinel = "dapi-plan-sentinel-42";
-        const config = { ...loadStackFile("dev"), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com", "databricks:token": sentinel };
+        const config = {
+            ...loadStackFile("dev"),
+            "streambench:runOnDeploy": "true",
+            "databricks:host": "https://dbc-1.cloud.databricks.com",
+            "databricks:token": sentinel,
+        };
         const { text, ok } = await offlinePlan("dev", config);
         assert.ok(ok, text);
         assert.match(text, /command\s+streambench-run-on-deploy-run\s+create: .*DATABRICKS_TOKEN.*\(values not shown\)/);

@@ -26,7 +26,12 @@ function parameters(job: Record<string, any>): Record<string, string> {
 }
 
 /** A phase job's entry of its phases document: its streams and tables. */
-function ownPhaseEntry(values: Record<string, string>): { phase: string; table_name_format: string; first_stream_id: number; stream_count: number } {
+function ownPhaseEntry(values: Record<string, string>): {
+    phase: string;
+    table_name_format: string;
+    first_stream_id: number;
+    stream_count: number;
+} {
     const entry = JSON.parse(values.phases_json).find((candidate: { phase: string }) => candidate.phase === values.phase);
     assert.ok(entry, `no phases_json entry for ${values.phase}`);
     return entry;
@@ -55,16 +60,25 @@ describe("the prod stack", () => {
 
     it("declares the stack's schema with forceDestroy and a managed checkpoint volume in it", () => {
         const [schema] = ofType(prod, "databricks:index/schema:Schema");
-        assert.deepStrictEqual([schema.inputs.catalogName, schema.inputs.name, schema.inputs.forceDestroy], ["main", "dlt_autoscaling_prod", true]);
+        assert.deepStrictEqual(
+            [schema.inputs.catalogName, schema.inputs.name, schema.inputs.forceDestroy],
+            ["main", "dlt_autoscaling_prod", true],
+        );
         const [volume] = ofType(prod, "databricks:index/volume:Volume");
-        assert.deepStrictEqual([volume.inputs.schemaName, volume.inputs.name, volume.inputs.volumeType], ["dlt_autoscaling_prod", "checkpoints", "MANAGED"]);
+        assert.deepStrictEqual(
+            [volume.inputs.schemaName, volume.inputs.name, volume.inputs.volumeType],
+            ["dlt_autoscaling_prod", "checkpoints", "MANAGED"],
+        );
         assert.strictEqual(prod.outputs!.schemaFullName, "main.dlt_autoscaling_prod");
         assert.strictEqual(prod.outputs!.checkpointVolumePath, "/Volumes/main/dlt_autoscaling_prod/checkpoints");
     });
 
     it("uploads every module of the package the notebooks and the pipeline import, directly or through another module", () => {
         const uploaded = new Set(ofType(prod, "databricks:index/workspaceFile:WorkspaceFile").map((file) => file.inputs.source));
-        const entryPoints = [...ofType(prod, "databricks:index/notebook:Notebook").map((notebook) => notebook.inputs.source), "notebooks/pipeline.py"];
+        const entryPoints = [
+            ...ofType(prod, "databricks:index/notebook:Notebook").map((notebook) => notebook.inputs.source),
+            "notebooks/pipeline.py",
+        ];
         const needed = new Set<string>();
         const pending = [...entryPoints];
         while (pending.length > 0) {
@@ -72,21 +86,35 @@ describe("the prod stack", () => {
             for (const [, module] of text.matchAll(/^\s*(?:from|import)\s+(streambench(?:\.\w+)*)/gm)) {
                 const parts = module.split(".");
                 // A module, or a package's __init__.py, and every package on the way to it.
-                const candidates = parts.flatMap((_, index) => [`notebooks/${parts.slice(0, index + 1).join("/")}/__init__.py`]).concat(`notebooks/${parts.join("/")}.py`);
-                for (const file of candidates.filter((candidate) => fs.existsSync(path.join(PROJECT_DIR, candidate)) && !needed.has(candidate))) {
+                const candidates = parts
+                    .flatMap((_, index) => [`notebooks/${parts.slice(0, index + 1).join("/")}/__init__.py`])
+                    .concat(`notebooks/${parts.join("/")}.py`);
+                for (const file of candidates.filter(
+                    (candidate) => fs.existsSync(path.join(PROJECT_DIR, candidate)) && !needed.has(candidate),
+                )) {
                     needed.add(file);
                     pending.push(file);
                 }
             }
         }
-        assert.ok(needed.has("notebooks/streambench/stream_tables.py") && needed.has("notebooks/streambench/analysis/spark.py"), [...needed].join(", "));
-        assert.deepStrictEqual([...needed].filter((module) => !uploaded.has(module)), [], "imported but not uploaded");
+        assert.ok(
+            needed.has("notebooks/streambench/stream_tables.py") && needed.has("notebooks/streambench/analysis/spark.py"),
+            [...needed].join(", "),
+        );
+        assert.deepStrictEqual(
+            [...needed].filter((module) => !uploaded.has(module)),
+            [],
+            "imported but not uploaded",
+        );
     });
 
     it("leaves the local runner out of the workspace: it runs on the user's machine only", () => {
         const uploaded = ofType(prod, "databricks:index/workspaceFile:WorkspaceFile").map((file) => file.inputs.source as string);
         assert.ok(fs.existsSync(path.join(PROJECT_DIR, "notebooks/streambench/local/run.py")));
-        assert.deepStrictEqual(uploaded.filter((source) => source.includes("/local/")), []);
+        assert.deepStrictEqual(
+            uploaded.filter((source) => source.includes("/local/")),
+            [],
+        );
     });
 
     it("uploads the notebook and its module into the stack's own folder", () => {
@@ -98,7 +126,9 @@ describe("the prod stack", () => {
             [notebook.inputs.path, notebook.inputs.source, notebook.inputs.language, notebook.inputs.contentBase64],
             [`${USER_HOME}/streambench-prod/generator`, "notebooks/generator.py", "PYTHON", undefined],
         );
-        const module = ofType(prod, "databricks:index/workspaceFile:WorkspaceFile").find((file) => file.inputs.source === "notebooks/streambench/generator.py")!;
+        const module = ofType(prod, "databricks:index/workspaceFile:WorkspaceFile").find(
+            (file) => file.inputs.source === "notebooks/streambench/generator.py",
+        )!;
         assert.strictEqual(module.inputs.path, `${USER_HOME}/streambench-prod/streambench/generator.py`);
     });
 
@@ -112,7 +142,14 @@ describe("the prod stack", () => {
             const job = jobByPhase(prod, expected.phase);
             const values = parameters(job);
             assert.deepStrictEqual(
-                [values.phase, values.rows_per_second, String(ownPhaseEntry(values).stream_count), values.window_minutes, String(ownPhaseEntry(values).first_stream_id), values.num_partitions],
+                [
+                    values.phase,
+                    values.rows_per_second,
+                    String(ownPhaseEntry(values).stream_count),
+                    values.window_minutes,
+                    String(ownPhaseEntry(values).first_stream_id),
+                    values.num_partitions,
+                ],
                 [expected.phase, expected.rate, expected.streams, expected.window, expected.first, "8"],
             );
             assert.deepStrictEqual(job.schedule, { quartzCronExpression: expected.cron, timezoneId: "UTC", pauseStatus: "UNPAUSED" });
@@ -139,12 +176,21 @@ describe("the prod stack", () => {
         const tables: string[] = prod.outputs!.tables;
         assert.strictEqual(tables.length, 52);
         assert.strictEqual(new Set(tables).size, 52);
-        assert.deepStrictEqual([tables[0], tables[49], tables[50], tables[51]], ["stream_table_001", "stream_table_050", "stream_table_3x_scale", "stream_table_9x_scale"]);
+        assert.deepStrictEqual(
+            [tables[0], tables[49], tables[50], tables[51]],
+            ["stream_table_001", "stream_table_050", "stream_table_3x_scale", "stream_table_9x_scale"],
+        );
     });
 
     // The 3x stream runs from minute 3 to 10 while the 9x stream joins at 6 (DESIGN.md): 50,000 + 3,000 + 9,000.
     it("exports the expected-throughput table 50,000 / 53,000 / 62,000 / 50,000", () => {
-        const table = prod.outputs!.expectedThroughput.map((row: any) => [row.minutes, row.baseline, row["3x"], row["9x"], row.totalRowsPerSecond]);
+        const table = prod.outputs!.expectedThroughput.map((row: any) => [
+            row.minutes,
+            row.baseline,
+            row["3x"],
+            row["9x"],
+            row.totalRowsPerSecond,
+        ]);
         assert.deepStrictEqual(table, [
             ["0-3", 50_000, 0, 0, 50_000],
             ["3-6", 50_000, 3_000, 0, 53_000],
@@ -166,7 +212,12 @@ describe("the prod stack", () => {
     it("names every workspace object after the stack", () => {
         const jobNames = ofType(prod, JOB).map((job) => job.inputs.name);
         assert.deepStrictEqual(jobNames.sort(), [
-            "streambench-prod-3x", "streambench-prod-9x", "streambench-prod-analysis", "streambench-prod-baseline", "streambench-prod-dlt-control", "streambench-prod-timeline",
+            "streambench-prod-3x",
+            "streambench-prod-9x",
+            "streambench-prod-analysis",
+            "streambench-prod-baseline",
+            "streambench-prod-dlt-control",
+            "streambench-prod-timeline",
         ]);
     });
 });
@@ -185,14 +236,21 @@ describe("the timeline job", () => {
             [
                 ["analyze", Number(prod.outputs!.analysisJobUrl.split("/").pop()), { run_start: "{{job.trigger.time.iso_datetime}}" }],
                 ["baseline", jobIdOf("baseline"), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "0" }],
-                ["dlt", Number(prod.outputs!.pipelineControlJobUrl.split("/").pop()), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "0" }],
+                [
+                    "dlt",
+                    Number(prod.outputs!.pipelineControlJobUrl.split("/").pop()),
+                    { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "0" },
+                ],
                 ["scale_3x", jobIdOf("3x"), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "3" }],
                 ["scale_9x", jobIdOf("9x"), { trigger_time: "{{job.trigger.time.iso_datetime}}", start_offset_minutes: "6" }],
             ],
         );
         const analyze = timeline.tasks[0];
         // The analysis reads the pipeline's event log: it runs once the pipeline is stopped.
-        assert.deepStrictEqual([analyze.runIf, analyze.dependsOns], ["ALL_DONE", [{ taskKey: "baseline" }, { taskKey: "dlt" }, { taskKey: "scale_3x" }, { taskKey: "scale_9x" }]]);
+        assert.deepStrictEqual(
+            [analyze.runIf, analyze.dependsOns],
+            ["ALL_DONE", [{ taskKey: "baseline" }, { taskKey: "dlt" }, { taskKey: "scale_3x" }, { taskKey: "scale_9x" }]],
+        );
         assert.strictEqual(timeline.maxConcurrentRuns, 1);
         assert.strictEqual(timeline.timeoutSeconds, (20 + 30) * 60);
         assert.strictEqual(timeline.schedule, undefined);
@@ -206,7 +264,12 @@ describe("the timeline job", () => {
 
 describe("runOnDeploy", () => {
     const SENTINEL = "dapi-sentinel-0123456789abcdef";
-    const config = { ...loadStackFile("dev"), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com", "databricks:token": SENTINEL };
+    const config = {
+        ...loadStackFile("dev"),
+        "streambench:runOnDeploy": "true",
+        "databricks:host": "https://dbc-1.cloud.databricks.com",
+        "databricks:token": SENTINEL,
+    };
 
     it("starts the timeline run once the jobs exist and cancels the benchmark's runs on delete", async () => {
         const dev = await evaluateProgram("dev", config);
@@ -218,14 +281,21 @@ describe("runOnDeploy", () => {
         const environment = run.inputs.environment.value;
         assert.strictEqual(environment.STREAMBENCH_START_JOB_ID, dev.outputs!.timelineJobId);
         const analysisJobId = dev.outputs!.analysisJobUrl.split("/").pop();
-        assert.deepStrictEqual(environment.STREAMBENCH_CANCEL_JOB_IDS.split(",").sort(), [dev.outputs!.timelineJobId, ...Object.values(dev.outputs!.jobIds), analysisJobId].sort());
+        assert.deepStrictEqual(
+            environment.STREAMBENCH_CANCEL_JOB_IDS.split(",").sort(),
+            [dev.outputs!.timelineJobId, ...Object.values(dev.outputs!.jobIds), analysisJobId].sort(),
+        );
         assert.strictEqual(environment.STREAMBENCH_STOP_PIPELINE_IDS, "", "dev has no DLT pipeline to stop");
     });
 
     it("keeps the token secret: only inside the command's secret environment, never in outputs or other inputs", async () => {
         const dev = await evaluateProgram("dev", config);
         const [run] = ofType(dev, COMMAND);
-        assert.strictEqual(run.inputs.environment["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", "environment is not a secret");
+        assert.strictEqual(
+            run.inputs.environment["4dabf18193072939515e22adb298388d"],
+            "1b47061264138c4ac30d75fd1eb44270",
+            "environment is not a secret",
+        );
         assert.strictEqual(run.inputs.environment.value.DATABRICKS_TOKEN, SENTINEL);
         const elsewhere = dev.resources.filter((resource) => resource !== run).map((resource) => resource.inputs);
         assert.ok(!JSON.stringify(elsewhere).includes(SENTINEL));
@@ -239,7 +309,11 @@ describe("runOnDeploy", () => {
         };
         const base = await triggers({});
         assert.deepStrictEqual(await triggers({}), base, "same config, same trigger");
-        assert.deepStrictEqual(await triggers({ "streambench:schedule": JSON.stringify({ cron: "0 30 * * * ?", paused: true }) }), base, "a schedule is not the workload");
+        assert.deepStrictEqual(
+            await triggers({ "streambench:schedule": JSON.stringify({ cron: "0 30 * * * ?", paused: true }) }),
+            base,
+            "a schedule is not the workload",
+        );
         assert.notDeepStrictEqual(await triggers({ "streambench:baselineRate": "2000" }), base, "a new rate is");
     });
 
@@ -253,7 +327,14 @@ describe("runOnDeploy", () => {
             assert.match(String(evaluation.error), /databricks:host: is needed when streambench:runOnDeploy is true/);
             assert.deepStrictEqual(evaluation.resources, []);
         } finally {
-            Object.assign(process.env, Object.fromEntries(Object.entries({ DATABRICKS_HOST: saved.host, DATABRICKS_CONFIG_PROFILE: saved.profile }).filter(([, value]) => value !== undefined)));
+            Object.assign(
+                process.env,
+                Object.fromEntries(
+                    Object.entries({ DATABRICKS_HOST: saved.host, DATABRICKS_CONFIG_PROFILE: saved.profile }).filter(
+                        ([, value]) => value !== undefined,
+                    ),
+                ),
+            );
         }
     });
 });
@@ -270,10 +351,19 @@ describe("the dev stack", () => {
             const values = parameters(jobByPhase(dev, phase));
             return [ownPhaseEntry(values).stream_count, values.rows_per_second];
         });
-        assert.deepStrictEqual(streamsAndRates, [[5, "100"], [1, "300"], [1, "900"]]);
+        assert.deepStrictEqual(streamsAndRates, [
+            [5, "100"],
+            [1, "300"],
+            [1, "900"],
+        ]);
         assert.deepStrictEqual(dev.outputs!.tables, [
-            "stream_table_001", "stream_table_002", "stream_table_003", "stream_table_004", "stream_table_005",
-            "stream_table_3x_scale", "stream_table_9x_scale",
+            "stream_table_001",
+            "stream_table_002",
+            "stream_table_003",
+            "stream_table_004",
+            "stream_table_005",
+            "stream_table_3x_scale",
+            "stream_table_9x_scale",
         ]);
     });
 
@@ -287,9 +377,14 @@ describe("the dev stack", () => {
     it("never shares a schema, folder, cluster or job name with prod", async () => {
         const prod = await evaluateProgram("prod", loadStackFile("prod"));
         const names = (evaluation: Evaluation) =>
-            evaluation.resources.map((resource) => resource.inputs.name ?? resource.inputs.clusterName ?? resource.inputs.path).filter(Boolean);
+            evaluation.resources
+                .map((resource) => resource.inputs.name ?? resource.inputs.clusterName ?? resource.inputs.path)
+                .filter(Boolean);
         const shared = names(dev).filter((name) => names(prod).includes(name));
-        assert.deepStrictEqual(shared.filter((name) => name !== "checkpoints"), []);
+        assert.deepStrictEqual(
+            shared.filter((name) => name !== "checkpoints"),
+            [],
+        );
     });
 });
 
@@ -314,14 +409,21 @@ describe("permissions", () => {
     it("grants configured groups view or run access on every job and attach on the cluster", async () => {
         const prod = await evaluateProgram("prod", {
             ...loadStackFile("prod"),
-            "streambench:permissions": JSON.stringify({ jobViewers: ["analysts", "oncall"], jobRunManagers: ["oncall", "platform"], clusterUsers: ["platform"] }),
+            "streambench:permissions": JSON.stringify({
+                jobViewers: ["analysts", "oncall"],
+                jobRunManagers: ["oncall", "platform"],
+                clusterUsers: ["platform"],
+            }),
         });
         assert.ifError(prod.error);
         const grants = ofType(prod, PERMISSIONS);
         const jobGrants = grants.filter((grant) => grant.inputs.jobId);
         const analysisJobId = prod.outputs!.analysisJobUrl.split("/").pop();
         const controlJobId = prod.outputs!.pipelineControlJobUrl.split("/").pop();
-        assert.deepStrictEqual(jobGrants.map((grant) => grant.inputs.jobId).sort(), [...Object.values(prod.outputs!.jobIds), prod.outputs!.timelineJobId, analysisJobId, controlJobId].sort());
+        assert.deepStrictEqual(
+            jobGrants.map((grant) => grant.inputs.jobId).sort(),
+            [...Object.values(prod.outputs!.jobIds), prod.outputs!.timelineJobId, analysisJobId, controlJobId].sort(),
+        );
         for (const grant of jobGrants) {
             assert.deepStrictEqual(grant.inputs.accessControls, [
                 { groupName: "analysts", permissionLevel: "CAN_VIEW" },
@@ -330,13 +432,20 @@ describe("permissions", () => {
             ]);
         }
         const clusterGrant = grants.find((grant) => grant.inputs.clusterId);
-        assert.deepStrictEqual(clusterGrant?.inputs, { clusterId: prod.outputs!.clusterId, accessControls: [{ groupName: "platform", permissionLevel: "CAN_ATTACH_TO" }] });
+        assert.deepStrictEqual(clusterGrant?.inputs, {
+            clusterId: prod.outputs!.clusterId,
+            accessControls: [{ groupName: "platform", permissionLevel: "CAN_ATTACH_TO" }],
+        });
     });
 });
 
 describe("idempotence", () => {
     it("declares identical inputs when the same config is evaluated twice (no clock, no randomness)", async () => {
-        const config = { ...loadStackFile("prod"), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com" };
+        const config = {
+            ...loadStackFile("prod"),
+            "streambench:runOnDeploy": "true",
+            "databricks:host": "https://dbc-1.cloud.databricks.com",
+        };
         const first = await evaluateProgram("prod", config);
         const second = await evaluateProgram("prod", config);
         assert.ifError(first.error);
@@ -346,7 +455,10 @@ describe("idempotence", () => {
 
 describe("health rules and notifications", () => {
     it("warns when a phase runs a minute past its window or its streams fall behind, and mails the configured addresses", async () => {
-        const prod = await evaluateProgram("prod", { ...loadStackFile("prod"), "streambench:notificationEmails": JSON.stringify(["oncall@example.com"]) });
+        const prod = await evaluateProgram("prod", {
+            ...loadStackFile("prod"),
+            "streambench:notificationEmails": JSON.stringify(["oncall@example.com"]),
+        });
         assert.ifError(prod.error);
         const nineX = phaseJobs(prod).find((job) => job.inputs.name === "streambench-prod-9x")!.inputs;
         assert.deepStrictEqual(nineX.health.rules, [
@@ -367,7 +479,10 @@ describe("health rules and notifications", () => {
     it("sends no mail when no address is configured, and refuses a malformed one", async () => {
         const prod = await evaluateProgram("prod", loadStackFile("prod"));
         assert.ok(ofType(prod, JOB).every((job) => job.inputs.emailNotifications === undefined));
-        const bad = await evaluateProgram("prod", { ...loadStackFile("prod"), "streambench:notificationEmails": JSON.stringify(["oncall"]) });
+        const bad = await evaluateProgram("prod", {
+            ...loadStackFile("prod"),
+            "streambench:notificationEmails": JSON.stringify(["oncall"]),
+        });
         assert.match(String(bad.error), /streambench:notificationEmails\.0: must be an email address/);
     });
 });
@@ -378,16 +493,33 @@ describe("the analysis job", () => {
         const job = ofType(prod, JOB).find((candidate) => candidate.inputs.name === "streambench-prod-analysis")!.inputs;
         const values = parameters(job);
         assert.deepStrictEqual(Object.keys(values), [
-            "catalog", "cluster_events_table", "cluster_id", "metrics_table", "phases_json", "pipeline_event_log_table", "results_table", "run_start", "schema",
+            "catalog",
+            "cluster_events_table",
+            "cluster_id",
+            "metrics_table",
+            "phases_json",
+            "pipeline_event_log_table",
+            "results_table",
+            "run_start",
+            "schema",
             "windows_json",
         ]);
         assert.strictEqual(values.pipeline_event_log_table, "dlt_event_log"); // prod has the DLT pipeline
         assert.strictEqual(values.cluster_id, prod.outputs!.clusterId);
-        assert.deepStrictEqual([values.catalog, values.schema, values.metrics_table, values.cluster_events_table, values.results_table], [
-            "main", "dlt_autoscaling_prod", "stream_metrics", "cluster_events", "benchmark_results",
-        ]);
-        assert.deepStrictEqual(JSON.parse(values.windows_json).map((window: any) => window.totalRowsPerSecond), [50_000, 53_000, 62_000, 50_000]);
-        assert.deepStrictEqual(JSON.parse(values.phases_json)[0], { phase: "baseline", table_name_format: "stream_table_{stream_id:03d}", first_stream_id: 1, stream_count: 50 });
+        assert.deepStrictEqual(
+            [values.catalog, values.schema, values.metrics_table, values.cluster_events_table, values.results_table],
+            ["main", "dlt_autoscaling_prod", "stream_metrics", "cluster_events", "benchmark_results"],
+        );
+        assert.deepStrictEqual(
+            JSON.parse(values.windows_json).map((window: any) => window.totalRowsPerSecond),
+            [50_000, 53_000, 62_000, 50_000],
+        );
+        assert.deepStrictEqual(JSON.parse(values.phases_json)[0], {
+            phase: "baseline",
+            table_name_format: "stream_table_{stream_id:03d}",
+            first_stream_id: 1,
+            stream_count: 50,
+        });
         assert.strictEqual(job.tasks[0].existingClusterId, prod.outputs!.clusterId);
         assert.strictEqual(job.tasks[0].notebookTask.notebookPath, `${USER_HOME}/streambench-prod/analysis`);
         assert.match(prod.outputs!.analysisJobUrl, /\/#job\/\d+$/);
@@ -401,12 +533,15 @@ describe("the dashboard", () => {
         const prod = await evaluateProgram("prod", { ...loadStackFile("prod"), "streambench:warehouseId": "0123456789abcdef" });
         assert.ifError(prod.error);
         const [dashboard] = ofType(prod, DASHBOARD);
-        assert.deepStrictEqual([dashboard.inputs.warehouseId, dashboard.inputs.parentPath, dashboard.inputs.displayName], [
-            "0123456789abcdef", `${USER_HOME}/streambench-prod`, "streambench-prod scaling",
-        ]);
+        assert.deepStrictEqual(
+            [dashboard.inputs.warehouseId, dashboard.inputs.parentPath, dashboard.inputs.displayName],
+            ["0123456789abcdef", `${USER_HOME}/streambench-prod`, "streambench-prod scaling"],
+        );
         const definition = JSON.parse(dashboard.inputs.serializedDashboard);
         const queries = definition.datasets.map((dataset: any) => dataset.queryLines.join(""));
-        const named = new Set(queries.flatMap((query: string) => [...query.matchAll(/`main`\.`dlt_autoscaling_prod`\.`(\w+)`/g)].map((match) => match[1])));
+        const named = new Set(
+            queries.flatMap((query: string) => [...query.matchAll(/`main`\.`dlt_autoscaling_prod`\.`(\w+)`/g)].map((match) => match[1])),
+        );
         assert.deepStrictEqual([...named].sort(), ["benchmark_results", "cluster_events", "dlt_event_log", "stream_metrics"]);
         assert.match(prod.outputs!.dashboardUrl, /\/sql\/dashboardsv3\/dashboard-/);
     });
@@ -434,7 +569,10 @@ describe("the DLT pipeline", () => {
         const inputs = pipeline.inputs;
         // Never continuous: a continuous pipeline starts on create, and the provider waits for RUNNING after every
         // create and update. A triggered one is created idle; only a timeline's control job runs it.
-        assert.deepStrictEqual([inputs.name, inputs.catalog, inputs.schema, inputs.continuous, inputs.development], ["streambench-prod-dlt", "main", "dlt_autoscaling_prod", false, false]);
+        assert.deepStrictEqual(
+            [inputs.name, inputs.catalog, inputs.schema, inputs.continuous, inputs.development],
+            ["streambench-prod-dlt", "main", "dlt_autoscaling_prod", false, false],
+        );
         assert.deepStrictEqual(inputs.clusters[0].autoscale, { minWorkers: 1, maxWorkers: 5, mode: "ENHANCED" });
         assert.strictEqual(inputs.clusters[0].label, "default");
         assert.deepStrictEqual(inputs.libraries, [{ file: { path: `${USER_HOME}/streambench-prod/pipeline.py` } }]);
@@ -461,25 +599,43 @@ describe("the DLT pipeline", () => {
         const control = ofType(prod, JOB).find((job) => job.inputs.name === "streambench-prod-dlt-control")!;
         const values = parameters(control.inputs);
         assert.strictEqual(values.pipeline_id, "pipeline-streambench-dlt-pipeline");
-        assert.deepStrictEqual([values.trigger_time, values.start_offset_minutes, values.window_minutes], ["{{job.trigger.time.iso_datetime}}", "0", "15"]);
-        assert.deepStrictEqual(JSON.parse(values.phases_json).map((phase: any) => phase.table_name_format), ["stream_table_{stream_id:03d}", "stream_table_3x_scale", "stream_table_9x_scale"]);
+        assert.deepStrictEqual(
+            [values.trigger_time, values.start_offset_minutes, values.window_minutes],
+            ["{{job.trigger.time.iso_datetime}}", "0", "15"],
+        );
+        assert.deepStrictEqual(
+            JSON.parse(values.phases_json).map((phase: any) => phase.table_name_format),
+            ["stream_table_{stream_id:03d}", "stream_table_3x_scale", "stream_table_9x_scale"],
+        );
         // Scheduled with the baseline phase, on the same cluster, one run at a time, stopped within its grace.
         const baseline = jobByPhase(prod, "baseline");
         assert.deepStrictEqual(control.inputs.schedule, baseline.schedule);
         assert.deepStrictEqual([control.inputs.maxConcurrentRuns, control.inputs.timeoutSeconds], [1, 20 * 60]);
-        assert.deepStrictEqual(control.inputs.tasks.map((task: any) => [task.taskKey, task.existingClusterId, task.notebookTask.notebookPath, task.maxRetries]), [
-            ["control", prod.outputs!.clusterId, `${USER_HOME}/streambench-prod/pipeline_control`, undefined],
-        ]);
+        assert.deepStrictEqual(
+            control.inputs.tasks.map((task: any) => [
+                task.taskKey,
+                task.existingClusterId,
+                task.notebookTask.notebookPath,
+                task.maxRetries,
+            ]),
+            [["control", prod.outputs!.clusterId, `${USER_HOME}/streambench-prod/pipeline_control`, undefined]],
+        );
         const names = control.inputs.parameters.map((parameter: { name: string }) => parameter.name);
         assert.deepStrictEqual(names, [...names].sort());
         // A healthy run lasts the 15-minute timeline plus up to 3 minutes waiting for the pipeline to stop: the
         // duration alert comes a minute after that, still inside the 20-minute timeout.
-        assert.deepStrictEqual(control.inputs.health.rules, [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: (15 + 3 + 1) * 60 }]);
+        assert.deepStrictEqual(control.inputs.health.rules, [
+            { metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: (15 + 3 + 1) * 60 },
+        ]);
     });
 
     // That the stop comes before the pipeline's delete is the real engine's order: tests/e2e/pipelineLifecycle.e2e.ts.
     it("is stopped by the run-on-deploy command's delete, with its control runs cancelled", async () => {
-        const prod = await evaluateProgram("prod", { ...loadStackFile("prod"), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com" });
+        const prod = await evaluateProgram("prod", {
+            ...loadStackFile("prod"),
+            "streambench:runOnDeploy": "true",
+            "databricks:host": "https://dbc-1.cloud.databricks.com",
+        });
         const [run] = ofType(prod, COMMAND);
         const environment = run.inputs.environment.value ?? run.inputs.environment;
         assert.strictEqual(environment.STREAMBENCH_STOP_PIPELINE_IDS, "pipeline-streambench-dlt-pipeline");
@@ -489,17 +645,26 @@ describe("the DLT pipeline", () => {
     it("is not declared, nor its source and control notebook uploaded, when disabled (dev)", async () => {
         const dev = await evaluateProgram("dev", loadStackFile("dev"));
         assert.deepStrictEqual(ofType(dev, PIPELINE), []);
-        assert.ok(!ofType(dev, "databricks:index/workspaceFile:WorkspaceFile").some((file) => file.inputs.source === "notebooks/pipeline.py"));
+        assert.ok(
+            !ofType(dev, "databricks:index/workspaceFile:WorkspaceFile").some((file) => file.inputs.source === "notebooks/pipeline.py"),
+        );
         assert.ok(!ofType(dev, "databricks:index/notebook:Notebook").some((notebook) => /pipeline/.test(notebook.inputs.path)));
         assert.match(dev.outputs!.pipelineUrl, /no DLT pipeline/);
         assert.ok(!ofType(dev, JOB).some((job) => /dlt/.test(job.inputs.name)));
-        assert.ok(!ofType(dev, JOB).find((job) => job.inputs.name === "streambench-dev-timeline")!.inputs.tasks.some((task: any) => task.taskKey === "dlt"));
+        assert.ok(
+            !ofType(dev, JOB)
+                .find((job) => job.inputs.name === "streambench-dev-timeline")!
+                .inputs.tasks.some((task: any) => task.taskKey === "dlt"),
+        );
         const analysis = ofType(dev, JOB).find((job) => job.inputs.name === "streambench-dev-analysis")!.inputs;
         assert.strictEqual(parameters(analysis).pipeline_event_log_table, "");
     });
 
     it("refuses bounds the autoscaler would reject", async () => {
-        const bad = await evaluateProgram("prod", { ...loadStackFile("prod"), "streambench:dlt": JSON.stringify({ enabled: true, minWorkers: 4, maxWorkers: 2 }) });
+        const bad = await evaluateProgram("prod", {
+            ...loadStackFile("prod"),
+            "streambench:dlt": JSON.stringify({ enabled: true, minWorkers: 4, maxWorkers: 2 }),
+        });
         assert.match(String(bad.error), /streambench:dlt\.maxWorkers: must be at least dlt\.minWorkers \(4\)/);
     });
 });
@@ -514,7 +679,14 @@ describe("warnings pulumi up shows", () => {
     });
 
     it("warns about the driver at 500 streams", async () => {
-        const wide = await evaluateProgram("prod", { ...loadStackFile("prod"), "streambench:baselineStreams": "500", "streambench:warehouseId": "0123456789abcdef" });
-        assert.ok(wide.warnings.some((warning) => /\b502 streaming queries run at once on one driver/.test(warning)), JSON.stringify(wide.warnings));
+        const wide = await evaluateProgram("prod", {
+            ...loadStackFile("prod"),
+            "streambench:baselineStreams": "500",
+            "streambench:warehouseId": "0123456789abcdef",
+        });
+        assert.ok(
+            wide.warnings.some((warning) => /\b502 streaming queries run at once on one driver/.test(warning)),
+            JSON.stringify(wide.warnings),
+        );
     });
 });

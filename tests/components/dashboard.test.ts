@@ -23,7 +23,12 @@ interface Widget {
 }
 interface Serialized {
     datasets: { name: string; displayName: string; queryLines: string[] }[];
-    pages: { name: string; displayName: string; pageType: string; layout: { widget: Widget; position: { x: number; y: number; width: number; height: number } }[] }[];
+    pages: {
+        name: string;
+        displayName: string;
+        pageType: string;
+        layout: { widget: Widget; position: { x: number; y: number; width: number; height: number } }[];
+    }[];
 }
 
 function parse(serialized: string): Serialized {
@@ -59,7 +64,12 @@ function selectedColumns(query: string): string[] {
 function namedTables(query: string): string[] {
     const part = "`((?:[^`]|``)+)`";
     const pattern = new RegExp(`${part}\\.${part}\\.${part}`, "g");
-    return [...query.matchAll(pattern)].map((match) => match.slice(1, 4).map((name) => name.replace(/``/g, "`")).join("."));
+    return [...query.matchAll(pattern)].map((match) =>
+        match
+            .slice(1, 4)
+            .map((name) => name.replace(/``/g, "`"))
+            .join("."),
+    );
 }
 
 /** What every FROM / JOIN reads: a back-quoted name, a CTE of the query, or VALUES. */
@@ -98,17 +108,30 @@ function targetWindows(query: string): number[][] {
 
 const prod = plan("prod", { dlt: { enabled: true } }); // as Pulumi.prod.yaml: with the DLT pipeline
 const dev = plan("dev", { testMode: true });
-const custom = plan("qa", { catalog: "analytics", database: "bench", testMode: true, timeline: { scale9xStartMinute: 8, scale9xEndMinute: 12, runMinutes: 20 }, cluster: { minWorkers: 3, maxWorkers: 11 } });
+const custom = plan("qa", {
+    catalog: "analytics",
+    database: "bench",
+    testMode: true,
+    timeline: { scale9xStartMinute: 8, scale9xEndMinute: 12, runMinutes: 20 },
+    cluster: { minWorkers: 3, maxWorkers: 11 },
+});
 
 describe("dashboard definition", () => {
-    for (const [stack, stackPlan] of [["prod", prod], ["dev (test mode)", dev], ["qa (other catalog, schema and timeline)", custom]] as const) {
+    for (const [stack, stackPlan] of [
+        ["prod", prod],
+        ["dev (test mode)", dev],
+        ["qa (other catalog, schema and timeline)", custom],
+    ] as const) {
         describe(stack, () => {
             const definition = dashboardDefinition(stackPlan, TABLES);
             const serialized = parse(definition.serialized);
             const byName = queries(serialized);
 
             it("serializes to JSON whose datasets are the returned queries, one line per queryLines entry", () => {
-                assert.deepStrictEqual([...byName.keys()], definition.datasets.map((dataset) => dataset.name));
+                assert.deepStrictEqual(
+                    [...byName.keys()],
+                    definition.datasets.map((dataset) => dataset.name),
+                );
                 assert.strictEqual(new Set(byName.keys()).size, byName.size);
                 for (const dataset of definition.datasets) {
                     assert.strictEqual(byName.get(dataset.name), dataset.query);
@@ -136,12 +159,18 @@ describe("dashboard definition", () => {
                         const columns = selectedColumns(sql);
                         const fieldNames = query.fields.map((field) => field.name);
                         for (const field of query.fields) {
-                            assert.ok(columns.includes(field.name), `widget ${widget.name}: field ${field.name} is not a column of ${query.datasetName}`);
+                            assert.ok(
+                                columns.includes(field.name),
+                                `widget ${widget.name}: field ${field.name} is not a column of ${query.datasetName}`,
+                            );
                             assert.strictEqual(field.expression, "`" + field.name + "`");
                         }
                         for (const encoded of encodedFields(widget)) {
                             assert.ok(fieldNames.includes(encoded), `widget ${widget.name} encodes ${encoded}, which its query lacks`);
-                            assert.ok(columns.includes(encoded), `widget ${widget.name} encodes ${encoded}, not a column of ${query.datasetName}`);
+                            assert.ok(
+                                columns.includes(encoded),
+                                `widget ${widget.name} encodes ${encoded}, not a column of ${query.datasetName}`,
+                            );
                         }
                     }
                     assert.ok(encodedFields(widget).length > 0, `widget ${widget.name} encodes nothing`);
@@ -152,7 +181,9 @@ describe("dashboard definition", () => {
                 const pipelineTables = stackPlan.pipeline ? [stackPlan.pipeline.eventLogTable] : [];
                 const allowed = new Set([
                     ...allTables(stackPlan).map((table) => `${stackPlan.catalog}.${stackPlan.schemaName}.${table}`),
-                    ...[...Object.values(TABLES), ...pipelineTables].map((table) => `${stackPlan.catalog}.${stackPlan.schemaName}.${table}`),
+                    ...[...Object.values(TABLES), ...pipelineTables].map(
+                        (table) => `${stackPlan.catalog}.${stackPlan.schemaName}.${table}`,
+                    ),
                 ]);
                 const named = new Set<string>();
                 for (const dataset of definition.datasets) {
@@ -169,7 +200,15 @@ describe("dashboard definition", () => {
                     }
                 }
                 const inSchema = (table: string) => `${stackPlan.catalog}.${stackPlan.schemaName}.${table}`;
-                assert.deepStrictEqual([...named].sort(), [inSchema(TABLES.results), inSchema(TABLES.clusterEvents), inSchema(TABLES.metrics), ...pipelineTables.map(inSchema)].sort());
+                assert.deepStrictEqual(
+                    [...named].sort(),
+                    [
+                        inSchema(TABLES.results),
+                        inSchema(TABLES.clusterEvents),
+                        inSchema(TABLES.metrics),
+                        ...pipelineTables.map(inSchema),
+                    ].sort(),
+                );
             });
 
             it("writes every qualified name back-quoted, in the plan's catalog and schema", () => {
@@ -193,7 +232,10 @@ describe("dashboard definition", () => {
                 const byType = byName.get("throughput_by_stream_type") ?? "";
                 const types = /FROM VALUES (.*?) AS plan_stream_types\(stream_type\)/.exec(byType);
                 assert.ok(types);
-                assert.deepStrictEqual([...types[1].matchAll(/\('([^']*)'\)/g)].map((match) => match[1]), stackPlan.phases.map((phase) => phase.name));
+                assert.deepStrictEqual(
+                    [...types[1].matchAll(/\('([^']*)'\)/g)].map((match) => match[1]),
+                    stackPlan.phases.map((phase) => phase.name),
+                );
                 const workers = byName.get("workers_over_time") ?? "";
                 assert.match(workers, new RegExp(`'autoscale min \\(plan\\)' AS series, ${stackPlan.cluster.minWorkers} AS workers`));
                 assert.match(workers, new RegExp(`'autoscale max \\(plan\\)' AS series, ${stackPlan.cluster.maxWorkers} AS workers`));
@@ -231,7 +273,11 @@ describe("dashboard definition", () => {
         const stacked = find("throughput_by_stream_type");
         assert.strictEqual(stacked.spec?.widgetType, "bar");
         assert.ok(!("mark" in (stacked.spec ?? {})), "bars stack unless a mark layout says otherwise");
-        assert.deepStrictEqual(stacked.spec?.encodings.color, { fieldName: "stream_type", scale: { type: "categorical" }, displayName: "Stream type" });
+        assert.deepStrictEqual(stacked.spec?.encodings.color, {
+            fieldName: "stream_type",
+            scale: { type: "categorical" },
+            displayName: "Stream type",
+        });
         assert.strictEqual(find("throughput_vs_target").queries?.[0].query.datasetName, "throughput_vs_target");
         assert.strictEqual(find("workers_over_time").spec?.widgetType, "line");
         const achieved = find("achieved_vs_target");
@@ -243,9 +289,9 @@ describe("dashboard definition", () => {
 
     it("puts the prod and test-mode targets in the SQL: 50,000 / 53,000 / 62,000 / 50,000 and 500 / 800 / 1,700 / 500", () => {
         const targets = (stackPlan: ScalingPlan) =>
-            targetWindows(dashboardDefinition(stackPlan, TABLES).datasets.find((dataset) => dataset.name === "throughput_vs_target")?.query ?? "").map(
-                (window) => window[2],
-            );
+            targetWindows(
+                dashboardDefinition(stackPlan, TABLES).datasets.find((dataset) => dataset.name === "throughput_vs_target")?.query ?? "",
+            ).map((window) => window[2]);
         assert.deepStrictEqual(targets(prod), [50_000, 53_000, 62_000, 50_000]);
         assert.deepStrictEqual(targets(dev), [500, 800, 1_700, 500]);
         // 3x from 3 to 10 (the default), 9x from 8 to 12: both run from 8 to 10.
@@ -258,7 +304,10 @@ describe("dashboard definition", () => {
         for (const dataset of definition.datasets) {
             assert.ok(dataset.query.includes("`analytics`.`bench_qa`."), dataset.name);
             assert.ok(!/`main`|dlt_autoscaling/.test(dataset.query), dataset.name);
-            assert.ok(namedTables(dataset.query).every((table) => table.startsWith("analytics.bench_qa.")), dataset.name);
+            assert.ok(
+                namedTables(dataset.query).every((table) => table.startsWith("analytics.bench_qa.")),
+                dataset.name,
+            );
         }
         assert.ok(!definition.serialized.includes("`main`"));
     });
@@ -290,7 +339,10 @@ describe("dashboard definition", () => {
     });
 
     it("is pure: the same plan gives the same string", () => {
-        assert.strictEqual(dashboardDefinition(prod, TABLES).serialized, dashboardDefinition(plan("prod", { dlt: { enabled: true } }), TABLES).serialized);
+        assert.strictEqual(
+            dashboardDefinition(prod, TABLES).serialized,
+            dashboardDefinition(plan("prod", { dlt: { enabled: true } }), TABLES).serialized,
+        );
         assert.notStrictEqual(dashboardDefinition(prod, TABLES).serialized, dashboardDefinition(dev, TABLES).serialized);
     });
 });

@@ -41,7 +41,13 @@ describe("Quartz cron", () => {
     it("expands the minutes and hours an expression fires at", () => {
         const cron = parseQuartzCron("0 0/20 8-10 * * ?");
         assert.ok(!Array.isArray(cron));
-        assert.deepStrictEqual([cron.minutes, cron.hours], [[0, 20, 40], [8, 9, 10]]);
+        assert.deepStrictEqual(
+            [cron.minutes, cron.hours],
+            [
+                [0, 20, 40],
+                [8, 9, 10],
+            ],
+        );
     });
 
     const shifts: [string, number, string][] = [
@@ -52,14 +58,16 @@ describe("Quartz cron", () => {
         ["15 10 4 * * ? 2027", 6, "15 16 4 * * ? 2027"],
     ];
     for (const [expression, offset, expected] of shifts) {
-        it(`shifts "${expression}" by ${offset} minutes to "${expected}"`, () => assert.strictEqual(shiftQuartzCron(expression, offset), expected));
+        it(`shifts "${expression}" by ${offset} minutes to "${expected}"`, () =>
+            assert.strictEqual(shiftQuartzCron(expression, offset), expected));
     }
 
     it("refuses to shift past the hour", () => assert.throws(() => shiftQuartzCron("0 58 * * * ?", 3), /passes the hour/));
 
     const NOW = new Date("2026-11-25T12:00:00Z");
     /** The schedule problems for a 15-minute timeline (run length 20 with the grace) whose last phase starts at 6. */
-    const problems = (expression: string, timezone = "UTC", runLength = 20) => timelineScheduleProblems(expression, timezone, 6, runLength, NOW).join("\n");
+    const problems = (expression: string, timezone = "UTC", runLength = 20) =>
+        timelineScheduleProblems(expression, timezone, 6, runLength, NOW).join("\n");
 
     it("accepts a schedule whose triggers leave room for a whole run", () => {
         assert.strictEqual(problems("0 0,30 * * * ?"), "");
@@ -79,14 +87,26 @@ describe("Quartz cron", () => {
         // Non-adjacent hours: 02:00 and 14:00 are 720 minutes apart, and 14:00 to 02:00 the next day too.
         assert.match(problems("0 0 2,14 * * ?", "UTC", 1445), /720 minutes apart, but a phase job runs up to 1445 minutes/);
         // Across days only: a daily trigger and a run longer than a day.
-        assert.match(problems("0 0 2 * * ?", "UTC", 1445), /triggers at 2026-11-26 02:00 and 2026-11-27 02:00 \(UTC\) are 1440 minutes apart/);
+        assert.match(
+            problems("0 0 2 * * ?", "UTC", 1445),
+            /triggers at 2026-11-26 02:00 and 2026-11-27 02:00 \(UTC\) are 1440 minutes apart/,
+        );
         // Across midnight: 23:05 and 00:05 the next day.
-        assert.match(problems("0 5 0,23 * * ?", "UTC", 90), /triggers at 2026-11-25 23:05 and 2026-11-26 00:05 \(UTC\) are 60 minutes apart/);
+        assert.match(
+            problems("0 5 0,23 * * ?", "UTC", 90),
+            /triggers at 2026-11-25 23:05 and 2026-11-26 00:05 \(UTC\) are 60 minutes apart/,
+        );
         assert.strictEqual(problems("0 5 0,23 ? * MON", "UTC", 90), ""); // Monday 23:05 -> next Monday 00:05
         // Across a clock change: 00:00 and 03:00 in New York are 120 minutes apart on the day clocks go forward.
         assert.strictEqual(problems("0 0 0,3 * * ?", "UTC", 150), "");
-        assert.match(problems("0 0 0,3 * * ?", "America/New_York", 150), /triggers at 2027-03-14 00:00 and 2027-03-14 03:00 \(America\/New_York\) are 120 minutes apart/);
-        assert.match(problems("0 0 1,3 * * ?", "America/New_York", 100), /triggers at 2027-03-14 01:00 and 2027-03-14 03:00 \(America\/New_York\) are 60 minutes apart/);
+        assert.match(
+            problems("0 0 0,3 * * ?", "America/New_York", 150),
+            /triggers at 2027-03-14 00:00 and 2027-03-14 03:00 \(America\/New_York\) are 120 minutes apart/,
+        );
+        assert.match(
+            problems("0 0 1,3 * * ?", "America/New_York", 100),
+            /triggers at 2027-03-14 01:00 and 2027-03-14 03:00 \(America\/New_York\) are 60 minutes apart/,
+        );
     });
 
     const neverOrRefused: [string, RegExp][] = [
@@ -117,7 +137,10 @@ describe("Quartz cron", () => {
         assert.strictEqual(describeQuartzCron("0 0 2 * * ?", "UTC"), "At 02:00 (UTC)");
         assert.strictEqual(describeQuartzCron("0 0 * * * ?", "UTC"), "Every hour (UTC)");
         // Quartz's day-of-week numbering: 1 = Sunday, 6 = Friday, L = Saturday.
-        assert.strictEqual(describeQuartzCron("0 0 12 ? * 6#3", "Europe/Amsterdam"), "At 12:00, on the third Friday of the month (Europe/Amsterdam)");
+        assert.strictEqual(
+            describeQuartzCron("0 0 12 ? * 6#3", "Europe/Amsterdam"),
+            "At 12:00, on the third Friday of the month (Europe/Amsterdam)",
+        );
         assert.strictEqual(describeQuartzCron("0 0 2 ? * 1", "UTC"), "At 02:00, only on Sunday (UTC)");
         assert.strictEqual(describeQuartzCron("0 0 2 L-3 * ?", "UTC"), "At 02:00, 3 days before the last day of the month (UTC)");
     });

@@ -20,46 +20,146 @@ describe("stack config", () => {
     it("defaults to the original benchmark's knobs", () => {
         const config = parseStackConfig("test", {});
         assert.deepStrictEqual(
-            [config.baselineStreams, config.baselineRate, config.scale3xRate, config.scale9xRate, config.database, config.tablePrefix, config.partitions, config.testMode],
+            [
+                config.baselineStreams,
+                config.baselineRate,
+                config.scale3xRate,
+                config.scale9xRate,
+                config.database,
+                config.tablePrefix,
+                config.partitions,
+                config.testMode,
+            ],
             [50, 1000, 3000, 9000, "dlt_autoscaling", "stream_table", 8, false],
         );
-        assert.deepStrictEqual(config.timeline, { scale3xStartMinute: 3, scale3xEndMinute: 10, scale9xStartMinute: 6, scale9xEndMinute: 10, runMinutes: 15 });
+        assert.deepStrictEqual(config.timeline, {
+            scale3xStartMinute: 3,
+            scale3xEndMinute: 10,
+            scale9xStartMinute: 6,
+            scale9xEndMinute: 10,
+            runMinutes: 15,
+        });
     });
 
     const invalid: [string, Record<string, unknown>, string, RegExp][] = [
-        ["min workers above max", { cluster: { minWorkers: 5, maxWorkers: 3 } }, "streambench:cluster.maxWorkers", /greater than cluster.minWorkers/],
+        [
+            "min workers above max",
+            { cluster: { minWorkers: 5, maxWorkers: 3 } },
+            "streambench:cluster.maxWorkers",
+            /greater than cluster.minWorkers/,
+        ],
         ["equal autoscale bounds", { cluster: { minWorkers: 4, maxWorkers: 4 } }, "streambench:cluster.maxWorkers", /rejects max <= min/],
-        ["a 3x window past the run", { timeline: { scale3xEndMinute: 16 } }, "streambench:timeline.scale3xEndMinute", /past the end of the run/],
-        ["a window that ends before it starts", { timeline: { scale9xStartMinute: 10, scale9xEndMinute: 8 } }, "streambench:timeline.scale9xEndMinute", /must be after/],
-        ["a zero-length window", { timeline: { scale9xStartMinute: 10, scale9xEndMinute: 10 } }, "streambench:timeline.scale9xEndMinute", /zero-length window/],
-        ["a 9x window that starts after the run", { timeline: { scale9xStartMinute: 16, scale9xEndMinute: 18 } }, "streambench:timeline.scale9xEndMinute", /past the end of the run/],
+        [
+            "a 3x window past the run",
+            { timeline: { scale3xEndMinute: 16 } },
+            "streambench:timeline.scale3xEndMinute",
+            /past the end of the run/,
+        ],
+        [
+            "a window that ends before it starts",
+            { timeline: { scale9xStartMinute: 10, scale9xEndMinute: 8 } },
+            "streambench:timeline.scale9xEndMinute",
+            /must be after/,
+        ],
+        [
+            "a zero-length window",
+            { timeline: { scale9xStartMinute: 10, scale9xEndMinute: 10 } },
+            "streambench:timeline.scale9xEndMinute",
+            /zero-length window/,
+        ],
+        [
+            "a 9x window that starts after the run",
+            { timeline: { scale9xStartMinute: 16, scale9xEndMinute: 18 } },
+            "streambench:timeline.scale9xEndMinute",
+            /past the end of the run/,
+        ],
         ["non-integer streams", { baselineStreams: 2.5 }, "streambench:baselineStreams", /whole number/],
         ["negative rate", { baselineRate: -1000 }, "streambench:baselineRate", /at least 1/],
         ["a rate given as text", { scale3xRate: "fast" }, "streambench:scale3xRate", /whole number/],
         ["an unknown key", { baselineStream: 10 }, "streambench:baselineStream", /unknown key/],
         ["an unknown nested key", { cluster: { maxWorker: 10 } }, "streambench:cluster.maxWorker", /unknown key/],
-        ["a cron Quartz rejects", { schedule: { cron: "0 0 2 * * *" } }, "streambench:schedule.cron", /exactly one of day-of-month and day-of-week/],
+        [
+            "a cron Quartz rejects",
+            { schedule: { cron: "0 0 2 * * *" } },
+            "streambench:schedule.cron",
+            /exactly one of day-of-month and day-of-week/,
+        ],
         ["a five-field unix cron", { schedule: { cron: "0 2 * * *" } }, "streambench:schedule.cron", /expected 6 or 7 fields/],
         ["a name UC would reject", { database: "bench-mark.v1" }, "streambench:database", /Unity Catalog name/],
         ["an upper-case table prefix", { tablePrefix: "Stream" }, "streambench:tablePrefix", /lower-case/],
         ["100,000 streams", { baselineStreams: 100_000 }, "streambench:baselineStreams", /at most 2000/],
         ["max workers above the cap", { cluster: { maxWorkers: 500 } }, "streambench:cluster.maxWorkers", /above cluster.maxWorkersCap/],
-        ["a single-user cluster without a user", { cluster: { dataSecurityMode: "SINGLE_USER" } }, "streambench:cluster.singleUserName", /is required/],
+        [
+            "a single-user cluster without a user",
+            { cluster: { dataSecurityMode: "SINGLE_USER" } },
+            "streambench:cluster.singleUserName",
+            /is required/,
+        ],
         ["an unknown time zone", { schedule: { timezone: "Mars/Olympus" } }, "streambench:schedule.timezone", /not a Java time zone id/],
-        ["a time zone in the wrong case (Java would use GMT)", { schedule: { timezone: "america/new_york" } }, "streambench:schedule.timezone", /case-sensitive\): use "America\/New_York"/],
+        [
+            "a time zone in the wrong case (Java would use GMT)",
+            { schedule: { timezone: "america/new_york" } },
+            "streambench:schedule.timezone",
+            /case-sensitive\): use "America\/New_York"/,
+        ],
         ["utc in lower case", { schedule: { timezone: "utc" } }, "streambench:schedule.timezone", /use "UTC"/],
-        ["a W day past 31, which Quartz rejects", { schedule: { cron: "0 0 2 32W * ?" } }, "streambench:schedule.cron", /W needs a day from 1 to 31/],
-        ["letters before L, which Quartz rejects", { schedule: { cron: "0 0 2 XYZL * ?" } }, "streambench:schedule.cron", /L and W stand alone/],
+        [
+            "a W day past 31, which Quartz rejects",
+            { schedule: { cron: "0 0 2 32W * ?" } },
+            "streambench:schedule.cron",
+            /W needs a day from 1 to 31/,
+        ],
+        [
+            "letters before L, which Quartz rejects",
+            { schedule: { cron: "0 0 2 XYZL * ?" } },
+            "streambench:schedule.cron",
+            /L and W stand alone/,
+        ],
         ["an L offset past 30, which Quartz rejects", { schedule: { cron: "0 0 2 L-45 * ?" } }, "streambench:schedule.cron", /at most 30/],
         ["a cron that never fires (30 February)", { schedule: { cron: "0 0 2 30 2 ?" } }, "streambench:schedule.cron", /never fires/],
         ["a cron whose years are past", { schedule: { cron: "0 0 2 * * ? 2024" } }, "streambench:schedule.cron", /never fires/],
-        ["triggers in non-adjacent hours closer than a day-long run", { schedule: { cron: "0 0 2,14 * * ?" }, timeline: { runMinutes: 1440 } }, "streambench:schedule.cron", /720 minutes apart, but a phase job runs up to 1445 minutes/],
-        ["daily triggers and a day-long run plus its grace", { timeline: { runMinutes: 1440 } }, "streambench:schedule.cron", /1440 minutes apart/],
-        ["a phase that starts at minute 60 or later", { timeline: { scale9xStartMinute: 70, scale9xEndMinute: 80, runMinutes: 90 } }, "streambench:timeline.scale9xStartMinute", /past minute 59: .* start at minute 0 to 59/],
-        ["auto-termination below 10 minutes", { cluster: { autoterminationMinutes: 5 } }, "streambench:cluster.autoterminationMinutes", /0 \(never\) or 10 to 10000/],
-        ["test mode with a rate that 10 does not divide", { testMode: true, baselineRate: 1005 }, "streambench:baselineRate", /multiple of 10/],
-        ["a schedule whose last phase passes the hour", { schedule: { cron: "0 55 * * * ?" } }, "streambench:schedule.cron", /passes the hour/],
-        ["triggers closer than the run length", { schedule: { cron: "0 0,10 * * * ?" } }, "streambench:schedule.cron", /10 minutes apart, but a phase job runs up to 20 minutes/],
+        [
+            "triggers in non-adjacent hours closer than a day-long run",
+            { schedule: { cron: "0 0 2,14 * * ?" }, timeline: { runMinutes: 1440 } },
+            "streambench:schedule.cron",
+            /720 minutes apart, but a phase job runs up to 1445 minutes/,
+        ],
+        [
+            "daily triggers and a day-long run plus its grace",
+            { timeline: { runMinutes: 1440 } },
+            "streambench:schedule.cron",
+            /1440 minutes apart/,
+        ],
+        [
+            "a phase that starts at minute 60 or later",
+            { timeline: { scale9xStartMinute: 70, scale9xEndMinute: 80, runMinutes: 90 } },
+            "streambench:timeline.scale9xStartMinute",
+            /past minute 59: .* start at minute 0 to 59/,
+        ],
+        [
+            "auto-termination below 10 minutes",
+            { cluster: { autoterminationMinutes: 5 } },
+            "streambench:cluster.autoterminationMinutes",
+            /0 \(never\) or 10 to 10000/,
+        ],
+        [
+            "test mode with a rate that 10 does not divide",
+            { testMode: true, baselineRate: 1005 },
+            "streambench:baselineRate",
+            /multiple of 10/,
+        ],
+        [
+            "a schedule whose last phase passes the hour",
+            { schedule: { cron: "0 55 * * * ?" } },
+            "streambench:schedule.cron",
+            /passes the hour/,
+        ],
+        [
+            "triggers closer than the run length",
+            { schedule: { cron: "0 0,10 * * * ?" } },
+            "streambench:schedule.cron",
+            /10 minutes apart, but a phase job runs up to 20 minutes/,
+        ],
         ["zero partitions", { partitions: 0 }, "streambench:partitions", /at least 1/],
         ["5000 partitions", { partitions: 5000 }, "streambench:partitions", /at most 1024/],
         ["a zero-minute run", { timeline: { runMinutes: 0 } }, "streambench:timeline.runMinutes", /at least 1/],
@@ -73,8 +173,18 @@ describe("stack config", () => {
         ["an empty group name", { permissions: { jobViewers: [""] } }, "streambench:permissions.jobViewers.0", /must not be empty/],
         ["two million rows/s per stream", { scale9xRate: 2_000_000 }, "streambench:scale9xRate", /at most 1000000/],
         ["a cluster block given as a number", { cluster: 4 }, "streambench:cluster", /expected object/],
-        ["a schema name past 255 characters once the stack is added", { database: "d".repeat(251) }, "streambench:database", /<database>_<stack> is 256 characters .* above Unity Catalog's 255/],
-        ["a table name past 255 characters once the table suffix is added", { tablePrefix: "t".repeat(247) }, "streambench:tablePrefix", /is 256 characters, above Unity Catalog's 255/],
+        [
+            "a schema name past 255 characters once the stack is added",
+            { database: "d".repeat(251) },
+            "streambench:database",
+            /<database>_<stack> is 256 characters .* above Unity Catalog's 255/,
+        ],
+        [
+            "a table name past 255 characters once the table suffix is added",
+            { tablePrefix: "t".repeat(247) },
+            "streambench:tablePrefix",
+            /is 256 characters, above Unity Catalog's 255/,
+        ],
     ];
     for (const [what, raw, key, message] of invalid) {
         it(`rejects ${what}, naming ${key}`, () => {
@@ -95,19 +205,38 @@ describe("stack config", () => {
     });
 
     it("lets windows of different phases overlap: the 3x stream runs on while the 9x stream joins", () => {
-        for (const timeline of [{}, { scale3xStartMinute: 2, scale3xEndMinute: 12, scale9xStartMinute: 4, scale9xEndMinute: 8 }, { scale9xStartMinute: 3, scale9xEndMinute: 10 }]) {
-            assert.deepStrictEqual(parseStackConfig("test", { timeline }).timeline, { scale3xStartMinute: 3, scale3xEndMinute: 10, scale9xStartMinute: 6, scale9xEndMinute: 10, runMinutes: 15, ...timeline });
+        for (const timeline of [
+            {},
+            { scale3xStartMinute: 2, scale3xEndMinute: 12, scale9xStartMinute: 4, scale9xEndMinute: 8 },
+            { scale9xStartMinute: 3, scale9xEndMinute: 10 },
+        ]) {
+            assert.deepStrictEqual(parseStackConfig("test", { timeline }).timeline, {
+                scale3xStartMinute: 3,
+                scale3xEndMinute: 10,
+                scale9xStartMinute: 6,
+                scale9xEndMinute: 10,
+                runMinutes: 15,
+                ...timeline,
+            });
         }
     });
 
     it("blames the phase, not the cron, for a phase that starts past minute 59 (and suggests no negative minute)", () => {
         const problems = problemsOf({ timeline: { scale9xStartMinute: 70, scale9xEndMinute: 80, runMinutes: 90 } });
-        assert.deepStrictEqual(problems.map((problem) => problem.key), ["streambench:timeline.scale9xStartMinute"]);
+        assert.deepStrictEqual(
+            problems.map((problem) => problem.key),
+            ["streambench:timeline.scale9xStartMinute"],
+        );
         assert.ok(!/-\d/.test(problems[0].message), problems[0].message);
     });
 
     it("lists every problem in one error", () => {
-        const problems = problemsOf({ baselineStreams: -1, cluster: { minWorkers: 9, maxWorkers: 3 }, typo: 1, schedule: { cron: "nope" } });
+        const problems = problemsOf({
+            baselineStreams: -1,
+            cluster: { minWorkers: 9, maxWorkers: 3 },
+            typo: 1,
+            schedule: { cron: "nope" },
+        });
         assert.deepStrictEqual(problems.map((problem) => problem.key).sort(), [
             "streambench:baselineStreams",
             "streambench:cluster.maxWorkers",
@@ -122,10 +251,19 @@ describe("stack config", () => {
 
 describe("the program with a bad config", () => {
     it("throws one error and declares nothing", async () => {
-        const evaluation = await evaluateProgram("bad", { cluster: { minWorkers: 8, maxWorkers: 2 }, timeline: { runMinutes: 8 }, bogus: true });
+        const evaluation = await evaluateProgram("bad", {
+            cluster: { minWorkers: 8, maxWorkers: 2 },
+            timeline: { runMinutes: 8 },
+            bogus: true,
+        });
         assert.ok(evaluation.error instanceof Error);
         assert.match(evaluation.error.message, /4 config problems/);
-        for (const key of ["streambench:cluster.maxWorkers", "streambench:timeline.scale3xEndMinute", "streambench:timeline.scale9xEndMinute", "streambench:bogus"]) {
+        for (const key of [
+            "streambench:cluster.maxWorkers",
+            "streambench:timeline.scale3xEndMinute",
+            "streambench:timeline.scale9xEndMinute",
+            "streambench:bogus",
+        ]) {
             assert.ok(evaluation.error.message.includes(key), `error does not name ${key}`);
         }
         assert.deepStrictEqual(evaluation.resources, []);
@@ -133,7 +271,12 @@ describe("the program with a bad config", () => {
     });
 
     it("reads only its own namespace: the provider's databricks:* keys are not unknown keys", () => {
-        const values = namespaceValues({ "databricks:host": "https://x", "databricks:token": "t", "streambench:baselineStreams": "7", "streambench:cluster": '{"maxWorkers":9}' });
+        const values = namespaceValues({
+            "databricks:host": "https://x",
+            "databricks:token": "t",
+            "streambench:baselineStreams": "7",
+            "streambench:cluster": '{"maxWorkers":9}',
+        });
         assert.deepStrictEqual(values, { baselineStreams: 7, cluster: { maxWorkers: 9 } });
         assert.strictEqual(parseStackConfig("test", values).baselineStreams, 7);
     });
@@ -158,10 +301,25 @@ describe("stack files and config keys", () => {
         ["a file that is not YAML", "config:\n  streambench:testMode: [true\n", "Pulumi.prod.yaml", /is not valid YAML: /],
         ["a config section that is text", "config: text\n", "config", /is the text "text": it must map `<namespace>:<key>` to values/],
         ["a config section that is a list", "config:\n  - streambench:testMode\n", "config", /is a list/],
-        ["a key without a namespace", "config:\n  baselineStreams: 7\n", "baselineStreams", /has no namespace, so this stack does not read it: write it as streambench:baselineStreams/],
-        ["a namespace typo", "config:\n  streambnech:testMode: true\n", "streambnech:testMode", /unknown namespace "streambnech" \(a typo of streambench:\? write it as streambench:testMode\)/],
+        [
+            "a key without a namespace",
+            "config:\n  baselineStreams: 7\n",
+            "baselineStreams",
+            /has no namespace, so this stack does not read it: write it as streambench:baselineStreams/,
+        ],
+        [
+            "a namespace typo",
+            "config:\n  streambnech:testMode: true\n",
+            "streambnech:testMode",
+            /unknown namespace "streambnech" \(a typo of streambench:\? write it as streambench:testMode\)/,
+        ],
         ["a provider namespace typo", "config:\n  databrick:host: https://x\n", "databrick:host", /a typo of databricks:/],
-        ["a namespace of another project", "config:\n  aws:region: eu-west-1\n", "aws:region", /this stack reads only streambench:, databricks:, command:, pulumi: keys/],
+        [
+            "a namespace of another project",
+            "config:\n  aws:region: eu-west-1\n",
+            "aws:region",
+            /this stack reads only streambench:, databricks:, command:, pulumi: keys/,
+        ],
     ];
     for (const [what, text, key, message] of badFiles) {
         it(`refuses ${what}, naming ${key}, with one message`, () => {
@@ -175,9 +333,14 @@ describe("stack files and config keys", () => {
     it("refuses an unknown namespace in pulumi up's config too (the engine always namespaces keys)", () => {
         assert.throws(
             () => parseEngineConfig("prod", { "streambnech:testMode": "true", "streambench:partitions": "0" }, {}),
-            (error: Error) => /streambnech:testMode: unknown namespace/.test(error.message) && /streambench:partitions: must be at least 1/.test(error.message),
+            (error: Error) =>
+                /streambnech:testMode: unknown namespace/.test(error.message) &&
+                /streambench:partitions: must be at least 1/.test(error.message),
         );
-        assert.strictEqual(parseEngineConfig("prod", { "databricks:host": "https://x", "pulumi:tags": "{}", "streambench:testMode": "true" }, {}).testMode, true);
+        assert.strictEqual(
+            parseEngineConfig("prod", { "databricks:host": "https://x", "pulumi:tags": "{}", "streambench:testMode": "true" }, {}).testMode,
+            true,
+        );
     });
 
     it("pulumi up stops before any resource on a namespace typo", async () => {
@@ -187,13 +350,17 @@ describe("stack files and config keys", () => {
         assert.deepStrictEqual(evaluation.resources, []);
     });
 
-    it("keeps string values as text: database \"2024\" and a 16-digit warehouse id", () => {
-        const config = read('config:\n  streambench:database: "2024"\n  streambench:warehouseId: "1234567890123456"\n  streambench:catalog: "007"\n');
+    it('keeps string values as text: database "2024" and a 16-digit warehouse id', () => {
+        const config = read(
+            'config:\n  streambench:database: "2024"\n  streambench:warehouseId: "1234567890123456"\n  streambench:catalog: "007"\n',
+        );
         assert.deepStrictEqual([config.database, config.warehouseId, config.catalog], ["2024", "1234567890123456", "007"]);
         // The engine passes `database: 2024` (a YAML number) as the same text "2024": it is the same stack.
         assert.strictEqual(parseEngineConfig("prod", { "streambench:database": "2024" }, {}).database, "2024");
         // Numbers, booleans and objects are still decoded.
-        const typed = read("config:\n  streambench:baselineStreams: 7\n  streambench:testMode: true\n  streambench:cluster:\n    maxWorkers: 9\n");
+        const typed = read(
+            "config:\n  streambench:baselineStreams: 7\n  streambench:testMode: true\n  streambench:cluster:\n    maxWorkers: 9\n",
+        );
         assert.deepStrictEqual([typed.baselineStreams, typed.testMode, typed.cluster.maxWorkers], [7, true, 9]);
     });
 });

@@ -27,7 +27,28 @@ describe("stack names", () => {
     };
 
     it("gives every pair of distinct stack names its own schema and workspace names, whatever the case or separator", () => {
-        const tricky = ["prod", "Prod", "PROD", "my-stack", "my_stack", "my.stack", "My-Stack", "a--b", "a-_b", "a_-b", "_a", "a_", "-a", "a-", "a.", "u", "_u", "hu", "a_hb", "a-hb"];
+        const tricky = [
+            "prod",
+            "Prod",
+            "PROD",
+            "my-stack",
+            "my_stack",
+            "my.stack",
+            "My-Stack",
+            "a--b",
+            "a-_b",
+            "a_-b",
+            "_a",
+            "a_",
+            "-a",
+            "a-",
+            "a.",
+            "u",
+            "_u",
+            "hu",
+            "a_hb",
+            "a-hb",
+        ];
         // Exhaustively, every name of up to 3 characters over letters of both cases, a digit and the separators.
         const exhaustive = allNames(["a", "A", "h", "u", "0", "-", "_", "."], 3).filter((name) => !stackNameProblem(name));
         const stacks = [...new Set([...tricky, ...exhaustive])];
@@ -38,7 +59,10 @@ describe("stack names", () => {
             const { schema, prefix } = names(stack);
             assert.match(schema, /^[a-z0-9_]+$/, `${stack}: ${schema} is not a Unity Catalog name`);
             // Compared lower-cased: Unity Catalog ignores case, and a workspace path may too.
-            for (const [map, name] of [[bySchema, schema], [byPrefix, prefix.toLowerCase()]] as const) {
+            for (const [map, name] of [
+                [bySchema, schema],
+                [byPrefix, prefix.toLowerCase()],
+            ] as const) {
                 const other = map.get(name);
                 assert.strictEqual(other, undefined, `stacks ${JSON.stringify(other)} and ${JSON.stringify(stack)} share ${name}`);
                 map.set(name, stack);
@@ -47,7 +71,11 @@ describe("stack names", () => {
     });
 
     it("keeps plain names as they are: prod, dev, my-stack", () => {
-        assert.deepStrictEqual(names("prod"), { schema: "dlt_autoscaling_prod", prefix: "streambench-prod", jobs: ["streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x"] });
+        assert.deepStrictEqual(names("prod"), {
+            schema: "dlt_autoscaling_prod",
+            prefix: "streambench-prod",
+            jobs: ["streambench-prod-baseline", "streambench-prod-3x", "streambench-prod-9x"],
+        });
         assert.deepStrictEqual([stackSlug("my-stack"), stackNameSuffix("my-stack")], ["my_stack", "my-stack"]);
         assert.deepStrictEqual([stackSlug("Prod"), stackSlug("my_stack"), stackSlug("my.stack")], ["__uprod", "_my__stack", "_my_pstack"]);
     });

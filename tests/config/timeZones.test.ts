@@ -38,8 +38,15 @@ describe("schedule time zones: exactly Java's ZoneId ids", function () {
         }
         for (const id of ["utc", "america/new_york", "Europe/amsterdam", "UTC ", "Mars/Olympus", "CET+1", "+02:00", ""]) {
             assert.ok(!isJavaZoneId(id), id);
-            assert.throws(() => parseStackConfig("test", { schedule: { timezone: id } }), /streambench:schedule\.timezone: .* is not a Java time zone id/, id);
+            assert.throws(
+                () => parseStackConfig("test", { schedule: { timezone: id } }),
+                /streambench:schedule\.timezone: .* is not a Java time zone id/,
+                id,
+            );
         }
-        assert.throws(() => parseStackConfig("test", { schedule: { timezone: "america/new_york" } }), /case-sensitive\): use "America\/New_York"/);
+        assert.throws(
+            () => parseStackConfig("test", { schedule: { timezone: "america/new_york" } }),
+            /case-sensitive\): use "America\/New_York"/,
+        );
     });
 });

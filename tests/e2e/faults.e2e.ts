@@ -63,7 +63,11 @@ describe("real engine: faults of the workspace", function () {
         const resources = await project.resources(stack);
         const print = footprint(stack, resources);
         const held = emulator.objects().filter((object) => object.kind !== "active-run");
-        assert.deepStrictEqual(held.filter((object) => !belongsTo(object, print)), [], "objects the state does not know (duplicates or orphans)");
+        assert.deepStrictEqual(
+            held.filter((object) => !belongsTo(object, print)),
+            [],
+            "objects the state does not know (duplicates or orphans)",
+        );
         const jobs = held.filter((object) => object.kind === "job").map((object) => object.name);
         assert.deepStrictEqual(jobs.length, 5, `jobs: ${jobs.join(", ")}`);
         assert.strictEqual(new Set(jobs).size, 5, `duplicate jobs: ${jobs.join(", ")}`);
@@ -88,7 +92,10 @@ describe("real engine: faults of the workspace", function () {
         emulator.addFault({ method: "POST", path: "/api/2.1/clusters/create", status: 429, retryAfterSeconds: 2, times: 2 });
         succeeded(await up(args));
         const attempts = emulator.requests.filter((request) => request.method === "POST" && request.path === "/api/2.1/clusters/create");
-        assert.deepStrictEqual(attempts.map((request) => request.status), [429, 429, 200]);
+        assert.deepStrictEqual(
+            attempts.map((request) => request.status),
+            [429, 429, 200],
+        );
         // databricks-sdk-go v0.175.0 retries 429 and 503 after attempt x 1 s + 50-750 ms jitter (retries/retries.go);
         // its API client does not read Retry-After, so the first retry comes before the 2 s the workspace asked for.
         const gaps = attempts.slice(1).map((request, index) => request.at - attempts[index].at);
@@ -121,13 +128,17 @@ describe("real engine: faults of the workspace", function () {
         // A change to the cluster while it is PENDING: clusters/edit answers INVALID_STATE and the provider retries.
         succeeded(await project.pulumi(["config", "set", "--path", "streambench:cluster.autoterminationMinutes", "25", ...args]));
         const changing = up(args);
-        const refused = await until(() => emulator.requests.some((request) => request.path === "/api/2.1/clusters/edit" && request.errorCode === "INVALID_STATE"));
+        const refused = await until(() =>
+            emulator.requests.some((request) => request.path === "/api/2.1/clusters/edit" && request.errorCode === "INVALID_STATE"),
+        );
         await new Promise((resolve) => setTimeout(resolve, 3000));
         emulator.compute.setState(cluster.clusterId, "RUNNING");
         const changed = await changing;
         assert.ok(refused, "clusters/edit was never refused while PENDING");
         succeeded(changed);
-        const edits = emulator.requests.filter((request) => request.path === "/api/2.1/clusters/edit").map((request) => request.errorCode ?? "ok");
+        const edits = emulator.requests
+            .filter((request) => request.path === "/api/2.1/clusters/edit")
+            .map((request) => request.errorCode ?? "ok");
         assert.ok(edits.length >= 2 && edits[0] === "INVALID_STATE" && edits[edits.length - 1] === "ok", edits.join(", "));
         assert.strictEqual(emulator.compute.get(cluster.clusterId).spec.autotermination_minutes, 25);
         await convergedAndDestroyed("faultpending", args);
@@ -145,7 +156,7 @@ describe("real engine: faults of the workspace", function () {
         const result = await killed;
         assert.notStrictEqual(result.code, 0, "up was not killed");
         const before = emulator.objects().length;
-        assert.ok(before > 0 && before < 20, `killed after ${before} objects`);
+        assert.ok(before > 0, "up was killed before it created anything");
         emulator.clearFaults();
         // A killed update leaves the stack locked (file backend): the next up refuses until `pulumi cancel`.
         const locked = await up(args);
@@ -154,6 +165,9 @@ describe("real engine: faults of the workspace", function () {
         succeeded(await project.pulumi(["cancel", "--yes", ...args]));
         const again = await up(args);
         succeeded(again);
+        // Halfway: the kill left fewer objects than the whole stack, and the second up made no duplicate of them.
+        const whole = emulator.objects().length;
+        assert.ok(before < whole, `killed after ${before} of ${whole} objects`);
         await convergedAndDestroyed("faultkill", args);
     });
 
@@ -162,21 +176,34 @@ describe("real engine: faults of the workspace", function () {
         succeeded(await up(args));
         const baseline = [...emulator.jobs.jobs.values()].find((job) => job.settings.name === "streambench-faulthand-baseline")!;
         const notebook = `/Users/${emulator.identity.userName}/streambench-faulthand/generator`;
-        for (const [call, body] of [["/api/2.2/jobs/delete", { job_id: baseline.jobId }], ["/api/2.0/workspace/delete", { path: notebook }]] as const) {
-            const response = await fetch(`${emulator.url}${call}`, { method: "POST", headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+        for (const [call, body] of [
+            ["/api/2.2/jobs/delete", { job_id: baseline.jobId }],
+            ["/api/2.0/workspace/delete", { path: notebook }],
+        ] as const) {
+            const response = await fetch(`${emulator.url}${call}`, {
+                method: "POST",
+                headers: { Authorization: `Bearer ${token}` },
+                body: JSON.stringify(body),
+            });
             assert.strictEqual(response.status, 200);
         }
         const drift = await project.pulumi(["refresh", "--yes", "--expect-no-changes", ...args]);
         assert.notStrictEqual(drift.code, 0, "refresh --expect-no-changes saw no drift");
         succeeded(await project.pulumi(["refresh", "--yes", ...args]));
         const afterRefresh = (await project.resources("faulthand")).map((resource) => resource.id);
-        assert.ok(!afterRefresh.includes(String(baseline.jobId)) && !afterRefresh.includes(notebook), "refresh kept the deleted objects in the state");
+        assert.ok(
+            !afterRefresh.includes(String(baseline.jobId)) && !afterRefresh.includes(notebook),
+            "refresh kept the deleted objects in the state",
+        );
         succeeded(await up(args));
         const recreated = [...emulator.jobs.jobs.values()].find((job) => job.settings.name === "streambench-faulthand-baseline");
         assert.ok(recreated && recreated.jobId !== baseline.jobId, "the baseline job was not recreated");
         assert.strictEqual(emulator.tree.get(notebook).objectType, "NOTEBOOK");
         const timeline = [...emulator.jobs.jobs.values()].find((job) => job.settings.name === "streambench-faulthand-timeline")!;
-        assert.ok(timeline.settings.tasks.some((task: any) => Number(task.run_job_task?.job_id) === recreated.jobId), "the timeline job still runs the deleted job");
+        assert.ok(
+            timeline.settings.tasks.some((task: any) => Number(task.run_job_task?.job_id) === recreated.jobId),
+            "the timeline job still runs the deleted job",
+        );
         await convergedAndDestroyed("faulthand", args);
     });
 });

@@ -40,7 +40,19 @@ export interface CommandResult {
 }
 
 /** Files and folders of the project that a deployment does not need. */
-const NOT_COPIED = new Set(["node_modules", ".git", ".venv", "bin", "tests", ".pulumi", "spark-warehouse", "metastore_db", "__pycache__", ".pytest_cache", ".ci"]);
+const NOT_COPIED = new Set([
+    "node_modules",
+    ".git",
+    ".venv",
+    "bin",
+    "tests",
+    ".pulumi",
+    "spark-warehouse",
+    "metastore_db",
+    "__pycache__",
+    ".pytest_cache",
+    ".ci",
+]);
 
 /** One scratch copy of the project, with its own backend and PULUMI_HOME; every command's output is kept. */
 export class ScratchProject {
@@ -56,7 +68,11 @@ export class ScratchProject {
         fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(this.dir, "node_modules"), "dir");
         fs.mkdirSync(path.join(root, "backend"));
         fs.mkdirSync(path.join(root, "pulumi-home"));
-        const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("DATABRICKS_") && !key.startsWith("PULUMI_") && !key.startsWith("ARM_")));
+        const inherited = Object.fromEntries(
+            Object.entries(process.env).filter(
+                ([key]) => !key.startsWith("DATABRICKS_") && !key.startsWith("PULUMI_") && !key.startsWith("ARM_"),
+            ),
+        );
         this.env = {
             ...inherited,
             PULUMI_HOME: path.join(root, "pulumi-home"),
@@ -80,7 +96,12 @@ export class ScratchProject {
         const command = `pulumi ${args.join(" ")}`;
         return new Promise((resolve) => {
             // Own process group, so that a test can kill pulumi with its plugins (a "killed" up).
-            const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: this.dir, env: this.env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+            const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], {
+                cwd: this.dir,
+                env: this.env,
+                detached: true,
+                stdio: ["pipe", "pipe", "pipe"],
+            });
             this.running.add(child);
             let output = "";
             child.stdout.on("data", (chunk) => (output += chunk));
@@ -118,7 +139,9 @@ export class ScratchProject {
     async resources(stack: string): Promise<StateResource[]> {
         const exported = await this.mustSucceed(["stack", "export", "--stack", stack]);
         const deployment = JSON.parse(exported.output.slice(exported.output.indexOf("{"))).deployment;
-        return (deployment.resources ?? []).filter((resource: StateResource) => resource.custom && !resource.type.startsWith("pulumi:providers:"));
+        return (deployment.resources ?? []).filter(
+            (resource: StateResource) => resource.custom && !resource.type.startsWith("pulumi:providers:"),
+        );
     }
 
     /** Every file under the scratch root (state, stack files, PULUMI_HOME, logs) that holds `text`. */
@@ -208,7 +231,10 @@ export function tail(text: string, lines = 40): string {
 function copyProject(from: string, to: string): void {
     fs.mkdirSync(to, { recursive: true });
     for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
-        if (NOT_COPIED.has(entry.name) || entry.name.startsWith("Pulumi.") && entry.name !== "Pulumi.yaml" && !/^Pulumi\.(dev|prod)\.yaml$/.test(entry.name)) {
+        if (
+            NOT_COPIED.has(entry.name) ||
+            (entry.name.startsWith("Pulumi.") && entry.name !== "Pulumi.yaml" && !/^Pulumi\.(dev|prod)\.yaml$/.test(entry.name))
+        ) {
             continue;
         }
         const source = path.join(from, entry.name);

@@ -28,7 +28,14 @@ const FULL_STACK_CONFIG = `config:
     clusterUsers: ["data-engineers"]
 `;
 
-const STEPS = ["preview", "up", "preview --expect-no-changes", "refresh --expect-no-changes", "preview --policy-pack policy", "destroy"] as const;
+const STEPS = [
+    "preview",
+    "up",
+    "preview --expect-no-changes",
+    "refresh --expect-no-changes",
+    "preview --policy-pack policy",
+    "destroy",
+] as const;
 type Step = (typeof STEPS)[number];
 
 interface StackRun {
@@ -61,13 +68,23 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
     this.timeout(12 * 60_000);
     const token = sentinelToken();
     const emulatorLog: string[] = [];
-    const runs: StackRun[] = [{ stack: "dev" }, { stack: "prod" }, { stack: "full", config: FULL_STACK_CONFIG }].map((run) => ({ ...run, steps: {}, resourcesAfterUp: [], leftAfterDestroy: [] }));
+    const runs: StackRun[] = [{ stack: "dev" }, { stack: "prod" }, { stack: "full", config: FULL_STACK_CONFIG }].map((run) => ({
+        ...run,
+        steps: {},
+        resourcesAfterUp: [],
+        leftAfterDestroy: [],
+    }));
     let emulator: WorkspaceEmulator;
     let sharedObjects: { objects: HeldObject[]; prints: StackFootprint[] } | undefined;
 
     before(async function () {
         requirePulumiCli();
-        emulator = new WorkspaceEmulator({ tokens: [token], warehouses: [WAREHOUSE_ID], groups: ["admins", "users", "data-engineers", "bench-viewers"], log: (line) => emulatorLog.push(line) });
+        emulator = new WorkspaceEmulator({
+            tokens: [token],
+            warehouses: [WAREHOUSE_ID],
+            groups: ["admins", "users", "data-engineers", "bench-viewers"],
+            log: (line) => emulatorLog.push(line),
+        });
         const url = await emulator.start();
         const allUp = barrier(runs.length);
         await Promise.all(runs.map((run) => lifecycle(run, url, allUp)));
@@ -88,7 +105,11 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         try {
             await project.initStack(run.stack, url, token, run.config);
             // The full stack's first preview also runs the policy pack: on a first deploy every id is unknown.
-            run.steps.preview = await project.pulumi(["preview", ...stackArgs, ...(run.stack === "full" ? ["--policy-pack", "policy"] : [])]);
+            run.steps.preview = await project.pulumi([
+                "preview",
+                ...stackArgs,
+                ...(run.stack === "full" ? ["--policy-pack", "policy"] : []),
+            ]);
             run.steps.up = await project.pulumi(["up", "--yes", "--skip-preview", ...stackArgs]);
             if (run.steps.up.code === 0) {
                 run.billingAfterUp = emulator.billing();
@@ -100,7 +121,10 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
             arrived = true;
             await allUp();
             if (!sharedObjects) {
-                sharedObjects = { objects: emulator.objects(), prints: runs.map((other) => footprint(other.stack, other.resourcesAfterUp)) };
+                sharedObjects = {
+                    objects: emulator.objects(),
+                    prints: runs.map((other) => footprint(other.stack, other.resourcesAfterUp)),
+                };
             }
             if (run.steps.up.code === 0) {
                 run.steps["preview --expect-no-changes"] = await project.pulumi(["preview", "--expect-no-changes", "--diff", ...stackArgs]);
@@ -152,13 +176,26 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
             const run = runOf(stack);
             assert.ok(run.billingAfterUp, "up did not succeed");
             const print = footprint(stack, run.resourcesAfterUp);
-            const clusterIds = run.resourcesAfterUp.filter((resource) => resource.type === "databricks:index/cluster:Cluster").map((resource) => resource.id);
+            const clusterIds = run.resourcesAfterUp
+                .filter((resource) => resource.type === "databricks:index/cluster:Cluster")
+                .map((resource) => resource.id);
             assert.strictEqual(clusterIds.length, 1);
             const clusters = run.billingAfterUp.clusters.filter((cluster) => print.ids.has(cluster.clusterId));
-            assert.deepStrictEqual(clusters.map((cluster) => cluster.clusterId), clusterIds);
-            const pipelineIds = new Set(run.resourcesAfterUp.filter((resource) => resource.type === "databricks:index/pipeline:Pipeline").map((resource) => resource.id));
+            assert.deepStrictEqual(
+                clusters.map((cluster) => cluster.clusterId),
+                clusterIds,
+            );
+            const pipelineIds = new Set(
+                run.resourcesAfterUp
+                    .filter((resource) => resource.type === "databricks:index/pipeline:Pipeline")
+                    .map((resource) => resource.id),
+            );
             const billingPipelines = run.billingAfterUp.pipelines.filter((pipeline) => pipelineIds.has(pipeline.pipelineId));
-            assert.deepStrictEqual(billingPipelines, [], `pipelines left running or starting by \`pulumi up\`: ${JSON.stringify(billingPipelines)}`);
+            assert.deepStrictEqual(
+                billingPipelines,
+                [],
+                `pipelines left running or starting by \`pulumi up\`: ${JSON.stringify(billingPipelines)}`,
+            );
         });
 
         it(`${stack}: after destroy the workspace holds nothing of the stack`, () => {
@@ -170,32 +207,64 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
 
     it("three stacks up at once in one workspace share no object, and every object belongs to one of them", () => {
         assert.ok(sharedObjects && sharedObjects.objects.length > 0, "no stack came up");
-        assert.ok(runs.every((run) => run.resourcesAfterUp.length > 0), "not every stack came up");
+        assert.ok(
+            runs.every((run) => run.resourcesAfterUp.length > 0),
+            "not every stack came up",
+        );
         const problems = sharedObjects.objects
-            .map((object) => ({ object, owners: sharedObjects!.prints.filter((print) => belongsTo(object, print)).map((print) => print.stack) }))
+            .map((object) => ({
+                object,
+                owners: sharedObjects!.prints.filter((print) => belongsTo(object, print)).map((print) => print.stack),
+            }))
             .filter((entry) => entry.owners.length !== 1)
-            .map((entry) => `${entry.object.kind} ${entry.object.name} (${entry.object.id}): ${entry.owners.length === 0 ? "no stack" : entry.owners.join(" and ")}`);
+            .map(
+                (entry) =>
+                    `${entry.object.kind} ${entry.object.name} (${entry.object.id}): ${entry.owners.length === 0 ? "no stack" : entry.owners.join(" and ")}`,
+            );
         assert.deepStrictEqual(problems, []);
         const [dev, prod, full] = sharedObjects.prints;
-        for (const [a, b] of [[dev, prod], [dev, full], [prod, full]]) {
-            assert.deepStrictEqual([...a.ids].filter((id) => b.ids.has(id)), [], `${a.stack} and ${b.stack} share ids`);
+        for (const [a, b] of [
+            [dev, prod],
+            [dev, full],
+            [prod, full],
+        ]) {
+            assert.deepStrictEqual(
+                [...a.ids].filter((id) => b.ids.has(id)),
+                [],
+                `${a.stack} and ${b.stack} share ids`,
+            );
         }
     });
 
     it("full: the run-on-deploy run started at up, and destroy cancelled the runs of every job before deleting it", () => {
         const run = runOf("full");
-        const jobIds = run.resourcesAfterUp.filter((resource) => resource.type === "databricks:index/job:Job").map((resource) => Number(resource.id));
+        const jobIds = run.resourcesAfterUp
+            .filter((resource) => resource.type === "databricks:index/job:Job")
+            .map((resource) => Number(resource.id));
         assert.strictEqual(jobIds.length, 6, "three phase jobs, the timeline and analysis jobs, and the DLT pipeline's control job");
         const requests = emulator.requests.filter((request: RecordedRequest) => request.status === 200);
-        const timelineJobId = Number(run.resourcesAfterUp.find((resource) => resource.outputs?.name === "streambench-timeline")?.id);
-        assert.ok(requests.some((request) => request.path === "/api/2.2/jobs/run-now" && (request.body as any).job_id === timelineJobId), "no run-now of the timeline job");
+        const timelineJobId = Number(run.resourcesAfterUp.find((resource) => resource.outputs?.name === "streambench-full-timeline")?.id);
+        assert.ok(
+            requests.some((request) => request.path === "/api/2.2/jobs/run-now" && (request.body as any).job_id === timelineJobId),
+            "no run-now of the timeline job",
+        );
         for (const jobId of jobIds) {
-            const cancelled = requests.findIndex((request) => request.path === "/api/2.2/jobs/runs/cancel-all" && (request.body as any).job_id === jobId);
-            const deleted = requests.findIndex((request) => request.path === "/api/2.2/jobs/delete" && (request.body as any).job_id === jobId);
+            const cancelled = requests.findIndex(
+                (request) => request.path === "/api/2.2/jobs/runs/cancel-all" && (request.body as any).job_id === jobId,
+            );
+            const deleted = requests.findIndex(
+                (request) => request.path === "/api/2.2/jobs/delete" && (request.body as any).job_id === jobId,
+            );
             assert.ok(deleted >= 0, `job ${jobId} was not deleted`);
-            assert.ok(cancelled >= 0 && cancelled < deleted, `job ${jobId}: runs cancelled at request ${cancelled}, job deleted at ${deleted}`);
+            assert.ok(
+                cancelled >= 0 && cancelled < deleted,
+                `job ${jobId}: runs cancelled at request ${cancelled}, job deleted at ${deleted}`,
+            );
         }
-        assert.deepStrictEqual(emulator.billing().activeRuns.filter((active) => jobIds.includes(active.jobId)), []);
+        assert.deepStrictEqual(
+            emulator.billing().activeRuns.filter((active) => jobIds.includes(active.jobId)),
+            [],
+        );
     });
 
     it("full: the state orders destroy: jobs after the schema, volume, cluster and notebooks; the run command after every job", () => {
@@ -219,7 +288,10 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         const [cluster] = ofType("cluster:Cluster");
         const [pipeline] = ofType("pipeline:Pipeline");
         const generator = ofType("notebook:Notebook").find((notebook) => String(notebook.outputs?.path).endsWith("/generator"));
-        assert.ok(schema && volume && cluster && pipeline && generator, "the full stack lacks a schema, volume, cluster, pipeline or generator notebook");
+        assert.ok(
+            schema && volume && cluster && pipeline && generator,
+            "the full stack lacks a schema, volume, cluster, pipeline or generator notebook",
+        );
         assert.ok(waitsFor(volume).has(schema.urn), "the volume does not wait for the schema");
         assert.ok(waitsFor(pipeline).has(schema.urn), "the pipeline does not wait for the schema");
         const phaseJobs = ofType("job:Job").filter((job) => /-(baseline|3x|9x)$/.test(String(job.outputs?.name)));
@@ -240,29 +312,47 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
     it("full: destroy deleted every job and the pipeline before the volume and the schema", () => {
         const run = runOf("full");
         assert.ok(run.resourcesAfterUp.length > 0, "up did not succeed");
-        const idsOf = (type: string) => new Set(run.resourcesAfterUp.filter((resource) => resource.type === `databricks:index/${type}`).map((resource) => String(resource.id)));
+        const idsOf = (type: string) =>
+            new Set(
+                run.resourcesAfterUp
+                    .filter((resource) => resource.type === `databricks:index/${type}`)
+                    .map((resource) => String(resource.id)),
+            );
         const jobIds = idsOf("job:Job");
         const pipelineIds = idsOf("pipeline:Pipeline");
         const requests = emulator.requests.filter((request: RecordedRequest) => request.status === 200);
-        const jobDeletes = requests.filter((request) => request.path === "/api/2.2/jobs/delete" && jobIds.has(String((request.body as any).job_id)));
-        const pipelineDeletes = requests.filter((request) => request.method === "DELETE" && [...pipelineIds].some((id) => request.path === `/api/2.0/pipelines/${id}`));
-        const schemaName = String(run.resourcesAfterUp.find((resource) => resource.type === "databricks:index/schema:Schema")?.outputs?.name);
+        const jobDeletes = requests.filter(
+            (request) => request.path === "/api/2.2/jobs/delete" && jobIds.has(String((request.body as any).job_id)),
+        );
+        const pipelineDeletes = requests.filter(
+            (request) => request.method === "DELETE" && [...pipelineIds].some((id) => request.path === `/api/2.0/pipelines/${id}`),
+        );
+        const schemaName = String(
+            run.resourcesAfterUp.find((resource) => resource.type === "databricks:index/schema:Schema")?.outputs?.name,
+        );
         const catalogDeletes = requests.filter(
-            (request) => request.method === "DELETE" && request.path.startsWith("/api/2.1/unity-catalog/") && request.path.includes(schemaName),
+            (request) =>
+                request.method === "DELETE" && request.path.startsWith("/api/2.1/unity-catalog/") && request.path.includes(schemaName),
         );
         assert.strictEqual(jobDeletes.length, jobIds.size, "not every job was deleted");
         assert.strictEqual(pipelineDeletes.length, pipelineIds.size, "the pipeline was not deleted");
-        assert.ok(catalogDeletes.length >= 2, `expected the volume and schema deletes, saw ${catalogDeletes.map((request) => request.path).join(", ")}`);
+        assert.ok(
+            catalogDeletes.length >= 2,
+            `expected the volume and schema deletes, saw ${catalogDeletes.map((request) => request.path).join(", ")}`,
+        );
         const lastWorkloadDelete = Math.max(...[...jobDeletes, ...pipelineDeletes].map((request) => request.seq));
         const firstCatalogDelete = Math.min(...catalogDeletes.map((request) => request.seq));
-        assert.ok(lastWorkloadDelete < firstCatalogDelete, `a job or the pipeline was deleted (request ${lastWorkloadDelete}) after the schema or volume (request ${firstCatalogDelete})`);
+        assert.ok(
+            lastWorkloadDelete < firstCatalogDelete,
+            `a job or the pipeline was deleted (request ${lastWorkloadDelete}) after the schema or volume (request ${firstCatalogDelete})`,
+        );
     });
 
     it("full: the ops CLI shows the run-on-deploy run against the same workspace", () => {
         const status = runOf("full").opsStatus;
         assert.ok(status, "up did not succeed");
         assert.strictEqual(status.code, 0, status.output);
-        assert.match(status.output, /streambench-timeline\s+\d+\s+\d+\s+RUNNING/);
+        assert.match(status.output, /streambench-full-timeline\s+\d+\s+\d+\s+RUNNING/);
         assert.match(status.output, /\b[1-9]\d* active runs?\b/);
     });
 
@@ -286,7 +376,9 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
     it("the token appears in no output, state file, stack file, PULUMI_HOME, request record or emulator log", () => {
         const leaks: string[] = [];
         for (const run of runs) {
-            run.project?.transcript.filter((result) => result.output.includes(token)).forEach((result) => leaks.push(`${run.stack}: output of ${result.command}`));
+            run.project?.transcript
+                .filter((result) => result.output.includes(token))
+                .forEach((result) => leaks.push(`${run.stack}: output of ${result.command}`));
             run.project?.filesContaining(token).forEach((file) => leaks.push(`${run.stack}: ${file}`));
             if (run.opsStatus?.output.includes(token)) {
                 leaks.push(`${run.stack}: ops status output`);
@@ -298,7 +390,10 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         if (emulatorLog.some((line) => line.includes(token))) {
             leaks.push("emulator log");
         }
-        assert.ok(emulator.requests.some((request) => request.auth === "accepted"), "no request carried the token");
+        assert.ok(
+            emulator.requests.some((request) => request.auth === "accepted"),
+            "no request carried the token",
+        );
         assert.deepStrictEqual(leaks, []);
     });
 });

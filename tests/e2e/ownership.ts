@@ -10,7 +10,9 @@ export interface StackFootprint {
 
 export function footprint(stack: string, resources: StateResource[]): StackFootprint {
     const ids = new Set(resources.map((resource) => resource.id).filter((id): id is string => Boolean(id)));
-    const jobIds = new Set(resources.filter((resource) => resource.type === "databricks:index/job:Job").map((resource) => resource.id as string));
+    const jobIds = new Set(
+        resources.filter((resource) => resource.type === "databricks:index/job:Job").map((resource) => resource.id as string),
+    );
     return { stack, ids, jobIds };
 }
 

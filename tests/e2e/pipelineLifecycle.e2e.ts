@@ -78,7 +78,13 @@ describe("the DLT pipeline's lifecycle under the real engine and the workspace e
 
     before(async function () {
         requirePulumiCli();
-        emulator = new WorkspaceEmulator({ tokens: [token], clusterStartMs: 500, pipelineStartMs: 800, triggeredUpdateMs: 1500, log: () => undefined });
+        emulator = new WorkspaceEmulator({
+            tokens: [token],
+            clusterStartMs: 500,
+            pipelineStartMs: 800,
+            triggeredUpdateMs: 1500,
+            log: () => undefined,
+        });
         const url = await emulator.start();
         project = new ScratchProject(STACK);
         await project.initStack(STACK, url, token, STACK_FILE);
@@ -103,14 +109,20 @@ describe("the DLT pipeline's lifecycle under the real engine and the workspace e
         assert.deepStrictEqual([pipeline.spec.name, pipeline.state, pipeline.updates.length], ["streambench-lifecycle-dlt", "IDLE", 0]);
         assert.deepStrictEqual(emulator.billing().pipelines, []);
         assert.deepStrictEqual(
-            emulator.requests.filter((request) => /^\/api\/2\.0\/pipelines\/[^/]+\/updates$/.test(request.path) && request.method === "POST"),
+            emulator.requests.filter(
+                (request) => /^\/api\/2\.0\/pipelines\/[^/]+\/updates$/.test(request.path) && request.method === "POST",
+            ),
             [],
             "pulumi up started no pipeline update",
         );
         // The run-on-deploy command started the timeline run (the emulator runs no notebooks).
-        const control = [...emulator.jobs.jobs.values()].find((job: any) => job.settings.name === "streambench-lifecycle-dlt-control") as any;
+        const control = [...emulator.jobs.jobs.values()].find(
+            (job: any) => job.settings.name === "streambench-lifecycle-dlt-control",
+        ) as any;
         assert.ok(control, "the control job is deployed");
-        controlParameters = Object.fromEntries(control.settings.parameters.map((parameter: { name: string; default: string }) => [parameter.name, parameter.default]));
+        controlParameters = Object.fromEntries(
+            control.settings.parameters.map((parameter: { name: string; default: string }) => [parameter.name, parameter.default]),
+        );
         assert.strictEqual(controlParameters.pipeline_id, pipelineId);
     });
 
@@ -136,9 +148,15 @@ describe("the DLT pipeline's lifecycle under the real engine and the workspace e
         assert.strictEqual(calls[0], "POST /updates", "the run starts the pipeline first");
         const stopAt = calls.indexOf("POST /stop");
         assert.ok(stopAt > calls.lastIndexOf("POST /updates"), "stopped after the last update started");
-        assert.ok(calls.slice(stopAt + 1).every((call) => call === "GET /"), `after the stop only the wait for IDLE: ${calls.slice(stopAt).join(", ")}`);
+        assert.ok(
+            calls.slice(stopAt + 1).every((call) => call === "GET /"),
+            `after the stop only the wait for IDLE: ${calls.slice(stopAt).join(", ")}`,
+        );
         const updates = emulator.pipelines.get(pipelineId).updates;
-        assert.ok(updates.some((update) => update.state === "COMPLETED"), "an update ran to its end");
+        assert.ok(
+            updates.some((update) => update.state === "COMPLETED"),
+            "an update ran to its end",
+        );
         assert.strictEqual(updates.length, starts.length);
         assert.ok(summary.stopped);
         assert.strictEqual(emulator.pipelines.get(pipelineId).state, "IDLE");

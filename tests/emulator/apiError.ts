@@ -32,7 +32,11 @@ export function notFound(message: string, errorCode = "RESOURCE_DOES_NOT_EXIST")
 export function refuseUnknownKeys(body: Record<string, unknown>, allowed: readonly string[], what: string): void {
     const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
     if (unknown.length > 0) {
-        throw new ApiError(400, "MALFORMED_REQUEST", `Invalid JSON given in the body of the request - unknown field(s) ${unknown.map((key) => `'${key}'`).join(", ")} in ${what}`);
+        throw new ApiError(
+            400,
+            "MALFORMED_REQUEST",
+            `Invalid JSON given in the body of the request - unknown field(s) ${unknown.map((key) => `'${key}'`).join(", ")} in ${what}`,
+        );
     }
 }
 

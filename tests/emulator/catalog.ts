@@ -41,7 +41,9 @@ export class Catalog {
         router.add("POST", new RegExp(schemas), (call) => this.createSchema(call.body));
         router.add("GET", new RegExp(`${schemas}/([^/]+)`), (call) => this.schema(call.params[0]));
         router.add("PATCH", new RegExp(`${schemas}/([^/]+)`), (call) => this.updateSchema(call.params[0], call.body));
-        router.add("DELETE", new RegExp(`${schemas}/([^/]+)`), (call) => this.deleteSchema(call.params[0], call.query.get("force") === "true"));
+        router.add("DELETE", new RegExp(`${schemas}/([^/]+)`), (call) =>
+            this.deleteSchema(call.params[0], call.query.get("force") === "true"),
+        );
         router.add("POST", new RegExp(volumes), (call) => this.createVolume(call.body));
         router.add("GET", new RegExp(`${volumes}/([^/]+)`), (call) => this.volume(call.params[0]));
         router.add("PATCH", new RegExp(`${volumes}/([^/]+)`), (call) => this.updateVolume(call.params[0], call.body));
@@ -105,10 +107,16 @@ export class Catalog {
 
     private deleteSchema(fullName: string, force: boolean): object {
         const schema = this.schema(fullName);
-        const inside = [...this.volumes.values()].filter((volume) => `${volume.catalog_name}.${volume.schema_name}` === schema.full_name).map((volume) => volume.full_name);
+        const inside = [...this.volumes.values()]
+            .filter((volume) => `${volume.catalog_name}.${volume.schema_name}` === schema.full_name)
+            .map((volume) => volume.full_name);
         inside.push(...(this.tables.get(schema.full_name) ?? []));
         if (inside.length > 0 && !force) {
-            throw new ApiError(400, "SCHEMA_NOT_EMPTY", `Cannot delete schema '${schema.full_name}': it is not empty (${inside.join(", ")}). Use force=true to delete its contents.`);
+            throw new ApiError(
+                400,
+                "SCHEMA_NOT_EMPTY",
+                `Cannot delete schema '${schema.full_name}': it is not empty (${inside.join(", ")}). Use force=true to delete its contents.`,
+            );
         }
         for (const volume of inside) {
             this.volumes.delete(volume);

@@ -3,13 +3,42 @@ import { Router, queryParam } from "./router";
 
 /** JSON fields of compute.CreateCluster / EditCluster in databricks-sdk-go v0.175.0. */
 const CLUSTER_FIELDS = [
-    "apply_policy_default_values", "autoscale", "autotermination_minutes", "aws_attributes", "azure_attributes", "clone_from",
-    "cluster_log_conf", "cluster_name", "custom_tags", "data_security_mode", "dependency_mode", "docker_image",
-    "driver_instance_pool_id", "driver_node_type_flexibility", "driver_node_type_id", "enable_elastic_disk",
-    "enable_local_disk_encryption", "gcp_attributes", "init_scripts", "instance_pool_id", "is_single_node", "kind",
-    "node_type_id", "num_workers", "policy_id", "remote_disk_throughput", "runtime_engine", "single_user_name", "spark_conf",
-    "spark_env_vars", "spark_version", "ssh_public_keys", "total_initial_remote_disk_size", "use_ml_runtime",
-    "worker_node_type_flexibility", "workload_type",
+    "apply_policy_default_values",
+    "autoscale",
+    "autotermination_minutes",
+    "aws_attributes",
+    "azure_attributes",
+    "clone_from",
+    "cluster_log_conf",
+    "cluster_name",
+    "custom_tags",
+    "data_security_mode",
+    "dependency_mode",
+    "docker_image",
+    "driver_instance_pool_id",
+    "driver_node_type_flexibility",
+    "driver_node_type_id",
+    "enable_elastic_disk",
+    "enable_local_disk_encryption",
+    "gcp_attributes",
+    "init_scripts",
+    "instance_pool_id",
+    "is_single_node",
+    "kind",
+    "node_type_id",
+    "num_workers",
+    "policy_id",
+    "remote_disk_throughput",
+    "runtime_engine",
+    "single_user_name",
+    "spark_conf",
+    "spark_env_vars",
+    "spark_version",
+    "ssh_public_keys",
+    "total_initial_remote_disk_size",
+    "use_ml_runtime",
+    "worker_node_type_flexibility",
+    "workload_type",
 ] as const;
 
 /**
@@ -87,11 +116,19 @@ export class Compute {
         router.add("POST", new RegExp(`${api}/create`), (call) => ({ cluster_id: this.create(call.body) }));
         router.add("GET", new RegExp(`${api}/get`), (call) => this.details(this.get(queryParam(call, "cluster_id"))));
         router.add("POST", new RegExp(`${api}/edit`), (call) => this.edit(call.body));
-        router.add("POST", new RegExp(`${api}/delete`), (call) => this.terminate(requireString(call.body, "cluster_id", "clusters/delete")));
-        router.add("POST", new RegExp(`${api}/permanent-delete`), (call) => this.permanentDelete(requireString(call.body, "cluster_id", "clusters/permanent-delete")));
+        router.add("POST", new RegExp(`${api}/delete`), (call) =>
+            this.terminate(requireString(call.body, "cluster_id", "clusters/delete")),
+        );
+        router.add("POST", new RegExp(`${api}/permanent-delete`), (call) =>
+            this.permanentDelete(requireString(call.body, "cluster_id", "clusters/permanent-delete")),
+        );
         router.add("POST", new RegExp(`${api}/start`), (call) => this.start(requireString(call.body, "cluster_id", "clusters/start")));
-        router.add("POST", new RegExp(`${api}/pin`), (call) => this.setPinned(requireString(call.body, "cluster_id", "clusters/pin"), true));
-        router.add("POST", new RegExp(`${api}/unpin`), (call) => this.setPinned(requireString(call.body, "cluster_id", "clusters/unpin"), false));
+        router.add("POST", new RegExp(`${api}/pin`), (call) =>
+            this.setPinned(requireString(call.body, "cluster_id", "clusters/pin"), true),
+        );
+        router.add("POST", new RegExp(`${api}/unpin`), (call) =>
+            this.setPinned(requireString(call.body, "cluster_id", "clusters/unpin"), false),
+        );
         router.add("GET", new RegExp(`${api}/list`), (call) => {
             const pinnedOnly = call.query.get("filter_by.is_pinned") === "true";
             const clusters = [...this.clusters.values()].filter((cluster) => !pinnedOnly || cluster.pinned);
@@ -151,7 +188,11 @@ export class Compute {
         // attempt to update a cluster in any other state will be rejected with an INVALID_STATE error code." The
         // provider retries on INVALID_STATE for up to 15 minutes (terraform-provider-databricks clusters/resource_cluster.go).
         if (cluster.state !== "RUNNING" && cluster.state !== "TERMINATED") {
-            throw new ApiError(400, "INVALID_STATE", `Cluster ${clusterId} is in unexpected state ${cluster.state[0]}${cluster.state.slice(1).toLowerCase()}.`);
+            throw new ApiError(
+                400,
+                "INVALID_STATE",
+                `Cluster ${clusterId} is in unexpected state ${cluster.state[0]}${cluster.state.slice(1).toLowerCase()}.`,
+            );
         }
         const { cluster_id: _id, ...spec } = body;
         this.validate(spec, "clusters/edit");
@@ -214,12 +255,16 @@ export class Compute {
             }
             // Autoscaling needs max_workers strictly above min_workers; equal bounds are refused.
             if (!Number.isInteger(maxWorkers) || maxWorkers <= minWorkers) {
-                throw invalidParameter(`The maximum number of workers (${maxWorkers}) must be greater than the minimum number of workers (${minWorkers}).`);
+                throw invalidParameter(
+                    `The maximum number of workers (${maxWorkers}) must be greater than the minimum number of workers (${minWorkers}).`,
+                );
             }
         }
         const minutes = spec.autotermination_minutes;
         if (minutes !== undefined && minutes !== 0 && !(Number.isInteger(minutes) && minutes >= 10 && minutes <= 10000)) {
-            throw invalidParameter(`Auto-termination minutes must be between 10 and 10000, or 0 to disable auto-termination; got ${minutes}.`);
+            throw invalidParameter(
+                `Auto-termination minutes must be between 10 and 10000, or 0 to disable auto-termination; got ${minutes}.`,
+            );
         }
         if (spec.data_security_mode === "SINGLE_USER" && !spec.single_user_name) {
             throw invalidParameter("single_user_name must be set for a cluster in SINGLE_USER data security mode.");
@@ -228,7 +273,11 @@ export class Compute {
 
     /** PENDING turns RUNNING once its start time has come. */
     private refresh(cluster: Cluster): Cluster {
-        if ((cluster.state === "PENDING" || cluster.state === "RESTARTING") && cluster.runningAt !== undefined && Date.now() >= cluster.runningAt) {
+        if (
+            (cluster.state === "PENDING" || cluster.state === "RESTARTING") &&
+            cluster.runningAt !== undefined &&
+            Date.now() >= cluster.runningAt
+        ) {
             cluster.state = "RUNNING";
             cluster.stateMessage = "";
             cluster.runningAt = undefined;
@@ -248,7 +297,12 @@ export class Compute {
             creator_user_name: this.options.creator,
             cluster_source: "API",
             start_time: cluster.createdAt,
-            default_tags: { Vendor: "Databricks", Creator: this.options.creator, ClusterName: spec.cluster_name ?? "", ClusterId: cluster.clusterId },
+            default_tags: {
+                Vendor: "Databricks",
+                Creator: this.options.creator,
+                ClusterName: spec.cluster_name ?? "",
+                ClusterId: cluster.clusterId,
+            },
         };
     }
 }

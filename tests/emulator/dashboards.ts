@@ -3,7 +3,15 @@ import { invalidParameter, notFound, refuseUnknownKeys, requireString } from "./
 import { Router } from "./router";
 import { WorkspaceTree, normalize } from "./workspaceTree";
 
-const DASHBOARD_FIELDS = ["display_name", "parent_path", "serialized_dashboard", "warehouse_id", "etag", "dataset_catalog", "dataset_schema"];
+const DASHBOARD_FIELDS = [
+    "display_name",
+    "parent_path",
+    "serialized_dashboard",
+    "warehouse_id",
+    "etag",
+    "dataset_catalog",
+    "dataset_schema",
+];
 
 export interface Dashboard {
     dashboardId: string;
@@ -44,7 +52,12 @@ export class Dashboards {
         });
         router.add("POST", new RegExp(`${api}/([0-9a-f]+)/published`), (call) => {
             const dashboard = this.get(call.params[0]);
-            dashboard.published = { display_name: dashboard.fields.display_name, warehouse_id: call.body.warehouse_id ?? dashboard.fields.warehouse_id, embed_credentials: call.body.embed_credentials ?? true, revision_create_time: new Date().toISOString() };
+            dashboard.published = {
+                display_name: dashboard.fields.display_name,
+                warehouse_id: call.body.warehouse_id ?? dashboard.fields.warehouse_id,
+                embed_credentials: call.body.embed_credentials ?? true,
+                revision_create_time: new Date().toISOString(),
+            };
             return dashboard.published;
         });
         router.add("GET", new RegExp(`${api}/([0-9a-f]+)/published`), (call) => {
@@ -77,7 +90,15 @@ export class Dashboards {
         const dashboardPath = `${parentPath}/${displayName}.lvdash.json`;
         this.tree.addObject(dashboardPath, "DASHBOARD", { content: Buffer.from(body.serialized_dashboard ?? "{}") });
         const now = new Date().toISOString();
-        const dashboard: Dashboard = { dashboardId: randomBytes(16).toString("hex"), fields: { ...body, parent_path: parentPath }, path: dashboardPath, lifecycleState: "ACTIVE", etag: 1, createTime: now, updateTime: now };
+        const dashboard: Dashboard = {
+            dashboardId: randomBytes(16).toString("hex"),
+            fields: { ...body, parent_path: parentPath },
+            path: dashboardPath,
+            lifecycleState: "ACTIVE",
+            etag: 1,
+            createTime: now,
+            updateTime: now,
+        };
         this.dashboards.set(dashboard.dashboardId, dashboard);
         return dashboard;
     }

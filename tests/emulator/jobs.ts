@@ -4,12 +4,50 @@ import { Router, queryParam } from "./router";
 
 /** JSON fields of jobs.JobSettings (databricks-sdk-go v0.175.0); jobs/create also takes access_control_list. */
 const JOB_SETTINGS_FIELDS = [
-    "budget_policy_id", "continuous", "deployment", "description", "edit_mode", "email_notifications", "environments",
-    "format", "git_source", "health", "job_clusters", "max_concurrent_runs", "name", "notification_settings",
-    "parameters", "parent_path", "performance_target", "queue", "run_as", "schedule", "tags", "tasks", "timeout_seconds",
-    "trigger", "triggers", "usage_policy_id", "webhook_notifications",
+    "budget_policy_id",
+    "continuous",
+    "deployment",
+    "description",
+    "edit_mode",
+    "email_notifications",
+    "environments",
+    "format",
+    "git_source",
+    "health",
+    "job_clusters",
+    "max_concurrent_runs",
+    "name",
+    "notification_settings",
+    "parameters",
+    "parent_path",
+    "performance_target",
+    "queue",
+    "run_as",
+    "schedule",
+    "tags",
+    "tasks",
+    "timeout_seconds",
+    "trigger",
+    "triggers",
+    "usage_policy_id",
+    "webhook_notifications",
 ];
-const RUN_NOW_FIELDS = ["dbt_commands", "idempotency_token", "jar_params", "job_id", "job_parameters", "notebook_params", "only", "performance_target", "pipeline_params", "python_named_params", "python_params", "queue", "spark_submit_params", "sql_params"];
+const RUN_NOW_FIELDS = [
+    "dbt_commands",
+    "idempotency_token",
+    "jar_params",
+    "job_id",
+    "job_parameters",
+    "notebook_params",
+    "only",
+    "performance_target",
+    "pipeline_params",
+    "python_named_params",
+    "python_params",
+    "queue",
+    "spark_submit_params",
+    "sql_params",
+];
 
 export interface Job {
     jobId: number;
@@ -62,7 +100,9 @@ export class Jobs {
         router.add("GET", new RegExp(`${api}/get`), (call) => this.view(this.job(Number(queryParam(call, "job_id")))));
         router.add("GET", new RegExp(`${api}/list`), (call) => {
             const name = call.query.get("name");
-            const jobs = [...this.jobs.values()].filter((job) => name === null || String(job.settings.name ?? "").toLowerCase() === name.toLowerCase());
+            const jobs = [...this.jobs.values()].filter(
+                (job) => name === null || String(job.settings.name ?? "").toLowerCase() === name.toLowerCase(),
+            );
             return jobs.length === 0 ? { has_more: false } : { jobs: jobs.map((job) => this.view(job)), has_more: false };
         });
         router.add("POST", new RegExp(`${api}/reset`), (call) => {
@@ -148,7 +188,10 @@ export class Jobs {
     private validate(settings: Record<string, any>): void {
         refuseUnknownKeys(settings, JOB_SETTINGS_FIELDS, "job settings");
         const maxConcurrentRuns = settings.max_concurrent_runs;
-        if (maxConcurrentRuns !== undefined && !(Number.isInteger(maxConcurrentRuns) && maxConcurrentRuns >= 0 && maxConcurrentRuns <= 1000)) {
+        if (
+            maxConcurrentRuns !== undefined &&
+            !(Number.isInteger(maxConcurrentRuns) && maxConcurrentRuns >= 0 && maxConcurrentRuns <= 1000)
+        ) {
             throw invalidParameter(`max_concurrent_runs must be between 0 and 1000, got ${maxConcurrentRuns}`);
         }
         if (settings.timeout_seconds !== undefined && !(settings.timeout_seconds >= 0)) {
@@ -207,7 +250,11 @@ export class Jobs {
         };
         if (active.length >= limit && job.settings.queue?.enabled !== true) {
             // Over max_concurrent_runs without a queue, Databricks skips the run.
-            Object.assign(run, { lifeCycleState: "SKIPPED", stateMessage: "Skipped: the job has reached its maximum number of concurrent runs", endTime: Date.now() });
+            Object.assign(run, {
+                lifeCycleState: "SKIPPED",
+                stateMessage: "Skipped: the job has reached its maximum number of concurrent runs",
+                endTime: Date.now(),
+            });
         }
         this.runs.set(runId, run);
         if (run.lifeCycleState === "RUNNING") {
@@ -223,7 +270,12 @@ export class Jobs {
 
     private cancel(run: Run): void {
         if (ACTIVE.has(run.lifeCycleState)) {
-            Object.assign(run, { lifeCycleState: "TERMINATED", resultState: "CANCELED", stateMessage: "Run cancelled.", endTime: Date.now() });
+            Object.assign(run, {
+                lifeCycleState: "TERMINATED",
+                resultState: "CANCELED",
+                stateMessage: "Run cancelled.",
+                endTime: Date.now(),
+            });
         }
         run.childRunIds.forEach((childId) => {
             const child = this.runs.get(childId);
@@ -234,7 +286,14 @@ export class Jobs {
     }
 
     private view(job: Job): object {
-        return { job_id: job.jobId, creator_user_name: this.creator, run_as_user_name: this.creator, run_as_owner: true, created_time: job.createdTime, settings: job.settings };
+        return {
+            job_id: job.jobId,
+            creator_user_name: this.creator,
+            run_as_user_name: this.creator,
+            run_as_owner: true,
+            created_time: job.createdTime,
+            settings: job.settings,
+        };
     }
 
     private runView(run: Run): object {
@@ -244,7 +303,11 @@ export class Jobs {
             number_in_job: run.numberInJob,
             start_time: run.startTime,
             ...(run.endTime ? { end_time: run.endTime } : {}),
-            state: { life_cycle_state: run.lifeCycleState, state_message: run.stateMessage, ...(run.resultState ? { result_state: run.resultState } : {}) },
+            state: {
+                life_cycle_state: run.lifeCycleState,
+                state_message: run.stateMessage,
+                ...(run.resultState ? { result_state: run.resultState } : {}),
+            },
             status: { state: run.lifeCycleState === "TERMINATED" ? "TERMINATED" : run.lifeCycleState },
             run_page_url: `${this.host()}/#job/${run.jobId}/run/${run.runId}`,
             trigger: "ONE_TIME",

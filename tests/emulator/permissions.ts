@@ -10,7 +10,14 @@ const LEVELS: Record<string, string[]> = {
     notebooks: ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"],
     dashboards: ["CAN_READ", "CAN_RUN", "CAN_EDIT", "CAN_MANAGE"],
 };
-const OBJECT_TYPES: Record<string, string> = { clusters: "cluster", jobs: "job", pipelines: "pipeline", directories: "directory", notebooks: "notebook", dashboards: "dashboard" };
+const OBJECT_TYPES: Record<string, string> = {
+    clusters: "cluster",
+    jobs: "job",
+    pipelines: "pipeline",
+    directories: "directory",
+    notebooks: "notebook",
+    dashboards: "dashboard",
+};
 
 interface Grant {
     principal: { user_name?: string; group_name?: string; service_principal_name?: string };
@@ -74,7 +81,9 @@ export class Permissions {
             const { permission_level: level, ...principal } = entry;
             refuseUnknownKeys(principal, ["user_name", "group_name", "service_principal_name"], "access_control_list entry");
             if (!LEVELS[type].includes(level)) {
-                throw invalidParameter(`Permission level ${level} is not supported for ${OBJECT_TYPES[type]}s (${LEVELS[type].join(", ")}).`);
+                throw invalidParameter(
+                    `Permission level ${level} is not supported for ${OBJECT_TYPES[type]}s (${LEVELS[type].join(", ")}).`,
+                );
             }
             if (principal.group_name && !this.options.groups.includes(principal.group_name)) {
                 throw invalidParameter(`Principal: GroupName(${principal.group_name}) does not exist`);
@@ -85,7 +94,11 @@ export class Permissions {
         if (type === "jobs" || type === "pipelines") {
             const owners = merged.filter((grant) => grant.level === "IS_OWNER");
             if (owners.length !== 1) {
-                throw new ApiError(400, "INVALID_PARAMETER_VALUE", `The ${OBJECT_TYPES[type]} must have exactly one owner (IS_OWNER); the request gives ${owners.length}.`);
+                throw new ApiError(
+                    400,
+                    "INVALID_PARAMETER_VALUE",
+                    `The ${OBJECT_TYPES[type]} must have exactly one owner (IS_OWNER); the request gives ${owners.length}.`,
+                );
             }
         }
         this.acls.set(`/${type}/${id}`, merged);
@@ -100,7 +113,10 @@ export class Permissions {
             object_type: OBJECT_TYPES[type],
             access_control_list: [
                 ...grants.map((grant) => ({ ...grant.principal, all_permissions: [{ permission_level: grant.level, inherited: false }] })),
-                { group_name: "admins", all_permissions: [{ permission_level: "CAN_MANAGE", inherited: true, inherited_from_object: [`/${type}/`] }] },
+                {
+                    group_name: "admins",
+                    all_permissions: [{ permission_level: "CAN_MANAGE", inherited: true, inherited_from_object: [`/${type}/`] }],
+                },
             ],
         };
     }

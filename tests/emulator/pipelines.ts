@@ -4,12 +4,53 @@ import { Router } from "./router";
 
 /** JSON fields of pipelines.CreatePipeline / EditPipeline (databricks-sdk-go v0.175.0). */
 const PIPELINE_FIELDS = [
-    "allow_duplicate_names", "budget_policy_id", "catalog", "channel", "clusters", "configuration", "continuous", "deployment",
-    "development", "dry_run", "edition", "environment", "event_log", "expected_last_modified", "filters", "gateway_definition",
-    "id", "ingestion_definition", "libraries", "name", "notifications", "parameters", "photon", "pipeline_id", "restart_window",
-    "root_path", "run_as", "schema", "serverless", "serverless_compute_id", "storage", "tags", "target", "trigger", "usage_policy_id",
+    "allow_duplicate_names",
+    "budget_policy_id",
+    "catalog",
+    "channel",
+    "clusters",
+    "configuration",
+    "continuous",
+    "deployment",
+    "development",
+    "dry_run",
+    "edition",
+    "environment",
+    "event_log",
+    "expected_last_modified",
+    "filters",
+    "gateway_definition",
+    "id",
+    "ingestion_definition",
+    "libraries",
+    "name",
+    "notifications",
+    "parameters",
+    "photon",
+    "pipeline_id",
+    "restart_window",
+    "root_path",
+    "run_as",
+    "schema",
+    "serverless",
+    "serverless_compute_id",
+    "storage",
+    "tags",
+    "target",
+    "trigger",
+    "usage_policy_id",
 ];
-const START_UPDATE_FIELDS = ["cause", "full_refresh", "full_refresh_selection", "parameters", "refresh_selection", "replace_where_overrides", "reset_checkpoint_selection", "rewind_spec", "validate_only"];
+const START_UPDATE_FIELDS = [
+    "cause",
+    "full_refresh",
+    "full_refresh_selection",
+    "parameters",
+    "refresh_selection",
+    "replace_where_overrides",
+    "reset_checkpoint_selection",
+    "rewind_spec",
+    "validate_only",
+];
 
 /** Pipeline states in which the pipeline holds a cluster, i.e. bills. IDLE, FAILED and DELETED do not. */
 const BILLING_STATES = new Set(["DEPLOYING", "STARTING", "RUNNING", "RECOVERING", "RESETTING", "STOPPING"]);
@@ -59,7 +100,9 @@ export class Pipelines {
     routes(router: Router): void {
         const api = String.raw`\/api\/2\.0\/pipelines`;
         router.add("POST", new RegExp(api), (call) => this.create(call.body));
-        router.add("GET", new RegExp(api), () => ({ statuses: [...this.pipelines.values()].map((pipeline) => this.status(this.refresh(pipeline))) }));
+        router.add("GET", new RegExp(api), () => ({
+            statuses: [...this.pipelines.values()].map((pipeline) => this.status(this.refresh(pipeline))),
+        }));
         router.add("GET", new RegExp(`${api}/([^/]+)`), (call) => this.view(this.get(call.params[0])));
         router.add("PUT", new RegExp(`${api}/([^/]+)`), (call) => this.edit(call.params[0], call.body));
         router.add("DELETE", new RegExp(`${api}/([^/]+)`), (call) => {
@@ -75,7 +118,9 @@ export class Pipelines {
             }
             return { update_id: this.startUpdate(pipeline, call.body.full_refresh === true).updateId };
         });
-        router.add("GET", new RegExp(`${api}/([^/]+)/updates`), (call) => ({ updates: this.get(call.params[0]).updates.map((update) => this.updateView(call.params[0], update)) }));
+        router.add("GET", new RegExp(`${api}/([^/]+)/updates`), (call) => ({
+            updates: this.get(call.params[0]).updates.map((update) => this.updateView(call.params[0], update)),
+        }));
         router.add("GET", new RegExp(`${api}/([^/]+)/updates/([^/]+)`), (call) => {
             const update = this.get(call.params[0]).updates.find((candidate) => candidate.updateId === call.params[1]);
             if (!update) {
@@ -148,7 +193,11 @@ export class Pipelines {
         if (!body.allow_duplicate_names) {
             const clash = [...this.pipelines.values()].find((other) => other.spec.name === body.name && other.pipelineId !== pipelineId);
             if (clash) {
-                throw new ApiError(409, "RESOURCE_CONFLICT", `Pipeline name '${body.name}' is already used by another pipeline (${clash.pipelineId}).`);
+                throw new ApiError(
+                    409,
+                    "RESOURCE_CONFLICT",
+                    `Pipeline name '${body.name}' is already used by another pipeline (${clash.pipelineId}).`,
+                );
             }
         }
         if (body.catalog && body.target) {
@@ -157,7 +206,9 @@ export class Pipelines {
         for (const cluster of body.clusters ?? []) {
             const autoscale = cluster.autoscale;
             if (autoscale && !(autoscale.max_workers > autoscale.min_workers)) {
-                throw invalidParameter(`Cluster '${cluster.label}': max_workers (${autoscale.max_workers}) must be greater than min_workers (${autoscale.min_workers}).`);
+                throw invalidParameter(
+                    `Cluster '${cluster.label}': max_workers (${autoscale.max_workers}) must be greater than min_workers (${autoscale.min_workers}).`,
+                );
             }
             if (autoscale?.mode && !["ENHANCED", "LEGACY"].includes(autoscale.mode)) {
                 throw invalidParameter(`Cluster '${cluster.label}': unknown autoscale mode ${autoscale.mode}.`);
@@ -232,16 +283,32 @@ export class Pipelines {
             state: pipeline.state,
             creator_user_name: this.options.creator,
             run_as_user_name: this.options.creator,
-            latest_updates: pipeline.updates.slice(0, 5).map((update) => ({ update_id: update.updateId, state: update.state, creation_time: new Date(update.createdAt).toISOString() })),
+            latest_updates: pipeline.updates.slice(0, 5).map((update) => ({
+                update_id: update.updateId,
+                state: update.state,
+                creation_time: new Date(update.createdAt).toISOString(),
+            })),
             ...(pipeline.clusterId ? { cluster_id: pipeline.clusterId } : {}),
         };
     }
 
     private view(pipeline: Pipeline): object {
-        return { ...this.status(pipeline), spec: pipeline.spec, last_modified: pipeline.lastModified, health: pipeline.state === "FAILED" ? "UNHEALTHY" : "HEALTHY" };
+        return {
+            ...this.status(pipeline),
+            spec: pipeline.spec,
+            last_modified: pipeline.lastModified,
+            health: pipeline.state === "FAILED" ? "UNHEALTHY" : "HEALTHY",
+        };
     }
 
     private updateView(pipelineId: string, update: PipelineUpdate): object {
-        return { pipeline_id: pipelineId, update_id: update.updateId, state: update.state, creation_time: update.createdAt, full_refresh: update.fullRefresh, cause: "API_CALL" };
+        return {
+            pipeline_id: pipelineId,
+            update_id: update.updateId,
+            state: update.state,
+            creation_time: update.createdAt,
+            full_refresh: update.fullRefresh,
+            cause: "API_CALL",
+        };
     }
 }

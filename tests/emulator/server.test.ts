@@ -8,7 +8,12 @@ describe("workspace emulator", () => {
     let emulator: WorkspaceEmulator;
     let url: string;
 
-    async function call(method: string, path: string, body?: unknown, token: string | null = TOKEN): Promise<{ status: number; body: any; headers: Headers }> {
+    async function call(
+        method: string,
+        path: string,
+        body?: unknown,
+        token: string | null = TOKEN,
+    ): Promise<{ status: number; body: any; headers: Headers }> {
         const response = await fetch(`${url}${path}`, {
             method,
             headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), "Content-Type": "application/json" },
@@ -17,10 +22,23 @@ describe("workspace emulator", () => {
         return { status: response.status, body: await response.json(), headers: response.headers };
     }
 
-    const cluster = { cluster_name: "c", spark_version: "16.4.x-scala2.12", node_type_id: "i3.xlarge", autoscale: { min_workers: 1, max_workers: 2 }, autotermination_minutes: 20, data_security_mode: "USER_ISOLATION" };
+    const cluster = {
+        cluster_name: "c",
+        spark_version: "16.4.x-scala2.12",
+        node_type_id: "i3.xlarge",
+        autoscale: { min_workers: 1, max_workers: 2 },
+        autotermination_minutes: 20,
+        data_security_mode: "USER_ISOLATION",
+    };
 
     beforeEach(async () => {
-        emulator = new WorkspaceEmulator({ tokens: [TOKEN], warehouses: ["0123456789abcdef"], pipelineStartMs: 20, triggeredUpdateMs: 20, log: () => undefined });
+        emulator = new WorkspaceEmulator({
+            tokens: [TOKEN],
+            warehouses: ["0123456789abcdef"],
+            pipelineStartMs: 20,
+            triggeredUpdateMs: 20,
+            log: () => undefined,
+        });
         url = await emulator.start();
     });
     afterEach(() => emulator.stop());
@@ -62,7 +80,10 @@ describe("workspace emulator", () => {
     it("accepts autotermination 0 and keeps a new cluster PENDING until told otherwise", async () => {
         const { body } = await call("POST", "/api/2.1/clusters/create", { ...cluster, autotermination_minutes: 0 });
         assert.strictEqual((await call("GET", `/api/2.1/clusters/get?cluster_id=${body.cluster_id}`)).body.state, "PENDING");
-        assert.deepStrictEqual(emulator.billing().clusters.map((held) => held.state), ["PENDING"]);
+        assert.deepStrictEqual(
+            emulator.billing().clusters.map((held) => held.state),
+            ["PENDING"],
+        );
         // A missing cluster is a 400 with this message: the SDK's error override turns exactly that into not-found.
         const missing = await call("GET", "/api/2.1/clusters/get?cluster_id=nope");
         assert.deepStrictEqual([missing.status, missing.body.message], [400, "Cluster nope does not exist"]);
@@ -73,7 +94,17 @@ describe("workspace emulator", () => {
         const again = await call("POST", "/api/2.1/unity-catalog/schemas", { catalog_name: "main", name: "S" });
         assert.deepStrictEqual([again.status, again.body.error_code], [409, "SCHEMA_ALREADY_EXISTS"]);
         assert.strictEqual((await call("POST", "/api/2.1/unity-catalog/schemas", { catalog_name: "nope", name: "s" })).status, 404);
-        assert.strictEqual((await call("POST", "/api/2.1/unity-catalog/volumes", { catalog_name: "main", schema_name: "s", name: "v", volume_type: "MANAGED" })).status, 200);
+        assert.strictEqual(
+            (
+                await call("POST", "/api/2.1/unity-catalog/volumes", {
+                    catalog_name: "main",
+                    schema_name: "s",
+                    name: "v",
+                    volume_type: "MANAGED",
+                })
+            ).status,
+            200,
+        );
         assert.strictEqual((await call("DELETE", "/api/2.1/unity-catalog/schemas/main.s")).body.error_code, "SCHEMA_NOT_EMPTY");
         assert.strictEqual((await call("DELETE", "/api/2.1/unity-catalog/schemas/main.s?force=true")).status, 200);
         assert.deepStrictEqual(emulator.objects(), []);
@@ -82,11 +113,24 @@ describe("workspace emulator", () => {
     it("refuses an import outside an existing folder and a non-recursive delete of a non-empty folder", async () => {
         const home = `/Users/${emulator.identity.userName}`;
         const content = Buffer.from("# Databricks notebook source\nprint(1)\n").toString("base64");
-        const orphan = await call("POST", "/api/2.0/workspace/import", { path: `${home}/missing/nb`, format: "SOURCE", language: "PYTHON", content });
+        const orphan = await call("POST", "/api/2.0/workspace/import", {
+            path: `${home}/missing/nb`,
+            format: "SOURCE",
+            language: "PYTHON",
+            content,
+        });
         assert.deepStrictEqual([orphan.status, orphan.body.error_code], [404, "RESOURCE_DOES_NOT_EXIST"]);
         await call("POST", "/api/2.0/workspace/mkdirs", { path: `${home}/folder` });
-        assert.strictEqual((await call("POST", "/api/2.0/workspace/import", { path: `${home}/folder/nb`, format: "SOURCE", language: "PYTHON", content })).status, 200);
-        assert.strictEqual((await call("POST", "/api/2.0/workspace/import", { path: `${home}/folder/nb`, format: "SOURCE", language: "PYTHON", content })).status, 409);
+        assert.strictEqual(
+            (await call("POST", "/api/2.0/workspace/import", { path: `${home}/folder/nb`, format: "SOURCE", language: "PYTHON", content }))
+                .status,
+            200,
+        );
+        assert.strictEqual(
+            (await call("POST", "/api/2.0/workspace/import", { path: `${home}/folder/nb`, format: "SOURCE", language: "PYTHON", content }))
+                .status,
+            409,
+        );
         const notEmpty = await call("POST", "/api/2.0/workspace/delete", { path: `${home}/folder` });
         assert.deepStrictEqual([notEmpty.status, notEmpty.body.error_code], [400, "DIRECTORY_NOT_EMPTY"]);
         assert.strictEqual((await call("POST", "/api/2.0/workspace/delete", { path: `${home}/folder`, recursive: true })).status, 200);
@@ -98,9 +142,15 @@ describe("workspace emulator", () => {
         const second = await call("POST", "/api/2.2/jobs/create", { name: "j", max_concurrent_runs: 1 });
         assert.notStrictEqual(first.body.job_id, second.body.job_id);
         assert.strictEqual((await call("GET", "/api/2.2/jobs/list?name=j")).body.jobs.length, 2);
-        const orphan = await call("POST", "/api/2.2/jobs/create", { name: "k", tasks: [{ task_key: "a", existing_cluster_id: "nope", notebook_task: { notebook_path: "/x" } }] });
+        const orphan = await call("POST", "/api/2.2/jobs/create", {
+            name: "k",
+            tasks: [{ task_key: "a", existing_cluster_id: "nope", notebook_task: { notebook_path: "/x" } }],
+        });
         assert.deepStrictEqual([orphan.status, orphan.body.message], [400, "Cluster nope does not exist"]);
-        const noPipeline = await call("POST", "/api/2.2/jobs/create", { name: "p", tasks: [{ task_key: "dlt", pipeline_task: { pipeline_id: "nope" } }] });
+        const noPipeline = await call("POST", "/api/2.2/jobs/create", {
+            name: "p",
+            tasks: [{ task_key: "dlt", pipeline_task: { pipeline_id: "nope" } }],
+        });
         assert.deepStrictEqual([noPipeline.status, noPipeline.body.message], [400, "Pipeline nope does not exist."]);
         const missing = await call("GET", "/api/2.2/jobs/get?job_id=999");
         assert.deepStrictEqual([missing.status, missing.body.message], [400, "Job 999 does not exist."]);
@@ -110,36 +160,62 @@ describe("workspace emulator", () => {
         const { body } = await call("POST", "/api/2.2/jobs/create", { name: "j", max_concurrent_runs: 1, queue: { enabled: false } });
         await call("POST", "/api/2.2/jobs/run-now", { job_id: body.job_id });
         const skipped = await call("POST", "/api/2.2/jobs/run-now", { job_id: body.job_id });
-        assert.strictEqual((await call("GET", `/api/2.2/jobs/runs/get?run_id=${skipped.body.run_id}`)).body.state.life_cycle_state, "SKIPPED");
+        assert.strictEqual(
+            (await call("GET", `/api/2.2/jobs/runs/get?run_id=${skipped.body.run_id}`)).body.state.life_cycle_state,
+            "SKIPPED",
+        );
         assert.strictEqual((await call("GET", `/api/2.2/jobs/runs/list?job_id=${body.job_id}&active_only=true`)).body.runs.length, 1);
         await call("POST", "/api/2.2/jobs/runs/cancel-all", { job_id: body.job_id });
         assert.deepStrictEqual(emulator.billing().activeRuns, []);
     });
 
     it("starts a continuous pipeline at create (it bills) and leaves a triggered one IDLE until an update", async () => {
-        const spec = { catalog: "main", schema: "s", clusters: [{ label: "default", autoscale: { min_workers: 1, max_workers: 2, mode: "ENHANCED" } }] };
+        const spec = {
+            catalog: "main",
+            schema: "s",
+            clusters: [{ label: "default", autoscale: { min_workers: 1, max_workers: 2, mode: "ENHANCED" } }],
+        };
         const continuous = await call("POST", "/api/2.0/pipelines", { ...spec, name: "continuous", continuous: true });
         const triggered = await call("POST", "/api/2.0/pipelines", { ...spec, name: "triggered", continuous: false });
         assert.strictEqual((await call("POST", "/api/2.0/pipelines", { ...spec, name: "triggered" })).status, 409);
         await new Promise((resolve) => setTimeout(resolve, 40));
         assert.strictEqual((await call("GET", `/api/2.0/pipelines/${continuous.body.pipeline_id}`)).body.state, "RUNNING");
         assert.strictEqual((await call("GET", `/api/2.0/pipelines/${triggered.body.pipeline_id}`)).body.state, "IDLE");
-        assert.deepStrictEqual(emulator.billing().pipelines.map((pipeline) => pipeline.name), ["continuous"]);
+        assert.deepStrictEqual(
+            emulator.billing().pipelines.map((pipeline) => pipeline.name),
+            ["continuous"],
+        );
 
         await call("POST", `/api/2.0/pipelines/${triggered.body.pipeline_id}/updates`, {});
-        assert.deepStrictEqual(emulator.billing().pipelines.map((pipeline) => pipeline.name).sort(), ["continuous", "triggered"]);
+        assert.deepStrictEqual(
+            emulator
+                .billing()
+                .pipelines.map((pipeline) => pipeline.name)
+                .sort(),
+            ["continuous", "triggered"],
+        );
         await call("POST", `/api/2.0/pipelines/${continuous.body.pipeline_id}/stop`, {});
         await new Promise((resolve) => setTimeout(resolve, 60));
-        assert.deepStrictEqual(emulator.billing().pipelines, [], "a triggered update ends by itself; a continuous pipeline only when stopped");
+        assert.deepStrictEqual(
+            emulator.billing().pipelines,
+            [],
+            "a triggered update ends by itself; a continuous pipeline only when stopped",
+        );
     });
 
     it("injects a 429 with Retry-After, then answers normally; logs unknown routes as 404", async () => {
         emulator.addFault({ method: "GET", path: "/api/2.0/preview/scim/v2/Me", status: 429, retryAfterSeconds: 1 });
         const limited = await call("GET", "/api/2.0/preview/scim/v2/Me");
-        assert.deepStrictEqual([limited.status, limited.headers.get("retry-after"), limited.body.error_code], [429, "1", "TOO_MANY_REQUESTS"]);
+        assert.deepStrictEqual(
+            [limited.status, limited.headers.get("retry-after"), limited.body.error_code],
+            [429, "1", "TOO_MANY_REQUESTS"],
+        );
         assert.strictEqual((await call("GET", "/api/2.0/preview/scim/v2/Me")).status, 200);
         assert.strictEqual((await call("GET", "/api/2.0/nothing/here")).status, 404);
         assert.deepStrictEqual(emulator.unknownRoutes, ["GET /api/2.0/nothing/here"]);
-        assert.deepStrictEqual(emulator.requests.map((request) => request.status), [429, 200, 404]);
+        assert.deepStrictEqual(
+            emulator.requests.map((request) => request.status),
+            [429, 200, 404],
+        );
     });
 });

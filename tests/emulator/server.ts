@@ -1,6 +1,6 @@
 /**
  * A stateful stand-in for a Databricks workspace's REST API, for the project's end-to-end tests: the real Pulumi
- * engine and Databricks provider, the run-on-deploy command (scripts/jobRuns.ts) and the ops CLI (scripts/ops.ts)
+ * engine and Databricks provider, the run-on-deploy command (components/runOnDeploy/jobRuns.ts) and the ops CLI (cli/ops.ts)
  * talk to it as to a workspace. It keeps what is created, answers in Databricks' shapes and refuses what
  * Databricks refuses (400/404/409 with `{error_code, message}`); it records every request in order.
  *
@@ -108,10 +108,24 @@ export class WorkspaceEmulator {
         const userName = options.userName ?? "bench.user@example.com";
         this.identity = { userName, userId: "7001", workspaceId: "1234567890123456" };
         this.compute = new Compute({ clusterStartMs: options.clusterStartMs, creator: userName });
-        this.catalog = new Catalog({ catalogs: options.catalogs ?? ["main"], owner: userName, metastoreId: "11111111-2222-4333-8444-555555555555", workspaceId: this.identity.workspaceId });
+        this.catalog = new Catalog({
+            catalogs: options.catalogs ?? ["main"],
+            owner: userName,
+            metastoreId: "11111111-2222-4333-8444-555555555555",
+            workspaceId: this.identity.workspaceId,
+        });
         this.tree = new WorkspaceTree(["/Users", `/Users/${userName}`, "/Shared"]);
-        this.pipelines = new Pipelines({ pipelineStartMs: options.pipelineStartMs ?? 1500, triggeredUpdateMs: options.triggeredUpdateMs ?? 3000, creator: userName });
-        this.jobs = new Jobs(this.compute, userName, () => this.baseUrl, (pipelineId) => this.pipelines.pipelines.has(pipelineId));
+        this.pipelines = new Pipelines({
+            pipelineStartMs: options.pipelineStartMs ?? 1500,
+            triggeredUpdateMs: options.triggeredUpdateMs ?? 3000,
+            creator: userName,
+        });
+        this.jobs = new Jobs(
+            this.compute,
+            userName,
+            () => this.baseUrl,
+            (pipelineId) => this.pipelines.pipelines.has(pipelineId),
+        );
         this.permissions = new Permissions({
             owner: userName,
             groups: options.groups ?? ["admins", "users"],
@@ -162,11 +176,17 @@ export class WorkspaceEmulator {
 
     /** Faults not yet used up. */
     pendingFaults(): Fault[] {
-        return this.faults.filter((fault) => fault.remaining > 0).map(({ remaining, pattern: _pattern, ...fault }) => ({ ...fault, times: remaining }));
+        return this.faults
+            .filter((fault) => fault.remaining > 0)
+            .map(({ remaining, pattern: _pattern, ...fault }) => ({ ...fault, times: remaining }));
     }
 
     /** What holds compute now: clusters starting or running, pipelines not idle, runs still active. */
-    billing(): { clusters: ReturnType<Compute["billing"]>; pipelines: ReturnType<Pipelines["billing"]>; activeRuns: { runId: number; jobId: number }[] } {
+    billing(): {
+        clusters: ReturnType<Compute["billing"]>;
+        pipelines: ReturnType<Pipelines["billing"]>;
+        activeRuns: { runId: number; jobId: number }[];
+    } {
         return {
             clusters: this.compute.billing(),
             pipelines: this.pipelines.billing(),
@@ -177,15 +197,43 @@ export class WorkspaceEmulator {
     /** Every object callers created and the workspace still holds (seeded folders and trashed dashboards aside). */
     objects(): HeldObject[] {
         return [
-            ...[...this.compute.clusters.values()].map((cluster): HeldObject => ({ kind: "cluster", id: cluster.clusterId, name: cluster.spec.cluster_name ?? "" })),
-            ...[...this.catalog.schemas.values()].map((schema): HeldObject => ({ kind: "schema", id: schema.full_name, name: schema.full_name })),
-            ...[...this.catalog.volumes.values()].map((volume): HeldObject => ({ kind: "volume", id: volume.full_name, name: volume.full_name })),
-            ...[...this.tree.objects.values()].filter((object) => !object.seeded).map((object): HeldObject => ({ kind: "workspace-object", id: String(object.objectId), name: object.path })),
-            ...[...this.jobs.jobs.values()].map((job): HeldObject => ({ kind: "job", id: String(job.jobId), name: job.settings.name ?? "" })),
-            ...[...this.pipelines.pipelines.values()].map((pipeline): HeldObject => ({ kind: "pipeline", id: pipeline.pipelineId, name: pipeline.spec.name })),
-            ...[...this.dashboards.dashboards.values()].filter((dashboard) => dashboard.lifecycleState === "ACTIVE").map((dashboard): HeldObject => ({ kind: "dashboard", id: dashboard.dashboardId, name: dashboard.path })),
-            ...[...this.permissions.acls.keys()].filter((key) => this.exists(key.split("/")[1], key.split("/")[2])).map((key): HeldObject => ({ kind: "permissions", id: key, name: key })),
-            ...this.jobs.activeRuns().map((run): HeldObject => ({ kind: "active-run", id: String(run.runId), name: `run ${run.runId} of job ${run.jobId}` })),
+            ...[...this.compute.clusters.values()].map((cluster): HeldObject => ({
+                kind: "cluster",
+                id: cluster.clusterId,
+                name: cluster.spec.cluster_name ?? "",
+            })),
+            ...[...this.catalog.schemas.values()].map((schema): HeldObject => ({
+                kind: "schema",
+                id: schema.full_name,
+                name: schema.full_name,
+            })),
+            ...[...this.catalog.volumes.values()].map((volume): HeldObject => ({
+                kind: "volume",
+                id: volume.full_name,
+                name: volume.full_name,
+            })),
+            ...[...this.tree.objects.values()]
+                .filter((object) => !object.seeded)
+                .map((object): HeldObject => ({ kind: "workspace-object", id: String(object.objectId), name: object.path })),
+            ...[...this.jobs.jobs.values()].map((job): HeldObject => ({
+                kind: "job",
+                id: String(job.jobId),
+                name: job.settings.name ?? "",
+            })),
+            ...[...this.pipelines.pipelines.values()].map((pipeline): HeldObject => ({
+                kind: "pipeline",
+                id: pipeline.pipelineId,
+                name: pipeline.spec.name,
+            })),
+            ...[...this.dashboards.dashboards.values()]
+                .filter((dashboard) => dashboard.lifecycleState === "ACTIVE")
+                .map((dashboard): HeldObject => ({ kind: "dashboard", id: dashboard.dashboardId, name: dashboard.path })),
+            ...[...this.permissions.acls.keys()]
+                .filter((key) => this.exists(key.split("/")[1], key.split("/")[2]))
+                .map((key): HeldObject => ({ kind: "permissions", id: key, name: key })),
+            ...this.jobs
+                .activeRuns()
+                .map((run): HeldObject => ({ kind: "active-run", id: String(run.runId), name: `run ${run.runId} of job ${run.jobId}` })),
         ];
     }
 
@@ -246,9 +294,16 @@ export class WorkspaceEmulator {
         }
         if (record.auth !== "accepted") {
             // The workspace answers 401 without credentials and 403 for a token it does not know.
-            return refuse(record.auth === "missing" ? new ApiError(401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API.") : new ApiError(403, "PERMISSION_DENIED", "Invalid access token."));
+            return refuse(
+                record.auth === "missing"
+                    ? new ApiError(401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API.")
+                    : new ApiError(403, "PERMISSION_DENIED", "Invalid access token."),
+            );
         }
-        const fault = this.faults.find((candidate) => candidate.remaining > 0 && (!candidate.method || candidate.method === method) && candidate.pattern.test(url.pathname));
+        const fault = this.faults.find(
+            (candidate) =>
+                candidate.remaining > 0 && (!candidate.method || candidate.method === method) && candidate.pattern.test(url.pathname),
+        );
         if (fault) {
             fault.remaining -= 1;
             record.fault = fault.hang ? "hang" : `${fault.status}`;
@@ -262,7 +317,14 @@ export class WorkspaceEmulator {
                 headers["Retry-After"] = String(fault.retryAfterSeconds);
             }
             const status = fault.status ?? 500;
-            return refuse(new ApiError(status, fault.errorCode ?? (status === 429 ? "TOO_MANY_REQUESTS" : "INTERNAL_ERROR"), fault.message ?? (status === 429 ? "Too many requests. Please wait and retry." : "Internal error (injected by the test).")));
+            return refuse(
+                new ApiError(
+                    status,
+                    fault.errorCode ?? (status === 429 ? "TOO_MANY_REQUESTS" : "INTERNAL_ERROR"),
+                    fault.message ??
+                        (status === 429 ? "Too many requests. Please wait and retry." : "Internal error (injected by the test)."),
+                ),
+            );
         }
         const found = this.router.match(method, url.pathname);
         if (!found) {
@@ -270,7 +332,14 @@ export class WorkspaceEmulator {
             this.log(`emulator: unknown route ${method} ${url.pathname}${url.search} -> 404`);
             return refuse(new ApiError(404, "ENDPOINT_NOT_FOUND", `No API found for '${method} ${url.pathname}'`));
         }
-        const call: Call = { method, path: url.pathname, params: found.params, query: url.searchParams, body: (record.body as Record<string, any>) ?? {}, responseHeaders: headers };
+        const call: Call = {
+            method,
+            path: url.pathname,
+            params: found.params,
+            query: url.searchParams,
+            body: (record.body as Record<string, any>) ?? {},
+            responseHeaders: headers,
+        };
         try {
             answer(200, await found.route.handle(call));
         } catch (error) {
@@ -287,7 +356,9 @@ export class WorkspaceEmulator {
         if (!token) {
             return "missing";
         }
-        return this.options.tokens.includes(token) ? "accepted" : `rejected (sha256 ${createHash("sha256").update(token).digest("hex").slice(0, 12)})`;
+        return this.options.tokens.includes(token)
+            ? "accepted"
+            : `rejected (sha256 ${createHash("sha256").update(token).digest("hex").slice(0, 12)})`;
     }
 
     private control(method: string, url: URL, raw: Buffer, response: http.ServerResponse): void {

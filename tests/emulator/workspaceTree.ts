@@ -61,7 +61,10 @@ export class WorkspaceTree {
             if (object.objectType === "DIRECTORY") {
                 throw invalidParameter(`Exporting a folder needs format DBC or SOURCE with direct_download: ${object.path}`);
             }
-            return { content: (object.content ?? Buffer.alloc(0)).toString("base64"), file_type: object.objectType === "NOTEBOOK" ? "py" : "" };
+            return {
+                content: (object.content ?? Buffer.alloc(0)).toString("base64"),
+                file_type: object.objectType === "NOTEBOOK" ? "py" : "",
+            };
         });
         router.add("POST", new RegExp(`${api}/delete`), (call) => {
             this.delete(normalize(requireString(call.body, "path", "workspace/delete")), call.body.recursive === true);
@@ -110,7 +113,11 @@ export class WorkspaceTree {
             current = `${current}/${part}`;
             const existing = this.objects.get(current);
             if (existing && existing.objectType !== "DIRECTORY") {
-                throw new ApiError(400, "RESOURCE_ALREADY_EXISTS", `Cannot create directory ${folder}: ${current} is a ${existing.objectType.toLowerCase()}`);
+                throw new ApiError(
+                    400,
+                    "RESOURCE_ALREADY_EXISTS",
+                    `Cannot create directory ${folder}: ${current} is a ${existing.objectType.toLowerCase()}`,
+                );
             }
             if (!existing) {
                 this.put(current, "DIRECTORY");

@@ -5,10 +5,23 @@ import { parseStackConfig } from "../../config/parse";
 import { MAX_JOB_PARAMETER_BYTES } from "../../plan/settings";
 import { PhasePlan } from "../../plan/types";
 import { baselineTableName, buildScalingPlan } from "../../plan/build";
-import { jobParameterBytes, oversizedParameterProblems, peakStreamsOnDriver, planWarnings, throughputWindows, writerProblems } from "../../plan/limits";
+import {
+    jobParameterBytes,
+    oversizedParameterProblems,
+    peakStreamsOnDriver,
+    planWarnings,
+    throughputWindows,
+    writerProblems,
+} from "../../plan/limits";
 import { stackSlug } from "../../config/stackName";
 
-function phase(name: PhasePlan["name"], streamCount: number, ratePerStream: number, windowStartMinute: number, windowEndMinute: number): PhasePlan {
+function phase(
+    name: PhasePlan["name"],
+    streamCount: number,
+    ratePerStream: number,
+    windowStartMinute: number,
+    windowEndMinute: number,
+): PhasePlan {
     return { name, streamCount, ratePerStream, windowStartMinute, windowEndMinute } as PhasePlan;
 }
 
@@ -21,50 +34,134 @@ describe("scaling plan", () => {
     });
 
     it("turns stack names into Unity Catalog safe suffixes", () => {
-        assert.deepStrictEqual([stackSlug("prod"), stackSlug("my-stack"), stackSlug("Team-A.dev")], ["prod", "my_stack", "__uteam_h_ua_pdev"]);
+        assert.deepStrictEqual(
+            [stackSlug("prod"), stackSlug("my-stack"), stackSlug("Team-A.dev")],
+            ["prod", "my_stack", "__uteam_h_ua_pdev"],
+        );
     });
 
     const windowCases: [string, PhasePlan[], number, [number, number, number][]][] = [
-        ["the default timeline (3x from 3 to 10, 9x from 6 to 10)", [phase("baseline", 50, 1000, 0, 15), phase("3x", 1, 3000, 3, 10), phase("9x", 1, 9000, 6, 10)], 15,
-            [[0, 3, 50_000], [3, 6, 53_000], [6, 10, 62_000], [10, 15, 50_000]]],
-        ["scale windows that do not overlap", [phase("baseline", 50, 1000, 0, 15), phase("3x", 1, 3000, 3, 6), phase("9x", 1, 9000, 6, 10)], 15,
-            [[0, 3, 50_000], [3, 6, 53_000], [6, 10, 59_000], [10, 15, 50_000]]],
-        ["a 9x window inside the 3x window", [phase("baseline", 5, 100, 0, 15), phase("3x", 1, 300, 2, 12), phase("9x", 1, 900, 4, 8)], 15,
-            [[0, 2, 500], [2, 4, 800], [4, 8, 1700], [8, 12, 800], [12, 15, 500]]],
-        ["a gap between the scale windows", [phase("baseline", 5, 100, 0, 20), phase("3x", 1, 300, 2, 4), phase("9x", 1, 900, 8, 12)], 20,
-            [[0, 2, 500], [2, 4, 800], [4, 8, 500], [8, 12, 1400], [12, 20, 500]]],
-        ["a scale window that ends the run", [phase("baseline", 2, 10, 0, 10), phase("3x", 1, 30, 0, 5), phase("9x", 1, 90, 5, 10)], 10,
-            [[0, 5, 50], [5, 10, 110]]],
+        [
+            "the default timeline (3x from 3 to 10, 9x from 6 to 10)",
+            [phase("baseline", 50, 1000, 0, 15), phase("3x", 1, 3000, 3, 10), phase("9x", 1, 9000, 6, 10)],
+            15,
+            [
+                [0, 3, 50_000],
+                [3, 6, 53_000],
+                [6, 10, 62_000],
+                [10, 15, 50_000],
+            ],
+        ],
+        [
+            "scale windows that do not overlap",
+            [phase("baseline", 50, 1000, 0, 15), phase("3x", 1, 3000, 3, 6), phase("9x", 1, 9000, 6, 10)],
+            15,
+            [
+                [0, 3, 50_000],
+                [3, 6, 53_000],
+                [6, 10, 59_000],
+                [10, 15, 50_000],
+            ],
+        ],
+        [
+            "a 9x window inside the 3x window",
+            [phase("baseline", 5, 100, 0, 15), phase("3x", 1, 300, 2, 12), phase("9x", 1, 900, 4, 8)],
+            15,
+            [
+                [0, 2, 500],
+                [2, 4, 800],
+                [4, 8, 1700],
+                [8, 12, 800],
+                [12, 15, 500],
+            ],
+        ],
+        [
+            "a gap between the scale windows",
+            [phase("baseline", 5, 100, 0, 20), phase("3x", 1, 300, 2, 4), phase("9x", 1, 900, 8, 12)],
+            20,
+            [
+                [0, 2, 500],
+                [2, 4, 800],
+                [4, 8, 500],
+                [8, 12, 1400],
+                [12, 20, 500],
+            ],
+        ],
+        [
+            "a scale window that ends the run",
+            [phase("baseline", 2, 10, 0, 10), phase("3x", 1, 30, 0, 5), phase("9x", 1, 90, 5, 10)],
+            10,
+            [
+                [0, 5, 50],
+                [5, 10, 110],
+            ],
+        ],
     ];
     for (const [what, phases, runMinutes, expected] of windowCases) {
         it(`tabulates expected throughput for ${what}`, () => {
-            const rows = throughputWindows(phases, runMinutes).map((window) => [window.startMinute, window.endMinute, window.totalRowsPerSecond]);
+            const rows = throughputWindows(phases, runMinutes).map((window) => [
+                window.startMinute,
+                window.endMinute,
+                window.totalRowsPerSecond,
+            ]);
             assert.deepStrictEqual(rows, expected);
         });
     }
 
     it("test mode runs 5 baseline streams and divides every rate by 10", () => {
         const plan = buildScalingPlan("dev", parseStackConfig("dev", { testMode: true }));
-        assert.deepStrictEqual(plan.phases.map((phase) => [phase.name, phase.streamCount, phase.ratePerStream]), [["baseline", 5, 100], ["3x", 1, 300], ["9x", 1, 900]]);
-        assert.deepStrictEqual(plan.throughput.map((window) => window.totalRowsPerSecond), [500, 800, 1700, 500]);
+        assert.deepStrictEqual(
+            plan.phases.map((phase) => [phase.name, phase.streamCount, phase.ratePerStream]),
+            [
+                ["baseline", 5, 100],
+                ["3x", 1, 300],
+                ["9x", 1, 900],
+            ],
+        );
+        assert.deepStrictEqual(
+            plan.throughput.map((window) => window.totalRowsPerSecond),
+            [500, 800, 1700, 500],
+        );
     });
 
     it("runs the seed's timeline by default: 50,000 / 53,000 / 62,000 / 50,000", () => {
         const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
         assert.deepStrictEqual(
-            plan.throughput.map((window) => [window.startMinute, window.endMinute, window.rowsPerSecondByPhase.baseline, window.rowsPerSecondByPhase["3x"], window.rowsPerSecondByPhase["9x"], window.totalRowsPerSecond]),
-            [[0, 3, 50_000, 0, 0, 50_000], [3, 6, 50_000, 3_000, 0, 53_000], [6, 10, 50_000, 3_000, 9_000, 62_000], [10, 15, 50_000, 0, 0, 50_000]],
+            plan.throughput.map((window) => [
+                window.startMinute,
+                window.endMinute,
+                window.rowsPerSecondByPhase.baseline,
+                window.rowsPerSecondByPhase["3x"],
+                window.rowsPerSecondByPhase["9x"],
+                window.totalRowsPerSecond,
+            ]),
+            [
+                [0, 3, 50_000, 0, 0, 50_000],
+                [3, 6, 50_000, 3_000, 0, 53_000],
+                [6, 10, 50_000, 3_000, 9_000, 62_000],
+                [10, 15, 50_000, 0, 0, 50_000],
+            ],
         );
         // The 3x job's timeout and health rule follow its longer window (in the timeline run it starts at minute 0).
         const threeX = plan.phases[1];
-        assert.deepStrictEqual([threeX.windowStartMinute, threeX.windowEndMinute, threeX.parameters.window_minutes, threeX.timeoutSeconds], [3, 10, "7", 15 * 60]);
-        assert.deepStrictEqual(healthRules(threeX.timeoutSeconds, true)[0], { metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 11 * 60 }, "a minute past its window's end");
+        assert.deepStrictEqual(
+            [threeX.windowStartMinute, threeX.windowEndMinute, threeX.parameters.window_minutes, threeX.timeoutSeconds],
+            [3, 10, "7", 15 * 60],
+        );
+        assert.deepStrictEqual(
+            healthRules(threeX.timeoutSeconds, true)[0],
+            { metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 11 * 60 },
+            "a minute past its window's end",
+        );
     });
 
     it("keeps every job parameter but the deployed ids known at preview (the policy pack reads them on a first deploy)", () => {
         const pipelineId = pulumi.output("pipeline-id");
         const parameters = jobParametersWith({ window_minutes: "15", catalog: "main" }, { pipeline_id: pipelineId });
-        assert.deepStrictEqual(parameters.map((parameter) => parameter.name), ["catalog", "pipeline_id", "window_minutes"]);
+        assert.deepStrictEqual(
+            parameters.map((parameter) => parameter.name),
+            ["catalog", "pipeline_id", "window_minutes"],
+        );
         assert.deepStrictEqual([parameters[0].default, parameters[2].default], ["main", "15"]);
         assert.strictEqual(parameters[1].default, pipelineId);
     });
@@ -77,7 +174,10 @@ describe("scaling plan", () => {
             ...Object.fromEntries(plan.phases.map((phase) => [phase.name, Object.keys(phase.parameters)])),
         };
         const parametersOf = (phase: string): string[] => parameters[phase];
-        assert.deepStrictEqual(plan.timelineJob.tasks.map((task) => task.taskKey), ["analyze", "baseline", "dlt", "scale_3x", "scale_9x"]);
+        assert.deepStrictEqual(
+            plan.timelineJob.tasks.map((task) => task.taskKey),
+            ["analyze", "baseline", "dlt", "scale_3x", "scale_9x"],
+        );
         for (const task of plan.timelineJob.tasks) {
             for (const name of Object.keys(task.jobParameters)) {
                 assert.ok(parametersOf(task.phase).includes(name), `${task.taskKey} passes ${name}, which its job does not have`);
@@ -94,7 +194,8 @@ describe("scaling plan", () => {
             { key: "streambench:tablePrefix", message: "two writers on one table: stream_table_3x_scale is written by 3x and 9x" },
             {
                 key: "streambench:checkpointVolume",
-                message: "two writers on one checkpoint: /Volumes/main/dlt_autoscaling_prod/checkpoints/baseline/{{job.run_id}}/stream_table_001 is written by baseline and 9x",
+                message:
+                    "two writers on one checkpoint: /Volumes/main/dlt_autoscaling_prod/checkpoints/baseline/{{job.run_id}}/stream_table_001 is written by baseline and 9x",
             },
         ]);
     });
@@ -140,7 +241,10 @@ describe("plan checks before a deploy", () => {
     });
 
     it("warns about the DLT pipeline's flows at the same size, only when the pipeline is on", () => {
-        const withPipeline = buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: 500, dlt: { enabled: true }, warehouseId: "0123456789abcdef" }));
+        const withPipeline = buildScalingPlan(
+            "prod",
+            parseStackConfig("prod", { baselineStreams: 500, dlt: { enabled: true }, warehouseId: "0123456789abcdef" }),
+        );
         assert.match(planWarnings(withPipeline)[1], /^The DLT pipeline reads 502 tables, one streaming flow each/);
         const small = buildScalingPlan("prod", parseStackConfig("prod", { dlt: { enabled: true }, warehouseId: "0123456789abcdef" }));
         assert.deepStrictEqual(planWarnings(small), []);
@@ -154,12 +258,20 @@ describe("plan checks before a deploy", () => {
     it("refuses job parameters that would not fit, naming the keys to shorten", () => {
         const long = "x".repeat(255);
         // The longest names UC allows once the stack (`_prod`) and the table suffix (`_3x_scale`) are added.
-        const config = parseStackConfig("prod", { catalog: long, database: long.slice(5), tablePrefix: long.slice(9), checkpointVolume: long });
+        const config = parseStackConfig("prod", {
+            catalog: long,
+            database: long.slice(5),
+            tablePrefix: long.slice(9),
+            checkpointVolume: long,
+        });
         const phases = buildScalingPlan("prod", config).phases;
         assert.deepStrictEqual(oversizedParameterProblems(phases), [], "the longest names UC allows still fit");
         const oversized = { ...phases[0], parameters: { ...phases[0].parameters, schema: "y".repeat(MAX_JOB_PARAMETER_BYTES) } };
         const problems = oversizedParameterProblems([phases[1], oversized]);
-        assert.deepStrictEqual(problems.map((problem) => problem.key), ["streambench:catalog", "streambench:database", "streambench:tablePrefix", "streambench:checkpointVolume"]);
+        assert.deepStrictEqual(
+            problems.map((problem) => problem.key),
+            ["streambench:catalog", "streambench:database", "streambench:tablePrefix", "streambench:checkpointVolume"],
+        );
         assert.match(problems[0].message, /the baseline job's parameters take \d+ bytes, above the Jobs API's 10000/);
     });
 });

@@ -1,6 +1,11 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../../config/parse";
-import { ANALYSIS_PARAMETER_NAMES, GENERATOR_PARAMETER_NAMES, PIPELINE_CONTROL_PARAMETER_NAMES, RESULT_TABLES } from "../../plan/notebookContract";
+import {
+    ANALYSIS_PARAMETER_NAMES,
+    GENERATOR_PARAMETER_NAMES,
+    PIPELINE_CONTROL_PARAMETER_NAMES,
+    RESULT_TABLES,
+} from "../../plan/notebookContract";
 import { allTables, buildScalingPlan } from "../../plan/build";
 import { runPython } from "../python";
 
@@ -23,16 +28,32 @@ interface PythonView {
 }
 
 describe("the plan and the generator notebook agree", () => {
-    for (const [stack, raw] of [["prod", {}], ["dev", { testMode: true }], ["wide", { baselineStreams: 1200, tablePrefix: "load" }]] as const) {
+    for (const [stack, raw] of [
+        ["prod", {}],
+        ["dev", { testMode: true }],
+        ["wide", { baselineStreams: 1200, tablePrefix: "load" }],
+    ] as const) {
         it(`on every table, checkpoint and stream id for ${stack}`, () => {
             const plan = buildScalingPlan(stack, parseStackConfig(stack, raw));
-            const view = runPython<PythonView>(STREAM_SPECS, plan.phases.map((phase) => phase.parameters));
+            const view = runPython<PythonView>(
+                STREAM_SPECS,
+                plan.phases.map((phase) => phase.parameters),
+            );
             assert.deepStrictEqual(view.names, [...GENERATOR_PARAMETER_NAMES]);
             plan.phases.forEach((phase, index) => {
                 const specs = view.specs[index];
-                assert.deepStrictEqual(specs.map((spec) => spec.table), phase.tables);
-                assert.deepStrictEqual(specs.map((spec) => spec.checkpoint), phase.checkpointPaths);
-                assert.deepStrictEqual(specs.map((spec) => spec.id), phase.tables.map((_, offset) => phase.firstStreamId + offset));
+                assert.deepStrictEqual(
+                    specs.map((spec) => spec.table),
+                    phase.tables,
+                );
+                assert.deepStrictEqual(
+                    specs.map((spec) => spec.checkpoint),
+                    phase.checkpointPaths,
+                );
+                assert.deepStrictEqual(
+                    specs.map((spec) => spec.id),
+                    phase.tables.map((_, offset) => phase.firstStreamId + offset),
+                );
                 assert.ok(specs.every((spec) => spec.type === phase.name));
             });
         });
@@ -55,13 +76,19 @@ print(json.dumps({
 describe("the plan and the analysis notebook agree", () => {
     it("on parameter names, every stream table, the windows' targets and the result tables", () => {
         const plan = buildScalingPlan("prod", parseStackConfig("prod", { baselineStreams: 1200 }));
-        const view = runPython<{ names: string[]; tables: string[]; totals: number[]; results: string[]; defaults: string[] }>(ANALYSIS_VIEW, {
-            ...plan.analysis.parameters,
-            cluster_id: "0123-456789-abcdef",
-        });
+        const view = runPython<{ names: string[]; tables: string[]; totals: number[]; results: string[]; defaults: string[] }>(
+            ANALYSIS_VIEW,
+            {
+                ...plan.analysis.parameters,
+                cluster_id: "0123-456789-abcdef",
+            },
+        );
         assert.deepStrictEqual(view.names, [...ANALYSIS_PARAMETER_NAMES]);
         assert.deepStrictEqual(view.tables, allTables(plan));
-        assert.deepStrictEqual(view.totals, plan.throughput.map((window) => window.totalRowsPerSecond));
+        assert.deepStrictEqual(
+            view.totals,
+            plan.throughput.map((window) => window.totalRowsPerSecond),
+        );
         assert.deepStrictEqual(view.results, [RESULT_TABLES.metrics, RESULT_TABLES.clusterEvents, RESULT_TABLES.results]);
         // A run started by hand falls back to the notebook's defaults: they must name the same tables.
         assert.deepStrictEqual(view.defaults, view.results);
@@ -113,7 +140,13 @@ describe("the plan and the DLT pipeline's control notebook agree", () => {
 describe("the plan and the notebooks agree on the phases", () => {
     it("name the same phases in the same order (stream_tables.PHASES, the plan's PhaseName)", () => {
         const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
-        const view = runPython<{ phases: string[] }>("import json\nfrom streambench.stream_tables import PHASES\nprint(json.dumps({\"phases\": list(PHASES)}))", {});
-        assert.deepStrictEqual(view.phases, plan.phases.map((phase) => phase.name));
+        const view = runPython<{ phases: string[] }>(
+            'import json\nfrom streambench.stream_tables import PHASES\nprint(json.dumps({"phases": list(PHASES)}))',
+            {},
+        );
+        assert.deepStrictEqual(
+            view.phases,
+            plan.phases.map((phase) => phase.name),
+        );
     });
 });

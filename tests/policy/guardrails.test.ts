@@ -13,9 +13,15 @@ import { loadStackFile, customResources, evaluateProgram } from "../mocks";
 describe("policy pack guardrails", () => {
     for (const stack of ["dev", "prod"]) {
         it(`holds for everything the ${stack} stack declares`, async () => {
-            const evaluation = await evaluateProgram(stack, { ...loadStackFile(stack), "streambench:runOnDeploy": "true", "databricks:host": "https://dbc-1.cloud.databricks.com" });
+            const evaluation = await evaluateProgram(stack, {
+                ...loadStackFile(stack),
+                "streambench:runOnDeploy": "true",
+                "databricks:host": "https://dbc-1.cloud.databricks.com",
+            });
             assert.ifError(evaluation.error);
-            const found = customResources(evaluation).flatMap((resource) => violations(resource.type, resource.inputs).map((problem) => `${resource.name}: ${problem}`));
+            const found = customResources(evaluation).flatMap((resource) =>
+                violations(resource.type, resource.inputs).map((problem) => `${resource.name}: ${problem}`),
+            );
             assert.deepStrictEqual(found, []);
         });
     }
@@ -24,24 +30,72 @@ describe("policy pack guardrails", () => {
     const job = { maxConcurrentRuns: 1, timeoutSeconds: 600, tasks: [{ taskKey: "a" }, { taskKey: "b" }], parameters: [] };
     const token = `dapi${"0123456789abcdef".repeat(2)}`;
     const broken: [string, string, Record<string, any>, RegExp][] = [
-        ["cluster-autoscale-bounds", "databricks:index/cluster:Cluster", { ...cluster, autoscale: { minWorkers: 4, maxWorkers: 4 } }, /must be greater than minWorkers/],
-        ["cluster-autoscale-bounds", "databricks:index/cluster:Cluster", { ...cluster, autoscale: { minWorkers: 2, maxWorkers: 65 } }, /above the cap of 64/],
-        ["cluster-autoscale-bounds", "databricks:index/cluster:Cluster", { ...cluster, autoscale: undefined, numWorkers: 4 }, /no autoscale block/],
+        [
+            "cluster-autoscale-bounds",
+            "databricks:index/cluster:Cluster",
+            { ...cluster, autoscale: { minWorkers: 4, maxWorkers: 4 } },
+            /must be greater than minWorkers/,
+        ],
+        [
+            "cluster-autoscale-bounds",
+            "databricks:index/cluster:Cluster",
+            { ...cluster, autoscale: { minWorkers: 2, maxWorkers: 65 } },
+            /above the cap of 64/,
+        ],
+        [
+            "cluster-autoscale-bounds",
+            "databricks:index/cluster:Cluster",
+            { ...cluster, autoscale: undefined, numWorkers: 4 },
+            /no autoscale block/,
+        ],
         ["cluster-does-not-block-up", "databricks:index/cluster:Cluster", { ...cluster, noWait: false }, /noWait: true/],
-        ["cluster-unity-catalog-access-mode", "databricks:index/cluster:Cluster", { ...cluster, dataSecurityMode: "NONE" }, /not a Unity Catalog access mode/],
-        ["cluster-no-init-scripts-or-credentials", "databricks:index/cluster:Cluster", { ...cluster, initScripts: [{ dbfs: { destination: "dbfs:/x.sh" } }] }, /init scripts/],
-        ["cluster-no-init-scripts-or-credentials", "databricks:index/cluster:Cluster", { ...cluster, sparkEnvVars: { DATABRICKS_TOKEN: token } }, /hold a Databricks token/],
+        [
+            "cluster-unity-catalog-access-mode",
+            "databricks:index/cluster:Cluster",
+            { ...cluster, dataSecurityMode: "NONE" },
+            /not a Unity Catalog access mode/,
+        ],
+        [
+            "cluster-no-init-scripts-or-credentials",
+            "databricks:index/cluster:Cluster",
+            { ...cluster, initScripts: [{ dbfs: { destination: "dbfs:/x.sh" } }] },
+            /init scripts/,
+        ],
+        [
+            "cluster-no-init-scripts-or-credentials",
+            "databricks:index/cluster:Cluster",
+            { ...cluster, sparkEnvVars: { DATABRICKS_TOKEN: token } },
+            /hold a Databricks token/,
+        ],
         ["job-one-writer", "databricks:index/job:Job", { ...job, maxConcurrentRuns: 2 }, /needs 1/],
         ["job-one-writer", "databricks:index/job:Job", { ...job, timeoutSeconds: 0 }, /no timeout/],
-        ["job-tasks-sorted", "databricks:index/job:Job", { ...job, tasks: [{ taskKey: "scale_9x" }, { taskKey: "baseline" }] }, /not sorted/],
-        ["job-no-credentials", "databricks:index/job:Job", { ...job, parameters: [{ name: "token", default: token }] }, /holds a Databricks token/],
-        ["notebook-source-not-content", "databricks:index/notebook:Notebook", { path: "/x", contentBase64: "IyBEYXRhYnJpY2tz" }, /instead of contentBase64/],
+        [
+            "job-tasks-sorted",
+            "databricks:index/job:Job",
+            { ...job, tasks: [{ taskKey: "scale_9x" }, { taskKey: "baseline" }] },
+            /not sorted/,
+        ],
+        [
+            "job-no-credentials",
+            "databricks:index/job:Job",
+            { ...job, parameters: [{ name: "token", default: token }] },
+            /holds a Databricks token/,
+        ],
+        [
+            "notebook-source-not-content",
+            "databricks:index/notebook:Notebook",
+            { path: "/x", contentBase64: "IyBEYXRhYnJpY2tz" },
+            /instead of contentBase64/,
+        ],
         ["schema-owned-by-the-stack", "databricks:index/schema:Schema", { catalogName: "main", name: "s" }, /forceDestroy: true/],
     ];
     for (const [name, type, inputs, message] of broken) {
         it(`${name} catches ${message.source}`, () => {
             const found = violations(type, inputs);
-            assert.ok(found.some((problem) => problem.startsWith(`${name}: `) && message.test(problem)), JSON.stringify(found));
+            assert.ok(
+                found.some((problem) => problem.startsWith(`${name}: `) && message.test(problem)),
+                JSON.stringify(found),
+            );
         });
     }
 
@@ -50,7 +104,14 @@ describe("policy pack guardrails", () => {
     });
 
     it("takes a different cap from the policy config", () => {
-        assert.deepStrictEqual(violations("databricks:index/cluster:Cluster", { ...cluster, autoscale: { minWorkers: 2, maxWorkers: 65 } }, { ...DEFAULT_SETTINGS, maxWorkersCap: 100 }), []);
+        assert.deepStrictEqual(
+            violations(
+                "databricks:index/cluster:Cluster",
+                { ...cluster, autoscale: { minWorkers: 2, maxWorkers: 65 } },
+                { ...DEFAULT_SETTINGS, maxWorkersCap: 100 },
+            ),
+            [],
+        );
     });
 
     describe("at preview, with values only the deployment knows", () => {
@@ -68,23 +129,61 @@ describe("policy pack guardrails", () => {
         });
 
         it("job-no-credentials decides on every known value: clean passes, a token in a parameter is caught beside an unknown id", () => {
-            assert.deepStrictEqual(violations("databricks:index/job:Job", knownInputs(jobAtPreview([{ name: "rate", default: "1000" }]))), []);
-            const leaking = knownInputs(jobAtPreview([{ name: "token", default: token }, { name: "cluster_id", default: unknownStringValue }]));
+            assert.deepStrictEqual(
+                violations("databricks:index/job:Job", knownInputs(jobAtPreview([{ name: "rate", default: "1000" }]))),
+                [],
+            );
+            const leaking = knownInputs(
+                jobAtPreview([
+                    { name: "token", default: token },
+                    { name: "cluster_id", default: unknownStringValue },
+                ]),
+            );
             assert.deepStrictEqual(leaking.parameters[1].default, UNKNOWN);
-            assert.deepStrictEqual(violations("databricks:index/job:Job", leaking), ["job-no-credentials: a job parameter or task holds a Databricks token"]);
+            assert.deepStrictEqual(violations("databricks:index/job:Job", leaking), [
+                "job-no-credentials: a job parameter or task holds a Databricks token",
+            ]);
         });
 
         const unknownSettings: [string, string, Record<string, any>, RegExp][] = [
-            ["cluster-autoscale-bounds", "databricks:index/cluster:Cluster", { ...cluster, autoscale: { minWorkers: 2, maxWorkers: unknownNumberValue } }, /autoscale.maxWorkers is not known at preview/],
-            ["cluster-no-init-scripts-or-credentials", "databricks:index/cluster:Cluster", { ...cluster, initScripts: unknownArrayValue }, /initScripts is not known at preview/],
-            ["job-one-writer", "databricks:index/job:Job", { ...job, maxConcurrentRuns: unknownNumberValue }, /maxConcurrentRuns is not known at preview/],
-            ["job-tasks-sorted", "databricks:index/job:Job", { ...job, tasks: [{ taskKey: unknownStringValue }] }, /taskKey is not known at preview/],
-            ["cluster-unity-catalog-access-mode", "databricks:index/cluster:Cluster", { ...cluster, dataSecurityMode: unknownStringValue }, /not a Unity Catalog access mode/],
+            [
+                "cluster-autoscale-bounds",
+                "databricks:index/cluster:Cluster",
+                { ...cluster, autoscale: { minWorkers: 2, maxWorkers: unknownNumberValue } },
+                /autoscale.maxWorkers is not known at preview/,
+            ],
+            [
+                "cluster-no-init-scripts-or-credentials",
+                "databricks:index/cluster:Cluster",
+                { ...cluster, initScripts: unknownArrayValue },
+                /initScripts is not known at preview/,
+            ],
+            [
+                "job-one-writer",
+                "databricks:index/job:Job",
+                { ...job, maxConcurrentRuns: unknownNumberValue },
+                /maxConcurrentRuns is not known at preview/,
+            ],
+            [
+                "job-tasks-sorted",
+                "databricks:index/job:Job",
+                { ...job, tasks: [{ taskKey: unknownStringValue }] },
+                /taskKey is not known at preview/,
+            ],
+            [
+                "cluster-unity-catalog-access-mode",
+                "databricks:index/cluster:Cluster",
+                { ...cluster, dataSecurityMode: unknownStringValue },
+                /not a Unity Catalog access mode/,
+            ],
         ];
         for (const [name, type, inputs, message] of unknownSettings) {
             it(`${name} refuses a setting it is about that is unknown at preview (${message.source})`, () => {
                 const found = violations(type, knownInputs(unknownCheckingProxy(inputs)));
-                assert.ok(found.some((problem) => problem.startsWith(`${name}: `) && message.test(problem)), JSON.stringify(found));
+                assert.ok(
+                    found.some((problem) => problem.startsWith(`${name}: `) && message.test(problem)),
+                    JSON.stringify(found),
+                );
             });
         }
     });

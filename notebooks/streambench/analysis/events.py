@@ -15,13 +15,13 @@ from streambench.job_parameters import parse_run_start, whole_number
 # Columns of the cluster_events table: one row per cluster event of the run's time range.
 CLUSTER_EVENT_COLUMNS = (
     "cluster_id",
-    "event_time",         # UTC
-    "event_type",         # RESIZING, UPSIZE_COMPLETED, RUNNING, AUTOSCALING_STATS_REPORT, ...
-    "current_workers",    # details.current_num_workers: workers when the event happened (before a resize)
-    "target_workers",     # details.target_num_workers: workers a resize aims at
-    "cause",              # details.cause: AUTOSCALE, USER_REQUEST, AUTORECOVERY, REPLACE_BAD_NODES
-    "reason",             # details.reason.code (a termination or failure reason), if any
-    "details_json",       # the event's whole `details`, as JSON
+    "event_time",  # UTC
+    "event_type",  # RESIZING, UPSIZE_COMPLETED, RUNNING, AUTOSCALING_STATS_REPORT, ...
+    "current_workers",  # details.current_num_workers: workers when the event happened (before a resize)
+    "target_workers",  # details.target_num_workers: workers a resize aims at
+    "cause",  # details.cause: AUTOSCALE, USER_REQUEST, AUTORECOVERY, REPLACE_BAD_NODES
+    "reason",  # details.reason.code (a termination or failure reason), if any
+    "details_json",  # the event's whole `details`, as JSON
 )
 CLUSTER_EVENTS_SCHEMA_DDL = (
     "cluster_id STRING, event_time TIMESTAMP, event_type STRING, current_workers INT, target_workers INT, "
@@ -29,9 +29,19 @@ CLUSTER_EVENTS_SCHEMA_DDL = (
 )
 # Event types fetched from the Clusters API (names the installed SDK does not know are skipped).
 CLUSTER_EVENT_TYPES = (
-    "CREATING", "STARTING", "RESTARTING", "RUNNING", "RESIZING", "UPSIZE_COMPLETED", "NODES_LOST",
-    "AUTOSCALING_STATS_REPORT", "AUTOSCALING_BACKOFF", "AUTOSCALING_FAILED", "DECOMMISSION_STARTED",
-    "DECOMMISSION_ENDED", "TERMINATING",
+    "CREATING",
+    "STARTING",
+    "RESTARTING",
+    "RUNNING",
+    "RESIZING",
+    "UPSIZE_COMPLETED",
+    "NODES_LOST",
+    "AUTOSCALING_STATS_REPORT",
+    "AUTOSCALING_BACKOFF",
+    "AUTOSCALING_FAILED",
+    "DECOMMISSION_STARTED",
+    "DECOMMISSION_ENDED",
+    "TERMINATING",
 )
 # Events that announce a resize decision (their target is the new size).
 RESIZE_EVENT_TYPES = ("RESIZING",)
@@ -55,16 +65,18 @@ def cluster_event_rows(api_events: Iterable[Mapping[str, Any]]) -> list[dict]:
         if isinstance(reason, Mapping):
             reason = reason.get("code")
         current, target = details.get("current_num_workers"), details.get("target_num_workers")
-        rows.append({
-            "cluster_id": event.get("cluster_id"),
-            "event_time": datetime.fromtimestamp(int(event["timestamp"]) / 1000, tz=timezone.utc),
-            "event_type": event.get("type"),
-            "current_workers": None if current is None else int(current),
-            "target_workers": None if target is None else int(target),
-            "cause": details.get("cause"),
-            "reason": None if reason is None else str(reason),
-            "details_json": json.dumps(details, sort_keys=True),
-        })
+        rows.append(
+            {
+                "cluster_id": event.get("cluster_id"),
+                "event_time": datetime.fromtimestamp(int(event["timestamp"]) / 1000, tz=timezone.utc),
+                "event_type": event.get("type"),
+                "current_workers": None if current is None else int(current),
+                "target_workers": None if target is None else int(target),
+                "cause": details.get("cause"),
+                "reason": None if reason is None else str(reason),
+                "details_json": json.dumps(details, sort_keys=True),
+            }
+        )
     return sorted(rows, key=lambda row: row["event_time"])
 
 
@@ -78,8 +90,12 @@ def workers_at(events: Sequence[Mapping[str, Any]], moment: datetime) -> int | N
     return known[0]["current_workers"] if known else None
 
 
-def reaction_seconds(events: Sequence[Mapping[str, Any]], window_start: datetime, window_end: datetime | None,
-                     workers_at_start: int | None) -> float | None:
+def reaction_seconds(
+    events: Sequence[Mapping[str, Any]],
+    window_start: datetime,
+    window_end: datetime | None,
+    workers_at_start: int | None,
+) -> float | None:
     """Seconds from the window start to the first resize event in the window whose target differs from the
     workers at the window start; None if the cluster did not resize in the window. Without a window end,
     any later resize counts."""
@@ -95,11 +111,13 @@ def reaction_seconds(events: Sequence[Mapping[str, Any]], window_start: datetime
 
 # ---- DLT pipeline event log ----------------------------------------------------------------------------
 
+
 class DltEvent(NamedTuple):
     """A cluster_resources event of the pipeline's event log."""
-    time: datetime          # UTC
-    executors: int | None   # details.cluster_resources.num_executors
-    requested: int | None   # details.cluster_resources.latest_requested_num_executors (enhanced autoscaling)
+
+    time: datetime  # UTC
+    executors: int | None  # details.cluster_resources.num_executors
+    requested: int | None  # details.cluster_resources.latest_requested_num_executors (enhanced autoscaling)
 
 
 def _utc(value: Any) -> datetime | None:
@@ -147,8 +165,9 @@ def executors_at(events: Sequence[DltEvent], moment: datetime) -> int | None:
     return known[0].executors if known else None
 
 
-def dlt_reaction_seconds(events: Sequence[DltEvent], window_start: datetime, window_end: datetime | None,
-                         executors_at_start: int | None) -> float | None:
+def dlt_reaction_seconds(
+    events: Sequence[DltEvent], window_start: datetime, window_end: datetime | None, executors_at_start: int | None
+) -> float | None:
     """Seconds from the window start to the first event in the window whose requested executors differ from
     the executors at the window start; None if the pipeline asked for no other size in the window."""
     for event in sorted(events, key=lambda event: event.time):
@@ -163,16 +182,19 @@ def dlt_reaction_seconds(events: Sequence[DltEvent], window_start: datetime, win
 
 # ---- workspace (not unit tested) -----------------------------------------------------------------------
 
-def fetch_cluster_events(cluster_id: str, start_ms: int, end_ms: int,
-                         event_types: Sequence[str] = CLUSTER_EVENT_TYPES) -> list[dict]:
+
+def fetch_cluster_events(
+    cluster_id: str, start_ms: int, end_ms: int, event_types: Sequence[str] = CLUSTER_EVENT_TYPES
+) -> list[dict]:
     """The cluster's events in [start_ms, end_ms] from the Clusters API, as API dicts. Runs only on
     Databricks, where the SDK is installed and authenticates from the notebook's context."""
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.service.compute import EventType
 
     types = [EventType[name] for name in event_types if name in EventType.__members__]
-    events = WorkspaceClient().clusters.events(cluster_id=cluster_id, start_time=start_ms, end_time=end_ms,
-                                               event_types=types)
+    events = WorkspaceClient().clusters.events(
+        cluster_id=cluster_id, start_time=start_ms, end_time=end_ms, event_types=types
+    )
     return [event.as_dict() for event in events]
 
 

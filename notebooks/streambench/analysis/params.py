@@ -41,6 +41,7 @@ CLUSTER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 @dataclass(frozen=True)
 class WindowPlan:
     """One row of the plan's throughput table (plan.ts ThroughputWindow)."""
+
     start_minute: float
     end_minute: float
     total_rows_per_second: int
@@ -98,13 +99,21 @@ def parse_windows(text: str, problems: list[str]) -> tuple[WindowPlan, ...]:
             continue
         start, end = _number(item.get("startMinute")), _number(item.get("endMinute"))
         by_phase_raw = item.get("rowsPerSecondByPhase") or {}
-        by_phase = {str(phase): whole_number(rate) for phase, rate in dict(by_phase_raw).items()} \
-            if isinstance(by_phase_raw, Mapping) else {}
-        total = whole_number(item.get("totalRowsPerSecond")) if "totalRowsPerSecond" in item \
+        by_phase = (
+            {str(phase): whole_number(rate) for phase, rate in dict(by_phase_raw).items()}
+            if isinstance(by_phase_raw, Mapping)
+            else {}
+        )
+        total = (
+            whole_number(item.get("totalRowsPerSecond"))
+            if "totalRowsPerSecond" in item
             else sum(rate or 0 for rate in by_phase.values())
+        )
         if start is None or end is None or start < 0 or end <= start:
-            problems.append(f"windows_json[{position}] needs 0 <= startMinute < endMinute, got "
-                            f"{item.get('startMinute')!r}..{item.get('endMinute')!r}")
+            problems.append(
+                f"windows_json[{position}] needs 0 <= startMinute < endMinute, got "
+                f"{item.get('startMinute')!r}..{item.get('endMinute')!r}"
+            )
             continue
         if total is None or total < 0 or any(rate is None or rate < 0 for rate in by_phase.values()):
             problems.append(f"windows_json[{position}] rates must be whole numbers of at least 0")
@@ -118,6 +127,7 @@ def parse_windows(text: str, problems: list[str]) -> tuple[WindowPlan, ...]:
 
 def parse_analysis_params(raw: Mapping[str, str]) -> AnalysisParams:
     """Checks the notebook's parameters; raises ValueError naming every missing or bad one."""
+
     def value(name: str) -> str:
         text = (raw.get(name) or "").strip()
         return text if text else PARAMETER_DEFAULTS.get(name, "")
@@ -133,13 +143,20 @@ def parse_analysis_params(raw: Mapping[str, str]) -> AnalysisParams:
         if name == "pipeline_event_log_table" and not value(name):
             continue  # optional
         if not TABLE_NAME_PATTERN.match(value(name)):
-            problems.append(f"{name} must be a table name in the benchmark schema (letters, digits, _), "
-                            f"got {value(name)!r}")
+            problems.append(
+                f"{name} must be a table name in the benchmark schema (letters, digits, _), got {value(name)!r}"
+            )
     if problems:
         raise ValueError("Analysis parameters are invalid:\n  - " + "\n  - ".join(problems))
     return AnalysisParams(
-        catalog=value("catalog"), schema=value("schema"), phases=phases, windows=windows, cluster_id=cluster_id,
-        run_start=run_start, metrics_table=value("metrics_table"),
-        cluster_events_table=value("cluster_events_table"), results_table=value("results_table"),
+        catalog=value("catalog"),
+        schema=value("schema"),
+        phases=phases,
+        windows=windows,
+        cluster_id=cluster_id,
+        run_start=run_start,
+        metrics_table=value("metrics_table"),
+        cluster_events_table=value("cluster_events_table"),
+        results_table=value("results_table"),
         pipeline_event_log_table=value("pipeline_event_log_table"),
     )

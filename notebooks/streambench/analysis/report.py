@@ -10,26 +10,26 @@ from streambench.analysis.windows import Window, achieved_rate, gap_percent
 
 # Columns of the benchmark_results table: one row per window of the timeline of one run.
 RESULT_COLUMNS = (
-    "run_start",                   # start of the run's timeline (the baseline phase's start), UTC
-    "window_index",                # 1, 2, ... in timeline order
+    "run_start",  # start of the run's timeline (the baseline phase's start), UTC
+    "window_index",  # 1, 2, ... in timeline order
     "start_minute",
     "end_minute",
-    "window_start",                # UTC
+    "window_start",  # UTC
     "window_end",
-    "active_phases",               # e.g. "baseline+9x"
+    "active_phases",  # e.g. "baseline+9x"
     "target_rows_per_second",
-    "achieved_rows_per_second",    # rows in the stream tables with event_timestamp in the window / its seconds
-    "gap_percent",                 # (achieved - target) / target * 100; negative = the load fell short
-    "metrics_rows_per_second",     # input rows of the micro-batches triggered in the window / its seconds
+    "achieved_rows_per_second",  # rows in the stream tables with event_timestamp in the window / its seconds
+    "gap_percent",  # (achieved - target) / target * 100; negative = the load fell short
+    "metrics_rows_per_second",  # input rows of the micro-batches triggered in the window / its seconds
     "metrics_gap_percent",
     "workers_at_start",
     "workers_at_end",
-    "reaction_seconds",            # window start -> first resize to a size other than workers_at_start
+    "reaction_seconds",  # window start -> first resize to a size other than workers_at_start
     "analyzed_at",
     # The DLT pipeline's (appended later: tables written before have no such columns until the next write)
-    "dlt_executors_at_start",      # cluster_resources.num_executors at the window start
+    "dlt_executors_at_start",  # cluster_resources.num_executors at the window start
     "dlt_executors_at_end",
-    "dlt_reaction_seconds",        # window start -> first latest_requested_num_executors other than at the start
+    "dlt_reaction_seconds",  # window start -> first latest_requested_num_executors other than at the start
 )
 RESULTS_SCHEMA_DDL = (
     "run_start TIMESTAMP, window_index INT, start_minute DOUBLE, end_minute DOUBLE, window_start TIMESTAMP, "
@@ -44,39 +44,50 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def result_rows(run_start: datetime, windows: Sequence[Window], table_per_second: Mapping[int, int],
-                metrics_per_second: Mapping[int, int] | None, events: Sequence[Mapping[str, Any]],
-                analyzed_at: datetime, pipeline_events: Sequence[DltEvent] = ()) -> list[dict]:
+def result_rows(
+    run_start: datetime,
+    windows: Sequence[Window],
+    table_per_second: Mapping[int, int],
+    metrics_per_second: Mapping[int, int] | None,
+    events: Sequence[Mapping[str, Any]],
+    analyzed_at: datetime,
+    pipeline_events: Sequence[DltEvent] = (),
+) -> list[dict]:
     """One benchmark_results row per window (the dlt_ columns are None without pipeline events)."""
     rows = []
     for window in windows:
         target = window.plan.total_rows_per_second
         achieved = achieved_rate(table_per_second, window.start, window.end)
-        from_metrics = None if metrics_per_second is None else achieved_rate(metrics_per_second, window.start, window.end)
+        from_metrics = (
+            None if metrics_per_second is None else achieved_rate(metrics_per_second, window.start, window.end)
+        )
         at_start = workers_at(events, window.start)
         dlt_at_start = executors_at(pipeline_events, window.start)
-        rows.append({
-            "run_start": run_start,
-            "window_index": window.index,
-            "start_minute": float(window.plan.start_minute),
-            "end_minute": float(window.plan.end_minute),
-            "window_start": window.start,
-            "window_end": window.end,
-            "active_phases": window.plan.active_phases,
-            "target_rows_per_second": int(target),
-            "achieved_rows_per_second": _round(achieved, 2),
-            "gap_percent": _round(gap_percent(target, achieved), 2),
-            "metrics_rows_per_second": _round(from_metrics, 2),
-            "metrics_gap_percent": _round(gap_percent(target, from_metrics), 2),
-            "workers_at_start": at_start,
-            "workers_at_end": workers_at(events, window.end),
-            "reaction_seconds": _round(reaction_seconds(events, window.start, window.end, at_start), 1),
-            "analyzed_at": analyzed_at,
-            "dlt_executors_at_start": dlt_at_start,
-            "dlt_executors_at_end": executors_at(pipeline_events, window.end),
-            "dlt_reaction_seconds": _round(dlt_reaction_seconds(pipeline_events, window.start, window.end,
-                                                                dlt_at_start), 1),
-        })
+        rows.append(
+            {
+                "run_start": run_start,
+                "window_index": window.index,
+                "start_minute": float(window.plan.start_minute),
+                "end_minute": float(window.plan.end_minute),
+                "window_start": window.start,
+                "window_end": window.end,
+                "active_phases": window.plan.active_phases,
+                "target_rows_per_second": int(target),
+                "achieved_rows_per_second": _round(achieved, 2),
+                "gap_percent": _round(gap_percent(target, achieved), 2),
+                "metrics_rows_per_second": _round(from_metrics, 2),
+                "metrics_gap_percent": _round(gap_percent(target, from_metrics), 2),
+                "workers_at_start": at_start,
+                "workers_at_end": workers_at(events, window.end),
+                "reaction_seconds": _round(reaction_seconds(events, window.start, window.end, at_start), 1),
+                "analyzed_at": analyzed_at,
+                "dlt_executors_at_start": dlt_at_start,
+                "dlt_executors_at_end": executors_at(pipeline_events, window.end),
+                "dlt_reaction_seconds": _round(
+                    dlt_reaction_seconds(pipeline_events, window.start, window.end, dlt_at_start), 1
+                ),
+            }
+        )
     return rows
 
 
@@ -96,9 +107,13 @@ def _reaction_text(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} s"
 
 
-def format_report(run_start: datetime, rows: Sequence[Mapping[str, Any]],
-                  table_counts: Sequence[tuple[str, str, int]] = (), notes: Sequence[str] = (),
-                  pipeline: bool = False) -> str:
+def format_report(
+    run_start: datetime,
+    rows: Sequence[Mapping[str, Any]],
+    table_counts: Sequence[tuple[str, str, int]] = (),
+    notes: Sequence[str] = (),
+    pipeline: bool = False,
+) -> str:
     """The text the notebook prints: one line per window (with the DLT pipeline's executors and reaction when
     the stack has a `pipeline`), then the rows of every table, then notes."""
     end = max((row["window_end"] for row in rows), default=run_start)
@@ -116,8 +131,10 @@ def format_report(run_start: datetime, rows: Sequence[Mapping[str, Any]],
         reaction = _reaction_text(row["reaction_seconds"])
         dlt = ""
         if pipeline:
-            executors = (f"{_workers_text(row.get('dlt_executors_at_start'))} -> "
-                         f"{_workers_text(row.get('dlt_executors_at_end'))}")
+            executors = (
+                f"{_workers_text(row.get('dlt_executors_at_start'))} -> "
+                f"{_workers_text(row.get('dlt_executors_at_end'))}"
+            )
             dlt = f"  {executors:<9} {_reaction_text(row.get('dlt_reaction_seconds')):>9}"
         lines.append(
             f"{row['window_index']:>2}  {minutes:<9} {row['active_phases']:<16} {row['target_rows_per_second']:>9,} "
@@ -131,8 +148,11 @@ def format_report(run_start: datetime, rows: Sequence[Mapping[str, Any]],
         for phase, table, count in table_counts:
             by_phase[phase] = by_phase.get(phase, 0) + count
             lines.append(f"  {phase:<9} {table:<40} {count:>14,}")
-        lines.append("  " + ", ".join(f"{phase}: {count:,}" for phase, count in by_phase.items())
-                     + f"; total: {sum(by_phase.values()):,}")
+        lines.append(
+            "  "
+            + ", ".join(f"{phase}: {count:,}" for phase, count in by_phase.items())
+            + f"; total: {sum(by_phase.values()):,}"
+        )
     if notes:
         lines += ["", "Notes:"] + [f"  - {note}" for note in notes]
     return "\n".join(lines)

@@ -40,8 +40,9 @@ def existing_tables(spark, catalog: str, schema: str) -> set[str]:
     return {row["tableName"] for row in rows}
 
 
-def stream_counts(spark, tables: Sequence[str], start: datetime, end: datetime,
-                  chunk_size: int = 100) -> tuple[dict[int, int], dict[str, int]]:
+def stream_counts(
+    spark, tables: Sequence[str], start: datetime, end: datetime, chunk_size: int = 100
+) -> tuple[dict[int, int], dict[str, int]]:
     """Rows with event_timestamp in [start, end) across the stream tables (full names): per epoch second
     (all tables together) and per table. Tables are read `chunk_size` at a time, so 2,000 tables never
     make one 2,000-way union."""
@@ -51,15 +52,22 @@ def stream_counts(spark, tables: Sequence[str], start: datetime, end: datetime,
     per_second: dict[int, int] = {}
     per_table: dict[str, int] = {name: 0 for name in tables}
     for offset in range(0, len(tables), chunk_size):
-        chunk = tables[offset:offset + chunk_size]
-        rows = reduce(DataFrame.unionByName, [
-            spark.table(name).select(F.lit(name).alias("table_name"), F.col("event_timestamp")) for name in chunk
-        ]).where((F.col("event_timestamp") >= _timestamp(start)) & (F.col("event_timestamp") < _timestamp(end)))
+        chunk = tables[offset : offset + chunk_size]
+        rows = reduce(
+            DataFrame.unionByName,
+            [spark.table(name).select(F.lit(name).alias("table_name"), F.col("event_timestamp")) for name in chunk],
+        ).where((F.col("event_timestamp") >= _timestamp(start)) & (F.col("event_timestamp") < _timestamp(end)))
         rows = rows.select("table_name", F.expr("unix_seconds(event_timestamp)").alias("second"))
-        by_second = rows.groupBy("second").agg(F.count(F.lit(1)).alias("rows")) \
+        by_second = (
+            rows.groupBy("second")
+            .agg(F.count(F.lit(1)).alias("rows"))
             .select(F.lit(None).cast("string").alias("table_name"), "second", "rows")
-        by_table = rows.groupBy("table_name").agg(F.count(F.lit(1)).alias("rows")) \
+        )
+        by_table = (
+            rows.groupBy("table_name")
+            .agg(F.count(F.lit(1)).alias("rows"))
             .select("table_name", F.lit(None).cast("long").alias("second"), "rows")
+        )
         for row in by_second.unionByName(by_table).collect():
             if row["table_name"] is None:
                 per_second[int(row["second"])] = per_second.get(int(row["second"]), 0) + int(row["rows"])
@@ -105,54 +113,75 @@ def read_dlt_events(spark, event_log_table: str, start: datetime, end: datetime)
 
     rows = (
         spark.table(event_log_table)
-        .where((F.col("event_type") == DLT_RESOURCES_EVENT_TYPE)
-               & (F.col("timestamp") >= _timestamp(start)) & (F.col("timestamp") < _timestamp(end)))
-        .select(F.expr("unix_micros(timestamp)").alias("micros"), "event_type",
-                F.col("details").cast("string").alias("details"))
+        .where(
+            (F.col("event_type") == DLT_RESOURCES_EVENT_TYPE)
+            & (F.col("timestamp") >= _timestamp(start))
+            & (F.col("timestamp") < _timestamp(end))
+        )
+        .select(
+            F.expr("unix_micros(timestamp)").alias("micros"),
+            "event_type",
+            F.col("details").cast("string").alias("details"),
+        )
         .collect()
     )
-    return dlt_events({"timestamp": datetime.fromtimestamp(row["micros"] / 1_000_000, tz=timezone.utc),
-                       "event_type": row["event_type"], "details": row["details"]} for row in rows)
+    return dlt_events(
+        {
+            "timestamp": datetime.fromtimestamp(row["micros"] / 1_000_000, tz=timezone.utc),
+            "event_type": row["event_type"],
+            "details": row["details"],
+        }
+        for row in rows
+    )
 
 
-def _replace_rows(spark, full_name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], ddl: str,
-                  predicate: str) -> None:
+def _replace_rows(
+    spark, full_name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], ddl: str, predicate: str
+) -> None:
     """Replaces the table's rows matching `predicate` with `rows` in one Delta commit (creates the table).
     Columns added to `ddl` since an existing table was created are appended to it (mergeSchema)."""
     frame = spark.createDataFrame([tuple(row[column] for column in columns) for row in rows], ddl)
-    frame.write.format("delta").mode("overwrite").option("replaceWhere", predicate) \
-        .option("mergeSchema", "true").saveAsTable(full_name)
+    frame.write.format("delta").mode("overwrite").option("replaceWhere", predicate).option(
+        "mergeSchema", "true"
+    ).saveAsTable(full_name)
 
 
 def _epoch_literal(moment: datetime) -> str:
     return f"timestamp_seconds({moment.timestamp()!r})"
 
 
-def write_cluster_events(spark, full_name: str, rows: Sequence[Mapping[str, Any]], cluster_id: str,
-                         start: datetime, end: datetime) -> None:
+def write_cluster_events(
+    spark, full_name: str, rows: Sequence[Mapping[str, Any]], cluster_id: str, start: datetime, end: datetime
+) -> None:
     """Stores the cluster's events of [start, end): re-running the analysis replaces them, never duplicates."""
     if not CLUSTER_ID_PATTERN.match(cluster_id):
         raise ValueError(f"not a cluster id: {cluster_id!r}")
     kept = [row for row in rows if start <= row["event_time"] < end and row["cluster_id"] == cluster_id]
-    predicate = (f"cluster_id = '{cluster_id}' AND event_time >= {_epoch_literal(start)} "
-                 f"AND event_time < {_epoch_literal(end)}")
+    predicate = (
+        f"cluster_id = '{cluster_id}' AND event_time >= {_epoch_literal(start)} AND event_time < {_epoch_literal(end)}"
+    )
     _replace_rows(spark, full_name, kept, CLUSTER_EVENT_COLUMNS, CLUSTER_EVENTS_SCHEMA_DDL, predicate)
 
 
 def write_results(spark, full_name: str, rows: Sequence[Mapping[str, Any]], run_start: datetime) -> None:
     """Stores one run's result rows: re-running the analysis of a run replaces its rows."""
-    _replace_rows(spark, full_name, rows, RESULT_COLUMNS, RESULTS_SCHEMA_DDL,
-                  f"run_start = {_epoch_literal(run_start)}")
+    _replace_rows(
+        spark, full_name, rows, RESULT_COLUMNS, RESULTS_SCHEMA_DDL, f"run_start = {_epoch_literal(run_start)}"
+    )
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def analyze_run(spark, params: AnalysisParams,
-                fetch_events: Callable[[str, int, int], list[dict]] = fetch_cluster_events,
-                now: Callable[[], datetime] = utc_now, log: Callable[[str], None] = print,
-                chunk_size: int = 100) -> dict:
+def analyze_run(
+    spark,
+    params: AnalysisParams,
+    fetch_events: Callable[[str, int, int], list[dict]] = fetch_cluster_events,
+    now: Callable[[], datetime] = utc_now,
+    log: Callable[[str], None] = print,
+    chunk_size: int = 100,
+) -> dict:
     """The whole analysis of one run: counts, metrics, cluster events, results written, report printed.
     Returns a JSON-able summary."""
     notes: list[str] = []
@@ -162,8 +191,10 @@ def analyze_run(spark, params: AnalysisParams,
     if run_start is None:
         run_start = latest_run_start(spark, params.full_name(params.metrics_table)) if has_metrics else None
         if run_start is None:
-            raise ValueError("run_start is empty and no baseline run is recorded in "
-                             f"{params.full_name(params.metrics_table)}; set run_start")
+            raise ValueError(
+                "run_start is empty and no baseline run is recorded in "
+                f"{params.full_name(params.metrics_table)}; set run_start"
+            )
         notes.append(f"run_start not given: the latest baseline start in {params.metrics_table} was used")
     run_start = run_start.astimezone(timezone.utc).replace(microsecond=0)
     windows = expected_windows(params.windows, run_start)
@@ -176,10 +207,13 @@ def analyze_run(spark, params: AnalysisParams,
     present = [(phase, table) for phase, table in tables if table in existing]
     missing = [table for _, table in tables if table not in existing]
     if missing:
-        notes.append(f"{len(missing)} stream table(s) do not exist (counted as 0 rows): {', '.join(missing[:5])}"
-                     + (" ..." if len(missing) > 5 else ""))
-    per_second, per_table = stream_counts(spark, [params.full_name(table) for _, table in present],
-                                          run_start, run_end, chunk_size)
+        notes.append(
+            f"{len(missing)} stream table(s) do not exist (counted as 0 rows): {', '.join(missing[:5])}"
+            + (" ..." if len(missing) > 5 else "")
+        )
+    per_second, per_table = stream_counts(
+        spark, [params.full_name(table) for _, table in present], run_start, run_end, chunk_size
+    )
     table_counts = [(phase, table, per_table.get(params.full_name(table), 0)) for phase, table in tables]
 
     metrics = None
@@ -195,32 +229,46 @@ def analyze_run(spark, params: AnalysisParams,
     else:
         events_start, events_end = run_start - EVENTS_LOOKBACK, run_end + EVENTS_GRACE
         try:
-            events = cluster_event_rows(fetch_events(cluster_id, int(events_start.timestamp() * 1000),
-                                                     int(events_end.timestamp() * 1000)))
-            write_cluster_events(spark, params.full_name(params.cluster_events_table), events, cluster_id,
-                                 events_start, events_end)
+            events = cluster_event_rows(
+                fetch_events(cluster_id, int(events_start.timestamp() * 1000), int(events_end.timestamp() * 1000))
+            )
+            write_cluster_events(
+                spark, params.full_name(params.cluster_events_table), events, cluster_id, events_start, events_end
+            )
         except Exception as error:
-            notes.append(f"cluster events of {cluster_id} unavailable: {str(error).splitlines()[0] if str(error) else repr(error)}")
+            notes.append(
+                f"cluster events of {cluster_id} unavailable: {str(error).splitlines()[0] if str(error) else repr(error)}"
+            )
 
     pipeline_events: list[DltEvent] = []
     if params.pipeline_event_log_table:
         try:
-            pipeline_events = read_dlt_events(spark, params.full_name(params.pipeline_event_log_table),
-                                              run_start - EVENTS_LOOKBACK, run_end + EVENTS_GRACE)
+            pipeline_events = read_dlt_events(
+                spark,
+                params.full_name(params.pipeline_event_log_table),
+                run_start - EVENTS_LOOKBACK,
+                run_end + EVENTS_GRACE,
+            )
             if not pipeline_events:
-                notes.append(f"no cluster_resources events in {params.pipeline_event_log_table} for the run: "
-                             "the DLT columns are empty")
+                notes.append(
+                    f"no cluster_resources events in {params.pipeline_event_log_table} for the run: "
+                    "the DLT columns are empty"
+                )
         except Exception as error:
-            notes.append(f"pipeline event log {params.pipeline_event_log_table} unavailable: "
-                         f"{str(error).splitlines()[0] if str(error) else repr(error)}")
+            notes.append(
+                f"pipeline event log {params.pipeline_event_log_table} unavailable: "
+                f"{str(error).splitlines()[0] if str(error) else repr(error)}"
+            )
 
     rows = result_rows(run_start, windows, per_second, metrics, events, analyzed_at, pipeline_events)
     write_results(spark, params.full_name(params.results_table), rows, run_start)
     log(format_report(run_start, rows, table_counts, notes, pipeline=bool(params.pipeline_event_log_table)))
     return {
         "run_start": run_start.isoformat(),
-        "windows": [{column: (value.isoformat() if isinstance(value, datetime) else value)
-                     for column, value in row.items()} for row in rows],
+        "windows": [
+            {column: (value.isoformat() if isinstance(value, datetime) else value) for column, value in row.items()}
+            for row in rows
+        ],
         "tables": len(table_counts),
         "rows": sum(count for _, _, count in table_counts),
         "cluster_events": len(events),

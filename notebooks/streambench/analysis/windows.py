@@ -12,6 +12,7 @@ from streambench.analysis.params import WindowPlan
 @dataclass(frozen=True)
 class Window:
     """A window of the plan placed on the wall clock of one run."""
+
     index: int
     plan: WindowPlan
     start: datetime

@@ -45,9 +45,12 @@ def keeps_up(progresses: list[list[dict]], trigger_seconds: float, step_seconds:
     evaluated = [batch for stream in progresses for batch in stream[2:] if batch.get("numInputRows")]
     if not evaluated:
         return False, "no micro-batch with rows after the first two"
-    good = [batch for batch in evaluated
-            if (batch.get("processedRowsPerSecond") or 0) >= (batch.get("inputRowsPerSecond") or 0)
-            and batch["durationMs"]["triggerExecution"] < BATCH_SHARE_OF_TRIGGER * trigger_seconds * 1000]
+    good = [
+        batch
+        for batch in evaluated
+        if (batch.get("processedRowsPerSecond") or 0) >= (batch.get("inputRowsPerSecond") or 0)
+        and batch["durationMs"]["triggerExecution"] < BATCH_SHARE_OF_TRIGGER * trigger_seconds * 1000
+    ]
     expected = int(step_seconds // trigger_seconds)
     fewest = min(len(stream) for stream in progresses)
     share = len(good) / len(evaluated)
@@ -57,18 +60,32 @@ def keeps_up(progresses: list[list[dict]], trigger_seconds: float, step_seconds:
     return share >= KEEP_UP_SHARE and fewest >= expected - 1, detail
 
 
-def load_step(spark, base: dict, streams: int, rate: int, trigger: int, step_seconds: float, state: Path,
-              step: int) -> tuple[bool, str]:
+def load_step(
+    spark, base: dict, streams: int, rate: int, trigger: int, step_seconds: float, state: Path, step: int
+) -> tuple[bool, str]:
     from streambench.generator import parse_params, start_stream, stream_specs
     from streambench.metrics import progress_dict
 
     table_format = "bench_load_{stream_id:03d}"
-    params = parse_params({
-        **base, "phase": "baseline", "rows_per_second": str(rate), "trigger_interval_seconds": str(trigger),
-        "checkpoint_root": str(state / "checkpoints" / f"load-{step}"),
-        "phases_json": json.dumps([{"phase": "baseline", "table_name_format": table_format, "first_stream_id": 1,
-                                    "stream_count": streams}]),
-    })
+    params = parse_params(
+        {
+            **base,
+            "phase": "baseline",
+            "rows_per_second": str(rate),
+            "trigger_interval_seconds": str(trigger),
+            "checkpoint_root": str(state / "checkpoints" / f"load-{step}"),
+            "phases_json": json.dumps(
+                [
+                    {
+                        "phase": "baseline",
+                        "table_name_format": table_format,
+                        "first_stream_id": 1,
+                        "stream_count": streams,
+                    }
+                ]
+            ),
+        }
+    )
     queries = [start_stream(spark, spec, params) for spec in stream_specs(params)]
     try:
         time.sleep(step_seconds + 2 * trigger)
@@ -91,8 +108,11 @@ def main() -> int:
     spark = local_session(state)
     cores = spark.sparkContext.defaultParallelism
 
-    print(f"\n1. dev's timeline on local Spark (local[*], {cores} cores) at {speed:g}x, as `npm run local -- "
-          f"--stack dev --speed {speed:g}` plays it:", flush=True)
+    print(
+        f"\n1. dev's timeline on local Spark (local[*], {cores} cores) at {speed:g}x, as `npm run local -- "
+        f"--stack dev --speed {speed:g}` plays it:",
+        flush=True,
+    )
     quiet = Console(interactive=False)  # the bench prints figures, not the run's lines
     quiet.log = lambda message: None
     quiet.bar = lambda text, share: None
@@ -102,9 +122,15 @@ def main() -> int:
     print(f"   played in {time.monotonic() - started:.0f} s (with warm-up and analysis)")
     rows = [["minutes", "phases", "target rows/s", "achieved rows/s", "gap"]]
     for window in report.windows:
-        rows.append([f"{window.start_minute:g}-{window.end_minute:g}", window.phases, f"{window.target_rows_per_second:,}",
-                     "n/a" if window.achieved_rows_per_second is None else f"{window.achieved_rows_per_second:,.0f}",
-                     "n/a" if window.gap_percent is None else f"{window.gap_percent:+.1f} %"])
+        rows.append(
+            [
+                f"{window.start_minute:g}-{window.end_minute:g}",
+                window.phases,
+                f"{window.target_rows_per_second:,}",
+                "n/a" if window.achieved_rows_per_second is None else f"{window.achieved_rows_per_second:,.0f}",
+                "n/a" if window.gap_percent is None else f"{window.gap_percent:+.1f} %",
+            ]
+        )
     print("   " + text_table(rows).replace("\n", "\n   "))
     batches = spark.sql(
         f"SELECT count(*) AS batches, sum(CASE WHEN batch_duration_ms < {BATCH_SHARE_OF_TRIGGER} * "
@@ -112,12 +138,18 @@ def main() -> int:
         "AND processed_rows_per_second >= input_rows_per_second THEN 1 ELSE 0 END) AS kept_up, "
         "percentile(batch_duration_ms, 0.5) AS median_ms FROM "
         f"spark_catalog.{spec.phases[0].parameters['schema']}.{spec.phases[0].parameters['metrics_table']} "
-        f"WHERE batch_time >= timestamp_seconds({outcome.run_start.timestamp()}) AND num_input_rows > 0").first()
-    print(f"   micro-batches with rows: {batches['batches']}, of which {batches['kept_up'] or 0} kept up "
-          f"(processed >= input, under {BATCH_SHARE_OF_TRIGGER:.0%} of the trigger); median {batches['median_ms']:.0f} ms")
+        f"WHERE batch_time >= timestamp_seconds({outcome.run_start.timestamp()}) AND num_input_rows > 0"
+    ).first()
+    print(
+        f"   micro-batches with rows: {batches['batches']}, of which {batches['kept_up'] or 0} kept up "
+        f"(processed >= input, under {BATCH_SHARE_OF_TRIGGER:.0%} of the trigger); median {batches['median_ms']:.0f} ms"
+    )
 
-    print(f"\n2. Largest load local Spark keeps up with: N streams of the generator, {spec.phases[0].parameters['num_partitions']} "
-          f"partitions each, {trigger} s trigger, {step_seconds:g} s per step, rate per stream x{RATE_FACTOR} per step:", flush=True)
+    print(
+        f"\n2. Largest load local Spark keeps up with: N streams of the generator, {spec.phases[0].parameters['num_partitions']} "
+        f"partitions each, {trigger} s trigger, {step_seconds:g} s per step, rate per stream x{RATE_FACTOR} per step:",
+        flush=True,
+    )
     base = phase_parameters(spec, spec.phases[0], outcome.run_start, run_id_for(outcome.run_start))
     activate_in_this_thread(spark)
     results = [["streams", "largest kept up (streams x rows/s)", "first not kept up", "why"]]
@@ -127,8 +159,10 @@ def main() -> int:
         while streams * rate <= MAX_TOTAL_ROWS_PER_SECOND:
             step += 1
             ok, detail = load_step(spark, base, streams, rate, trigger, step_seconds, state, step)
-            print(f"   {streams} x {rate:,} = {streams * rate:,} rows/s: {'keeps up' if ok else 'falls behind'} ({detail})",
-                  flush=True)
+            print(
+                f"   {streams} x {rate:,} = {streams * rate:,} rows/s: {'keeps up' if ok else 'falls behind'} ({detail})",
+                flush=True,
+            )
             if not ok:
                 failed, why = f"{streams} x {rate:,} = {streams * rate:,}", detail
                 break

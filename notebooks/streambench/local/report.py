@@ -10,7 +10,14 @@ from pathlib import Path
 
 from streambench.local.console import Console
 from streambench.local.timeline import (
-    Clock, RunSpec, TimelineOutcome, analysis_parameters, phase_parameters, run_plan_minutes, text_table, window_results,
+    Clock,
+    RunSpec,
+    TimelineOutcome,
+    analysis_parameters,
+    phase_parameters,
+    run_plan_minutes,
+    text_table,
+    window_results,
     window_table,
 )
 
@@ -22,8 +29,9 @@ def stop_plan_minute(outcome: TimelineOutcome, clock: Clock, total_minutes: floa
     return min(clock.plan_minutes((outcome.stopped_at - outcome.run_start).total_seconds()), total_minutes)
 
 
-def throughput_intervals(spark, analysis, run_start: datetime, plan_minutes: float, clock: Clock,
-                         interval_seconds: int):
+def throughput_intervals(
+    spark, analysis, run_start: datetime, plan_minutes: float, clock: Clock, interval_seconds: int
+):
     """Rows per second by stream type per interval of `interval_seconds` (wall clock), from the stream tables'
     event_timestamp, over the first `plan_minutes` of the run; intervals in plan minutes."""
     from functools import reduce
@@ -42,13 +50,19 @@ def throughput_intervals(spark, analysis, run_start: datetime, plan_minutes: flo
     start_us = int(run_start.timestamp()) * 1_000_000
     end_us = start_us + int(real_seconds * 1_000_000)
     for offset in range(0, len(tables), 100):
-        rows = reduce(DataFrame.unionByName, [spark.table(name).select("stream_type", "event_timestamp")
-                                              for name in tables[offset:offset + 100]])
+        rows = reduce(
+            DataFrame.unionByName,
+            [spark.table(name).select("stream_type", "event_timestamp") for name in tables[offset : offset + 100]],
+        )
         micros = F.expr("unix_micros(event_timestamp)")
-        counted = (rows.where((micros >= F.lit(start_us)) & (micros < F.lit(end_us)))
-                   .groupBy(F.floor((micros - F.lit(start_us)) / F.lit(interval_seconds * 1_000_000)).alias("slot"),
-                            "stream_type")
-                   .agg(F.count(F.lit(1)).alias("rows")).collect())
+        counted = (
+            rows.where((micros >= F.lit(start_us)) & (micros < F.lit(end_us)))
+            .groupBy(
+                F.floor((micros - F.lit(start_us)) / F.lit(interval_seconds * 1_000_000)).alias("slot"), "stream_type"
+            )
+            .agg(F.count(F.lit(1)).alias("rows"))
+            .collect()
+        )
         for row in counted:
             slot = by_index.setdefault(int(row["slot"]), {})
             slot[row["stream_type"]] = slot.get(row["stream_type"], 0.0) + row["rows"] / interval_seconds
@@ -64,12 +78,18 @@ class RunReport:
     analysis_notes: list
 
 
-def analyse_and_draw(spark, spec: RunSpec, outcome: TimelineOutcome, console: Console, cluster_id: str = "",
-                     state_dir: Path | None = None) -> RunReport | None:
+def analyse_and_draw(
+    spark,
+    spec: RunSpec,
+    outcome: TimelineOutcome,
+    console: Console,
+    cluster_id: str = "",
+    state_dir: Path | None = None,
+) -> RunReport | None:
     """The analysis job's code on what was played, then the chart and results.json in the state folder.
     None when nothing was played (stopped before the first window)."""
-    from streambench.analysis.spark import analyze_run
     from streambench.analysis.params import parse_analysis_params
+    from streambench.analysis.spark import analyze_run
     from streambench.chart import draw_results
 
     clock, total = spec.clock, run_plan_minutes(spec)
@@ -87,22 +107,50 @@ def analyse_and_draw(spark, spec: RunSpec, outcome: TimelineOutcome, console: Co
         console.log(f"  note: {note}")
     state_dir = Path(state_dir or spec.state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
-    interval_seconds = int(phase_parameters(spec, spec.phases[0], outcome.run_start, outcome.run_id)["trigger_interval_seconds"])
+    interval_seconds = int(
+        phase_parameters(spec, spec.phases[0], outcome.run_start, outcome.run_id)["trigger_interval_seconds"]
+    )
     minutes = total if played is None else played
-    intervals, interval_minutes = throughput_intervals(spark, analysis, outcome.run_start, minutes, clock, interval_seconds)
-    where = (f"local Spark ({spark.sparkContext.defaultParallelism} cores)" if spec.mode == "local"
-             else f"cluster {cluster_id} (Databricks Connect)")
+    intervals, interval_minutes = throughput_intervals(
+        spark, analysis, outcome.run_start, minutes, clock, interval_seconds
+    )
+    where = (
+        f"local Spark ({spark.sparkContext.defaultParallelism} cores)"
+        if spec.mode == "local"
+        else f"cluster {cluster_id} (Databricks Connect)"
+    )
     stopped = "" if played is None else f", stopped at minute {played:.1f}"
-    title = (f"streambench {spec.stack}: {where}, {spec.speed:g}x speed{stopped}, run {outcome.run_start:%Y-%m-%d %H:%M:%S} UTC"
-             f"\nmeasured rows/s per {interval_minutes * 60:g} s of plan time (event time) against the plan's target")
-    chart_path = draw_results(str(state_dir / "results.png"), title, spec.analysis_parameters["windows_json"],
-                              intervals, interval_minutes, table, [job.phase for job in spec.phases])
+    title = (
+        f"streambench {spec.stack}: {where}, {spec.speed:g}x speed{stopped}, run {outcome.run_start:%Y-%m-%d %H:%M:%S} UTC"
+        f"\nmeasured rows/s per {interval_minutes * 60:g} s of plan time (event time) against the plan's target"
+    )
+    chart_path = draw_results(
+        str(state_dir / "results.png"),
+        title,
+        spec.analysis_parameters["windows_json"],
+        intervals,
+        interval_minutes,
+        table,
+        [job.phase for job in spec.phases],
+    )
     results_path = state_dir / "results.json"
-    results_path.write_text(json.dumps({
-        "stack": spec.stack, "mode": spec.mode, "speed": spec.speed, "run_start": outcome.run_start.isoformat(),
-        "run_id": outcome.run_id, "stopped_at_minute": played, "errors": outcome.errors,
-        "windows": [result.__dict__ for result in results], "notes": summary["notes"],
-        "rows": summary["rows"], "chart": chart_path,
-    }, indent=2))
+    results_path.write_text(
+        json.dumps(
+            {
+                "stack": spec.stack,
+                "mode": spec.mode,
+                "speed": spec.speed,
+                "run_start": outcome.run_start.isoformat(),
+                "run_id": outcome.run_id,
+                "stopped_at_minute": played,
+                "errors": outcome.errors,
+                "windows": [result.__dict__ for result in results],
+                "notes": summary["notes"],
+                "rows": summary["rows"],
+                "chart": chart_path,
+            },
+            indent=2,
+        )
+    )
     console.log(f"\nChart: {chart_path}\nResults: {results_path}")
     return RunReport(results, chart_path, str(results_path), summary["notes"])

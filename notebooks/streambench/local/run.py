@@ -11,7 +11,7 @@ Where Spark runs:
 - `local` (default): an embedded PySpark with Delta (the project's .venv), all cores, warehouse and checkpoints
   under .streambench/<stack>/ (replaced by every run);
 - `connect`: the stack's cluster through Databricks Connect (`databricks-connect`, installed apart: see the
-  README); the session is the only thing that differs.
+  docs/operations.md); the session is the only thing that differs.
 
 Ctrl-C stops every stream (each phase's own `finally`), writes the metrics, and analyses and draws what was
 played. Exit code 0 when the timeline was played to its end, 130 after Ctrl-C, 1 on a failure.
@@ -36,11 +36,23 @@ if str(NOTEBOOKS) not in sys.path:
 from streambench.local.console import Console  # noqa: E402
 from streambench.local.report import analyse_and_draw  # noqa: E402
 from streambench.local.sessions import (  # noqa: E402
-    SetupError, activate_in_this_thread, connect_session, first_line, fresh_state_dir, local_session,
+    SetupError,
+    activate_in_this_thread,
+    connect_session,
+    first_line,
+    fresh_state_dir,
+    local_session,
 )
 from streambench.local.timeline import (  # noqa: E402
-    RunSpec, RunSpecError, TimelineOutcome, active_phases_at, parse_run_spec, phase_parameters, progress_line,
-    run_id_for, run_plan_minutes,
+    RunSpec,
+    RunSpecError,
+    TimelineOutcome,
+    active_phases_at,
+    parse_run_spec,
+    phase_parameters,
+    progress_line,
+    run_id_for,
+    run_plan_minutes,
 )
 
 # Seconds between the session being ready and the timeline's start: every phase thread is waiting by then.
@@ -59,9 +71,16 @@ def utc_now() -> datetime:
 
 # ---- the timeline --------------------------------------------------------------------------------------
 
-def run_timeline(spark, spec: RunSpec, console: Console, stop: threading.Event,
-                 now: Callable[[], datetime] = utc_now, lead_seconds: float = LEAD_SECONDS,
-                 tick_seconds: float = 0.5) -> TimelineOutcome:
+
+def run_timeline(
+    spark,
+    spec: RunSpec,
+    console: Console,
+    stop: threading.Event,
+    now: Callable[[], datetime] = utc_now,
+    lead_seconds: float = LEAD_SECONDS,
+    tick_seconds: float = 0.5,
+) -> TimelineOutcome:
     """Plays every phase of the spec on the compressed clock, each phase in its own thread, through
     streambench.generator.run_phase. Returns when every phase has ended, or when `stop` is set (every stream is then
     stopped by its phase)."""
@@ -92,13 +111,20 @@ def run_timeline(spark, spec: RunSpec, console: Console, stop: threading.Event,
         try:
             activate_in_this_thread(spark)
             outcome.summaries[phase_params.phase] = run_phase(
-                spark, phase_params, now=now, sleep=interruptible_sleep, log=console.prefixed(phase_params.phase))
+                spark, phase_params, now=now, sleep=interruptible_sleep, log=console.prefixed(phase_params.phase)
+            )
         except PhaseStopped:
-            window_start, _ = phase_window(phase_params.trigger_time, phase_params.start_offset_minutes,
-                                           phase_params.window_minutes, now())
-            console.log(f"[{phase_params.phase}] stopped"
-                        + (" before its window started" if (outcome.stopped_at or now()) < window_start
-                           else "; its streams are stopped and its metrics written"))
+            window_start, _ = phase_window(
+                phase_params.trigger_time, phase_params.start_offset_minutes, phase_params.window_minutes, now()
+            )
+            console.log(
+                f"[{phase_params.phase}] stopped"
+                + (
+                    " before its window started"
+                    if (outcome.stopped_at or now()) < window_start
+                    else "; its streams are stopped and its metrics written"
+                )
+            )
         except Exception as error:  # one failed phase ends the run: the timeline is broken
             outcome.errors[phase_params.phase] = first_line(error)
             console.log(f"[{phase_params.phase}] FAILED: {first_line(error)}")
@@ -106,10 +132,14 @@ def run_timeline(spark, spec: RunSpec, console: Console, stop: threading.Event,
 
     total = run_plan_minutes(spec)
     windows_json = spec.analysis_parameters["windows_json"]
-    console.log(f"Timeline of {total:g} plan minutes at {spec.speed:g}x: {total * 60 / spec.speed:.0f} s from "
-                f"{run_start:%H:%M:%S} UTC (run id {outcome.run_id})")
-    threads = [threading.Thread(target=play, args=(phase_params,), name=f"phase-{phase_params.phase}", daemon=True)
-               for phase_params in params]
+    console.log(
+        f"Timeline of {total:g} plan minutes at {spec.speed:g}x: {total * 60 / spec.speed:.0f} s from "
+        f"{run_start:%H:%M:%S} UTC (run id {outcome.run_id})"
+    )
+    threads = [
+        threading.Thread(target=play, args=(phase_params,), name=f"phase-{phase_params.phase}", daemon=True)
+        for phase_params in params
+    ]
     for thread in threads:
         thread.start()
     while any(thread.is_alive() for thread in threads):
@@ -129,17 +159,22 @@ def run_timeline(spark, spec: RunSpec, console: Console, stop: threading.Event,
 WARM_UP_TABLE = "streambench_warm_up"
 
 
-def warm_up(spark, params, state_dir: Path, log: Callable[[str], None], batches: int = 2,
-            timeout_seconds: float = 180.0) -> None:
+def warm_up(
+    spark, params, state_dir: Path, log: Callable[[str], None], batches: int = 2, timeout_seconds: float = 180.0
+) -> None:
     """One throwaway stream through the generator's own code before the clock starts (its table stays in the
     local warehouse, which the next run replaces; dropping it races the stopped query's last task), so that
     the first phase does not pay a fresh JVM's first streaming query (class loading, code generation) inside
     its window. Local mode only: a cluster that runs the benchmark is not a fresh JVM per run."""
     from streambench.generator import StreamSpec, full_table_name, start_stream
 
-    spec = StreamSpec(stream_id=0, stream_type="warm-up", table=WARM_UP_TABLE,
-                      full_table_name=full_table_name(params, WARM_UP_TABLE),
-                      checkpoint_path=str(state_dir / "checkpoints" / "warm-up"))
+    spec = StreamSpec(
+        stream_id=0,
+        stream_type="warm-up",
+        table=WARM_UP_TABLE,
+        full_table_name=full_table_name(params, WARM_UP_TABLE),
+        checkpoint_path=str(state_dir / "checkpoints" / "warm-up"),
+    )
     log("Warming up local Spark with one throwaway stream before the clock starts ...")
     query = start_stream(spark, spec, params)
     deadline = time.monotonic() + timeout_seconds
@@ -171,6 +206,7 @@ def schema_name(params) -> str:
 
 # ---- command line --------------------------------------------------------------------------------------
 
+
 def install_stop_on_ctrl_c(stop: threading.Event, console: Console) -> None:
     """First Ctrl-C: stop every stream cleanly and still analyse; a second one: quit at once."""
 
@@ -200,8 +236,10 @@ def main(stdin: TextIO = sys.stdin) -> int:
             spark, cluster_id = connect_session(spec, console.log)
         else:
             fresh_state_dir(state_dir)
-            console.log(f"Starting local Spark with Delta (warehouse {state_dir / 'warehouse'}, "
-                        f"Spark's log {state_dir / 'spark.log'}) ...")
+            console.log(
+                f"Starting local Spark with Delta (warehouse {state_dir / 'warehouse'}, "
+                f"Spark's log {state_dir / 'spark.log'}) ..."
+            )
             spark, cluster_id = local_session(state_dir), ""
     except SetupError as error:
         print(f"local: {error}", file=sys.stderr)
@@ -214,12 +252,16 @@ def main(stdin: TextIO = sys.stdin) -> int:
         outcome = run_timeline(spark, spec, console, stop)
         report = analyse_and_draw(spark, spec, outcome, console, cluster_id, state_dir)
     except KeyboardInterrupt:
-        print("\nlocal: quit at once (second Ctrl-C): the streams were not stopped cleanly and nothing was analysed",
-              file=sys.stderr)
+        print(
+            "\nlocal: quit at once (second Ctrl-C): the streams were not stopped cleanly and nothing was analysed",
+            file=sys.stderr,
+        )
         return EXIT_STOPPED
     if outcome.errors:
-        print("local: " + "; ".join(f"{phase} failed: {error}" for phase, error in outcome.errors.items()),
-              file=sys.stderr)
+        print(
+            "local: " + "; ".join(f"{phase} failed: {error}" for phase, error in outcome.errors.items()),
+            file=sys.stderr,
+        )
         return 1
     if outcome.stopped:
         return EXIT_STOPPED

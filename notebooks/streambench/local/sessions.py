@@ -79,10 +79,13 @@ def connect_problems(spec: RunSpec, env: dict, connect_installed: bool) -> list[
         problems.append(
             "databricks-connect is not installed in this Python. It conflicts with pyspark, so it gets its own venv: "
             f"python3 -m venv .venv-connect && .venv-connect/bin/pip install '{pin}' matplotlib==3.11.2, "
-            "then run again (or pass --python <that venv's python>)")
+            "then run again (or pass --python <that venv's python>)"
+        )
     if not env.get("DATABRICKS_HOST"):
-        problems.append("no workspace host: export DATABRICKS_HOST=https://<workspace> or "
-                        f"`pulumi config set databricks:host https://<workspace> --stack {spec.stack}`")
+        problems.append(
+            "no workspace host: export DATABRICKS_HOST=https://<workspace> or "
+            f"`pulumi config set databricks:host https://<workspace> --stack {spec.stack}`"
+        )
     if not spec.cluster_id and not spec.cluster_name:
         problems.append("no cluster: pass --cluster-id <id> (pulumi stack output clusterId)")
     return problems
@@ -110,11 +113,16 @@ def connect_session(spec: RunSpec, log: Callable[[str], None]):
     if not cluster_id:
         from databricks.sdk import WorkspaceClient
 
-        matches = [cluster.cluster_id for cluster in WorkspaceClient().clusters.list()
-                   if cluster.cluster_name == spec.cluster_name]
+        matches = [
+            cluster.cluster_id
+            for cluster in WorkspaceClient().clusters.list()
+            if cluster.cluster_name == spec.cluster_name
+        ]
         if len(matches) != 1:
-            raise SetupError(f"{len(matches)} clusters named {spec.cluster_name} in {os.environ['DATABRICKS_HOST']}: "
-                             "pass --cluster-id <id> (pulumi stack output clusterId)")
+            raise SetupError(
+                f"{len(matches)} clusters named {spec.cluster_name} in {os.environ['DATABRICKS_HOST']}: "
+                "pass --cluster-id <id> (pulumi stack output clusterId)"
+            )
         cluster_id = matches[0]
     log(f"Databricks Connect to cluster {cluster_id} on {os.environ['DATABRICKS_HOST']}")
     return DatabricksSession.builder.clusterId(cluster_id).getOrCreate(), cluster_id

@@ -30,6 +30,7 @@ class RunSpecError(ValueError):
 class Clock:
     """The timeline's clock, `speed` times faster than the wall clock: a plan minute lasts 60/speed seconds.
     Rows per second per stream stay what the plan says."""
+
     speed: float
 
     def real_minutes(self, plan_minutes: float) -> float:
@@ -47,6 +48,7 @@ class Clock:
 @dataclass(frozen=True)
 class PhaseJob:
     """One phase as the timeline job runs it: its name and the job parameters it gets."""
+
     phase: str
     parameters: Mapping[str, str]
 
@@ -54,18 +56,19 @@ class PhaseJob:
 @dataclass(frozen=True)
 class RunSpec:
     """What `npm run local` (cli/local.ts) hands the runner: the stack's plan, as job parameters."""
+
     stack: str
     mode: str
     speed: float
-    state_dir: str                     # .streambench/<stack>: warehouse, checkpoints, results (local mode)
-    volume_path: str                   # the plan's checkpoint volume, /Volumes/<catalog>/<schema>/<volume>
-    run_id_reference: str              # {{job.run_id}}
-    trigger_time_reference: str        # {{job.trigger.time.iso_datetime}}
+    state_dir: str  # .streambench/<stack>: warehouse, checkpoints, results (local mode)
+    volume_path: str  # the plan's checkpoint volume, /Volumes/<catalog>/<schema>/<volume>
+    run_id_reference: str  # {{job.run_id}}
+    trigger_time_reference: str  # {{job.trigger.time.iso_datetime}}
     phases: tuple[PhaseJob, ...]
     analysis_parameters: Mapping[str, str]
     cluster_name: str = ""
     cluster_id: str = ""
-    spark_version: str = ""            # the cluster's pinned runtime, "" = latest LTS looked up at deploy
+    spark_version: str = ""  # the cluster's pinned runtime, "" = latest LTS looked up at deploy
 
     @property
     def clock(self) -> Clock:
@@ -101,10 +104,17 @@ def parse_run_spec(raw: Mapping[str, Any]) -> RunSpec:
     if problems:
         raise RunSpecError("The run spec is invalid:\n  - " + "\n  - ".join(problems))
     return RunSpec(
-        stack=raw["stack"], mode=mode, speed=float(speed), state_dir=raw["stateDir"], volume_path=raw["volumePath"],
-        run_id_reference=raw["runIdReference"], trigger_time_reference=raw["triggerTimeReference"],
-        phases=tuple(phases), analysis_parameters={str(key): str(value) for key, value in analysis.items()},
-        cluster_name=str(raw.get("clusterName") or ""), cluster_id=str(raw.get("clusterId") or ""),
+        stack=raw["stack"],
+        mode=mode,
+        speed=float(speed),
+        state_dir=raw["stateDir"],
+        volume_path=raw["volumePath"],
+        run_id_reference=raw["runIdReference"],
+        trigger_time_reference=raw["triggerTimeReference"],
+        phases=tuple(phases),
+        analysis_parameters={str(key): str(value) for key, value in analysis.items()},
+        cluster_name=str(raw.get("clusterName") or ""),
+        cluster_id=str(raw.get("clusterId") or ""),
         spark_version=str(raw.get("sparkVersion") or ""),
     )
 
@@ -128,7 +138,7 @@ def checkpoint_root(spec: RunSpec, job_value: str, run_id: str) -> str:
     state folder's `checkpoints`."""
     root = job_value.replace(spec.run_id_reference, run_id)
     if spec.mode == "local" and root.startswith(spec.volume_path):
-        root = f"{spec.state_dir.rstrip('/')}/checkpoints{root[len(spec.volume_path):]}"
+        root = f"{spec.state_dir.rstrip('/')}/checkpoints{root[len(spec.volume_path) :]}"
     return root
 
 
@@ -164,8 +174,9 @@ def scaled_windows(windows_json: str, clock: Clock, stop_plan_minute: float | No
     return windows
 
 
-def analysis_parameters(spec: RunSpec, run_start: datetime, stop_plan_minute: float | None = None,
-                        cluster_id: str = "") -> dict[str, str]:
+def analysis_parameters(
+    spec: RunSpec, run_start: datetime, stop_plan_minute: float | None = None, cluster_id: str = ""
+) -> dict[str, str]:
     """The analysis job's parameters for this run: its timeline starts at `run_start`, its windows are on the
     compressed clock (cut at the stop of a stopped run)."""
     parameters = dict(spec.analysis_parameters)
@@ -195,13 +206,16 @@ def progress_line(plan_minute: float, total_minutes: float, what: str, width: in
     """`[#########.........]  31%  minute 4.6 of 15  baseline+3x at 800 rows/s`."""
     share = 0.0 if total_minutes <= 0 else min(max(plan_minute / total_minutes, 0.0), 1.0)
     filled = int(share * width)
-    return (f"[{'#' * filled}{'.' * (width - filled)}] {share * 100:3.0f}%  "
-            f"minute {min(max(plan_minute, 0.0), total_minutes):.1f} of {total_minutes:g}  {what}")
+    return (
+        f"[{'#' * filled}{'.' * (width - filled)}] {share * 100:3.0f}%  "
+        f"minute {min(max(plan_minute, 0.0), total_minutes):.1f} of {total_minutes:g}  {what}"
+    )
 
 
 @dataclass(frozen=True)
 class WindowResult:
     """One window of the per-window table, in plan minutes."""
+
     start_minute: float
     end_minute: float
     phases: str
@@ -239,16 +253,28 @@ def window_table(results: Sequence[WindowResult]) -> list[list[str]]:
     """Header and rows of the per-window table (printed and drawn under the chart)."""
     rows = [["minutes", "phases", "target rows/s", "achieved rows/s", "gap", "metrics rows/s"]]
     for result in results:
-        rows.append([f"{result.start_minute:g}-{result.end_minute:g}", result.phases,
-                     f"{result.target_rows_per_second:,}", _rate(result.achieved_rows_per_second),
-                     _gap(result.gap_percent), _rate(result.metrics_rows_per_second)])
+        rows.append(
+            [
+                f"{result.start_minute:g}-{result.end_minute:g}",
+                result.phases,
+                f"{result.target_rows_per_second:,}",
+                _rate(result.achieved_rows_per_second),
+                _gap(result.gap_percent),
+                _rate(result.metrics_rows_per_second),
+            ]
+        )
     return rows
 
 
 def text_table(rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    lines = ["  ".join(cell.rjust(width) if column >= 2 else cell.ljust(width)
-                       for column, (cell, width) in enumerate(zip(row, widths))).rstrip() for row in rows]
+    lines = [
+        "  ".join(
+            cell.rjust(width) if column >= 2 else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(row, widths))
+        ).rstrip()
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 
@@ -264,14 +290,13 @@ def databricks_connect_line(spark_version: str) -> str:
 @dataclass
 class TimelineOutcome:
     """How a played timeline ended: when it started, whether it was stopped, and what each phase reported."""
+
     run_start: datetime
     run_id: str
-    stopped_at: datetime | None = None          # set when the run was stopped before its end
+    stopped_at: datetime | None = None  # set when the run was stopped before its end
     errors: dict[str, str] = field(default_factory=dict)
     summaries: dict[str, dict] = field(default_factory=dict)
 
     @property
     def stopped(self) -> bool:
         return self.stopped_at is not None
-
-

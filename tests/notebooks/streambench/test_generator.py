@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from streambench.generator import (
     PARAMETER_NAMES,
     parse_params,
@@ -59,11 +58,17 @@ def test_a_single_stream_phase_uses_its_fixed_table_name():
 
 def test_every_missing_or_bad_parameter_is_named_in_one_error():
     with pytest.raises(ValueError) as error:
-        parse_params(raw_params(catalog="", rows_per_second="1.5", phase="27x", window_minutes="0",
-                                start_offset_minutes="-3"))
+        parse_params(
+            raw_params(catalog="", rows_per_second="1.5", phase="27x", window_minutes="0", start_offset_minutes="-3")
+        )
     message = str(error.value)
-    for expected in ("catalog is required", "rows_per_second must be a whole number", "phase must be one of",
-                     "window_minutes must be a positive number", "start_offset_minutes must be a non-negative"):
+    for expected in (
+        "catalog is required",
+        "rows_per_second must be a whole number",
+        "phase must be one of",
+        "window_minutes must be a positive number",
+        "start_offset_minutes must be a non-negative",
+    ):
         assert expected in message
 
 
@@ -80,7 +85,11 @@ def test_the_timeline_tables_are_every_phase_s_tables():
     from streambench.generator import timeline_tables
 
     tables = timeline_tables(parse_params(raw_params()))
-    assert (len(tables), tables[0], tables[-2:]) == (52, "stream_table_001", ["stream_table_3x_scale", "stream_table_9x_scale"])
+    assert (len(tables), tables[0], tables[-2:]) == (
+        52,
+        "stream_table_001",
+        ["stream_table_3x_scale", "stream_table_9x_scale"],
+    )
 
 
 def test_a_malformed_phases_json_is_named():
@@ -102,19 +111,35 @@ def test_the_phase_needs_its_entry_in_the_phases_document():
     "trigger_time, offset, window, expected_start, expected_end",
     [
         # naive = UTC; a scheduled phase job is its own anchor (offset 0)
-        ("2026-11-25T02:00:00", 0, 15, datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc),
-         datetime(2026, 11, 25, 2, 15, tzinfo=timezone.utc)),
-        ("2026-11-25T03:00:00+01:00", 0, 15, datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc),
-         datetime(2026, 11, 25, 2, 15, tzinfo=timezone.utc)),
+        (
+            "2026-11-25T02:00:00",
+            0,
+            15,
+            datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc),
+            datetime(2026, 11, 25, 2, 15, tzinfo=timezone.utc),
+        ),
+        (
+            "2026-11-25T03:00:00+01:00",
+            0,
+            15,
+            datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc),
+            datetime(2026, 11, 25, 2, 15, tzinfo=timezone.utc),
+        ),
         # the timeline run passes its own trigger time and the phase's offset: 9x runs minutes 6-10
-        ("2026-11-25T02:00:00", 6, 4, datetime(2026, 11, 25, 2, 6, tzinfo=timezone.utc),
-         datetime(2026, 11, 25, 2, 10, tzinfo=timezone.utc)),
+        (
+            "2026-11-25T02:00:00",
+            6,
+            4,
+            datetime(2026, 11, 25, 2, 6, tzinfo=timezone.utc),
+            datetime(2026, 11, 25, 2, 10, tzinfo=timezone.utc),
+        ),
         ("", 0, 15, NOW, NOW + timedelta(minutes=15)),  # started by hand: the timeline starts now
         ("{{job.trigger.time.iso_datetime}}", 3, 3, NOW + timedelta(minutes=3), NOW + timedelta(minutes=6)),
     ],
 )
-def test_phase_window_is_anchored_on_the_trigger_not_on_the_late_start(trigger_time, offset, window,
-                                                                       expected_start, expected_end):
+def test_phase_window_is_anchored_on_the_trigger_not_on_the_late_start(
+    trigger_time, offset, window, expected_start, expected_end
+):
     assert phase_window(trigger_time, offset, window, NOW) == (expected_start, expected_end)
 
 

@@ -5,7 +5,6 @@ replaced by fakes that record what run_phase asks of them; the real ones are tes
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 import streambench.generator as generator_logic
 import streambench.job_parameters as job_parameters
 from streambench.generator import parse_params, run_phase
@@ -83,7 +82,9 @@ def fakes(monkeypatch):
 
 
 def three_streams(**overrides):
-    phases_json = PHASES_JSON.replace('"first_stream_id": 1, "stream_count": 50', '"first_stream_id": 1, "stream_count": 3')
+    phases_json = PHASES_JSON.replace(
+        '"first_stream_id": 1, "stream_count": 50', '"first_stream_id": 1, "stream_count": 3'
+    )
     return parse_params(raw_params(phases_json=phases_json, status_interval_seconds="30", **overrides))
 
 
@@ -91,20 +92,24 @@ def three_streams(**overrides):
 def test_a_phase_of_the_full_timeline_run_waits_for_its_window_then_streams_to_its_end(fakes, phase, offset, window):
     started, behaviour = fakes
     clock = behaviour["clock"] = Clock(TRIGGER + timedelta(seconds=20))  # the cluster took 20 s to start the task
-    params = parse_params(raw_params(phase=phase,
-                                     start_offset_minutes=str(offset), window_minutes=str(window)))
+    params = parse_params(raw_params(phase=phase, start_offset_minutes=str(offset), window_minutes=str(window)))
     lines = []
     summary = run_phase(None, params, now=clock.now, sleep=clock.sleep, log=lines.append)
 
     window_start = TRIGGER + timedelta(minutes=offset)
     assert lines[0] == f"Waiting {offset * 60 - 20} s for the {phase} window to start at {window_start.isoformat()}."
     assert [time for time, _ in started] == [window_start]  # not a second early
-    waits = clock.sleeps[:len(clock.sleeps) - window * 60]
+    waits = clock.sleeps[: len(clock.sleeps) - window * 60]
     assert all(0 < seconds <= 10 for seconds in waits) and sum(waits) == offset * 60 - 20
     assert clock.now() == window_start + timedelta(minutes=window)  # ran to the end of its window, on the clock
     assert all(query.stopped for _, query in started)
-    assert summary == {"phase": phase, "streams": 1, "end": (window_start + timedelta(minutes=window)).isoformat(),
-                       "skipped": False, "metrics_rows": 0}
+    assert summary == {
+        "phase": phase,
+        "streams": 1,
+        "end": (window_start + timedelta(minutes=window)).isoformat(),
+        "skipped": False,
+        "metrics_rows": 0,
+    }
 
 
 def test_a_run_that_starts_after_its_window_writes_nothing(fakes):

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from pyspark.sql import functions as F
-
 from streambench.generator import parse_params, run_phase, stream_specs
 
 RATE = 40
@@ -32,7 +31,9 @@ class FastForward:
         if time.monotonic() > self.deadline:
             raise TimeoutError("the streams did not commit enough micro-batches in time")
         active = self.spark.streams.active
-        enough = active and all(query.lastProgress and query.lastProgress["batchId"] >= self.batches for query in active)
+        enough = active and all(
+            query.lastProgress and query.lastProgress["batchId"] >= self.batches for query in active
+        )
         if enough and self.ready_at is None:
             self.ready_at = time.monotonic()  # let a few status lines report the measured rate first
         if self.ready_at is not None and time.monotonic() - self.ready_at >= self.settle_seconds and not self.jump:
@@ -45,24 +46,38 @@ def finished_run(spark, tmp_path_factory):
     spark.sql(f"CREATE SCHEMA IF NOT EXISTS spark_catalog.{SCHEMA}")
     checkpoints = tmp_path_factory.mktemp("checkpoints")
     trigger = datetime.now(timezone.utc) - timedelta(seconds=20)
-    params = parse_params({
-        "catalog": "spark_catalog",
-        "checkpoint_root": str(checkpoints / "baseline" / "run-1"),
-        "metrics_table": "generator_metrics",
-        "num_partitions": "2",
-        "phase": "baseline",
-        "phases_json": json.dumps([
-            {"phase": "baseline", "table_name_format": "stream_table_{stream_id:03d}", "first_stream_id": 1, "stream_count": 2},
-            {"phase": "9x", "table_name_format": "stream_table_9x_scale", "first_stream_id": 3, "stream_count": 1},
-        ]),
-        "rows_per_second": str(RATE),
-        "schema": SCHEMA,
-        "start_offset_minutes": "0",
-        "status_interval_seconds": "4",
-        "trigger_interval_seconds": "1",
-        "trigger_time": trigger.replace(tzinfo=None).isoformat(),
-        "window_minutes": "10",
-    })
+    params = parse_params(
+        {
+            "catalog": "spark_catalog",
+            "checkpoint_root": str(checkpoints / "baseline" / "run-1"),
+            "metrics_table": "generator_metrics",
+            "num_partitions": "2",
+            "phase": "baseline",
+            "phases_json": json.dumps(
+                [
+                    {
+                        "phase": "baseline",
+                        "table_name_format": "stream_table_{stream_id:03d}",
+                        "first_stream_id": 1,
+                        "stream_count": 2,
+                    },
+                    {
+                        "phase": "9x",
+                        "table_name_format": "stream_table_9x_scale",
+                        "first_stream_id": 3,
+                        "stream_count": 1,
+                    },
+                ]
+            ),
+            "rows_per_second": str(RATE),
+            "schema": SCHEMA,
+            "start_offset_minutes": "0",
+            "status_interval_seconds": "4",
+            "trigger_interval_seconds": "1",
+            "trigger_time": trigger.replace(tzinfo=None).isoformat(),
+            "window_minutes": "10",
+        }
+    )
     clock = FastForward(spark, end=trigger + timedelta(minutes=10))
     lines = []
     started = datetime.now(timezone.utc)
@@ -95,11 +110,21 @@ def test_each_stream_wrote_its_own_table_in_the_benchmark_schema(spark, finished
 
 def test_values_are_plausible_and_event_time_is_the_generation_time(spark, finished_run):
     _, _, _, started, finished, _, _ = finished_run
-    stats = table(spark, "stream_table_001").agg(
-        F.min("temperature"), F.max("temperature"), F.min("humidity"), F.max("humidity"),
-        F.min("pressure"), F.max("pressure"), F.min("event_timestamp"), F.max("event_timestamp"),
-        F.countDistinct("device_id"),
-    ).first()
+    stats = (
+        table(spark, "stream_table_001")
+        .agg(
+            F.min("temperature"),
+            F.max("temperature"),
+            F.min("humidity"),
+            F.max("humidity"),
+            F.min("pressure"),
+            F.max("pressure"),
+            F.min("event_timestamp"),
+            F.max("event_timestamp"),
+            F.countDistinct("device_id"),
+        )
+        .first()
+    )
     assert 15 <= stats[0] <= stats[1] <= 35
     assert 30 <= stats[2] <= stats[3] <= 90
     assert 980 <= stats[4] <= stats[5] <= 1040
@@ -127,7 +152,11 @@ def test_a_late_start_keeps_the_trigger_anchored_end_and_every_stream_stops_ther
     _, summary, _, _, _, trigger, clock = finished_run
     end = trigger + timedelta(minutes=10)
     assert {key: summary[key] for key in ("phase", "streams", "end", "skipped")} == {
-        "phase": "baseline", "streams": 2, "end": end.isoformat(), "skipped": False}
+        "phase": "baseline",
+        "streams": 2,
+        "end": end.isoformat(),
+        "skipped": False,
+    }
     assert clock.now() >= end  # the loop ran to the trigger-anchored end, not to start + 10 minutes
     assert spark.streams.active == []
 
@@ -150,13 +179,23 @@ def test_status_lines_report_the_measured_rate(finished_run):
 
 
 def test_a_run_that_starts_after_its_window_writes_nothing(spark, tmp_path):
-    params = parse_params({
-        "catalog": "spark_catalog", "checkpoint_root": str(tmp_path), "metrics_table": "generator_metrics",
-        "num_partitions": "1", "phase": "9x", "rows_per_second": "10",
-        "phases_json": '[{"phase": "9x", "table_name_format": "late_9x_scale", "first_stream_id": 52, "stream_count": 1}]', "schema": SCHEMA, "start_offset_minutes": "0",
-        "status_interval_seconds": "30",
-        "trigger_interval_seconds": "1", "trigger_time": "2020-01-01T00:00:00", "window_minutes": "4",
-    })
+    params = parse_params(
+        {
+            "catalog": "spark_catalog",
+            "checkpoint_root": str(tmp_path),
+            "metrics_table": "generator_metrics",
+            "num_partitions": "1",
+            "phase": "9x",
+            "rows_per_second": "10",
+            "phases_json": '[{"phase": "9x", "table_name_format": "late_9x_scale", "first_stream_id": 52, "stream_count": 1}]',
+            "schema": SCHEMA,
+            "start_offset_minutes": "0",
+            "status_interval_seconds": "30",
+            "trigger_interval_seconds": "1",
+            "trigger_time": "2020-01-01T00:00:00",
+            "window_minutes": "4",
+        }
+    )
     summary = run_phase(spark, params, log=lambda line: None)
     assert summary["skipped"] is True
     assert not spark.catalog.tableExists(f"spark_catalog.{SCHEMA}.late_9x_scale")
@@ -166,10 +205,17 @@ def test_every_micro_batch_of_every_stream_is_recorded_to_the_metrics_table(spar
     params, summary = finished_run[0], finished_run[1]
     metrics = spark.table(f"spark_catalog.{SCHEMA}.generator_metrics")
     assert metrics.count() == summary["metrics_rows"] > 0
-    per_stream = {row.table_name: row for row in metrics.groupBy("table_name", "stream_id", "stream_type").agg(
-        F.sum("num_input_rows").alias("rows"), F.max("num_input_rows").alias("largest_batch"),
-        F.countDistinct("batch_id").alias("batches"),
-        F.count("*").alias("records")).collect()}
+    per_stream = {
+        row.table_name: row
+        for row in metrics.groupBy("table_name", "stream_id", "stream_type")
+        .agg(
+            F.sum("num_input_rows").alias("rows"),
+            F.max("num_input_rows").alias("largest_batch"),
+            F.countDistinct("batch_id").alias("batches"),
+            F.count("*").alias("records"),
+        )
+        .collect()
+    }
     for spec in stream_specs(params):
         recorded = per_stream[spec.table]
         assert (recorded.stream_id, recorded.stream_type) == (spec.stream_id, "baseline")
@@ -200,19 +246,30 @@ def test_a_restarted_stream_resumes_from_its_checkpoint(spark, tmp_path):
     from streambench.generator import start_stream
 
     spark.sql(f"CREATE SCHEMA IF NOT EXISTS spark_catalog.{SCHEMA}")
-    params = parse_params({
-        "catalog": "spark_catalog", "checkpoint_root": str(tmp_path / "run-7"),
-        "metrics_table": "generator_metrics", "num_partitions": "1", "phase": "3x", "rows_per_second": "20",
-        "phases_json": '[{"phase": "3x", "table_name_format": "resume_3x_scale", "first_stream_id": 61, "stream_count": 1}]',
-        "schema": SCHEMA, "start_offset_minutes": "0", "status_interval_seconds": "30",
-        "trigger_interval_seconds": "1", "trigger_time": "",
-        "window_minutes": "1",
-    })
+    params = parse_params(
+        {
+            "catalog": "spark_catalog",
+            "checkpoint_root": str(tmp_path / "run-7"),
+            "metrics_table": "generator_metrics",
+            "num_partitions": "1",
+            "phase": "3x",
+            "rows_per_second": "20",
+            "phases_json": '[{"phase": "3x", "table_name_format": "resume_3x_scale", "first_stream_id": 61, "stream_count": 1}]',
+            "schema": SCHEMA,
+            "start_offset_minutes": "0",
+            "status_interval_seconds": "30",
+            "trigger_interval_seconds": "1",
+            "trigger_time": "",
+            "window_minutes": "1",
+        }
+    )
     [spec] = stream_specs(params)
     first = start_stream(spark, spec, params)
     wait_for_batches(first, 2)
     first.stop()
-    committed = max(int(path.name) for path in (tmp_path / "run-7" / spec.table / "commits").iterdir() if path.name.isdigit())
+    committed = max(
+        int(path.name) for path in (tmp_path / "run-7" / spec.table / "commits").iterdir() if path.name.isdigit()
+    )
     rows_before = table(spark, spec.table).count()
 
     second = start_stream(spark, spec, params)

@@ -7,11 +7,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
-
 from streambench.metrics import METRICS_COLUMNS, MetricsRecorder, progress_row, query_name
 
 PHASE_START = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
@@ -78,8 +77,11 @@ DROP = object()
         ({"processedRowsPerSecond": float("nan")}, "processed_rows_per_second", None),
         ({"numInputRows": DROP}, "num_input_rows", 0),
         ({"durationMs": {}}, "batch_duration_ms", None),
-        ({"timestamp": "2026-11-25T03:00:30.250+01:00"}, "batch_time",
-         datetime(2026, 11, 25, 2, 0, 30, 250_000, tzinfo=timezone.utc)),
+        (
+            {"timestamp": "2026-11-25T03:00:30.250+01:00"},
+            "batch_time",
+            datetime(2026, 11, 25, 2, 0, 30, 250_000, tzinfo=timezone.utc),
+        ),
         ({"id": uuid.UUID(int=5)}, "query_id", "00000000-0000-0000-0000-000000000005"),
     ],
 )
@@ -94,10 +96,10 @@ def test_recorder_keys_progress_by_query_name_and_skips_duplicates_and_strangers
     recorder = MetricsRecorder(SPECS, phase_start=PHASE_START)
     assert recorder.phase == "baseline"
     assert recorder.record(progress(batch_id=1))
-    assert not recorder.record(progress(batch_id=1))                      # same run and batch: once
-    assert recorder.record(progress(batch_id=1, run_id="run-b"))          # a restart is a new run
+    assert not recorder.record(progress(batch_id=1))  # same run and batch: once
+    assert recorder.record(progress(batch_id=1, run_id="run-b"))  # a restart is a new run
     assert recorder.record(progress(batch_id=1, name=query_name("baseline", "stream_table_002")))
-    assert not recorder.record(progress(name="9x:someone_elses_table"))   # not one of the recorder's streams
+    assert not recorder.record(progress(name="9x:someone_elses_table"))  # not one of the recorder's streams
     assert recorder.buffered() == 3
 
 
@@ -119,16 +121,21 @@ def test_a_full_buffer_drops_the_oldest_rows():
 
 
 def test_polling_goes_round_the_queries_within_its_time_budget():
-    queries = [SimpleNamespace(recentProgress=[progress(batch_id=b, name=query_name("baseline", spec.table),
-                                                        run_id=spec.table) for b in range(3)])
-               for spec in SPECS * 2]  # the same two streams twice: the second pass adds nothing
+    queries = [
+        SimpleNamespace(
+            recentProgress=[
+                progress(batch_id=b, name=query_name("baseline", spec.table), run_id=spec.table) for b in range(3)
+            ]
+        )
+        for spec in SPECS * 2
+    ]  # the same two streams twice: the second pass adds nothing
     queries.append(SimpleNamespace(recentProgress=None))  # a query without progress yet
     ticks = iter(range(100))
     recorder = MetricsRecorder(SPECS)
     # The clock moves 1 s per query: a 1.5 s budget polls two queries per call.
     assert recorder.poll(queries, budget_seconds=1.5, clock=lambda: next(ticks)) == 6
     assert recorder.poll(queries, budget_seconds=1.5, clock=lambda: next(ticks)) == 0
-    assert recorder.poll(queries) == 0      # no budget: every query
+    assert recorder.poll(queries) == 0  # no budget: every query
     assert recorder.buffered() == 6
 
 
@@ -172,6 +179,7 @@ def test_the_recorder_pickles_for_a_remote_listener():
 
 # ---- real Spark ------------------------------------------------------------------------------------------
 
+
 def table_name(name):
     return f"spark_catalog.{SCHEMA}.{name}"
 
@@ -190,8 +198,12 @@ def test_a_real_stream_is_recorded_off_its_thread_and_flushed_to_delta(spark, me
     assert recorder.attach(spark)
     started = datetime.now(timezone.utc)
     query = (
-        spark.readStream.format("rate").option("rowsPerSecond", 50).option("numPartitions", 1).load()
-        .writeStream.format("noop").queryName(query_name(spec.stream_type, spec.table))
+        spark.readStream.format("rate")
+        .option("rowsPerSecond", 50)
+        .option("numPartitions", 1)
+        .load()
+        .writeStream.format("noop")
+        .queryName(query_name(spec.stream_type, spec.table))
         .option("checkpointLocation", str(tmp_path / "checkpoint"))
         .trigger(processingTime="500 milliseconds")
         .start()
@@ -213,11 +225,15 @@ def test_a_real_stream_is_recorded_off_its_thread_and_flushed_to_delta(spark, me
 
     table = spark.table(table_name("stream_metrics"))
     assert tuple(table.columns) == METRICS_COLUMNS
-    rows = table.select("*", F.expr("unix_micros(batch_time) / 1e6").alias("batch_epoch"),
-                        F.expr("unix_micros(phase_start) / 1e6").alias("phase_start_epoch")).collect()
+    rows = table.select(
+        "*",
+        F.expr("unix_micros(batch_time) / 1e6").alias("batch_epoch"),
+        F.expr("unix_micros(phase_start) / 1e6").alias("phase_start_epoch"),
+    ).collect()
     assert len(rows) == buffered
     assert {(row.phase, row.stream_id, row.stream_type, row.table_name, row.query_name) for row in rows} == {
-        ("baseline", 7, "baseline", "probe_table", "baseline:probe_table")}
+        ("baseline", 7, "baseline", "probe_table", "baseline:probe_table")
+    }
     assert {(row.query_id, row.query_run_id) for row in rows} == {(str(query.id), str(query.runId))}
     assert sorted(row.batch_id for row in rows) == list(range(len(rows)))
     assert {row.phase_start_epoch for row in rows} == {PHASE_START.timestamp()}

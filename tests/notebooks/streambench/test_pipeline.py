@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 import streambench.pipeline as logic
 from streambench.generator import PARAMETER_NAMES, parse_params, stream_specs
 
@@ -13,13 +12,20 @@ PIPELINE_SOURCE = Path(__file__).resolve().parents[3] / "notebooks" / "pipeline.
 
 
 def phases_json(*phases):
-    return json.dumps([{"phase": phase, "table_name_format": table_format, "first_stream_id": first,
-                        "stream_count": count} for phase, table_format, first, count in phases])
+    return json.dumps(
+        [
+            {"phase": phase, "table_name_format": table_format, "first_stream_id": first, "stream_count": count}
+            for phase, table_format, first, count in phases
+        ]
+    )
 
 
 # The brief's prod timeline: 50 baseline streams, then one 3x and one 9x stream.
-PROD_PHASES = phases_json(("baseline", "stream_table_{stream_id:03d}", 1, 50), ("3x", "stream_table_3x_scale", 51, 1),
-                          ("9x", "stream_table_9x_scale", 52, 1))
+PROD_PHASES = phases_json(
+    ("baseline", "stream_table_{stream_id:03d}", 1, 50),
+    ("3x", "stream_table_3x_scale", 51, 1),
+    ("9x", "stream_table_9x_scale", 52, 1),
+)
 
 
 def conf(**overrides):
@@ -42,8 +48,11 @@ def test_the_prod_benchmark_tables_come_from_the_phases_document():
 
 
 def test_two_thousand_streams_take_one_entry_per_phase():
-    value = phases_json(("baseline", "stream_table_{stream_id:04d}", 1, 2000), ("3x", "stream_table_3x_scale", 2001, 1),
-                        ("9x", "stream_table_9x_scale", 2002, 1))
+    value = phases_json(
+        ("baseline", "stream_table_{stream_id:04d}", 1, 2000),
+        ("3x", "stream_table_3x_scale", 2001, 1),
+        ("9x", "stream_table_9x_scale", 2002, 1),
+    )
     tables = logic.parse_config(conf(streambench__phases_json=value)).source_tables
     assert len(tables) == 2002
     assert (tables[0], tables[1999]) == ("stream_table_0001", "stream_table_2000")
@@ -51,17 +60,33 @@ def test_two_thousand_streams_take_one_entry_per_phase():
 
 def generator_params(phase, first_stream_id, stream_count, table_name_format):
     raw = {name: "1" for name in PARAMETER_NAMES}  # every number valid; the ones that matter are set below
-    raw.update(catalog="main", schema="dlt_autoscaling_prod", checkpoint_root="/Volumes/x", trigger_time="",
-               phase=phase, phases_json=json.dumps([{"phase": phase, "table_name_format": table_name_format,
-                                        "first_stream_id": first_stream_id, "stream_count": stream_count}]))
+    raw.update(
+        catalog="main",
+        schema="dlt_autoscaling_prod",
+        checkpoint_root="/Volumes/x",
+        trigger_time="",
+        phase=phase,
+        phases_json=json.dumps(
+            [
+                {
+                    "phase": phase,
+                    "table_name_format": table_name_format,
+                    "first_stream_id": first_stream_id,
+                    "stream_count": stream_count,
+                }
+            ]
+        ),
+    )
     return raw
 
 
 def test_the_pipeline_reads_exactly_the_tables_the_generator_writes():
     generator_tables = []
-    for raw in (generator_params("baseline", 1, 50, "stream_table_{stream_id:03d}"),
-                generator_params("3x", 51, 1, "stream_table_3x_scale"),
-                generator_params("9x", 52, 1, "stream_table_9x_scale")):
+    for raw in (
+        generator_params("baseline", 1, 50, "stream_table_{stream_id:03d}"),
+        generator_params("3x", 51, 1, "stream_table_3x_scale"),
+        generator_params("9x", 52, 1, "stream_table_9x_scale"),
+    ):
         generator_tables += [spec.table for spec in stream_specs(parse_params(raw))]
     assert logic.parse_config(conf()).source_tables == tuple(generator_tables)
 
@@ -69,8 +94,10 @@ def test_the_pipeline_reads_exactly_the_tables_the_generator_writes():
 @pytest.mark.parametrize(
     "phases, expected",
     [
-        (phases_json(("baseline", "stream_table_{stream_id:03d}", 1, 2), ("3x", "stream_table_002", 3, 1)),
-         "tables listed twice: stream_table_002"),
+        (
+            phases_json(("baseline", "stream_table_{stream_id:03d}", 1, 2), ("3x", "stream_table_002", 3, 1)),
+            "tables listed twice: stream_table_002",
+        ),
         (phases_json(("baseline", "stream-table-{stream_id:03d}", 1, 2)), "is not a table name"),
         (phases_json(("baseline", "main.schema.t_{stream_id}", 1, 2)), "is not a table name"),
         (phases_json(("baseline", "stream_table_{stream_id:06d}", 1, 200_000)), "more than 10,000"),
@@ -91,9 +118,12 @@ def test_every_missing_or_bad_key_is_named_in_one_error():
     with pytest.raises(ValueError) as error:
         logic.parse_config({logic.SOURCE_SCHEMA_KEY: "`evil`", logic.WATERMARK_DELAY_KEY: "soon"})
     message = str(error.value)
-    for expected in (f"{logic.SOURCE_CATALOG_KEY} is required", f"{logic.PHASES_KEY} is required",
-                     f"{logic.SOURCE_SCHEMA_KEY} must not contain backticks",
-                     f"{logic.WATERMARK_DELAY_KEY} must look like '2 minutes'"):
+    for expected in (
+        f"{logic.SOURCE_CATALOG_KEY} is required",
+        f"{logic.PHASES_KEY} is required",
+        f"{logic.SOURCE_SCHEMA_KEY} must not contain backticks",
+        f"{logic.WATERMARK_DELAY_KEY} must look like '2 minutes'",
+    ):
         assert expected in message
 
 
@@ -102,8 +132,9 @@ def test_unset_keys_read_as_none_are_missing():
         logic.parse_config({**conf(), logic.SOURCE_CATALOG_KEY: None})
 
 
-@pytest.mark.parametrize("raw, normalised", [("30 seconds", "30 seconds"), (" 1  Minute ", "1 minute"),
-                                             ("2 hours", "2 hours")])
+@pytest.mark.parametrize(
+    "raw, normalised", [("30 seconds", "30 seconds"), (" 1  Minute ", "1 minute"), ("2 hours", "2 hours")]
+)
 def test_watermark_delay_is_a_plain_interval(raw, normalised):
     assert logic.parse_config(conf(streambench__watermark_delay=raw)).watermark_delay == normalised
 
@@ -123,7 +154,14 @@ def test_dataset_names_never_collide_with_the_generator_tables():
 
 def test_bronze_keeps_the_generator_row_schema_and_adds_the_ingest_time():
     assert [name for name, _ in logic.SOURCE_COLUMNS] == [
-        "device_id", "event_timestamp", "temperature", "humidity", "pressure", "stream_type", "stream_id"]
+        "device_id",
+        "event_timestamp",
+        "temperature",
+        "humidity",
+        "pressure",
+        "stream_type",
+        "stream_id",
+    ]
     assert logic.BRONZE_COLUMNS[-1] == ("ingested_at", "TIMESTAMP")
     assert logic.schema_ddl(logic.SOURCE_COLUMNS[:2]) == "device_id STRING, event_timestamp TIMESTAMP"
 
@@ -141,8 +179,9 @@ def test_the_aggregate_is_a_watermarked_per_minute_group_by_stream_type():
 
 def test_the_pipeline_source_uses_the_open_source_pipelines_api_and_no_databricks_only_module():
     tree = ast.parse(PIPELINE_SOURCE.read_text())
-    imports = {(node.module, alias.name) for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-               for alias in node.names}
+    imports = {
+        (node.module, alias.name) for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names
+    }
     modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     assert ("pyspark", "pipelines") in imports
     assert "dlt" not in modules and not any(module == "dlt" for module, _ in imports)

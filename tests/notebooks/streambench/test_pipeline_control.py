@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-
 from streambench.pipeline_control import (
     FINISH,
     PARAMETER_NAMES,
@@ -57,7 +56,11 @@ def test_parameters_are_checked_all_at_once():
     with pytest.raises(ValueError) as error:
         parse_params(raw_params(pipeline_id="", poll_interval_seconds="0", window_minutes="-1", phases_json="[]"))
     message = str(error.value)
-    for fragment in ("pipeline_id is required", "poll_interval_seconds must be a whole number", "window_minutes must be a positive"):
+    for fragment in (
+        "pipeline_id is required",
+        "poll_interval_seconds must be a whole number",
+        "window_minutes must be a positive",
+    ):
         assert fragment in message
     assert parse_params(raw_params(trigger_time="")).trigger_time == ""
 
@@ -65,23 +68,26 @@ def test_parameters_are_checked_all_at_once():
 def test_the_sources_are_every_table_of_the_timeline_fully_qualified():
     sources = PARAMS.source_tables()
     assert sources[0] == "`main`.`dlt_autoscaling_dev`.`stream_table_001`"
-    assert sources[-2:] == ["`main`.`dlt_autoscaling_dev`.`stream_table_3x_scale`", "`main`.`dlt_autoscaling_dev`.`stream_table_9x_scale`"]
+    assert sources[-2:] == [
+        "`main`.`dlt_autoscaling_dev`.`stream_table_3x_scale`",
+        "`main`.`dlt_autoscaling_dev`.`stream_table_9x_scale`",
+    ]
     assert len(sources) == 7
 
 
 @pytest.mark.parametrize(
     "minute, state, failed, expected",
     [
-        (0, None, 0, START),                  # the timeline starts: the first update
-        (3, "RUNNING", 0, WAIT),              # an update is going
+        (0, None, 0, START),  # the timeline starts: the first update
+        (3, "RUNNING", 0, WAIT),  # an update is going
         (3, "WAITING_FOR_RESOURCES", 0, WAIT),
         (3, "SETTING_UP_TABLES", 0, WAIT),
-        (4, "COMPLETED", 0, START),           # a triggered update ended: the next one, right away
-        (4, "FAILED", 2, START),              # two failures in a row are tolerated
-        (15, "RUNNING", 0, FINISH),           # the timeline's end: stop it, mid-update
+        (4, "COMPLETED", 0, START),  # a triggered update ended: the next one, right away
+        (4, "FAILED", 2, START),  # two failures in a row are tolerated
+        (15, "RUNNING", 0, FINISH),  # the timeline's end: stop it, mid-update
         (15, None, 0, FINISH),
-        (14.5, "COMPLETED", 0, FINISH),       # 30 s left: an update would only set up its tables
-        (5, "CANCELED", 0, FINISH),           # somebody stopped the pipeline: the control does not restart it
+        (14.5, "COMPLETED", 0, FINISH),  # 30 s left: an update would only set up its tables
+        (5, "CANCELED", 0, FINISH),  # somebody stopped the pipeline: the control does not restart it
     ],
 )
 def test_next_action(minute, state, failed, expected):
@@ -119,7 +125,9 @@ class Clock:
 class RecordingPipelines:
     """The SDK's PipelinesAPI methods the loop calls; each update lasts `update_seconds` of the simulated clock."""
 
-    def __init__(self, clock, update_seconds=150, outcomes=None, fail_on_start=False, stop_seconds=0, fail_on_stop=False):
+    def __init__(
+        self, clock, update_seconds=150, outcomes=None, fail_on_start=False, stop_seconds=0, fail_on_stop=False
+    ):
         self.clock = clock
         self.stop_seconds = stop_seconds
         self.fail_on_stop = fail_on_stop
@@ -186,7 +194,11 @@ def test_the_first_update_waits_for_every_source_table():
     clock = Clock(TRIGGER)
     appear_at = TRIGGER + timedelta(seconds=45)  # the baseline job creates the missing tables once it runs
     pipelines = RecordingPipelines(clock)
-    play(pipelines, clock, missing=lambda: ["`main`.`dlt_autoscaling_dev`.`stream_table_9x_scale`"] if clock() < appear_at else [])
+    play(
+        pipelines,
+        clock,
+        missing=lambda: ["`main`.`dlt_autoscaling_dev`.`stream_table_9x_scale`"] if clock() < appear_at else [],
+    )
     first_start = next(call for call in pipelines.calls if call[0] == "start_update")
     assert appear_at <= first_start[3] < appear_at + timedelta(seconds=10)
 

@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 import streambench.pipeline as logic
 
 NOTEBOOKS = Path(__file__).resolve().parents[3] / "notebooks"
@@ -47,7 +46,10 @@ def extras_decision(missing, ci):
         return None
     why = f"pyspark[pipelines] extras not installed: {missing}"
     if ci:
-        return "fail", f"{why}; CI=true, so the DLT pipeline test fails instead of skipping (install requirements-test.txt)"
+        return (
+            "fail",
+            f"{why}; CI=true, so the DLT pipeline test fails instead of skipping (install requirements-test.txt)",
+        )
     return "skip", why
 
 
@@ -81,8 +83,17 @@ def timeline_rows(table, stream_type, stream_id, per_minute, first_minute, end_m
             second = index * 60 // per_minute + 1
             timestamp = (START + timedelta(minutes=minute, seconds=second)).isoformat()
             value = float(stream_id * 10 + minute + index)
-            rows.append(row(f"{stream_type}-{stream_id}-device-{index:02d}", timestamp, value, 50.0 + value, 1000.0 + value,
-                            stream_type, stream_id))
+            rows.append(
+                row(
+                    f"{stream_type}-{stream_id}-device-{index:02d}",
+                    timestamp,
+                    value,
+                    50.0 + value,
+                    1000.0 + value,
+                    stream_type,
+                    stream_id,
+                )
+            )
     return rows
 
 
@@ -94,11 +105,18 @@ CONFIGURATION = {
     logic.SOURCE_CATALOG_KEY: "spark_catalog",
     logic.SOURCE_SCHEMA_KEY: SCHEMA,
     # The compact form, as the stack writes it: the numbered baseline tables and the fixed 3x and 9x tables.
-    logic.PHASES_KEY: json.dumps([
-        {"phase": "baseline", "table_name_format": "stream_table_{stream_id:03d}", "first_stream_id": 1, "stream_count": 5},
-        {"phase": "3x", "table_name_format": "stream_table_3x_scale", "first_stream_id": 6, "stream_count": 1},
-        {"phase": "9x", "table_name_format": "stream_table_9x_scale", "first_stream_id": 7, "stream_count": 1},
-    ]),
+    logic.PHASES_KEY: json.dumps(
+        [
+            {
+                "phase": "baseline",
+                "table_name_format": "stream_table_{stream_id:03d}",
+                "first_stream_id": 1,
+                "stream_count": 5,
+            },
+            {"phase": "3x", "table_name_format": "stream_table_3x_scale", "first_stream_id": 6, "stream_count": 1},
+            {"phase": "9x", "table_name_format": "stream_table_9x_scale", "first_stream_id": 7, "stream_count": 1},
+        ]
+    ),
     logic.WATERMARK_DELAY_KEY: "1 minute",
     # Local only: SDP writes its tables in the default source format (Databricks pipelines always write Delta), and
     # a failing flow should fail the run at once rather than be retried.
@@ -140,7 +158,8 @@ def pipeline_run(spark, tmp_path_factory):
     spark.sql(f"CREATE SCHEMA IF NOT EXISTS spark_catalog.{SCHEMA}")
     for table, rows in SEED.items():
         spark.createDataFrame(rows, logic.schema_ddl(logic.SOURCE_COLUMNS)).write.format("delta").saveAsTable(
-            f"spark_catalog.{SCHEMA}.{table}")
+            f"spark_catalog.{SCHEMA}.{table}"
+        )
 
     work = tmp_path_factory.mktemp("sdp")
     (work / "notebooks").symlink_to(NOTEBOOKS, target_is_directory=True)  # only pipeline.py is a library
@@ -153,13 +172,19 @@ def pipeline_run(spark, tmp_path_factory):
     try:
         result = subprocess.run(
             [sys.executable, "-m", "pyspark.pipelines.cli", "run", "--spec", str(spec)],
-            cwd=work, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS,
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_SECONDS,
         )
     finally:
         stop_connect_server(service)
     seconds = time.monotonic() - started
     log = result.stdout + result.stderr
-    assert result.returncode == 0, f"pipeline run failed (exit {result.returncode}) after {seconds:.0f} s:\n{log[-6000:]}"
+    assert result.returncode == 0, (
+        f"pipeline run failed (exit {result.returncode}) after {seconds:.0f} s:\n{log[-6000:]}"
+    )
     return {"work": work, "log": log, "seconds": seconds}
 
 
@@ -186,10 +211,12 @@ def test_the_pipeline_tables_are_delta_tables_in_the_benchmark_schema(spark, pip
 def test_bronze_is_the_union_of_every_source_row(spark, pipeline_run):
     bronze = table(spark, logic.BRONZE_TABLE)
     assert [(field.name, field.dataType.simpleString()) for field in bronze.schema] == [
-        (name, data_type.lower()) for name, data_type in logic.BRONZE_COLUMNS]
+        (name, data_type.lower()) for name, data_type in logic.BRONZE_COLUMNS
+    ]
     columns = [name for name, _ in logic.SOURCE_COLUMNS]
     assert sorted(tuple(r) for r in bronze.select(*columns).collect()) == sorted(
-        r for rows in SEED.values() for r in rows)
+        r for rows in SEED.values() for r in rows
+    )
     assert bronze.filter("ingested_at IS NULL").count() == 0
 
 
@@ -197,13 +224,17 @@ def test_minute_aggregate_holds_the_timeline_per_minute_and_stream_type(spark, p
     minutes = table(spark, logic.MINUTE_TABLE)
     assert [field.name for field in minutes.schema] == [name for name, _ in logic.MINUTE_COLUMNS]
     got = {
-        ((r.window_start - START).seconds // 60, r.stream_type):
-            (r.row_count, round(r.avg_temperature, 6), round(r.avg_humidity, 6), round(r.avg_pressure, 6))
+        ((r.window_start - START).seconds // 60, r.stream_type): (
+            r.row_count,
+            round(r.avg_temperature, 6),
+            round(r.avg_humidity, 6),
+            round(r.avg_pressure, 6),
+        )
         for r in minutes.collect()
     }
     expected = {}
     for rows in SEED.values():
-        for device, timestamp, temperature, humidity, pressure, stream_type, _ in rows:
+        for _device, timestamp, temperature, humidity, pressure, stream_type, _ in rows:
             minute = int((timestamp - START).total_seconds() // 60)
             if minute < RUN_MINUTES:
                 expected.setdefault((minute, stream_type), []).append((temperature, humidity, pressure))

@@ -24,8 +24,21 @@ def run_pipeline_test(hidden_path, ci):
     if ci:
         env["CI"] = "true"
     return subprocess.run(
-        [sys.executable, "-m", "pytest", str(TESTS / "streambench" / "test_pipeline_spark.py"), "-q", "-p", "no:cacheprovider", "-rs"],
-        cwd=TESTS.parents[1], env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(TESTS / "streambench" / "test_pipeline_spark.py"),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+        ],
+        cwd=TESTS.parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

@@ -4,7 +4,6 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from streambench.analysis.events import (
     CLUSTER_EVENT_COLUMNS,
     DltEvent,
@@ -15,7 +14,7 @@ from streambench.analysis.events import (
     reaction_seconds,
     workers_at,
 )
-from streambench.analysis.params import WindowPlan, parse_analysis_params
+from streambench.analysis.params import parse_analysis_params
 from streambench.analysis.report import RESULT_COLUMNS, RESULTS_SCHEMA_DDL, format_report, result_rows
 from streambench.analysis.windows import achieved_rate, expected_windows, gap_percent
 
@@ -33,31 +32,62 @@ def ms(moment):
 
 # The design brief's timeline, whose 6-10 window asks for 62,000 rows/s (3x kept running).
 WINDOWS = [
-    {"startMinute": 0, "endMinute": 3, "rowsPerSecondByPhase": {"baseline": 50000, "3x": 0, "9x": 0},
-     "totalRowsPerSecond": 50000},
-    {"startMinute": 3, "endMinute": 6, "rowsPerSecondByPhase": {"baseline": 50000, "3x": 3000, "9x": 0},
-     "totalRowsPerSecond": 53000},
-    {"startMinute": 6, "endMinute": 10, "rowsPerSecondByPhase": {"baseline": 50000, "3x": 3000, "9x": 9000},
-     "totalRowsPerSecond": 62000},
-    {"startMinute": 10, "endMinute": 15, "rowsPerSecondByPhase": {"baseline": 50000, "3x": 0, "9x": 0},
-     "totalRowsPerSecond": 50000},
+    {
+        "startMinute": 0,
+        "endMinute": 3,
+        "rowsPerSecondByPhase": {"baseline": 50000, "3x": 0, "9x": 0},
+        "totalRowsPerSecond": 50000,
+    },
+    {
+        "startMinute": 3,
+        "endMinute": 6,
+        "rowsPerSecondByPhase": {"baseline": 50000, "3x": 3000, "9x": 0},
+        "totalRowsPerSecond": 53000,
+    },
+    {
+        "startMinute": 6,
+        "endMinute": 10,
+        "rowsPerSecondByPhase": {"baseline": 50000, "3x": 3000, "9x": 9000},
+        "totalRowsPerSecond": 62000,
+    },
+    {
+        "startMinute": 10,
+        "endMinute": 15,
+        "rowsPerSecondByPhase": {"baseline": 50000, "3x": 0, "9x": 0},
+        "totalRowsPerSecond": 50000,
+    },
 ]
 PHASES = [
-    {"phase": "baseline", "table_name_format": "stream_table_{stream_id:03d}", "first_stream_id": 1, "stream_count": 50},
+    {
+        "phase": "baseline",
+        "table_name_format": "stream_table_{stream_id:03d}",
+        "first_stream_id": 1,
+        "stream_count": 50,
+    },
     {"phase": "3x", "table_name_format": "stream_table_3x_scale", "first_stream_id": "51", "stream_count": "1"},
     {"phase": "9x", "table_name_format": "stream_table_9x_scale", "first_stream_id": 52, "stream_count": 1},
 ]
 
 
 def raw_params(**overrides):
-    values = {"catalog": "main", "schema": "dlt_autoscaling_prod", "phases_json": json.dumps(PHASES),
-              "windows_json": json.dumps(WINDOWS), "cluster_id": "1125-020000-abcdefgh", "run_start": "",
-              "metrics_table": "", "cluster_events_table": "", "results_table": "", "pipeline_event_log_table": ""}
+    values = {
+        "catalog": "main",
+        "schema": "dlt_autoscaling_prod",
+        "phases_json": json.dumps(PHASES),
+        "windows_json": json.dumps(WINDOWS),
+        "cluster_id": "1125-020000-abcdefgh",
+        "run_start": "",
+        "metrics_table": "",
+        "cluster_events_table": "",
+        "results_table": "",
+        "pipeline_event_log_table": "",
+    }
     values.update(overrides)
     return values
 
 
 # ---- parameters ------------------------------------------------------------------------------------------
+
 
 def test_parameters_give_every_table_window_and_default():
     params = parse_analysis_params(raw_params())
@@ -68,15 +98,19 @@ def test_parameters_give_every_table_window_and_default():
     assert [window.total_rows_per_second for window in params.windows] == [50000, 53000, 62000, 50000]
     assert params.windows[2].active_phases == "baseline+3x+9x"
     assert (params.metrics_table, params.cluster_events_table, params.results_table) == (
-        "stream_metrics", "cluster_events", "benchmark_results")
+        "stream_metrics",
+        "cluster_events",
+        "benchmark_results",
+    )
     assert params.run_start is None
     assert params.pipeline_event_log_table == ""  # no DLT pipeline
     assert params.full_name("stream_metrics") == "`main`.`dlt_autoscaling_prod`.`stream_metrics`"
 
 
 def test_two_thousand_streams_need_only_their_format_and_count():
-    phases = [{"phase": "baseline", "table_name_format": "load_{stream_id:04d}", "first_stream_id": 1,
-               "stream_count": 2000}]
+    phases = [
+        {"phase": "baseline", "table_name_format": "load_{stream_id:04d}", "first_stream_id": 1, "stream_count": 2000}
+    ]
     tables = parse_analysis_params(raw_params(phases_json=json.dumps(phases))).phase_tables()
     assert len(tables) == 2000 and tables[-1] == ("baseline", "load_2000") and tables[8] == ("baseline", "load_0009")
 
@@ -84,10 +118,10 @@ def test_two_thousand_streams_need_only_their_format_and_count():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("2026-11-25T02:00:00", RUN_START),                  # naive = UTC
+        ("2026-11-25T02:00:00", RUN_START),  # naive = UTC
         ("2026-11-25T03:00:00+01:00", RUN_START),
         ("2026-11-25T02:00:00Z", RUN_START),
-        ("{{job.trigger.time.iso_datetime}}", None),          # not substituted = not given
+        ("{{job.trigger.time.iso_datetime}}", None),  # not substituted = not given
     ],
 )
 def test_run_start_is_read_as_utc(text, expected):
@@ -100,11 +134,18 @@ def test_run_start_is_read_as_utc(text, expected):
         ({"catalog": "", "windows_json": ""}, ["catalog is required", "windows_json is required"]),
         ({"windows_json": "[{"}, ["windows_json is not JSON"]),
         ({"windows_json": json.dumps([WINDOWS[1], WINDOWS[0]])}, ["before the previous window ends"]),
-        ({"windows_json": json.dumps([{"startMinute": 3, "endMinute": 3, "totalRowsPerSecond": 1}])},
-         ["startMinute < endMinute"]),
-        ({"phases_json": json.dumps([{"phase": "27x", "table_name_format": "t", "first_stream_id": 0,
-                                      "stream_count": 2}])},
-         ["phase must be one of", "first_stream_id must be", "must contain {stream_id"]),
+        (
+            {"windows_json": json.dumps([{"startMinute": 3, "endMinute": 3, "totalRowsPerSecond": 1}])},
+            ["startMinute < endMinute"],
+        ),
+        (
+            {
+                "phases_json": json.dumps(
+                    [{"phase": "27x", "table_name_format": "t", "first_stream_id": 0, "stream_count": 2}]
+                )
+            },
+            ["phase must be one of", "first_stream_id must be", "must contain {stream_id"],
+        ),
         ({"run_start": "yesterday"}, ["run_start must be an ISO date-time"]),
         ({"cluster_id": "x; DROP TABLE"}, ["is not a cluster id"]),
         ({"results_table": "other.schema.table"}, ["results_table must be a table name"]),
@@ -119,17 +160,24 @@ def test_every_bad_parameter_is_named_in_one_error(overrides, message):
 
 
 def test_the_pipeline_event_log_table_is_optional():
-    assert parse_analysis_params(raw_params(pipeline_event_log_table=" dlt_event_log ")).pipeline_event_log_table \
+    assert (
+        parse_analysis_params(raw_params(pipeline_event_log_table=" dlt_event_log ")).pipeline_event_log_table
         == "dlt_event_log"
+    )
 
 
 # ---- windows and rates -----------------------------------------------------------------------------------
+
 
 def test_windows_are_placed_on_the_runs_clock_from_its_whole_second():
     plans = parse_analysis_params(raw_params()).windows
     windows = expected_windows(plans, RUN_START + timedelta(microseconds=700_000))
     assert [(window.index, window.start, window.end, window.seconds) for window in windows] == [
-        (1, at(0), at(3), 180.0), (2, at(3), at(6), 180.0), (3, at(6), at(10), 240.0), (4, at(10), at(15), 300.0)]
+        (1, at(0), at(3), 180.0),
+        (2, at(3), at(6), 180.0),
+        (3, at(6), at(10), 240.0),
+        (4, at(10), at(15), 300.0),
+    ]
 
 
 def per_second(start, seconds, rows):
@@ -140,9 +188,9 @@ def per_second(start, seconds, rows):
 @pytest.mark.parametrize(
     "counts, expected",
     [
-        (per_second(at(0), 180, 50_000), 50_000.0),                           # on target
-        (per_second(at(0, 30), 150, 50_000), 41_666.67),                      # started 30 s late: zeros count
-        ({**per_second(at(-1), 60, 9), **per_second(at(3), 60, 9)}, 0.0),     # rows outside the window
+        (per_second(at(0), 180, 50_000), 50_000.0),  # on target
+        (per_second(at(0, 30), 150, 50_000), 41_666.67),  # started 30 s late: zeros count
+        ({**per_second(at(-1), 60, 9), **per_second(at(3), 60, 9)}, 0.0),  # rows outside the window
         ({int(at(0).timestamp()): 90, int(at(3).timestamp()) - 1: 90}, 1.0),  # first and last second are in
         ({}, 0.0),
     ],
@@ -154,11 +202,11 @@ def test_achieved_rate_divides_the_windows_rows_by_its_whole_length(counts, expe
 @pytest.mark.parametrize(
     "target, achieved, expected",
     [
-        (62_000, 51_000, -17.74),   # the load fell short
+        (62_000, 51_000, -17.74),  # the load fell short
         (50_000, 50_000, 0.0),
         (53_000, 53_530, 1.0),
-        (0, 10, None),              # nothing planned: no gap
-        (50_000, None, None),       # nothing measured
+        (0, 10, None),  # nothing planned: no gap
+        (50_000, None, None),  # nothing measured
     ],
 )
 def test_gap_percent(target, achieved, expected):
@@ -167,6 +215,7 @@ def test_gap_percent(target, achieved, expected):
 
 
 # ---- cluster events --------------------------------------------------------------------------------------
+
 
 def api_event(moment, event_type, **details):
     return {"cluster_id": "1125-020000-abcdefgh", "timestamp": ms(moment), "type": event_type, "details": details}
@@ -181,8 +230,14 @@ API_EVENTS = [
     api_event(at(5), "AUTOSCALING_STATS_REPORT", autoscaling_stats={"x": 1}),
     api_event(at(6, 45), "RESIZING", current_num_workers=4, target_num_workers=4, cause="AUTOSCALE"),  # no change
     api_event(at(6, 50), "RESIZING", current_num_workers=4, target_num_workers=6, cause="AUTOSCALE"),
-    api_event(at(11, 30), "RESIZING", current_num_workers=6, target_num_workers=2, cause="AUTOSCALE",
-              reason={"code": "INACTIVITY", "type": "SUCCESS", "parameters": {}}),
+    api_event(
+        at(11, 30),
+        "RESIZING",
+        current_num_workers=6,
+        target_num_workers=2,
+        cause="AUTOSCALE",
+        reason={"code": "INACTIVITY", "type": "SUCCESS", "parameters": {}},
+    ),
     {"cluster_id": "1125-020000-abcdefgh", "type": "RESIZING", "details": {}},  # no timestamp: skipped
 ]
 EVENTS = cluster_event_rows(API_EVENTS)
@@ -193,10 +248,16 @@ def test_api_events_become_rows_oldest_first():
     assert [row["event_type"] for row in EVENTS][:3] == ["RUNNING", "RESIZING", "UPSIZE_COMPLETED"]
     resize = EVENTS[1]
     assert resize == {
-        "cluster_id": "1125-020000-abcdefgh", "event_time": at(3, 40), "event_type": "RESIZING",
-        "current_workers": 2, "target_workers": 4, "cause": "AUTOSCALE", "reason": None,
-        "details_json": json.dumps({"cause": "AUTOSCALE", "current_num_workers": 2, "target_num_workers": 4},
-                                   sort_keys=True),
+        "cluster_id": "1125-020000-abcdefgh",
+        "event_time": at(3, 40),
+        "event_type": "RESIZING",
+        "current_workers": 2,
+        "target_workers": 4,
+        "cause": "AUTOSCALE",
+        "reason": None,
+        "details_json": json.dumps(
+            {"cause": "AUTOSCALE", "current_num_workers": 2, "target_num_workers": 4}, sort_keys=True
+        ),
     }
     assert EVENTS[-1]["reason"] == "INACTIVITY"
     assert EVENTS[3]["current_workers"] is None and EVENTS[3]["event_type"] == "AUTOSCALING_STATS_REPORT"
@@ -205,13 +266,13 @@ def test_api_events_become_rows_oldest_first():
 @pytest.mark.parametrize(
     "moment, expected",
     [
-        (at(-30), 2),        # before any event: the first event's count
+        (at(-30), 2),  # before any event: the first event's count
         (at(0), 2),
-        (at(3, 40), 2),      # a resize starts: still the old count
-        (at(4, 30), 4),      # upsize completed
+        (at(3, 40), 2),  # a resize starts: still the old count
+        (at(4, 30), 4),  # upsize completed
         (at(6), 4),
         (at(10), 6),
-        (at(15), 6),         # a downsize is announced but no later event reports the new count
+        (at(15), 6),  # a downsize is announced but no later event reports the new count
     ],
 )
 def test_workers_at_a_moment(moment, expected):
@@ -225,12 +286,12 @@ def test_workers_are_unknown_without_events():
 @pytest.mark.parametrize(
     "start, end, workers, expected",
     [
-        (at(3), at(6), 2, 40.0),      # 3x load at minute 3, resize to 4 at 3:40
-        (at(6), at(10), 4, 50.0),     # the 6:45 "resize" to 4 is no change; 6:50 to 6 is
-        (at(10), at(15), 6, 90.0),    # load drops at 10, downsize decided at 11:30
-        (at(0), at(3), 2, None),      # nothing happened in the first window
-        (at(0), None, 2, 220.0),      # without an end, a later resize counts
-        (at(3), at(6), None, 40.0),   # unknown size at the start: the first resize
+        (at(3), at(6), 2, 40.0),  # 3x load at minute 3, resize to 4 at 3:40
+        (at(6), at(10), 4, 50.0),  # the 6:45 "resize" to 4 is no change; 6:50 to 6 is
+        (at(10), at(15), 6, 90.0),  # load drops at 10, downsize decided at 11:30
+        (at(0), at(3), 2, None),  # nothing happened in the first window
+        (at(0), None, 2, 220.0),  # without an end, a later resize counts
+        (at(3), at(6), None, 40.0),  # unknown size at the start: the first resize
     ],
 )
 def test_reaction_is_the_first_resize_in_the_window_to_another_size(start, end, workers, expected):
@@ -238,6 +299,7 @@ def test_reaction_is_the_first_resize_in_the_window_to_another_size(start, end, 
 
 
 # ---- DLT pipeline event log ------------------------------------------------------------------------------
+
 
 def log_row(moment, event_type="cluster_resources", **resources):
     return {"timestamp": moment, "event_type": event_type, "details": json.dumps({event_type: resources})}
@@ -250,15 +312,15 @@ LOG_ROWS = [
     log_row(at(-5), num_executors=2, latest_requested_num_executors=2, avg_task_slot_utilization=0.4),
     log_row(at(3, 20), num_executors=2, latest_requested_num_executors=2),
     log_row(at(3, 50), num_executors=2, latest_requested_num_executors=5, avg_num_queued_tasks=12),
-    log_row(at(3, 55), "autoscale", status="RESIZING", requested_num_executors=5),         # not cluster_resources
-    log_row(at(6, 10), num_executors=5),                                                   # no request logged
+    log_row(at(3, 55), "autoscale", status="RESIZING", requested_num_executors=5),  # not cluster_resources
+    log_row(at(6, 10), num_executors=5),  # no request logged
     log_row(at(6, 20), num_executors=5, latest_requested_num_executors="8"),
     log_row(at(8), num_executors=8, latest_requested_num_executors=8),
     log_row(at(11), num_executors=8, latest_requested_num_executors=2),
-    {"timestamp": at(5), "event_type": "cluster_resources", "details": "{not json"},       # unreadable: skipped
+    {"timestamp": at(5), "event_type": "cluster_resources", "details": "{not json"},  # unreadable: skipped
     {"timestamp": at(5), "event_type": "cluster_resources", "details": None},
     {"timestamp": None, "event_type": "cluster_resources", "details": {"cluster_resources": {"num_executors": 3}}},
-    log_row(at(5), num_executors="many", latest_requested_num_executors=None),             # no count: skipped
+    log_row(at(5), num_executors="many", latest_requested_num_executors=None),  # no count: skipped
     log_row(at(5, 5), "flow_progress", num_executors=99),
 ]
 DLT = dlt_events(LOG_ROWS)
@@ -268,10 +330,22 @@ DLT = dlt_events(LOG_ROWS)
     "row, expected",
     [
         (log_row(at(1), num_executors=2, latest_requested_num_executors=4), DltEvent(at(1), 2, 4)),
-        ({"timestamp": at(1).replace(tzinfo=None), "event_type": "cluster_resources",           # naive = UTC, dict
-          "details": {"cluster_resources": {"num_executors": 3.0}}}, DltEvent(at(1), 3, None)),
-        ({"timestamp": "2026-11-25T02:01:00Z", "event_type": "cluster_resources",
-          "details": '{"cluster_resources": {"latest_requested_num_executors": 7}}'}, DltEvent(at(1), None, 7)),
+        (
+            {
+                "timestamp": at(1).replace(tzinfo=None),
+                "event_type": "cluster_resources",  # naive = UTC, dict
+                "details": {"cluster_resources": {"num_executors": 3.0}},
+            },
+            DltEvent(at(1), 3, None),
+        ),
+        (
+            {
+                "timestamp": "2026-11-25T02:01:00Z",
+                "event_type": "cluster_resources",
+                "details": '{"cluster_resources": {"latest_requested_num_executors": 7}}',
+            },
+            DltEvent(at(1), None, 7),
+        ),
         (log_row(at(1), num_executors=1.5, latest_requested_num_executors=True), None),  # not whole numbers
         ({"timestamp": at(1), "event_type": "cluster_resources", "details": '{"cluster_resources": 4}'}, None),
         ({"timestamp": "later", "event_type": "cluster_resources", "details": '{"cluster_resources": {}}'}, None),
@@ -284,19 +358,26 @@ def test_an_event_log_row_becomes_time_executors_and_request(row, expected):
 
 def test_event_log_rows_become_events_oldest_first():
     assert [(event.time, event.executors, event.requested) for event in DLT] == [
-        (at(-5), 2, 2), (at(3, 20), 2, 2), (at(3, 50), 2, 5), (at(4, 40), 5, 5), (at(6, 10), 5, None),
-        (at(6, 20), 5, 8), (at(8), 8, 8), (at(11), 8, 2)]
+        (at(-5), 2, 2),
+        (at(3, 20), 2, 2),
+        (at(3, 50), 2, 5),
+        (at(4, 40), 5, 5),
+        (at(6, 10), 5, None),
+        (at(6, 20), 5, 8),
+        (at(8), 8, 8),
+        (at(11), 8, 2),
+    ]
 
 
 @pytest.mark.parametrize(
     "moment, expected",
     [
-        (at(-10), 2),       # before any event: the first event's count
+        (at(-10), 2),  # before any event: the first event's count
         (at(0), 2),
-        (at(3, 50), 2),     # more requested: still 2
+        (at(3, 50), 2),  # more requested: still 2
         (at(6), 5),
-        (at(10), 8),        # no event since 8:00: the last count
-        (at(15), 8),        # 2 requested at 11:00 but never reported
+        (at(10), 8),  # no event since 8:00: the last count
+        (at(15), 8),  # 2 requested at 11:00 but never reported
     ],
 )
 def test_executors_at_a_moment(moment, expected):
@@ -306,13 +387,13 @@ def test_executors_at_a_moment(moment, expected):
 @pytest.mark.parametrize(
     "start, end, executors, expected",
     [
-        (at(0), at(3), 2, None),      # nothing requested in the first window
-        (at(3), at(6), 2, 50.0),      # 3:20 asks for the same 2; 3:50 asks for 5
-        (at(6), at(10), 5, 20.0),     # 6:10 logs no request; 6:20 asks for 8
-        (at(8, 30), at(10), 8, None), # a window without DLT events
+        (at(0), at(3), 2, None),  # nothing requested in the first window
+        (at(3), at(6), 2, 50.0),  # 3:20 asks for the same 2; 3:50 asks for 5
+        (at(6), at(10), 5, 20.0),  # 6:10 logs no request; 6:20 asks for 8
+        (at(8, 30), at(10), 8, None),  # a window without DLT events
         (at(10), at(15), 8, 60.0),
-        (at(10), None, 8, 60.0),      # without an end, a later request counts
-        (at(3), at(6), None, 20.0),   # unknown count at the start: the first request (3:20)
+        (at(10), None, 8, 60.0),  # without an end, a later request counts
+        (at(3), at(6), None, 20.0),  # unknown count at the start: the first request (3:20)
     ],
 )
 def test_dlt_reaction_is_the_first_request_in_the_window_for_another_count(start, end, executors, expected):
@@ -348,13 +429,18 @@ def metric_counts():
 
 def results(metrics=True, events=EVENTS, pipeline_events=DLT):
     windows = expected_windows(parse_analysis_params(raw_params()).windows, RUN_START)
-    return result_rows(RUN_START, windows, table_counts(), metric_counts() if metrics else None, events, ANALYZED_AT,
-                       pipeline_events)
+    return result_rows(
+        RUN_START, windows, table_counts(), metric_counts() if metrics else None, events, ANALYZED_AT, pipeline_events
+    )
 
 
 def test_the_dlt_columns_are_appended_to_the_results_table():
-    assert RESULT_COLUMNS[-4:] == ("analyzed_at", "dlt_executors_at_start", "dlt_executors_at_end",
-                                   "dlt_reaction_seconds")
+    assert RESULT_COLUMNS[-4:] == (
+        "analyzed_at",
+        "dlt_executors_at_start",
+        "dlt_executors_at_end",
+        "dlt_reaction_seconds",
+    )
     assert tuple(part.split()[0] for part in RESULTS_SCHEMA_DDL.split(", ")) == RESULT_COLUMNS
 
 
@@ -363,38 +449,62 @@ def test_result_rows_per_window_including_the_one_that_fell_short():
     assert [tuple(row) for row in rows] == [RESULT_COLUMNS] * 4
     short = rows[2]
     assert short == {
-        "run_start": RUN_START, "window_index": 3, "start_minute": 6.0, "end_minute": 10.0,
-        "window_start": at(6), "window_end": at(10), "active_phases": "baseline+3x+9x",
-        "target_rows_per_second": 62_000, "achieved_rows_per_second": 51_000.0, "gap_percent": -17.74,
-        "metrics_rows_per_second": 48_450.0, "metrics_gap_percent": -21.85,
-        "workers_at_start": 4, "workers_at_end": 6, "reaction_seconds": 50.0, "analyzed_at": ANALYZED_AT,
-        "dlt_executors_at_start": 5, "dlt_executors_at_end": 8, "dlt_reaction_seconds": 20.0,
+        "run_start": RUN_START,
+        "window_index": 3,
+        "start_minute": 6.0,
+        "end_minute": 10.0,
+        "window_start": at(6),
+        "window_end": at(10),
+        "active_phases": "baseline+3x+9x",
+        "target_rows_per_second": 62_000,
+        "achieved_rows_per_second": 51_000.0,
+        "gap_percent": -17.74,
+        "metrics_rows_per_second": 48_450.0,
+        "metrics_gap_percent": -21.85,
+        "workers_at_start": 4,
+        "workers_at_end": 6,
+        "reaction_seconds": 50.0,
+        "analyzed_at": ANALYZED_AT,
+        "dlt_executors_at_start": 5,
+        "dlt_executors_at_end": 8,
+        "dlt_reaction_seconds": 20.0,
     }
-    assert [(row["gap_percent"], row["workers_at_start"], row["workers_at_end"], row["reaction_seconds"])
-            for row in rows] == [(0.0, 2, 2, None), (0.0, 2, 4, 40.0), (-17.74, 4, 6, 50.0), (-2.0, 6, 6, 90.0)]
-    assert [(row["dlt_executors_at_start"], row["dlt_executors_at_end"], row["dlt_reaction_seconds"])
-            for row in rows] == [(2, 2, None), (2, 5, 50.0), (5, 8, 20.0), (8, 8, 60.0)]
+    assert [
+        (row["gap_percent"], row["workers_at_start"], row["workers_at_end"], row["reaction_seconds"]) for row in rows
+    ] == [(0.0, 2, 2, None), (0.0, 2, 4, 40.0), (-17.74, 4, 6, 50.0), (-2.0, 6, 6, 90.0)]
+    assert [
+        (row["dlt_executors_at_start"], row["dlt_executors_at_end"], row["dlt_reaction_seconds"]) for row in rows
+    ] == [(2, 2, None), (2, 5, 50.0), (5, 8, 20.0), (8, 8, 60.0)]
 
 
 @pytest.mark.parametrize("pipeline_events", [(), []])  # no pipeline; a pipeline that logged nothing
 def test_without_pipeline_events_the_dlt_columns_are_empty(pipeline_events):
     rows = results(pipeline_events=pipeline_events)
-    assert {(row["dlt_executors_at_start"], row["dlt_executors_at_end"], row["dlt_reaction_seconds"])
-            for row in rows} == {(None, None, None)}
+    assert {
+        (row["dlt_executors_at_start"], row["dlt_executors_at_end"], row["dlt_reaction_seconds"]) for row in rows
+    } == {(None, None, None)}
     assert [row["reaction_seconds"] for row in rows] == [None, 40.0, 50.0, 90.0]
 
 
 def test_without_metrics_or_events_those_columns_are_empty():
     row = results(metrics=False, events=[])[0]
-    assert (row["metrics_rows_per_second"], row["metrics_gap_percent"], row["workers_at_start"],
-            row["workers_at_end"], row["reaction_seconds"]) == (None, None, None, None, None)
+    assert (
+        row["metrics_rows_per_second"],
+        row["metrics_gap_percent"],
+        row["workers_at_start"],
+        row["workers_at_end"],
+        row["reaction_seconds"],
+    ) == (None, None, None, None, None)
     assert row["achieved_rows_per_second"] == 50_000.0
 
 
 def test_report_shows_each_window_the_tables_and_the_notes():
-    report = format_report(RUN_START, results(), [("baseline", "stream_table_001", 900_000),
-                                                  ("9x", "stream_table_9x_scale", 1_920_000)],
-                           ["the run is not over"])
+    report = format_report(
+        RUN_START,
+        results(),
+        [("baseline", "stream_table_001", 900_000), ("9x", "stream_table_9x_scale", 1_920_000)],
+        ["the run is not over"],
+    )
     lines = report.splitlines()
     assert lines[0] == "Run started 2026-11-25 02:00:00 UTC, 15 min, 4 window(s)"
     short = next(line for line in lines if line.startswith(" 3  6-10"))

@@ -23,8 +23,15 @@ from streambench.local.report import analyse_and_draw  # noqa: E402
 from streambench.local.run import install_stop_on_ctrl_c, run_timeline  # noqa: E402
 from streambench.local.sessions import connect_problems  # noqa: E402
 from streambench.local.timeline import (  # noqa: E402
-    Clock, RunSpecError, analysis_parameters, databricks_connect_line, parse_run_spec, phase_parameters,
-    progress_line, scaled_windows, window_table,
+    Clock,
+    RunSpecError,
+    analysis_parameters,
+    databricks_connect_line,
+    parse_run_spec,
+    phase_parameters,
+    progress_line,
+    scaled_windows,
+    window_table,
 )
 
 # A small stack: 1 baseline stream at 200 rows/s, the 3x stream (600) in minute 1-2, the 9x (1,800) in minute
@@ -54,9 +61,11 @@ SHORTFALL_TOLERANCE_PERCENT = 60
 # rounding of the windows' edges to whole seconds is allowed for.
 EXCESS_TOLERANCE_PERCENT = 2
 
-NODE_MAIN = ("require('./cli/local').main(process.argv.slice(1), process.env, "
-             "{stdout: (line) => console.log(line), stderr: (line) => console.error(line)}, process.env.PROJECT_DIR)"
-             ".then((code) => process.exit(code))")
+NODE_MAIN = (
+    "require('./cli/local').main(process.argv.slice(1), process.env, "
+    "{stdout: (line) => console.log(line), stderr: (line) => console.error(line)}, process.env.PROJECT_DIR)"
+    ".then((code) => process.exit(code))"
+)
 
 
 def project_with(tmp_path: Path, stack: str, stack_file: str) -> Path:
@@ -69,8 +78,13 @@ def project_with(tmp_path: Path, stack: str, stack_file: str) -> Path:
 def local_ts(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """cli/local.ts main() on a project folder that holds the test's stack file."""
     return subprocess.run(
-        ["node", "-r", "ts-node/register/transpile-only", "-e", NODE_MAIN, "--", *args], cwd=ROOT, capture_output=True,
-        text=True, env={**os.environ, "PROJECT_DIR": str(project), **(env or {})}, timeout=120)
+        ["node", "-r", "ts-node/register/transpile-only", "-e", NODE_MAIN, "--", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PROJECT_DIR": str(project), **(env or {})},
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +96,7 @@ def small_spec(tmp_path_factory):
 
 
 # ---- the run spec and its parameters (no Spark) ----------------------------------------------------------
+
 
 def test_the_spec_carries_the_plans_job_parameters_with_the_full_timeline_jobs_offsets(small_spec):
     phases = {phase["phase"]: phase["parameters"] for phase in small_spec["phases"]}
@@ -116,7 +131,9 @@ def test_connect_keeps_the_workspace_catalog_and_volume_and_fills_in_the_run_id(
     assert parameters["trigger_interval_seconds"] == "10" and parameters["window_minutes"] == "4"
 
 
-@pytest.mark.parametrize("speed, plan_seconds, expected", [(1, 10, 10), (4, 10, 3), (10, 30, 3), (20, 10, 1), (60, 30, 1)])
+@pytest.mark.parametrize(
+    "speed, plan_seconds, expected", [(1, 10, 10), (4, 10, 3), (10, 30, 3), (20, 10, 1), (60, 30, 1)]
+)
 def test_intervals_shrink_with_the_speed_in_whole_seconds_never_below_one(speed, plan_seconds, expected):
     assert Clock(speed).interval_seconds(plan_seconds) == expected
 
@@ -133,14 +150,21 @@ def test_bad_specs_are_refused_with_every_problem():
     with pytest.raises(RunSpecError) as error:
         parse_run_spec({"mode": "cloud", "speed": 0, "phases": []})
     message = str(error.value)
-    for expected in ("mode must be one of local, connect", "speed must be a number above 0", "stack is required",
-                     "phases must list at least one phase", "analysisParameters is required"):
+    for expected in (
+        "mode must be one of local, connect",
+        "speed must be a number above 0",
+        "stack is required",
+        "phases must list at least one phase",
+        "analysisParameters is required",
+    ):
         assert expected in message
 
 
 def test_progress_line_and_window_table():
-    assert progress_line(4.5, 15, "baseline+3x at 800 rows/s", width=10) == \
-        "[###.......]  30%  minute 4.5 of 15  baseline+3x at 800 rows/s"
+    assert (
+        progress_line(4.5, 15, "baseline+3x at 800 rows/s", width=10)
+        == "[###.......]  30%  minute 4.5 of 15  baseline+3x at 800 rows/s"
+    )
     assert progress_line(-0.2, 15, "waiting", width=4).startswith("[....]   0%  minute 0.0 of 15")
     assert databricks_connect_line("16.4.x-scala2.12") == "16.4.*" and databricks_connect_line("") == ""
 
@@ -154,8 +178,9 @@ def test_on_a_terminal_status_lines_go_above_the_progress_bar_which_stays_last()
     console.prefixed("3x")("18:00:03 UTC | active streams: 1")
     console.bar("[##..] 50%", 0.5)
     console.end_bar()
-    assert screen.getvalue() == ("\r\x1b[K[#...] 25%" "\r\x1b[K[3x] 18:00:03 UTC | active streams: 1\n[#...] 25%"
-                                 "\r\x1b[K[##..] 50%" "\n")
+    assert screen.getvalue() == (
+        "\r\x1b[K[#...] 25%\r\x1b[K[3x] 18:00:03 UTC | active streams: 1\n[#...] 25%\r\x1b[K[##..] 50%\n"
+    )
 
 
 def test_without_a_terminal_the_bar_is_printed_at_every_tenth():
@@ -174,14 +199,21 @@ def test_connect_says_what_to_install_and_set(small_spec):
     assert "pip install 'databricks-connect==15.4.*'" in problems[0]
     assert "DATABRICKS_HOST" in problems[1] and "--cluster-id" in problems[2]
     spec = parse_run_spec({**small_spec, "mode": "connect", "clusterName": "streambench-small"})
-    assert connect_problems(spec, {"DATABRICKS_HOST": "https://dbc-1.cloud.databricks.com"}, connect_installed=True) == []
+    assert (
+        connect_problems(spec, {"DATABRICKS_HOST": "https://dbc-1.cloud.databricks.com"}, connect_installed=True) == []
+    )
 
 
 def test_connect_in_a_python_without_databricks_connect_stops_before_any_session(small_spec):
     spec = {**small_spec, "mode": "connect"}
-    result = subprocess.run([sys.executable, str(ROOT / "notebooks" / "streambench" / "local" / "run.py")], input=json.dumps(spec),
-                            capture_output=True, text=True, timeout=60,
-                            env={key: value for key, value in os.environ.items() if not key.startswith("DATABRICKS_")})
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "notebooks" / "streambench" / "local" / "run.py")],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={key: value for key, value in os.environ.items() if not key.startswith("DATABRICKS_")},
+    )
     assert result.returncode == 1
     assert "databricks-connect is not installed" in result.stderr and "no workspace host" in result.stderr
 
@@ -194,16 +226,30 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def test_the_chart_is_a_png_of_the_stated_size(tmp_path):
-    windows = json.dumps([{"startMinute": 0, "endMinute": 3, "totalRowsPerSecond": 500},
-                          {"startMinute": 3, "endMinute": 6, "totalRowsPerSecond": 800}])
-    intervals = [Interval(minute / 6, {"baseline": 480.0, "3x": 300.0 if minute >= 18 else 0.0}) for minute in range(36)]
-    path = draw_results(str(tmp_path / "chart.png"), "test", windows, intervals, 1 / 6,
-                        [["minutes", "target"], ["0-3", "500"], ["3-6", "800"]], ["baseline", "3x"])
+    windows = json.dumps(
+        [
+            {"startMinute": 0, "endMinute": 3, "totalRowsPerSecond": 500},
+            {"startMinute": 3, "endMinute": 6, "totalRowsPerSecond": 800},
+        ]
+    )
+    intervals = [
+        Interval(minute / 6, {"baseline": 480.0, "3x": 300.0 if minute >= 18 else 0.0}) for minute in range(36)
+    ]
+    path = draw_results(
+        str(tmp_path / "chart.png"),
+        "test",
+        windows,
+        intervals,
+        1 / 6,
+        [["minutes", "target"], ["0-3", "500"], ["3-6", "800"]],
+        ["baseline", "3x"],
+    )
     assert png_size(Path(path)) == PNG_SIZE == (1200, 800)
     assert target_steps(windows) == ([0.0, 3.0, 6.0], [500.0, 800.0, 800.0])
 
 
 # ---- real runs on local Spark ----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def played(spark, small_spec, tmp_path_factory):
@@ -224,7 +270,10 @@ def test_every_window_reaches_the_plans_target_within_the_tolerance(played):
     assert [(window.start_minute, window.end_minute) for window in report.windows] == [(0, 1), (1, 2), (2, 3), (3, 4)]
     assert [window.target_rows_per_second for window in report.windows] == [200, 800, 2000, 200]
     for window in report.windows:
-        assert -SHORTFALL_TOLERANCE_PERCENT <= window.gap_percent <= EXCESS_TOLERANCE_PERCENT, (window, "\n".join(lines))
+        assert -SHORTFALL_TOLERANCE_PERCENT <= window.gap_percent <= EXCESS_TOLERANCE_PERCENT, (
+            window,
+            "\n".join(lines),
+        )
 
 
 def test_each_stream_writes_only_inside_its_phases_window(spark, played):
@@ -235,14 +284,20 @@ def test_each_stream_writes_only_inside_its_phases_window(spark, played):
     for phase, (first_minute, last_minute) in {"baseline": (0, 4), "3x": (1, 2), "9x": (2, 3)}.items():
         table = json.loads(spec.analysis_parameters["phases_json"])
         name = next(item["table_name_format"] for item in table if item["phase"] == phase).format(stream_id=1)
-        row = spark.sql(f"SELECT min(unix_micros(event_timestamp)) AS first, max(unix_micros(event_timestamp)) AS last, "
-                        f"count(*) AS rows FROM spark_catalog.dlt_autoscaling_small.{name} "
-                        f"WHERE event_timestamp BETWEEN timestamp_seconds({start}) AND timestamp_seconds({start + 60})").first()
+        row = spark.sql(
+            f"SELECT min(unix_micros(event_timestamp)) AS first, max(unix_micros(event_timestamp)) AS last, "
+            f"count(*) AS rows FROM spark_catalog.dlt_autoscaling_small.{name} "
+            f"WHERE event_timestamp BETWEEN timestamp_seconds({start}) AND timestamp_seconds({start + 60})"
+        ).first()
         assert row["rows"] > 0, phase
         first_seen = Clock(SPEED).plan_minutes(row["first"] / 1e6 - start)
         last_seen = Clock(SPEED).plan_minutes(row["last"] / 1e6 - start)
         # A phase stops its streams within a second of its window's end (its loop looks at the clock every second).
-        assert first_minute <= first_seen and last_seen < last_minute + Clock(SPEED).plan_minutes(1.0), (phase, first_seen, last_seen)
+        assert first_minute <= first_seen and last_seen < last_minute + Clock(SPEED).plan_minutes(1.0), (
+            phase,
+            first_seen,
+            last_seen,
+        )
 
 
 def test_the_status_line_and_the_progress_bar_are_printed(played):
@@ -278,7 +333,10 @@ def test_ctrl_c_stops_every_stream_and_still_analyses_and_draws_what_was_played(
 
     def interrupt_once_3x_streams():
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and sum(line.startswith("[3x]") and "input rows/s" in line for line in lines) < 2:
+        while (
+            time.monotonic() < deadline
+            and sum(line.startswith("[3x]") and "input rows/s" in line for line in lines) < 2
+        ):
             time.sleep(0.1)
         signal.raise_signal(signal.SIGINT)
 
@@ -303,6 +361,8 @@ def test_ctrl_c_stops_every_stream_and_still_analyses_and_draws_what_was_played(
     assert [window.phases for window in report.windows] == ["baseline", "baseline+3x"]
     assert results["rows"] > 0
     assert png_size(tmp_path / "results.png") == PNG_SIZE
-    metrics = spark.sql("SELECT count(*) AS batches FROM spark_catalog.dlt_autoscaling_stopped.stream_metrics "
-                        f"WHERE stream_type = '3x' AND batch_time >= timestamp_seconds({outcome.run_start.timestamp()})").first()
+    metrics = spark.sql(
+        "SELECT count(*) AS batches FROM spark_catalog.dlt_autoscaling_stopped.stream_metrics "
+        f"WHERE stream_type = '3x' AND batch_time >= timestamp_seconds({outcome.run_start.timestamp()})"
+    ).first()
     assert metrics["batches"] > 0, "the stopped 3x phase wrote no metrics"
