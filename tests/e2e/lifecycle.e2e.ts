@@ -5,7 +5,8 @@
  */
 import * as assert from "assert";
 import { spawn } from "child_process";
-import { WorkspaceEmulator, HeldObject, RecordedRequest } from "../emulator/server";
+import { WorkspaceEmulator } from "../emulator/server";
+import { HeldObject, RecordedRequest } from "../emulator/types";
 import { CommandResult, ScratchProject, StateResource, requirePulumiCli, sentinelToken, tail } from "./harness";
 import { StackFootprint, belongsTo, footprint } from "./ownership";
 

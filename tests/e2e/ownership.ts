@@ -1,4 +1,4 @@
-import { HeldObject } from "../emulator/server";
+import { HeldObject } from "../emulator/types";
 import { StateResource } from "./harness";
 
 /** What identifies a stack's objects in the workspace: the ids in its state, and the stack in every name. */

@@ -13,7 +13,8 @@
 import * as assert from "assert";
 import { spawn } from "child_process";
 import * as path from "path";
-import { RecordedRequest, WorkspaceEmulator } from "../emulator/server";
+import { WorkspaceEmulator } from "../emulator/server";
+import { RecordedRequest } from "../emulator/types";
 import { pythonExecutable } from "../python";
 import { PROJECT_DIR, ScratchProject, requirePulumiCli, sentinelToken } from "./harness";
 

@@ -20,66 +20,8 @@ import { Permissions } from "./permissions";
 import { Pipelines } from "./pipelines";
 import { Call, Router } from "./router";
 import { WorkspaceTree } from "./workspaceTree";
-
-export interface EmulatorOptions {
-    /** Tokens the workspace accepts as `Authorization: Bearer <token>`. */
-    tokens: string[];
-    userName?: string;
-    /** Unity Catalog catalogs that exist (default `main`). */
-    catalogs?: string[];
-    /** SQL warehouse ids that exist (for dashboards). */
-    warehouses?: string[];
-    /** Workspace groups (for permissions). */
-    groups?: string[];
-    /** Milliseconds a new cluster stays PENDING; undefined = stays PENDING until a test changes it. */
-    clusterStartMs?: number;
-    /** Milliseconds from a pipeline update's start to RUNNING. */
-    pipelineStartMs?: number;
-    /** Milliseconds a triggered pipeline update runs before it completes. */
-    triggeredUpdateMs?: number;
-    /** Where unknown routes and faults are reported (default stderr). */
-    log?: (line: string) => void;
-}
-
-/** One API request as recorded, in arrival order. The token is never stored: only whether it was accepted. */
-export interface RecordedRequest {
-    seq: number;
-    at: number;
-    method: string;
-    path: string;
-    query: Record<string, string>;
-    body: unknown;
-    /** "accepted", "missing" or "rejected"; a rejected token is stored as a short digest, never in clear. */
-    auth: string;
-    status: number;
-    errorCode?: string;
-    /** The fault that answered, if any. */
-    fault?: string;
-}
-
-/** A scripted failure: the next `times` requests matching method + path get this answer instead of the API's. */
-export interface Fault {
-    method?: string;
-    /** A regular expression (source) matched against the whole request path. */
-    path: string;
-    /** Answer with this HTTP status and a Databricks error body. */
-    status?: number;
-    errorCode?: string;
-    message?: string;
-    /** Adds a Retry-After header (seconds), as Databricks does with 429. */
-    retryAfterSeconds?: number;
-    /** Never answer: the request hangs until the client gives up or the emulator closes. */
-    hang?: boolean;
-    /** How many matching requests the fault answers (default 1). */
-    times?: number;
-}
-
-/** An object the workspace holds, for tests: what a stack left behind. */
-export interface HeldObject {
-    kind: "cluster" | "schema" | "volume" | "workspace-object" | "job" | "pipeline" | "dashboard" | "permissions" | "active-run";
-    id: string;
-    name: string;
-}
+import { parseBody, readBody } from "./body";
+import type { EmulatorOptions, Fault, HeldObject, RecordedRequest } from "./types";
 
 export class WorkspaceEmulator {
     readonly identity: Identity;
@@ -396,36 +338,4 @@ export class WorkspaceEmulator {
             return reply(error instanceof ApiError ? error.status : 400, { message: (error as Error).message });
         }
     }
-}
-
-function readBody(request: http.IncomingMessage): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        request.on("data", (chunk: Buffer) => chunks.push(chunk));
-        request.on("end", () => resolve(Buffer.concat(chunks)));
-        request.on("error", reject);
-    });
-}
-
-/** JSON, or the fields of a multipart/form-data upload (the SDK's workspace Upload sends one for format=RAW). */
-function parseBody(raw: Buffer, contentType: string | undefined): unknown {
-    if (raw.length === 0) {
-        return undefined;
-    }
-    const boundary = /multipart\/form-data;.*boundary="?([^";]+)"?/i.exec(contentType ?? "")?.[1];
-    if (!boundary) {
-        return JSON.parse(raw.toString("utf8"));
-    }
-    const fields: Record<string, string | boolean> = {};
-    for (const part of raw.toString("latin1").split(`--${boundary}`)) {
-        const separator = part.indexOf("\r\n\r\n");
-        const name = /name="([^"]+)"/.exec(part.slice(0, separator))?.[1];
-        if (separator < 0 || !name) {
-            continue;
-        }
-        const value = Buffer.from(part.slice(separator + 4).replace(/\r\n$/, ""), "latin1");
-        // The file part is the content itself; JSON imports send it base64-encoded, so keep one encoding.
-        fields[name] = name === "content" ? value.toString("base64") : value.toString("utf8");
-    }
-    return fields;
 }
