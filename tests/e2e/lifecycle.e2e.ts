@@ -48,6 +48,8 @@ interface StackRun {
     billingAfterUp?: ReturnType<WorkspaceEmulator["billing"]>;
     opsStatus?: { code: number | null; output: string };
     leftAfterDestroy: HeldObject[];
+    /** The tables the stack's runs wrote into its schema, just before destroy. */
+    tablesBeforeDestroy: HeldObject[];
     error?: Error;
 }
 
@@ -74,6 +76,7 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         steps: {},
         resourcesAfterUp: [],
         leftAfterDestroy: [],
+        tablesBeforeDestroy: [],
     }));
     let emulator: WorkspaceEmulator;
     let sharedObjects: { objects: HeldObject[]; prints: StackFootprint[] } | undefined;
@@ -138,8 +141,9 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
             if (!arrived) {
                 void allUp();
             }
-            run.steps.destroy = await project.pulumi(["destroy", "--yes", "--skip-preview", ...stackArgs]);
             const print = footprint(run.stack, run.resourcesAfterUp);
+            run.tablesBeforeDestroy = emulator.objects().filter((object) => object.kind === "table" && belongsTo(object, print));
+            run.steps.destroy = await project.pulumi(["destroy", "--yes", "--skip-preview", ...stackArgs]);
             run.leftAfterDestroy = emulator.objects().filter((object) => belongsTo(object, print));
         }
     }
@@ -308,6 +312,21 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         for (const job of ofType("job:Job")) {
             assert.ok(waitsFor(runCommand).has(job.urn), `the run command does not wait for ${job.outputs?.name}`);
         }
+    });
+
+    it("full: the run wrote its tables into the schema, and destroy dropped the schema with them (force)", () => {
+        const run = runOf("full");
+        assert.ok(run.resourcesAfterUp.length > 0, "up did not succeed");
+        const names = run.tablesBeforeDestroy.map((table) => table.name);
+        assert.ok(names.includes("main.dlt_autoscaling_full.stream_table_001"), names.join(", "));
+        assert.ok(names.includes("main.dlt_autoscaling_full.stream_table_9x_scale"), names.join(", "));
+        const schemaDelete = emulator.requests.find(
+            (request: RecordedRequest) =>
+                request.method === "DELETE" && request.path === "/api/2.1/unity-catalog/schemas/main.dlt_autoscaling_full",
+        );
+        assert.strictEqual(schemaDelete?.status, 200, "the schema was not dropped");
+        assert.strictEqual(schemaDelete?.query?.force, "true", "the schema was dropped without force, so its tables would stop it");
+        assert.deepStrictEqual(run.leftAfterDestroy, []);
     });
 
     it("full: destroy deleted every job and the pipeline before the volume and the schema", () => {

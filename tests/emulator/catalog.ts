@@ -6,6 +6,26 @@ const SCHEMA_UPDATE_FIELDS = ["comment", "custom_max_retention_hours", "enable_p
 const VOLUME_FIELDS = ["catalog_name", "comment", "name", "schema_name", "storage_location", "volume_type"];
 const VOLUME_UPDATE_FIELDS = ["comment", "new_name", "owner"];
 
+/** Unity Catalog names: at most 255 characters, and no space, period, slash or control character (UC object names). */
+const MAX_NAME_LENGTH = 255;
+
+function refuseInvalidName(name: string, what: string): void {
+    if (name.length > MAX_NAME_LENGTH) {
+        throw new ApiError(
+            400,
+            "INVALID_PARAMETER_VALUE",
+            `${what} name '${name.slice(0, 40)}…' is longer than ${MAX_NAME_LENGTH} characters.`,
+        );
+    }
+    if (/[\s./\x00-\x1f\x7f]/.test(name)) {
+        throw new ApiError(
+            400,
+            "INVALID_PARAMETER_VALUE",
+            `${what} name '${name}' may not contain spaces, periods, slashes or control characters.`,
+        );
+    }
+}
+
 export interface CatalogOptions {
     /** Catalogs that exist in the metastore; schemas can only go into one of these. */
     catalogs: string[];
@@ -58,6 +78,7 @@ export class Catalog {
         refuseUnknownKeys(body, SCHEMA_FIELDS, "schemas/create");
         const catalogName = requireString(body, "catalog_name", "schemas/create").toLowerCase();
         const name = requireString(body, "name", "schemas/create").toLowerCase();
+        refuseInvalidName(name, "Schema");
         if (!this.options.catalogs.includes(catalogName)) {
             throw notFound(`Catalog '${catalogName}' does not exist.`, "CATALOG_DOES_NOT_EXIST");
         }
@@ -93,6 +114,25 @@ export class Catalog {
             throw notFound(`Schema '${fullName}' does not exist.`, "SCHEMA_DOES_NOT_EXIST");
         }
         return schema;
+    }
+
+    /**
+     * Managed Delta tables a run writes into a schema (the generator creates every table of the timeline first):
+     * what a workspace holds after a run, so that dropping the schema needs `force`. False when the schema is gone.
+     */
+    writeTables(catalogName: string, schemaName: string, tables: string[]): boolean {
+        const fullName = `${catalogName}.${schemaName}`.toLowerCase();
+        if (!this.schemas.has(fullName)) {
+            return false;
+        }
+        const held = this.tables.get(fullName) ?? [];
+        for (const table of tables.map((name) => `${fullName}.${name.toLowerCase()}`)) {
+            if (!held.includes(table)) {
+                held.push(table);
+            }
+        }
+        this.tables.set(fullName, held);
+        return true;
     }
 
     private updateSchema(fullName: string, body: Record<string, any>): object {
@@ -132,6 +172,7 @@ export class Catalog {
         const schemaName = requireString(body, "schema_name", "volumes/create").toLowerCase();
         const name = requireString(body, "name", "volumes/create").toLowerCase();
         const volumeType = requireString(body, "volume_type", "volumes/create");
+        refuseInvalidName(name, "Volume");
         this.schema(`${catalogName}.${schemaName}`);
         if (volumeType === "MANAGED" && body.storage_location) {
             throw new ApiError(400, "INVALID_PARAMETER_VALUE", "A managed volume cannot have a storage_location.");

@@ -77,6 +77,8 @@ const ACTIVE = new Set(["PENDING", "RUNNING"]);
  * referenced jobs, limits). A missing job is 400 INVALID_PARAMETER_VALUE "Job <id> does not exist." as Databricks
  * answers it (the SDK's error override and the provider's wrapMissingJobError turn that into not-found).
  */
+const MAX_TASKS = 1000;
+
 export class Jobs {
     readonly jobs = new Map<number, Job>();
     readonly runs = new Map<number, Run>();
@@ -89,6 +91,8 @@ export class Jobs {
         private readonly host: () => string,
         /** Whether a pipeline exists, for pipeline tasks. */
         private readonly pipelineExists: (pipelineId: string) => boolean = () => true,
+        /** A notebook task started, with its job's parameters as the run sees them (the generator writes tables). */
+        private readonly notebookStarted: (parameters: Record<string, string>) => void = () => undefined,
     ) {}
 
     routes(router: Router): void {
@@ -129,7 +133,7 @@ export class Jobs {
         });
         router.add("POST", new RegExp(`${api}/run-now`), (call) => {
             refuseUnknownKeys(call.body, RUN_NOW_FIELDS, "jobs/run-now");
-            const run = this.runNow(this.job(Number(call.body.job_id)));
+            const run = this.runNow(this.job(Number(call.body.job_id)), call.body.job_parameters ?? {});
             return { run_id: run.runId, number_in_job: run.numberInJob };
         });
         router.add("GET", new RegExp(`${api}/runs/list`), (call) => {
@@ -207,6 +211,10 @@ export class Jobs {
             }
             names.add(parameter.name);
         }
+        // Jobs API: "A job can contain up to 1000 tasks."
+        if ((settings.tasks ?? []).length > MAX_TASKS) {
+            throw invalidParameter(`A job can have at most ${MAX_TASKS} tasks, got ${settings.tasks.length}.`);
+        }
         const keys = new Set<string>();
         for (const task of settings.tasks ?? []) {
             if (!task.task_key) {
@@ -235,7 +243,7 @@ export class Jobs {
         }
     }
 
-    private runNow(job: Job): Run {
+    private runNow(job: Job, overrides: Record<string, string> = {}): Run {
         const active = [...this.runs.values()].filter((run) => run.jobId === job.jobId && ACTIVE.has(run.lifeCycleState));
         const limit = job.settings.max_concurrent_runs ?? 1;
         const runId = this.nextRunId++;
@@ -258,10 +266,17 @@ export class Jobs {
         }
         this.runs.set(runId, run);
         if (run.lifeCycleState === "RUNNING") {
+            const parameters = {
+                ...Object.fromEntries((job.settings.parameters ?? []).map((parameter: any) => [parameter.name, String(parameter.default)])),
+                ...overrides,
+            };
             for (const task of job.settings.tasks ?? []) {
                 const child = task.run_job_task && this.jobs.get(Number(task.run_job_task.job_id));
                 if (child && !(task.depends_on ?? []).length) {
-                    run.childRunIds.push(this.runNow(child).runId);
+                    run.childRunIds.push(this.runNow(child, task.run_job_task.job_parameters ?? {}).runId);
+                }
+                if (task.notebook_task && !(task.depends_on ?? []).length) {
+                    this.notebookStarted(parameters);
                 }
             }
         }

@@ -1,8 +1,9 @@
 /**
  * Standalone workspace emulator:
- *   npx ts-node tests/emulator/main.ts [--port 8443] [--token <token>] [--cluster-start-ms 5000]
- * prints `listening on http://127.0.0.1:<port>`; point DATABRICKS_HOST at it and DATABRICKS_TOKEN at the token
- * (default: EMULATOR_TOKEN from the environment, else a random one, printed once for the person at the terminal).
+ *   EMULATOR_TOKEN=<token> npx ts-node tests/emulator/main.ts [--port 8443] [--cluster-start-ms 5000]
+ * prints `listening on http://127.0.0.1:<port>`; point DATABRICKS_HOST at it and DATABRICKS_TOKEN at the token.
+ * The token comes from the environment only, never the command line (where `ps` shows it); without one a random
+ * token is made and printed once for the person at the terminal.
  */
 import { randomBytes } from "crypto";
 import { parseArgs } from "util";
@@ -12,13 +13,12 @@ async function main(): Promise<void> {
     const { values } = parseArgs({
         options: {
             port: { type: "string", default: "0" },
-            token: { type: "string" },
             "cluster-start-ms": { type: "string" },
             warehouse: { type: "string", multiple: true },
             group: { type: "string", multiple: true },
         },
     });
-    const token = values.token ?? process.env.EMULATOR_TOKEN;
+    const token = process.env.EMULATOR_TOKEN;
     const generated = token ? undefined : `dapi${randomBytes(16).toString("hex")}`;
     if (generated) {
         process.env.EMULATOR_TOKEN = generated;

@@ -67,6 +67,7 @@ export class WorkspaceEmulator {
             userName,
             () => this.baseUrl,
             (pipelineId) => this.pipelines.pipelines.has(pipelineId),
+            (parameters) => this.writeStreamTables(parameters),
         );
         this.permissions = new Permissions({
             owner: userName,
@@ -154,6 +155,7 @@ export class WorkspaceEmulator {
                 id: volume.full_name,
                 name: volume.full_name,
             })),
+            ...[...this.catalog.tables.values()].flat().map((table): HeldObject => ({ kind: "table", id: table, name: table })),
             ...[...this.tree.objects.values()]
                 .filter((object) => !object.seeded)
                 .map((object): HeldObject => ({ kind: "workspace-object", id: String(object.objectId), name: object.path })),
@@ -177,6 +179,26 @@ export class WorkspaceEmulator {
                 .activeRuns()
                 .map((run): HeldObject => ({ kind: "active-run", id: String(run.runId), name: `run ${run.runId} of job ${run.jobId}` })),
         ];
+    }
+
+    /**
+     * What a generator run does first: create every table of the timeline (its phases document) in its schema.
+     * Table names follow the phases document's `table_name_format` (`{stream_id:03d}`, Python's format spec).
+     */
+    private writeStreamTables(parameters: Record<string, string>): void {
+        if (!parameters.catalog || !parameters.schema || !parameters.phases_json) {
+            return;
+        }
+        const tables = (
+            JSON.parse(parameters.phases_json) as { table_name_format: string; first_stream_id: number; stream_count: number }[]
+        ).flatMap((phase) =>
+            Array.from({ length: phase.stream_count }, (_, index) =>
+                phase.table_name_format.replace(/\{stream_id(?::0(\d+)d)?\}/g, (_match, width?: string) =>
+                    String(phase.first_stream_id + index).padStart(Number(width ?? 0), "0"),
+                ),
+            ),
+        );
+        this.catalog.writeTables(parameters.catalog, parameters.schema, tables);
     }
 
     private exists(type: string, id: string): boolean {

@@ -54,7 +54,7 @@ export interface Fault {
 
 /** An object the workspace holds, for tests: what a stack left behind. */
 export interface HeldObject {
-    kind: "cluster" | "schema" | "volume" | "workspace-object" | "job" | "pipeline" | "dashboard" | "permissions" | "active-run";
+    kind: "cluster" | "schema" | "volume" | "table" | "workspace-object" | "job" | "pipeline" | "dashboard" | "permissions" | "active-run";
     id: string;
     name: string;
 }

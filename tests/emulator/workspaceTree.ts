@@ -17,6 +17,7 @@ export interface WorkspaceObject {
     seeded: boolean;
 }
 
+const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 const IMPORT_FIELDS = ["content", "format", "language", "overwrite", "path"];
 const FORMATS = ["SOURCE", "HTML", "JUPYTER", "DBC", "R_MARKDOWN", "AUTO", "RAW"];
 
@@ -134,6 +135,14 @@ export class WorkspaceTree {
         }
         // JSON imports carry the content base64-encoded; the multipart parser hands file parts over the same way.
         const content = typeof body.content === "string" ? Buffer.from(body.content, "base64") : Buffer.alloc(0);
+        // Workspace API import: "The base64-encoded content. This has a limit of 10 MB."
+        if (content.length > MAX_IMPORT_BYTES) {
+            throw new ApiError(
+                400,
+                "MAX_NOTEBOOK_SIZE_EXCEEDED",
+                `File size imported is (${content.length} bytes), exceeded max size (${MAX_IMPORT_BYTES} bytes)`,
+            );
+        }
         const overwrite = body.overwrite === true || body.overwrite === "true";
         if (format === "RAW" || (format === "AUTO" && !content.toString("utf8").startsWith("# Databricks notebook source"))) {
             this.addObject(objectPath, "FILE", { content }, overwrite);
