@@ -21,6 +21,7 @@ import { Pipelines } from "./pipelines";
 import { Call, Router } from "./router";
 import { WorkspaceTree } from "./workspaceTree";
 import { parseBody, readBody } from "./body";
+import { OAuthServer } from "./oauth";
 import type { EmulatorOptions, Fault, HeldObject, RecordedRequest } from "./types";
 
 export class WorkspaceEmulator {
@@ -35,6 +36,8 @@ export class WorkspaceEmulator {
     readonly requests: RecordedRequest[] = [];
     /** `METHOD path` of every request no route knew, in order. */
     readonly unknownRoutes: string[] = [];
+    /** OAuth machine-to-machine: discovery, the token endpoint and the tokens it issued. */
+    readonly oauth: OAuthServer;
     private readonly router = new Router();
     private readonly faults: (Fault & { remaining: number; pattern: RegExp })[] = [];
     private readonly hanging = new Set<http.ServerResponse>();
@@ -43,9 +46,10 @@ export class WorkspaceEmulator {
     private baseUrl = "";
 
     constructor(private readonly options: EmulatorOptions) {
-        if (options.tokens.length === 0) {
-            throw new Error("the emulator needs at least one accepted token");
+        if (options.tokens.length === 0 && (options.servicePrincipals ?? []).length === 0) {
+            throw new Error("the emulator needs at least one accepted token or service principal");
         }
+        this.oauth = new OAuthServer(options.servicePrincipals ?? [], options.oauthTokenLifetimeSeconds ?? 3600, options.now ?? Date.now);
         this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
         const userName = options.userName ?? "bench.user@example.com";
         this.identity = { userName, userId: "7001", workspaceId: "1234567890123456" };
@@ -238,6 +242,15 @@ export class WorkspaceEmulator {
         };
         this.requests.push(record);
         const headers: Record<string, string> = { "Content-Type": "application/json" };
+        if (url.pathname.startsWith("/oidc/")) {
+            // OAuth: no bearer token; the client's credentials are in the request, which is never recorded.
+            record.auth = "client-credentials";
+            const answer = this.oauth.handle(method, url.pathname, this.baseUrl, request.headers.authorization, raw.toString("utf8"));
+            record.status = answer.status;
+            response.writeHead(answer.status, headers);
+            response.end(JSON.stringify(answer.body));
+            return;
+        }
         const answer = (status: number, body: unknown): void => {
             record.status = status;
             response.writeHead(status, headers);
@@ -258,10 +271,14 @@ export class WorkspaceEmulator {
         }
         if (record.auth !== "accepted") {
             // The workspace answers 401 without credentials and 403 for a token it does not know.
+            // The workspace answers 401 without credentials or with an expired OAuth token, and 403 for a token it
+            // does not know ("Invalid access token.", HTTP 403, as the Databricks SDKs' issue reports show it).
             return refuse(
                 record.auth === "missing"
                     ? new ApiError(401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API.")
-                    : new ApiError(403, "PERMISSION_DENIED", "Invalid access token."),
+                    : record.auth === "expired"
+                      ? new ApiError(401, "UNAUTHENTICATED", "Token expired.")
+                      : new ApiError(403, "PERMISSION_DENIED", "Invalid access token."),
             );
         }
         const fault = this.faults.find(
@@ -320,9 +337,14 @@ export class WorkspaceEmulator {
         if (!token) {
             return "missing";
         }
-        return this.options.tokens.includes(token)
-            ? "accepted"
-            : `rejected (sha256 ${createHash("sha256").update(token).digest("hex").slice(0, 12)})`;
+        if (this.options.tokens.includes(token)) {
+            return "accepted";
+        }
+        const verdict = this.oauth.verdict(token);
+        if (verdict !== "unknown") {
+            return verdict;
+        }
+        return `rejected (sha256 ${createHash("sha256").update(token).digest("hex").slice(0, 12)})`;
     }
 
     private control(method: string, url: URL, raw: Buffer, response: http.ServerResponse): void {

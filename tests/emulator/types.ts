@@ -1,7 +1,13 @@
 /** What the emulator is started with, records and holds: the shapes its tests read. */
 export interface EmulatorOptions {
-    /** Tokens the workspace accepts as `Authorization: Bearer <token>`. */
+    /** Personal access tokens the workspace accepts as `Authorization: Bearer <token>`. */
     tokens: string[];
+    /** Service principals that get OAuth tokens for their client id and secret (machine-to-machine). */
+    servicePrincipals?: { clientId: string; clientSecret: string }[];
+    /** Lifetime of an OAuth access token (default 3600 s, as Databricks issues them). */
+    oauthTokenLifetimeSeconds?: number;
+    /** The emulator's clock in ms (default Date.now): tests expire tokens by moving it, not by waiting. */
+    now?: () => number;
     userName?: string;
     /** Unity Catalog catalogs that exist (default `main`). */
     catalogs?: string[];
