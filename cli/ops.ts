@@ -1,49 +1,45 @@
 /**
- * Ops commands for a deployed stack, on the workspace REST API:
+ * Ops commands for a deployed stack, through the official Databricks SDK (notebooks/streambench/ops, run in the
+ * `.venv-ops` that `npm run setup` creates):
  *
  *   npm run ops -- status  --stack prod   active runs of the stack's jobs, with the plan's streams and rows/s
- *   npm run ops -- stop    --stack prod   cancel every active run (the notebook's `finally` stops its streams) and stop
- *                                         the stack's DLT pipeline
+ *   npm run ops -- run     --stack prod   start the timeline job, follow it to its end (--no-follow: return at once)
+ *   npm run ops -- stop    --stack prod   cancel every active run and stop the stack's DLT pipeline
  *   npm run ops -- analyze --stack prod   start the stack's analysis job
  *
- * Job names come from the scaling plan of `Pulumi.<stack>.yaml`, exactly as `pulumi up` names them.
- * Credentials: see credentials.ts.
+ * This side reads the stack file and builds the plan (job names, tags), and takes the ids of the stack's objects
+ * from `pulumi stack output` where the Pulumi CLI and the stack's state are at hand; the SDK does the rest.
  */
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { StackConfigError, StackFileError } from "../config/error";
 import { namespaceValues, parseStackConfig } from "../config/parse";
-import { ScalingPlan } from "../plan/types";
-import { buildScalingPlan } from "../plan/build";
+import { PROJECT_DIR, loadStackFile } from "../config/stackFile";
 import { stackNameProblem } from "../config/stackName";
-import { UsageError, parseCommandLine as parseScriptArguments, textTable } from "./commandLine";
-import { loadStackFile } from "../config/stackFile";
-import { CredentialsError, WorkspaceCredentials, resolveCredentials } from "../workspace/credentials";
-import {
-    CANCEL_SETTLE_MS,
-    DEFAULT_TIMEOUT_SECONDS,
-    Job,
-    MAX_TIMEOUT_SECONDS,
-    Run,
-    WorkspaceApiError,
-    WorkspaceClient,
-    printable,
-} from "../workspace/api";
+import { buildScalingPlan, resourceTags } from "../plan/build";
+import { ScalingPlan } from "../plan/types";
+import { UsageError, parseCommandLine } from "./commandLine";
 
-export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--timeout <seconds>]
+export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--no-follow]
 
 Commands:
-  status    show the active runs of the stack's benchmark jobs, with the plan's streams and rows/s
-  stop      cancel every active run of the stack's benchmark jobs (streams stop with the run), stop its DLT pipeline
-  analyze   start the stack's analysis job (streambench-<stack>-analysis)
+  status    the active runs of the stack's jobs, with the plan's streams and rows/s
+  run       start the timeline job and follow it to its end (Ctrl-C detaches; --no-follow returns at once)
+  stop      cancel every active run of the stack's jobs (streams stop with the run) and stop its DLT pipeline
+  analyze   start the stack's analysis job
 
 Options:
   --stack, -s   the Pulumi stack (reads Pulumi.<stack>.yaml)
-  --timeout     seconds to wait for each workspace request (default ${DEFAULT_TIMEOUT_SECONDS})
+  --no-follow   run: print the run's page and return
   --help, -h    this text
 
-Credentials, in the Databricks provider's order: databricks:host / databricks:token in Pulumi.<stack>.yaml (for a
-secret token, export DATABRICKS_TOKEN=$(pulumi config get databricks:token)), else DATABRICKS_HOST /
-DATABRICKS_TOKEN, else a ~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE, or [DEFAULT]).`;
+Credentials: whatever the Databricks SDK's unified authentication finds, in the provider's order: databricks:host
+(and databricks:profile) in Pulumi.<stack>.yaml, then DATABRICKS_HOST with DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID
+and DATABRICKS_CLIENT_SECRET (OAuth machine-to-machine), then a ~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE,
+also one from \`databricks auth login\`). A secret in the stack file only \`pulumi\` can decrypt: export it.`;
+
+const COMMANDS = ["status", "run", "stop", "analyze"] as const;
 
 export interface OpsIo {
     stdout(line: string): void;
@@ -53,280 +49,176 @@ export interface OpsIo {
 export interface OpsSettings {
     /** Where the `Pulumi.<stack>.yaml` files are; default the repository root. */
     projectDir?: string;
+    /** Ids of the stack's objects; default: `pulumi stack output --json`, when it works. */
+    stackOutputs?: () => Record<string, unknown> | undefined;
+    /** Seconds between two looks at a followed run (default 10), and the most `stop` waits for cancelled runs to end. */
+    pollSeconds?: number;
+    settleSeconds?: number;
 }
 
-/**
- * The stack's benchmark jobs, which `status` and `stop` act on: the timeline job, the phase jobs and the DLT
- * pipeline's control job.
- */
-export function stackJobNames(plan: ScalingPlan): string[] {
-    return [
-        plan.timelineJob.jobName,
-        ...plan.phases.map((phase) => phase.jobName),
-        ...(plan.pipeline ? [plan.pipeline.control.jobName] : []),
+/** The Python with the current databricks-sdk: STREAMBENCH_OPS_PYTHON, else `.venv-ops` of `npm run setup`. */
+export function opsPython(env: NodeJS.ProcessEnv): string {
+    return env.STREAMBENCH_OPS_PYTHON ?? path.join(PROJECT_DIR, ".venv-ops", "bin", "python");
+}
+
+/** What the Python side gets: the plan's names, the stack's tags and the ids its outputs give. */
+export function opsRequest(
+    command: string,
+    plan: ScalingPlan,
+    stackConfig: Record<string, string>,
+    outputs: Record<string, any> = {},
+    follow = true,
+) {
+    const idFromUrl = (url: unknown, kind: string) =>
+        typeof url === "string" ? new RegExp(`/${kind}/([\\w-]+)`).exec(url)?.[1] : undefined;
+    const phaseIds: Record<string, unknown> = outputs.jobIds ?? {};
+    return {
+        command,
+        stack: plan.stack,
+        host: stackConfig["databricks:host"] || null,
+        profile: stackConfig["databricks:profile"] || null,
+        tags: resourceTags(plan.stack),
+        jobs: [
+            { name: plan.timelineJob.jobName, role: "timeline", id: outputs.timelineJobId ?? null },
+            ...plan.phases.map((phase) => ({
+                name: phase.jobName,
+                role: "phase",
+                id: phaseIds[phase.name] ?? null,
+                streams: phase.streamCount,
+                ratePerStream: phase.ratePerStream,
+            })),
+            ...(plan.pipeline
+                ? [
+                      {
+                          name: plan.pipeline.control.jobName,
+                          role: "pipeline-control",
+                          id: idFromUrl(outputs.pipelineControlJobUrl, "jobs") ?? null,
+                      },
+                  ]
+                : []),
+            { name: plan.analysis.jobName, role: "analysis", id: idFromUrl(outputs.analysisJobUrl, "jobs") ?? null },
+        ],
+        pipeline: plan.pipeline ? { name: plan.pipeline.name, id: idFromUrl(outputs.pipelineUrl, "pipelines") ?? null } : null,
+        follow,
+        runMinutes: plan.runMinutes,
+    };
+}
+
+/** The stack's outputs from the Pulumi CLI, or undefined when there is no CLI or no state for it. */
+function pulumiStackOutputs(projectDir: string, stack: string): Record<string, unknown> | undefined {
+    const result = spawnSync("pulumi", ["stack", "output", "--json", "--stack", stack], {
+        cwd: projectDir,
+        encoding: "utf8",
+        timeout: 30_000,
+    });
+    if (result.status !== 0 || !result.stdout) {
+        return undefined;
+    }
+    try {
+        return JSON.parse(result.stdout) as Record<string, unknown>;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Secrets of the stack file the SDK needs and only `pulumi` can decrypt, with the variable to export instead. */
+function secretHints(stackConfig: Record<string, string>, env: NodeJS.ProcessEnv): string[] {
+    const needs = [
+        ["databricks:token", "DATABRICKS_TOKEN"],
+        ["databricks:clientSecret", "DATABRICKS_CLIENT_SECRET"],
     ];
+    return needs
+        .filter(([key, variable]) => /"secure"/.test(stackConfig[key] ?? "") && !env[variable])
+        .map(([key, variable]) => `${key} is a secret: export ${variable}=$(pulumi config get ${key} --stack <stack>)`);
 }
-
-export function analysisJobName(plan: ScalingPlan): string {
-    return plan.analysis.jobName;
-}
-
-/** A failure the user fixes (exit 1, one message). */
-class OpsError extends Error {}
-
-interface Context {
-    stack: string;
-    plan: ScalingPlan;
-    credentials: WorkspaceCredentials;
-    client: WorkspaceClient;
-    io: OpsIo;
-}
-
-const COMMANDS: Record<string, (context: Context) => Promise<void>> = {
-    status: showStatus,
-    stop: stopActiveRuns,
-    analyze: startAnalysis,
-};
 
 /** Runs one ops command; resolves to the exit code (0 ok, 1 failed, 2 wrong usage). */
-export async function main(argv: string[], env: NodeJS.ProcessEnv, rawIo: OpsIo, settings: OpsSettings = {}): Promise<number> {
-    let token: string | undefined;
-    // Everything printed goes through here: no terminal control sequences from the server, no token in any form
-    // (even where a setting holds it by mistake, e.g. DATABRICKS_HOST set to the token).
-    const io: OpsIo = { stdout: (line) => rawIo.stdout(printable(line, token)), stderr: (line) => rawIo.stderr(printable(line, token)) };
+export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, settings: OpsSettings = {}): Promise<number> {
+    let parsed: { command: string; stack: string; follow: boolean } | undefined;
     try {
-        const { command, stack, timeoutSeconds } = parseCommandLine(argv);
-        if (!command) {
+        const { values, positionals } = parseCommandLine(argv, { "no-follow": { type: "boolean" } });
+        if (values.help) {
             io.stdout(USAGE);
-            return 2;
+            return 0;
         }
-        const { plan, stackConfig } = loadStack(settings.projectDir ?? path.join(__dirname, ".."), stack);
-        const credentials = resolveCredentials(stack, stackConfig, env);
-        token = credentials.token;
-        const client = new WorkspaceClient({ host: credentials.host, token: credentials.token, timeoutSeconds });
-        await COMMANDS[command]({ stack, plan, credentials, client, io });
-        return 0;
+        const [command, ...extra] = positionals;
+        if (!command || !(COMMANDS as readonly string[]).includes(command) || extra.length > 0 || !values.stack) {
+            throw new UsageError(
+                !command
+                    ? "no command given"
+                    : extra.length > 0
+                      ? `unexpected argument "${extra[0]}"`
+                      : !values.stack
+                        ? `${command} needs --stack <stack>`
+                        : `unknown command "${command}"`,
+            );
+        }
+        const problem = stackNameProblem(values.stack);
+        if (problem) {
+            throw new UsageError(`--stack: ${problem}`);
+        }
+        parsed = { command, stack: values.stack, follow: !values["no-follow"] };
     } catch (error) {
         if (error instanceof UsageError) {
             io.stderr(`ops: ${error.message}\n\n${USAGE}`);
             return 2;
         }
-        const known =
-            error instanceof OpsError ||
-            error instanceof StackFileError ||
-            error instanceof WorkspaceApiError ||
-            error instanceof CredentialsError ||
-            error instanceof StackConfigError;
-        const message = error instanceof Error ? error.message : String(error);
-        io.stderr(`ops: ${known ? "" : "unexpected error: "}${message}`);
+        throw error;
+    }
+    const projectDir = settings.projectDir ?? PROJECT_DIR;
+    let request: ReturnType<typeof opsRequest> & { pollSeconds?: number; settleSeconds?: number };
+    try {
+        const stackConfig = loadStackFile(parsed.stack, projectDir);
+        const plan = buildScalingPlan(parsed.stack, parseStackConfig(parsed.stack, namespaceValues(stackConfig)));
+        secretHints(stackConfig, env).forEach((hint) => io.stderr(`ops: ${hint}`));
+        const outputs = (settings.stackOutputs ?? (() => pulumiStackOutputs(projectDir, parsed!.stack)))() ?? {};
+        request = {
+            ...opsRequest(parsed.command, plan, stackConfig, outputs, parsed.follow),
+            ...(settings.pollSeconds === undefined ? {} : { pollSeconds: settings.pollSeconds }),
+            ...(settings.settleSeconds === undefined ? {} : { settleSeconds: settings.settleSeconds }),
+        };
+    } catch (error) {
+        if (error instanceof StackFileError || error instanceof StackConfigError) {
+            io.stderr(`ops: ${error.message}`);
+            return 1;
+        }
+        throw error;
+    }
+    const python = opsPython(env);
+    if (!fs.existsSync(python)) {
+        io.stderr(`ops: no Python with the Databricks SDK at ${python}: run \`npm run setup\``);
         return 1;
     }
+    return runPython(python, request, env, io);
 }
 
-/** The command, stack and timeout; no command means: print usage (--help). */
-function parseCommandLine(argv: string[]): { command?: string; stack: string; timeoutSeconds: number } {
-    const { values, positionals } = parseScriptArguments(argv, { timeout: { type: "string" } });
-    if (values.help) {
-        return { stack: "", timeoutSeconds: DEFAULT_TIMEOUT_SECONDS };
-    }
-    const [command, ...extra] = positionals;
-    if (!command) {
-        throw new UsageError("no command given");
-    }
-    if (!Object.hasOwn(COMMANDS, command)) {
-        throw new UsageError(`unknown command "${command}"`);
-    }
-    if (extra.length > 0) {
-        throw new UsageError(`unexpected argument "${extra[0]}"`);
-    }
-    if (!values.stack) {
-        throw new UsageError(`${command} needs --stack <stack>`);
-    }
-    const timeoutSeconds = values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(values.timeout);
-    if (!(timeoutSeconds > 0 && timeoutSeconds <= MAX_TIMEOUT_SECONDS)) {
-        throw new UsageError(
-            `--timeout must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, not ${JSON.stringify(values.timeout)}`,
-        );
-    }
-    return { command, stack: stackFromArgument(values.stack), timeoutSeconds };
-}
-
-/**
- * The stack name of `--stack`: `stack`, or `org/stack` / `org/project/stack` as `pulumi stack ls` may print it (the
- * stack file is named after the last part). Anything else is refused before it reaches a path or a message.
- */
-function stackFromArgument(argument: string): string {
-    const parts = argument.split("/");
-    const qualifierProblem = parts.length > 3 || parts.slice(0, -1).some((part) => !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(part));
-    const stack = parts[parts.length - 1];
-    const problem = qualifierProblem
-        ? `${JSON.stringify(argument)} is not a stack, org/stack or org/project/stack`
-        : stackNameProblem(stack);
-    if (problem) {
-        throw new UsageError(`--stack: ${problem}`);
-    }
-    return stack;
-}
-
-/** The stack file's config (engine form) and the scaling plan built from it, as `pulumi up` builds it. */
-function loadStack(projectDir: string, stack: string): { plan: ScalingPlan; stackConfig: Record<string, string> } {
-    const stackConfig = loadStackFile(stack, projectDir);
-    // No workspace check: a runOnDeploy stack needs a host for `pulumi up`, but ops brings its own credentials.
-    const plan = buildScalingPlan(stack, parseStackConfig(stack, namespaceValues(stackConfig)));
-    return { plan, stackConfig };
-}
-
-/** Each expected job name with the jobs of that name in the workspace; fails when none of them exists. */
-async function findStackJobs(context: Context, names: string[]): Promise<{ name: string; jobs: Job[] }[]> {
-    const found: { name: string; jobs: Job[] }[] = [];
-    for (const name of names) {
-        found.push({ name, jobs: await context.client.jobsNamed(name) });
-    }
-    if (found.every((entry) => entry.jobs.length === 0)) {
-        throw new OpsError(
-            `none of the jobs of stack ${context.stack} (${names.join(", ")}) is in ${context.credentials.host} ` +
-                `(host from ${context.credentials.hostSource}): deploy with \`pulumi up --stack ${context.stack}\`, or check DATABRICKS_HOST / databricks:host`,
-        );
-    }
-    return found;
-}
-
-/** "50 × 1,000 rows/s" for a phase job, "-" for other jobs. */
-function plannedLoad(plan: ScalingPlan, jobName: string): { text: string; rowsPerSecond: number } {
-    const phase = plan.phases.find((candidate) => candidate.jobName === jobName);
-    if (!phase) {
-        return { text: "-", rowsPerSecond: 0 };
-    }
-    return {
-        text: `${phase.streamCount} × ${formatNumber(phase.ratePerStream)} = ${formatNumber(phase.streamCount * phase.ratePerStream)}`,
-        rowsPerSecond: phase.streamCount * phase.ratePerStream,
-    };
-}
-
-async function showStatus(context: Context): Promise<void> {
-    const { plan, client, credentials, io } = context;
-    const rows = [["JOB", "JOB ID", "RUN ID", "STATE", "STARTED (UTC)", "STREAMS × ROWS/S (PLAN)", "RUN PAGE"]];
-    let activeRuns = 0;
-    let plannedRowsPerSecond = 0;
-    for (const { name, jobs } of await findStackJobs(context, stackJobNames(plan))) {
-        const load = plannedLoad(plan, name);
-        if (jobs.length === 0) {
-            rows.push([name, "-", "-", "not deployed", "-", load.text, "-"]);
-        }
-        for (const job of jobs) {
-            const runs = await client.activeRuns(job.job_id);
-            if (runs.length === 0) {
-                rows.push([name, String(job.job_id), "-", "no active run", "-", load.text, "-"]);
-            }
-            for (const run of runs) {
-                rows.push([
-                    name,
-                    String(job.job_id),
-                    String(run.run_id),
-                    runState(run),
-                    startTime(run),
-                    load.text,
-                    run.run_page_url ?? "-",
-                ]);
-            }
-            activeRuns += runs.length;
-            plannedRowsPerSecond += runs.length > 0 ? load.rowsPerSecond : 0;
-        }
-    }
-    io.stdout(`Stack ${context.stack} on ${credentials.host} (host from ${credentials.hostSource}, token from ${credentials.tokenSource})`);
-    io.stdout(textTable(rows[0], rows.slice(1), { rule: false }));
-    if (activeRuns === 0) {
-        io.stdout("No benchmark run is active.");
-    } else {
-        io.stdout(
-            `${activeRuns} active run${activeRuns === 1 ? "" : "s"}. Planned load of their phases: ${formatNumber(plannedRowsPerSecond)} rows/s ` +
-                `(each phase inside its window). Measured rows/s: each run's output (RUN PAGE), every 30 s.`,
-        );
-    }
-}
-
-async function stopActiveRuns(context: Context): Promise<void> {
-    const { plan, client, io } = context;
-    let cancelled = 0;
-    const cancelledJobIds: number[] = [];
-    for (const { name, jobs } of await findStackJobs(context, stackJobNames(plan))) {
-        if (jobs.length === 0) {
-            io.stdout(`${name}: not deployed`);
-        }
-        for (const job of jobs) {
-            const runs = await client.activeRuns(job.job_id);
-            // Always cancel-all: a run that started after the listing is cancelled too.
-            await client.cancelAllRuns(job.job_id);
-            const what =
-                runs.length === 0 ? "no active run" : runs.map((run) => `cancelled run ${run.run_id} (was ${runState(run)})`).join(", ");
-            io.stdout(`${name} (job ${job.job_id}): ${what}`);
-            cancelled += runs.length;
-            cancelledJobIds.push(job.job_id);
-        }
-    }
-    // After the control run has ended (cancel-all completes asynchronously; until then it could start another
-    // update); a cancelled notebook may not reach its own stop, so the pipeline is stopped here too. Stopping an
-    // idle pipeline changes nothing.
-    if (plan.pipeline) {
-        const busy = await client.waitUntilNoActiveRuns(cancelledJobIds, CANCEL_SETTLE_MS);
-        if (busy.length > 0) {
-            io.stdout(
-                `Runs of job(s) ${busy.join(", ")} were still ending after ${CANCEL_SETTLE_MS / 1000} s; stopping the pipeline anyway.`,
-            );
-        }
-        const pipelines = await client.pipelinesNamed(plan.pipeline.name);
-        if (pipelines.length === 0) {
-            io.stdout(`${plan.pipeline.name}: not deployed`);
-        }
-        for (const pipeline of pipelines) {
-            await client.stopPipeline(pipeline.pipeline_id);
-            io.stdout(`${plan.pipeline.name} (pipeline ${pipeline.pipeline_id}): stop requested (was ${pipeline.state ?? "UNKNOWN"})`);
-        }
-    }
-    io.stdout(
-        cancelled === 0
-            ? "No active run to cancel."
-            : `Cancel requested for ${cancelled} run${cancelled === 1 ? "" : "s"}; each stops its streams as it ends. ` +
-                  `Check with: npm run ops -- status --stack ${context.stack}`,
-    );
-}
-
-async function startAnalysis(context: Context): Promise<void> {
-    const { plan, client, credentials, io, stack } = context;
-    const name = analysisJobName(plan);
-    const jobs = await client.jobsNamed(name);
-    if (jobs.length === 0) {
-        throw new OpsError(
-            `stack ${stack} has no analysis job yet: no job "${name}" in ${credentials.host}; deploy it first with \`pulumi up --stack ${stack}\``,
-        );
-    }
-    if (jobs.length > 1) {
-        throw new OpsError(
-            `${jobs.length} jobs are named "${name}" in ${credentials.host} (ids ${jobs.map((job) => job.job_id).join(", ")}): delete or rename the extra ones`,
-        );
-    }
-    const [job] = jobs;
-    const { run_id } = await client.runNow(job.job_id);
-    io.stdout(`Started ${name} (job ${job.job_id}): run ${run_id}, ${credentials.host}/#job/${job.job_id}/run/${run_id}`);
-}
-
-function runState(run: Run): string {
-    return run.state?.life_cycle_state ?? run.status?.state ?? "UNKNOWN";
-}
-
-function startTime(run: Run): string {
-    return run.start_time ? new Date(run.start_time).toISOString().slice(0, 19).replace("T", " ") : "-";
-}
-
-function formatNumber(value: number): string {
-    return value.toLocaleString("en-US");
+function runPython(python: string, request: object, env: NodeJS.ProcessEnv, io: OpsIo): Promise<number> {
+    return new Promise((resolve) => {
+        const child = spawn(python, ["-m", "streambench.ops"], {
+            env: { ...env, PYTHONPATH: path.join(PROJECT_DIR, "notebooks") },
+            stdio: ["pipe", "pipe", "pipe"],
+        });
+        // Ctrl-C reaches the child too (same process group): it detaches from a followed run and exits.
+        const forward = (stream: NodeJS.ReadableStream, write: (line: string) => void) => {
+            let pending = "";
+            stream.setEncoding("utf8");
+            stream.on("data", (chunk: string) => {
+                const lines = (pending + chunk).split("\n");
+                pending = lines.pop() ?? "";
+                lines.forEach(write);
+            });
+            stream.on("end", () => pending && write(pending));
+        };
+        forward(child.stdout, (line) => io.stdout(line));
+        forward(child.stderr, (line) => io.stderr(line));
+        child.stdin.end(JSON.stringify(request));
+        child.on("close", (code) => resolve(code ?? 1));
+    });
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2), process.env, {
-        stdout: (line) => process.stdout.write(`${line}\n`),
-        stderr: (line) => process.stderr.write(`${line}\n`),
-    }).then((code) => {
-        process.exitCode = code;
-    });
+    process.on("SIGINT", () => undefined); // the Python child handles Ctrl-C; this process waits for it to exit
+    main(process.argv.slice(2), process.env, { stdout: (line) => console.log(line), stderr: (line) => console.error(line) }).then((code) =>
+        process.exit(code),
+    );
 }

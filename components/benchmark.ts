@@ -1,5 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import type { ProviderCredentials } from "../config/parse";
 import { PhaseName, ScalingPlan } from "../plan/types";
 import { resourceTags, workloadFingerprint } from "../plan/build";
 import { AnalysisJob } from "./jobs/analysisJob";
@@ -17,7 +18,7 @@ export interface StreamingBenchmarkArgs {
     /** The scaling plan built from the stack's config: every name, number and schedule. */
     plan: ScalingPlan;
     /** Workspace credentials from the stack config, for the run-on-deploy command (else the environment's). */
-    credentials?: { host?: string; token?: pulumi.Output<string> };
+    credentials?: ProviderCredentials;
 }
 
 /** The whole benchmark of one stack: cluster, schema and checkpoint volume, notebooks and one job per phase. */
@@ -183,8 +184,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                     ],
                     pipelineIds: pipelineControl ? [pipelineControl.pipelineId] : [],
                     workloadFingerprint: workloadFingerprint(plan, sources),
-                    host: args.credentials?.host,
-                    token: args.credentials?.token,
+                    credentials: args.credentials,
                 },
                 { parent: this },
             );

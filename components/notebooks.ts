@@ -11,8 +11,8 @@ export const PIPELINE_SOURCE = "notebooks/pipeline.py";
 export const PIPELINE_CONTROL_NOTEBOOK_SOURCE = "notebooks/pipeline_control.py";
 /** The notebooks' logic: one Python package, uploaded beside them as a folder. */
 export const PACKAGE_SOURCE = "notebooks/streambench";
-/** The package's local runner (`npm run local`): it runs on the user's machine only and is not uploaded. */
-const LOCAL_ONLY_SUBPACKAGE = "local";
+/** The package's parts that run on the user's machine only and are not uploaded: the local runner, the ops client. */
+const LOCAL_ONLY_SUBPACKAGES = ["local", "ops"];
 
 /** The package's folders (its root first) and Python files, relative to the project directory, sorted. */
 export function packageTree(): { folders: string[]; files: string[] } {
@@ -27,7 +27,7 @@ export function packageTree(): { folders: string[]; files: string[] } {
             if (
                 entry.isDirectory() &&
                 entry.name !== "__pycache__" &&
-                !(relative === PACKAGE_SOURCE && entry.name === LOCAL_ONLY_SUBPACKAGE)
+                !(relative === PACKAGE_SOURCE && LOCAL_ONLY_SUBPACKAGES.includes(entry.name))
             ) {
                 walk(child);
             } else if (entry.isFile() && entry.name.endsWith(".py")) {

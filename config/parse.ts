@@ -123,11 +123,26 @@ export function parseEngineConfig(stack: string, allConfig: Record<string, strin
     return config;
 }
 
+/** What the Databricks provider is given in the stack config (`databricks:*`); secrets as secret Outputs. */
+export interface ProviderCredentials {
+    host?: string;
+    token?: pulumi.Output<string>;
+    clientId?: string;
+    clientSecret?: pulumi.Output<string>;
+    profile?: string;
+}
+
 /**
- * The provider's credentials from the stack config, for commands that call the workspace themselves. Either may
- * be absent: the command then inherits DATABRICKS_* from the environment, as the provider does.
+ * The provider's credentials from the stack config, for commands that call the workspace themselves. Any may be
+ * absent: the command then inherits DATABRICKS_* from the environment, as the provider does.
  */
-export function workspaceCredentials(): { host?: string; token?: pulumi.Output<string> } {
+export function workspaceCredentials(): ProviderCredentials {
     const provider = new pulumi.Config("databricks");
-    return { host: provider.get("host"), token: provider.getSecret("token") };
+    return {
+        host: provider.get("host"),
+        token: provider.getSecret("token"),
+        clientId: provider.get("clientId"),
+        clientSecret: provider.getSecret("clientSecret"),
+        profile: provider.get("profile"),
+    };
 }

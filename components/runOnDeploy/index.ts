@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import type { ProviderCredentials } from "../../config/parse";
 import { PROJECT_DIR } from "../../config/stackFile";
 
 export interface RunOnDeployArgs {
@@ -11,19 +12,24 @@ export interface RunOnDeployArgs {
     pipelineIds: pulumi.Input<string>[];
     /** Digest of the workload; a new value starts a new run. */
     workloadFingerprint: string;
-    /** `databricks:host`, when the stack config has it (else DATABRICKS_HOST from the environment). */
-    host?: string;
-    /** `databricks:token` as a secret, when the stack config has it (else DATABRICKS_TOKEN from the environment). */
-    token?: pulumi.Output<string>;
+    /** What the Databricks provider was given in the stack config (else the command inherits DATABRICKS_*). */
+    credentials?: ProviderCredentials;
 }
 
-const JOB_RUNS_SCRIPT = "npx --no-install ts-node --transpile-only components/runOnDeploy/jobRuns.ts";
+/** The SDK commands of notebooks/streambench/ops/deploy.py, in the `.venv-ops` that `npm run setup` creates. */
+const DEPLOY_COMMAND = "PYTHONPATH=notebooks .venv-ops/bin/python -m streambench.ops.deploy";
 
-/** The workspace credentials a command needs, from stack config where set; never plain text in the state. */
-export function commandEnvironment(args: Pick<RunOnDeployArgs, "host" | "token">): Record<string, pulumi.Input<string>> {
+/**
+ * The provider's credentials as the SDK reads them from the environment (the same unified authentication):
+ * host, token, OAuth client id and secret, config profile; secrets stay secrets, never plain text in the state.
+ */
+export function commandEnvironment(credentials: ProviderCredentials = {}): Record<string, pulumi.Input<string>> {
     return {
-        ...(args.host ? { DATABRICKS_HOST: args.host } : {}),
-        ...(args.token ? { DATABRICKS_TOKEN: pulumi.secret(args.token) } : {}),
+        ...(credentials.host ? { DATABRICKS_HOST: credentials.host } : {}),
+        ...(credentials.token ? { DATABRICKS_TOKEN: pulumi.secret(credentials.token) } : {}),
+        ...(credentials.clientId ? { DATABRICKS_CLIENT_ID: credentials.clientId } : {}),
+        ...(credentials.clientSecret ? { DATABRICKS_CLIENT_SECRET: pulumi.secret(credentials.clientSecret) } : {}),
+        ...(credentials.profile ? { DATABRICKS_CONFIG_PROFILE: credentials.profile } : {}),
     };
 }
 
@@ -42,12 +48,12 @@ export class RunOnDeploy extends pulumi.ComponentResource {
             `${name}-run`,
             {
                 dir: PROJECT_DIR,
-                create: `${JOB_RUNS_SCRIPT} start`,
+                create: `${DEPLOY_COMMAND} start`,
                 // Other changes (a rotated token, another checkout path) must not restart the benchmark.
-                update: `${JOB_RUNS_SCRIPT} unchanged`,
-                delete: `${JOB_RUNS_SCRIPT} cancel`,
+                update: `${DEPLOY_COMMAND} unchanged`,
+                delete: `${DEPLOY_COMMAND} cancel`,
                 environment: {
-                    ...commandEnvironment(args),
+                    ...commandEnvironment(args.credentials),
                     STREAMBENCH_START_JOB_ID: args.timelineJobId,
                     STREAMBENCH_CANCEL_JOB_IDS: pulumi.all(args.benchmarkJobIds).apply((ids) => ids.join(",")),
                     // Referencing the pipeline also orders the delete: runs cancelled and pipeline stopped before it goes.

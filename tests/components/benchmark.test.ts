@@ -275,9 +275,9 @@ describe("runOnDeploy", () => {
         const dev = await evaluateProgram("dev", config);
         assert.ifError(dev.error);
         const [run] = ofType(dev, COMMAND);
-        assert.match(run.inputs.create, /jobRuns\.ts start$/);
-        assert.match(run.inputs.delete, /jobRuns\.ts cancel$/);
-        assert.match(run.inputs.update, /jobRuns\.ts unchanged$/);
+        assert.match(run.inputs.create, /-m streambench\.ops\.deploy start$/);
+        assert.match(run.inputs.delete, /-m streambench\.ops\.deploy cancel$/);
+        assert.match(run.inputs.update, /-m streambench\.ops\.deploy unchanged$/);
         const environment = run.inputs.environment.value;
         assert.strictEqual(environment.STREAMBENCH_START_JOB_ID, dev.outputs!.timelineJobId);
         const analysisJobId = dev.outputs!.analysisJobUrl.split("/").pop();
@@ -300,6 +300,25 @@ describe("runOnDeploy", () => {
         const elsewhere = dev.resources.filter((resource) => resource !== run).map((resource) => resource.inputs);
         assert.ok(!JSON.stringify(elsewhere).includes(SENTINEL));
         assert.ok(!JSON.stringify(dev.outputs).includes(SENTINEL));
+    });
+
+    it("hands the command whatever the provider was given: an OAuth client id and secret (secret), a profile", async () => {
+        const secret = `dose${"1f".repeat(16)}`;
+        const oauth = { ...config, "databricks:clientId": "sp-1", "databricks:clientSecret": secret, "databricks:profile": "bench" };
+        delete (oauth as Record<string, string>)["databricks:token"];
+        const dev = await evaluateProgram("dev", oauth);
+        const [run] = ofType(dev, COMMAND);
+        const environment = run.inputs.environment.value;
+        assert.deepStrictEqual(
+            [
+                environment.DATABRICKS_CLIENT_ID,
+                environment.DATABRICKS_CLIENT_SECRET,
+                environment.DATABRICKS_CONFIG_PROFILE,
+                environment.DATABRICKS_TOKEN,
+            ],
+            ["sp-1", secret, "bench", undefined],
+        );
+        assert.ok(!JSON.stringify(dev.resources.filter((resource) => resource !== run)).includes(secret));
     });
 
     it("starts a new run only when the workload changes", async () => {

@@ -44,6 +44,7 @@ const NOT_COPIED = new Set([
     "node_modules",
     ".git",
     ".venv",
+    ".venv-ops",
     "bin",
     "tests",
     ".pulumi",
@@ -66,6 +67,8 @@ export class ScratchProject {
         this.dir = path.join(root, "project");
         copyProject(PROJECT_DIR, this.dir);
         fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(this.dir, "node_modules"), "dir");
+        // The run-on-deploy command and the ops CLI run the Databricks SDK from the project's .venv-ops.
+        fs.symlinkSync(path.join(PROJECT_DIR, ".venv-ops"), path.join(this.dir, ".venv-ops"), "dir");
         fs.mkdirSync(path.join(root, "backend"));
         fs.mkdirSync(path.join(root, "pulumi-home"));
         const inherited = Object.fromEntries(
@@ -88,6 +91,25 @@ export class ScratchProject {
     /** The scratch copy's root (backend, PULUMI_HOME and project). */
     get root(): string {
         return path.dirname(this.dir);
+    }
+
+    /** Runs the project's ops CLI as a user would, in this copy's Pulumi environment plus `env`. */
+    ops(args: string[], env: Record<string, string>): Promise<CommandResult> {
+        const started = Date.now();
+        return new Promise((resolve) => {
+            const child = spawn("npx", ["--no-install", "ts-node", "--transpile-only", "cli/ops.ts", ...args], {
+                cwd: this.dir,
+                env: { ...this.env, ...env },
+            });
+            let output = "";
+            child.stdout.on("data", (chunk) => (output += chunk));
+            child.stderr.on("data", (chunk) => (output += chunk));
+            child.on("close", (code, signal) => {
+                const result = { command: `ops ${args.join(" ")}`, code, signal, output, durationMs: Date.now() - started };
+                this.transcript.push(result);
+                resolve(result);
+            });
+        });
     }
 
     /** Runs `pulumi <args>` in the project; resolves when it exits, whatever the exit code. */

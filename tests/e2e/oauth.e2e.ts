@@ -19,7 +19,7 @@ function succeeded(result: CommandResult): void {
     assert.strictEqual(result.code, 0, `${result.command} failed:\n${tail(result.output)}`);
 }
 
-describe("real engine: a stack deployed with OAuth machine-to-machine only", function () {
+describe("real engine and ops CLI: a stack deployed, run and destroyed with OAuth machine-to-machine only", function () {
     this.timeout(10 * 60_000);
     let emulator: WorkspaceEmulator;
     let project: ScratchProject;
@@ -58,6 +58,24 @@ describe("real engine: a stack deployed with OAuth machine-to-machine only", fun
         const resources = await project.resources(STACK);
         assert.ok(resources.some((resource) => resource.type === "databricks:index/cluster:Cluster"));
         succeeded(await project.pulumi(["preview", "--expect-no-changes", ...args]));
+
+        // The ops CLI with the same credentials only: the host from the stack file, the client id and secret.
+        const credentials = { DATABRICKS_CLIENT_ID: CLIENT_ID, DATABRICKS_CLIENT_SECRET: CLIENT_SECRET };
+        const started = await project.ops(["run", "--stack", STACK, "--no-follow"], credentials);
+        succeeded(started);
+        assert.match(started.output, /Started streambench-m2m-timeline run \d+: http:\/\/127\.0\.0\.1:\d+\/#job\/\d+\/run\/\d+/);
+        const status = await project.ops(["status", "--stack", STACK], credentials);
+        succeeded(status);
+        assert.match(status.output, /streambench-m2m-timeline\s+\d+\s+\d+\s+RUNNING/);
+        // The timeline job's id came from the stack's outputs, not from a search by name.
+        assert.ok(
+            !emulator.requests.some(
+                (request) => request.path === "/api/2.2/jobs/list" && request.query.name === "streambench-m2m-timeline",
+            ),
+        );
+        succeeded(await project.ops(["stop", "--stack", STACK], credentials));
+        assert.deepStrictEqual(emulator.billing().activeRuns, []);
+
         succeeded(await project.pulumi(["destroy", "--yes", "--skip-preview", ...args]));
 
         assert.ok(emulator.oauth.issuedCount > 0, "the provider never asked for an OAuth token");

@@ -265,9 +265,13 @@ export class WorkspaceEmulator {
         } catch {
             return refuse(new ApiError(400, "MALFORMED_REQUEST", "Invalid JSON given in the body of the request"));
         }
-        // The SDK's host-metadata probe is sent without credentials; a 404 is a normal answer (no unified host).
+        // The SDKs' host-metadata probe, sent without credentials: where the workspace's OIDC discovery lives (the
+        // Python SDK's OAuth machine-to-machine finds its token endpoint from this) and the workspace id.
         if (url.pathname === "/.well-known/databricks-config") {
-            return refuse(new ApiError(404, "NOT_FOUND", "No host metadata"));
+            record.status = 200;
+            response.writeHead(200, headers);
+            response.end(JSON.stringify({ oidc_endpoint: `${this.baseUrl}/oidc`, workspace_id: this.identity.workspaceId }));
+            return;
         }
         if (record.auth !== "accepted") {
             // The workspace answers 401 without credentials and 403 for a token it does not know.
@@ -287,11 +291,17 @@ export class WorkspaceEmulator {
         );
         if (fault) {
             fault.remaining -= 1;
-            record.fault = fault.hang ? "hang" : `${fault.status}`;
+            record.fault = fault.hang ? "hang" : fault.reply !== undefined ? "reply" : `${fault.status}`;
             this.log(`emulator: fault on ${method} ${url.pathname}: ${fault.hang ? "hanging" : `HTTP ${fault.status}`}`);
             if (fault.hang) {
                 this.hanging.add(response);
                 response.on("close", () => this.hanging.delete(response));
+                return;
+            }
+            if (fault.reply !== undefined) {
+                record.status = 200;
+                response.writeHead(200, headers);
+                response.end(JSON.stringify(fault.reply));
                 return;
             }
             if (fault.retryAfterSeconds !== undefined) {

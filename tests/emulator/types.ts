@@ -52,6 +52,8 @@ export interface Fault {
     message?: string;
     /** Adds a Retry-After header (seconds), as Databricks does with 429. */
     retryAfterSeconds?: number;
+    /** Answer 200 with this body instead of doing the call: a malformed answer (e.g. a run-now without run_id). */
+    reply?: unknown;
     /** Never answer: the request hangs until the client gives up or the emulator closes. */
     hang?: boolean;
     /** How many matching requests the fault answers (default 1). */
