@@ -57,7 +57,7 @@ function rows(properties: Record<string, JsonSchema>, prefix = ""): string[][] {
 /** The cross-key rules the schema's superRefine checks, in words (the tests hold each of them). */
 const RULES = [
     "`cluster.maxWorkers` must be greater than `cluster.minWorkers` (the Clusters API rejects max <= min) and at most `cluster.maxWorkersCap`.",
-    "`dlt.maxWorkers` must be at least `dlt.minWorkers` and at most `cluster.maxWorkersCap`.",
+    "`dlt.maxWorkers` must be greater than `dlt.minWorkers` (the Pipelines API rejects max <= min) and at most `cluster.maxWorkersCap`.",
     "`cluster.singleUserName` is required for `SINGLE_USER` and `DATA_SECURITY_MODE_DEDICATED`.",
     "Each scale window must end after it starts and no later than `timeline.runMinutes`; a phase starts at minute 0 to 59.",
     "In `testMode`, every rate must be a multiple of 10.",

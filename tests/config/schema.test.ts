@@ -50,6 +50,12 @@ describe("stack config", () => {
         ],
         ["equal autoscale bounds", { cluster: { minWorkers: 4, maxWorkers: 4 } }, "streambench:cluster.maxWorkers", /rejects max <= min/],
         [
+            "equal DLT autoscale bounds (the Pipelines API rejects them at pulumi up)",
+            { dlt: { enabled: true, minWorkers: 3, maxWorkers: 3 } },
+            "streambench:dlt.maxWorkers",
+            /greater than dlt.minWorkers \(3\): the Pipelines API rejects max <= min/,
+        ],
+        [
             "a 3x window past the run",
             { timeline: { scale3xEndMinute: 16 } },
             "streambench:timeline.scale3xEndMinute",
