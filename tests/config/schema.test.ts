@@ -356,6 +356,22 @@ describe("stack files and config keys", () => {
         assert.deepStrictEqual(evaluation.resources, []);
     });
 
+    for (const key of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+        it(`names streambench:${key} (an Object.prototype name) as an unknown key and still lists every other problem`, () => {
+            const problems = problemsOfFile(
+                `config:\n  streambench:${key}: 1\n  streambench:partitions: 0\n  streambench:cluster:\n    ${key}: 2\n`,
+            );
+            assert.deepStrictEqual(
+                problems.map((problem) => [problem.key, problem.message.split(" (")[0]]).sort(),
+                [
+                    [`streambench:${key}`, "unknown key"],
+                    [`streambench:cluster.${key}`, "unknown key"],
+                    ["streambench:partitions", "must be at least 1"],
+                ].sort(),
+            );
+        });
+    }
+
     it('keeps string values as text: database "2024" and a 16-digit warehouse id', () => {
         const config = read(
             'config:\n  streambench:database: "2024"\n  streambench:warehouseId: "1234567890123456"\n  streambench:catalog: "007"\n',
