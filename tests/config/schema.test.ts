@@ -301,7 +301,37 @@ describe("stack files and config keys", () => {
         assert.fail("the stack file was accepted");
     };
 
+    /**
+     * A YAML alias bomb: each level's list holds ten aliases of the level before. Six levels are 445 bytes that expand
+     * to 100,000 values, 15 MB as the engine form writes them: small enough that without the bound the file is read
+     * (in a fraction of a second) and the test fails on the missing error; the issue's nine levels (607 bytes) ran a
+     * minute at 2.4 GB.
+     */
+    const aliasBomb = (levels: number) =>
+        [
+            "config:",
+            "  streambench:cluster:",
+            `    l0: &l0 [${Array(10).fill('"xxxxxxxxxx"').join(",")}]`,
+            ...Array.from(
+                { length: levels - 1 },
+                (_, index) => `    l${index + 1}: &l${index + 1} [${Array(10).fill(`*l${index}`).join(",")}]`,
+            ),
+            "",
+        ].join("\n");
+
     const badFiles: [string, string, string, RegExp][] = [
+        [
+            "a YAML alias bomb",
+            aliasBomb(6),
+            "Pulumi.prod.yaml",
+            /expands to more than 1,000,000 characters through its YAML aliases .*alias bomb.*write the values out instead of &anchor \/ \*alias/,
+        ],
+        [
+            "a file of more than a megabyte",
+            `# ${"x".repeat(1_000_000)}\n`,
+            "Pulumi.prod.yaml",
+            /is more than 1,000,000 characters, not a stack file/,
+        ],
         ["a file that is just text", "hello world\n", "Pulumi.prod.yaml", /is the text "hello world", not a stack file/],
         ["a file that is a list", "- a\n- b\n", "Pulumi.prod.yaml", /is a list, not a stack file/],
         ["a file that is not YAML", "config:\n  streambench:testMode: [true\n", "Pulumi.prod.yaml", /is not valid YAML: /],
@@ -335,6 +365,11 @@ describe("stack files and config keys", () => {
             assert.match(problems[0].message, message);
         });
     }
+
+    it("reads YAML aliases that stay small (a group list given once, used twice)", () => {
+        const config = read("config:\n  streambench:permissions:\n    jobViewers: &readers [analysts]\n    jobRunManagers: *readers\n");
+        assert.deepStrictEqual([config.permissions.jobViewers, config.permissions.jobRunManagers], [["analysts"], ["analysts"]]);
+    });
 
     it("refuses an unknown namespace in pulumi up's config too (the engine always namespaces keys)", () => {
         assert.throws(
