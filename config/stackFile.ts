@@ -141,11 +141,55 @@ export function stackFileConfig(yamlText: string, stack = "<stack>"): Record<str
     const config = Object.fromEntries(
         Object.entries(section).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
     );
-    const problems = configKeyProblems(config);
+    const problems = [...configKeyProblems(config), ...secretProblems(section)];
     if (problems.length > 0) {
         throw new StackConfigError(stack, problems);
     }
     return config;
+}
+
+/** Whether `value` is how a stack file holds a value set with `pulumi config set --secret`: `{secure: "v1:…"}`. */
+function isSecure(value: unknown): boolean {
+    return (
+        value !== null &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        Object.keys(value).length === 1 &&
+        typeof (value as Record<string, unknown>).secure === "string"
+    );
+}
+
+/** The `--path` keys (`streambench:cluster.singleUserName`, `streambench:notificationEmails[0]`) of every secret in `value`. */
+function securePaths(value: unknown, key: string): string[] {
+    if (isSecure(value)) {
+        return [key];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap((item, index) => securePaths(item, `${key}[${index}]`));
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value).flatMap(([name, item]) => securePaths(item, `${key}.${name}`));
+    }
+    return [];
+}
+
+/**
+ * A `streambench:*` value set with `--secret`. Only the Pulumi CLI can decrypt it, so plan, ops and local, which read
+ * the stack file offline, would see `{secure: …}` where a number or a name belongs, and fail on its type. None of
+ * these keys is a secret (they end up in job parameters, names and the plan's output); the credentials are the
+ * provider's (`databricks:token`, which may stay a secret). The message never shows the ciphertext.
+ */
+function secretProblems(section: Record<string, unknown>): { key: string; message: string }[] {
+    return Object.entries(section)
+        .filter(([key]) => key.startsWith(`${CONFIG_NAMESPACE}:`))
+        .flatMap(([key, value]) => securePaths(value, key))
+        .map((key) => ({
+            key,
+            message:
+                "is a secret (`pulumi config set --secret`): plan, ops and local read the stack file offline and cannot decrypt it. " +
+                `No ${CONFIG_NAMESPACE}: value is a secret (they end up in job parameters; only databricks:token is one): set it in ` +
+                `plain text, \`pulumi config set --path ${key} <value>\`, or deploy with \`pulumi up\`, which decrypts it`,
+        }));
 }
 
 /**

@@ -623,6 +623,21 @@ describe("ops CLI", function () {
             );
         });
 
+        it("a streambench:* value set with --secret: says the stack file cannot be decrypted offline and how to set it (exit 1)", async () => {
+            fs.writeFileSync(
+                path.join(project.dir, "Pulumi.prod.yaml"),
+                `${PROD_STACK_FILE}  streambench:warehouseId:\n    secure: AAABAGVuY3J5cHRlZA==\n`,
+            );
+            const result = await ops(["status", "--stack", "prod"], { HOME: project.home });
+            assert.strictEqual(result.code, 1);
+            assert.match(
+                result.stderr,
+                /^ops: Stack "prod" has 1 config problem.*\n {2}- streambench:warehouseId: is a secret .*cannot decrypt it/s,
+            );
+            assert.ok(result.stderr.includes("`pulumi config set --path streambench:warehouseId <value>`"), result.stderr);
+            assert.ok(!result.stderr.includes("AAABAGVuY3J5cHRlZA=="), "printed the ciphertext");
+        });
+
         it("a stack without a stack file: names the stacks that exist", async () => {
             const result = await ops(["status", "--stack", "staging"], { HOME: project.home });
             assert.strictEqual(result.code, 1);

@@ -366,6 +366,43 @@ describe("stack files and config keys", () => {
         });
     }
 
+    it("says a streambench:* secret cannot be read offline and how to set it, naming each key and never the ciphertext", () => {
+        const problems = problemsOfFile(
+            [
+                "config:",
+                "  databricks:token:",
+                "    secure: v1:tokenCIPHERTEXT==",
+                "  streambench:warehouseId:",
+                "    secure: v1:warehouseCIPHERTEXT==",
+                "  streambench:notificationEmails:",
+                "    - ops@example.com",
+                "    - secure: v1:emailCIPHERTEXT==",
+                "  streambench:cluster:",
+                "    singleUserName:",
+                "      secure: v1:userCIPHERTEXT==",
+                "",
+            ].join("\n"),
+        );
+        assert.deepStrictEqual(
+            problems.map((problem) => problem.key),
+            ["streambench:warehouseId", "streambench:notificationEmails[1]", "streambench:cluster.singleUserName"],
+        );
+        for (const problem of problems) {
+            assert.match(problem.message, /is a secret .*plan, ops and local read the stack file offline and cannot decrypt it/);
+            assert.ok(problem.message.includes(`\`pulumi config set --path ${problem.key} <value>\``), problem.message);
+            assert.match(problem.message, /`pulumi up`, which decrypts it/);
+            assert.ok(!problem.message.includes("CIPHERTEXT"), problem.message);
+        }
+    });
+
+    it("keeps databricks:token as a secret: it is the provider's, not a streambench key", () => {
+        const config = stackFileConfig(
+            "config:\n  databricks:token:\n    secure: v1:tokenCIPHERTEXT==\n  streambench:testMode: true\n",
+            "prod",
+        );
+        assert.strictEqual(parseEngineConfig("prod", config, {}).testMode, true);
+    });
+
     it("reads YAML aliases that stay small (a group list given once, used twice)", () => {
         const config = read("config:\n  streambench:permissions:\n    jobViewers: &readers [analysts]\n    jobRunManagers: *readers\n");
         assert.deepStrictEqual([config.permissions.jobViewers, config.permissions.jobRunManagers], [["analysts"], ["analysts"]]);
