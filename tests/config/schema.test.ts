@@ -227,6 +227,21 @@ describe("stack config", () => {
         }
     });
 
+    it("accepts scale windows that end exactly at the end of the run", () => {
+        for (const timeline of [
+            { scale3xEndMinute: 15, scale9xEndMinute: 15 },
+            { scale3xStartMinute: 0, scale3xEndMinute: 1, scale9xStartMinute: 0, scale9xEndMinute: 1, runMinutes: 1 },
+        ]) {
+            const config = parseStackConfig("prod", { timeline });
+            assert.deepStrictEqual(
+                [config.timeline.scale3xEndMinute, config.timeline.scale9xEndMinute],
+                [config.timeline.runMinutes, config.timeline.runMinutes],
+            );
+            // The plan built from it takes it too: every phase fits in the run.
+            assert.strictEqual(buildScalingPlan("prod", config).phases.length, 3);
+        }
+    });
+
     it("blames the phase, not the cron, for a phase that starts past minute 59 (and suggests no negative minute)", () => {
         const problems = problemsOf({ timeline: { scale9xStartMinute: 70, scale9xEndMinute: 80, runMinutes: 90 } });
         assert.deepStrictEqual(
