@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "bin/", ".venv/", ".streambench/"] },
+    { ignores: ["node_modules/", "bin/", ".venv/", ".venv-ops/", ".venv-connect/", ".streambench/"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

@@ -67,7 +67,9 @@ export function workspaceAccess(allConfig: Record<string, string>, env: NodeJS.P
 
 /** The type zod wants at a top-level key ("string", "number", "object", …), under its default / optional. */
 function schemaType(key: string): string | undefined {
-    let schema = (stackConfigSchema.shape as Record<string, z.ZodType | undefined>)[key];
+    // Own keys only: `constructor` or `toString` must come out as unknown keys, not as Object.prototype's functions.
+    const shape: Record<string, z.ZodType> = stackConfigSchema.shape;
+    let schema = Object.hasOwn(shape, key) ? shape[key] : undefined;
     while (schema && "innerType" in schema.def) {
         schema = schema.def.innerType as z.ZodType;
     }
@@ -81,16 +83,17 @@ function schemaType(key: string): string | undefined {
  * warehouse id).
  */
 export function namespaceValues(allConfig: Record<string, string>): Record<string, unknown> {
-    const values: Record<string, unknown> = {};
-    for (const [fullKey, text] of Object.entries(allConfig)) {
-        const separator = fullKey.indexOf(":");
-        if (fullKey.slice(0, separator) !== CONFIG_NAMESPACE) {
-            continue;
-        }
-        const key = fullKey.slice(separator + 1);
-        values[key] = schemaType(key) === "string" ? text : decode(text);
-    }
-    return values;
+    // Built with fromEntries, which defines own properties: an assignment to `__proto__` would set the prototype instead.
+    return Object.fromEntries(
+        Object.entries(allConfig).flatMap(([fullKey, text]) => {
+            const separator = fullKey.indexOf(":");
+            if (fullKey.slice(0, separator) !== CONFIG_NAMESPACE) {
+                return [];
+            }
+            const key = fullKey.slice(separator + 1);
+            return [[key, schemaType(key) === "string" ? text : decode(text)]];
+        }),
+    );
 }
 
 function decode(text: string): unknown {

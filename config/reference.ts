@@ -57,7 +57,7 @@ function rows(properties: Record<string, JsonSchema>, prefix = ""): string[][] {
 /** The cross-key rules the schema's superRefine checks, in words (the tests hold each of them). */
 const RULES = [
     "`cluster.maxWorkers` must be greater than `cluster.minWorkers` (the Clusters API rejects max <= min) and at most `cluster.maxWorkersCap`.",
-    "`dlt.maxWorkers` must be at least `dlt.minWorkers` and at most `cluster.maxWorkersCap`.",
+    "`dlt.maxWorkers` must be greater than `dlt.minWorkers` (the Pipelines API rejects max <= min) and at most `cluster.maxWorkersCap`.",
     "`cluster.singleUserName` is required for `SINGLE_USER` and `DATA_SECURITY_MODE_DEDICATED`.",
     "Each scale window must end after it starts and no later than `timeline.runMinutes`; a phase starts at minute 0 to 59.",
     "In `testMode`, every rate must be a multiple of 10.",
@@ -77,7 +77,8 @@ export function configReference(): string {
         "",
         "Set a key with `pulumi config set --path <key> <value>` (e.g. `pulumi config set --path streambench:cluster.maxWorkers 16`),",
         "or edit `Pulumi.<stack>.yaml`. An invalid config stops `pulumi up` (and `npm run plan`) before anything is declared,",
-        "with one error that lists every problem and its key.",
+        "with one error that lists every problem and its key. None of these keys is a secret: set them in plain text (plan, ops and",
+        "local read the stack file offline and cannot decrypt a `--secret` value); the token is `databricks:token`, which may be one.",
         "",
         ...table,
         "",

@@ -83,7 +83,9 @@ const scheduleSchema = z.strictObject({
 const dltSchema = z.strictObject({
     enabled: z.boolean().default(false).describe("Declare the DLT pipeline that streams from every benchmark table."),
     minWorkers: wholeNumber(1, 10_000).default(1).describe("Enhanced autoscaling lower bound of the pipeline's cluster."),
-    maxWorkers: wholeNumber(1, 10_000).default(4).describe("Enhanced autoscaling upper bound of the pipeline's cluster."),
+    maxWorkers: wholeNumber(2, 10_000)
+        .default(4)
+        .describe("Enhanced autoscaling upper bound of the pipeline's cluster; the Pipelines API needs it strictly above minWorkers."),
 });
 
 const groupList = z.array(z.string().min(1, "group names must not be empty")).default([]);
@@ -150,8 +152,11 @@ export const stackConfigSchema = z
         if (cluster.maxWorkers > cluster.maxWorkersCap) {
             problem(["cluster", "maxWorkers"], `${cluster.maxWorkers} is above cluster.maxWorkersCap (${cluster.maxWorkersCap})`);
         }
-        if (config.dlt.maxWorkers < config.dlt.minWorkers) {
-            problem(["dlt", "maxWorkers"], `must be at least dlt.minWorkers (${config.dlt.minWorkers})`);
+        if (config.dlt.maxWorkers <= config.dlt.minWorkers) {
+            problem(
+                ["dlt", "maxWorkers"],
+                `must be greater than dlt.minWorkers (${config.dlt.minWorkers}): the Pipelines API rejects max <= min`,
+            );
         }
         if (config.dlt.maxWorkers > cluster.maxWorkersCap) {
             problem(["dlt", "maxWorkers"], `${config.dlt.maxWorkers} is above cluster.maxWorkersCap (${cluster.maxWorkersCap})`);

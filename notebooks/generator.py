@@ -19,8 +19,8 @@
 # MAGIC | `metrics_table` | yes | table in the same schema that receives every micro-batch's progress (`stream_metrics`) |
 # MAGIC | `checkpoint_root` | yes | checkpoint folder of this run (a volume path under `{{job.run_id}}`) |
 # MAGIC | `trigger_time` | no | start of the timeline: `{{job.trigger.time.iso_datetime}}` of this job, or of the timeline job; empty = now; anything else but an ISO date-time is an error |
-# MAGIC | `start_offset_minutes` | yes | minutes after `trigger_time` at which the phase starts (0 for a scheduled phase job) |
-# MAGIC | `window_minutes` | yes | length of the phase |
+# MAGIC | `start_offset_minutes` | yes | minutes after `trigger_time` at which the phase starts (0 for a scheduled phase job); 0 to 1440 |
+# MAGIC | `window_minutes` | yes | length of the phase, in minutes: above 0, at most 1440 |
 # MAGIC | `status_interval_seconds` | yes | how often the status line is printed |
 # MAGIC | `trigger_interval_seconds` | yes | micro-batch interval of every stream |
 

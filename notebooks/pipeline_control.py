@@ -17,8 +17,8 @@
 # MAGIC | `catalog`, `schema` | yes | where the stream tables (the pipeline's sources) live |
 # MAGIC | `phases_json` | yes | every phase's table naming, as the generator's `phases_json`: the sources to wait for |
 # MAGIC | `trigger_time` | no | start of the timeline: `{{job.trigger.time.iso_datetime}}` of this job, or of the timeline job; empty = now |
-# MAGIC | `start_offset_minutes` | yes | minutes after `trigger_time` at which the pipeline starts (0) |
-# MAGIC | `window_minutes` | yes | how long the pipeline runs: the whole timeline |
+# MAGIC | `start_offset_minutes` | yes | minutes after `trigger_time` at which the pipeline starts (0); 0 to 1440 |
+# MAGIC | `window_minutes` | yes | how long the pipeline runs: the whole timeline, in minutes (above 0, at most 1440) |
 # MAGIC | `poll_interval_seconds` | yes | how often the update's state is read |
 # MAGIC | `min_update_seconds` | yes | no update is started with less of the timeline left than this |
 # MAGIC | `max_failed_updates` | yes | updates that may fail in a row before the run fails |

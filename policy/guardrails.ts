@@ -34,6 +34,7 @@ export const DEFAULT_SETTINGS: GuardrailSettings = { maxWorkersCap: DEFAULT_MAX_
 const CLUSTER = "databricks:index/cluster:Cluster";
 const JOB = "databricks:index/job:Job";
 const NOTEBOOK = "databricks:index/notebook:Notebook";
+const PIPELINE = "databricks:index/pipeline:Pipeline";
 const SCHEMA = "databricks:index/schema:Schema";
 
 /** Personal access tokens look like `dapi` + 32 hex digits. */
@@ -49,6 +50,25 @@ function unknownAtPreview(values: Record<string, unknown>): string[] {
         );
 }
 
+/**
+ * The problems of one autoscale block (a cluster's, or a pipeline cluster's at `path`): the Clusters and Pipelines
+ * APIs both refuse maxWorkers <= minWorkers, and the cap bounds the bill. Both bounds must be known at preview.
+ */
+function autoscaleProblems(path: string, autoscale: Inputs, settings: GuardrailSettings): string[] {
+    const unknown = unknownAtPreview({ [`${path}.minWorkers`]: autoscale.minWorkers, [`${path}.maxWorkers`]: autoscale.maxWorkers });
+    if (unknown.length > 0) {
+        return unknown;
+    }
+    const problems: string[] = [];
+    if (!(autoscale.maxWorkers > autoscale.minWorkers)) {
+        problems.push(`${path}.maxWorkers (${autoscale.maxWorkers}) must be greater than minWorkers (${autoscale.minWorkers})`);
+    }
+    if (autoscale.maxWorkers > settings.maxWorkersCap) {
+        problems.push(`${path}.maxWorkers (${autoscale.maxWorkers}) is above the cap of ${settings.maxWorkersCap}`);
+    }
+    return problems;
+}
+
 export const GUARDRAILS: Guardrail[] = [
     {
         name: "cluster-autoscale-bounds",
@@ -60,21 +80,26 @@ export const GUARDRAILS: Guardrail[] = [
             if (!autoscale || autoscale === UNKNOWN) {
                 return ["the cluster has no autoscale block known at preview: the benchmark measures autoscaling"];
             }
-            const unknown = unknownAtPreview({
-                "autoscale.minWorkers": autoscale.minWorkers,
-                "autoscale.maxWorkers": autoscale.maxWorkers,
+            return autoscaleProblems("autoscale", autoscale, settings);
+        },
+    },
+    {
+        name: "pipeline-autoscale-bounds",
+        description:
+            "A pipeline cluster that autoscales needs maxWorkers strictly above minWorkers (the Pipelines API refuses max <= min at " +
+            "`pulumi up`), and no more than the cap. Both bounds must be known at preview.",
+        type: PIPELINE,
+        check: (inputs, settings) => {
+            if (inputs.clusters === UNKNOWN) {
+                return unknownAtPreview({ clusters: inputs.clusters });
+            }
+            return (inputs.clusters ?? []).flatMap((cluster: Inputs | typeof UNKNOWN, index: number) => {
+                const path = `clusters[${index}].autoscale`;
+                if (cluster === UNKNOWN || cluster.autoscale === UNKNOWN) {
+                    return unknownAtPreview({ [path]: UNKNOWN });
+                }
+                return cluster.autoscale ? autoscaleProblems(path, cluster.autoscale, settings) : [];
             });
-            if (unknown.length > 0) {
-                return unknown;
-            }
-            const problems: string[] = [];
-            if (!(autoscale.maxWorkers > autoscale.minWorkers)) {
-                problems.push(`autoscale.maxWorkers (${autoscale.maxWorkers}) must be greater than minWorkers (${autoscale.minWorkers})`);
-            }
-            if (autoscale.maxWorkers > settings.maxWorkersCap) {
-                problems.push(`autoscale.maxWorkers (${autoscale.maxWorkers}) is above the cap of ${settings.maxWorkersCap}`);
-            }
-            return problems;
         },
     },
     {

@@ -9,9 +9,18 @@ import * as path from "path";
 
 export const QUARTZ_VERSION = "2.5.2";
 
-/** Whether every command runs here (e.g. `java`, `mvn`); under CI a missing one is a failure, not a skip. */
-export function toolsAvailable(...commands: string[]): boolean {
-    const missing = commands.filter((command) => {
+/**
+ * Whether this process runs under a CI: CI set to anything but empty, "false" or "0". CI systems set CI=true, CI=1 or
+ * their own name; a check that skips only when CI is exactly "true" lets every other CI go green without it.
+ */
+export function underCi(env: NodeJS.ProcessEnv = process.env): boolean {
+    const value = (env.CI ?? "").trim().toLowerCase();
+    return value !== "" && value !== "false" && value !== "0";
+}
+
+/** The commands of `commands` that do not run here (`java -version`, `mvn -version`). */
+export function missingTools(commands: string[]): string[] {
+    return commands.filter((command) => {
         try {
             execFileSync(command, ["-version"], { stdio: "ignore" });
             return false;
@@ -19,36 +28,60 @@ export function toolsAvailable(...commands: string[]): boolean {
             return true;
         }
     });
-    if (missing.length > 0 && process.env.CI === "true") {
-        throw new Error(`${missing.join(" and ")} not installed, and CI=true: the Quartz / ZoneId cross-checks must run in CI`);
-    }
-    return missing.length === 0;
 }
 
-/** Whether `java` runs here; under CI a missing Java is a failure, not a skip. */
-export function javaAvailable(): boolean {
-    return toolsAvailable("java");
+/**
+ * Goes on only when every command runs here (e.g. `java`, `mvn`). When one does not, the test that asks (from `it`), or every
+ * test of its suite (from `before`), is skipped, and says so: its title gets "[SKIPPED: java not installed]" and a
+ * line goes to stderr. Under any CI a missing command fails instead: CI must never go green without these checks.
+ */
+export function skipUnlessTools(context: Mocha.Context, ...commands: string[]): void {
+    const missing = missingTools(commands);
+    if (missing.length === 0) {
+        return;
+    }
+    const reason = `${missing.join(" and ")} not installed`;
+    if (underCi()) {
+        throw new Error(
+            `${reason}, and CI=${process.env.CI}: the Quartz / ZoneId cross-checks must run in CI (install ${missing.join(", ")})`,
+        );
+    }
+    // From `it`, the test itself; from `before`, every test of the hook's suite.
+    const runnable = context.test as Mocha.Test | Mocha.Hook | undefined;
+    const skipped = runnable?.type === "test" ? [runnable] : (runnable?.parent?.tests ?? []);
+    for (const test of skipped) {
+        test.title = `${test.title} [SKIPPED: ${reason}]`;
+    }
+    console.warn(`SKIPPED ${runnable?.parent?.fullTitle() ?? ""}: ${reason}; under CI this fails`);
+    context.skip();
+}
+
+/** Where the Quartz jar is in the local Maven repository. */
+const QUARTZ_JAR = path.join(
+    os.homedir(),
+    ".m2",
+    "repository",
+    "org",
+    "quartz-scheduler",
+    "quartz",
+    QUARTZ_VERSION,
+    `quartz-${QUARTZ_VERSION}.jar`,
+);
+
+/** What the Quartz cross-check needs on PATH: Java, and Maven only while the jar is not fetched yet. */
+export function quartzTools(): string[] {
+    return fs.existsSync(QUARTZ_JAR) ? ["java"] : ["java", "mvn"];
 }
 
 /** The Quartz jar in the local Maven repository, fetched from Maven Central when it is not there yet. */
 export function quartzJar(): string {
-    const jar = path.join(
-        os.homedir(),
-        ".m2",
-        "repository",
-        "org",
-        "quartz-scheduler",
-        "quartz",
-        QUARTZ_VERSION,
-        `quartz-${QUARTZ_VERSION}.jar`,
-    );
-    if (!fs.existsSync(jar)) {
+    if (!fs.existsSync(QUARTZ_JAR)) {
         execFileSync("mvn", ["-q", "dependency:get", `-Dartifact=org.quartz-scheduler:quartz:${QUARTZ_VERSION}`, "-Dtransitive=false"], {
             stdio: "ignore",
             timeout: 300_000,
         });
     }
-    return jar;
+    return QUARTZ_JAR;
 }
 
 /** Runs `tests/java/<name>.java` (Java's source-file mode) with `input` on stdin; returns its stdout lines. */

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Sequence
 
-from streambench.job_parameters import parse_run_start, parse_time_param, quote_identifier
+from streambench.job_parameters import (
+    minutes_param,
+    parse_run_start,
+    parse_time_param,
+    positive_whole_param,
+    quote_identifier,
+)
 from streambench.metrics import MetricsRecorder, query_name
 from streambench.stream_tables import PHASES, parse_phases
 
@@ -70,39 +76,28 @@ class StreamSpec:
     checkpoint_path: str
 
 
-def _positive_int(raw: Mapping[str, str], name: str, problems: list[str]) -> int:
-    text = raw.get(name, "").strip()
-    if not text.isdigit() or int(text) < 1:
-        problems.append(f"{name} must be a whole number of at least 1, got {text!r}")
-        return 0
-    return int(text)
-
-
 def parse_params(raw: Mapping[str, str]) -> PhaseParams:
     """Checks the notebook's parameters; raises ValueError naming every missing or bad one."""
     missing = {name for name in PARAMETER_NAMES if name not in OPTIONAL_PARAMETERS and not raw.get(name, "").strip()}
     problems = [f"{name} is required (set it as a job parameter)" for name in sorted(missing)]
 
     def number(name: str) -> int:
-        return 0 if name in missing else _positive_int(raw, name, problems)
+        return 0 if name in missing else positive_whole_param(name, raw.get(name, ""), problems)
 
     phase = raw.get("phase", "").strip()
     if phase and phase not in PHASES:
         problems.append(f"phase must be one of {', '.join(PHASES)}, got {phase!r}")
 
     def minutes(name: str, allow_zero: bool) -> float:
-        if name in missing:
-            return 0.0
-        text = raw.get(name, "").strip()
-        try:
-            value = float(text)
-        except ValueError:
-            value = -1.0
-        if value < 0 or (value == 0 and not allow_zero):
-            problems.append(
-                f"{name} must be a {'non-negative' if allow_zero else 'positive'} number of minutes, got {text!r}"
-            )
-        return value
+        return 0.0 if name in missing else minutes_param(name, raw.get(name, ""), problems, allow_zero)
+
+    # A root of only slashes would lose them all below and put every checkpoint at "/<table>".
+    checkpoint_root = raw.get("checkpoint_root", "").strip().rstrip("/")
+    if "checkpoint_root" not in missing and not checkpoint_root:
+        problems.append(
+            "checkpoint_root must be a folder below / (e.g. /Volumes/<catalog>/<schema>/<volume>/<phase>/<run id>), "
+            f"got {raw.get('checkpoint_root', '').strip()!r}"
+        )
 
     # The phase's streams and tables: its entry of the phases document, the encoding every notebook reads.
     own = None
@@ -120,7 +115,7 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
         rows_per_second=number("rows_per_second"),
         num_partitions=number("num_partitions"),
         table_name_format=own.table_name_format if own else "",
-        checkpoint_root=raw.get("checkpoint_root", "").strip().rstrip("/"),
+        checkpoint_root=checkpoint_root,
         metrics_table=raw.get("metrics_table", "").strip(),
         phases_json=raw.get("phases_json", "").strip(),
         trigger_time=raw.get("trigger_time", "").strip(),

@@ -1,16 +1,27 @@
-"""Job parameters every notebook reads the same way: whole numbers, trigger times and quoted identifiers.
+"""Job parameters every notebook reads the same way: whole numbers, minutes of the run, trigger times and quoted
+identifiers.
 
 The generator, the analysis and the DLT pipeline's control notebook import these; none keeps a copy.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 from typing import Any
 
 # A bare table name in the benchmark schema (what every notebook accepts as a table parameter).
 TABLE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
+
+# The longest run the plan makes, in minutes (LIMITS.maxRunMinutes in plan/settings.ts; a contract test holds the two
+# equal). No minute of a run (a window's start, end or length) is past it.
+MAX_RUN_MINUTES = 24 * 60
+
+# ASCII digits only: str.isdigit() also takes "²" (which int() then refuses) and "١٢" (which int() reads as 12).
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
+# A plain decimal number in ASCII, as the plan and the local runner write minutes ("15", "0.25", "1e-3").
+_DECIMAL_NUMBER = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def quote_identifier(name: str) -> str:
@@ -24,9 +35,42 @@ def whole_number(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        return ascii_whole_number(value)
     return None
+
+
+def ascii_whole_number(text: str) -> int | None:
+    """`text` (surrounding blanks aside) as a whole number when it is ASCII digits only, else None."""
+    text = text.strip()
+    return int(text) if _WHOLE_NUMBER.fullmatch(text) else None
+
+
+def positive_whole_param(name: str, text: str, problems: list[str]) -> int:
+    """A job parameter holding a whole number of at least 1, or 0 and a problem naming the parameter."""
+    value = ascii_whole_number(text)
+    if value is None or value < 1:
+        problems.append(f"{name} must be a whole number of at least 1, got {text.strip()!r}")
+        return 0
+    return value
+
+
+def is_run_minute(value: float, allow_zero: bool = True) -> bool:
+    """Whether `value` is a minute of a run: finite, from 0 (or above 0) up to MAX_RUN_MINUTES. NaN is none."""
+    return math.isfinite(value) and (value >= 0 if allow_zero else value > 0) and value <= MAX_RUN_MINUTES
+
+
+def minutes_param(name: str, text: str, problems: list[str], allow_zero: bool) -> float:
+    """A job parameter holding minutes of the run (a window's start offset or length): a plain decimal number from 0
+    (or above 0) up to MAX_RUN_MINUTES, or 0 and a problem naming the parameter. float() alone takes "nan", "inf" and
+    "1e12", which failed later naming nothing."""
+    text = text.strip()
+    value = float(text) if _DECIMAL_NUMBER.fullmatch(text) else math.nan
+    if not is_run_minute(value, allow_zero):
+        kind = "non-negative" if allow_zero else "positive"
+        problems.append(f"{name} must be a {kind} number of minutes up to {MAX_RUN_MINUTES} (a day), got {text!r}")
+        return 0.0
+    return value
 
 
 def parse_run_start(text: str) -> datetime | None:

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping, Sequence
 
 from streambench.generator import phase_window
-from streambench.job_parameters import quote_identifier
+from streambench.job_parameters import minutes_param, positive_whole_param, quote_identifier
 from streambench.stream_tables import parse_phases
 
 # The parameters the control job passes (PIPELINE_CONTROL_PARAMETER_NAMES in plan.ts; a test holds the two equal).
@@ -88,24 +88,10 @@ def parse_params(raw: Mapping[str, str]) -> ControlParams:
     problems = [f"{name} is required (set it as a job parameter)" for name in sorted(missing)]
 
     def whole(name: str) -> int:
-        if name in missing:
-            return 0
-        if not values[name].isdigit() or int(values[name]) < 1:
-            problems.append(f"{name} must be a whole number of at least 1, got {values[name]!r}")
-            return 0
-        return int(values[name])
+        return 0 if name in missing else positive_whole_param(name, values[name], problems)
 
     def minutes(name: str, allow_zero: bool) -> float:
-        if name in missing:
-            return 0.0
-        try:
-            value = float(values[name])
-        except ValueError:
-            value = -1.0
-        if value < 0 or (value == 0 and not allow_zero):
-            kind = "non-negative" if allow_zero else "positive"
-            problems.append(f"{name} must be a {kind} number of minutes, got {values[name]!r}")
-        return value
+        return 0.0 if name in missing else minutes_param(name, values[name], problems, allow_zero)
 
     params = ControlParams(
         pipeline_id=values["pipeline_id"],

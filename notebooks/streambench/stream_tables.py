@@ -14,6 +14,9 @@ from streambench.job_parameters import whole_number
 
 # The phase names, in timeline order (PhaseName in plan.ts; a contract test holds the two equal).
 PHASES = ("baseline", "3x", "9x")
+# The most streams a phase has: the plan's largest baseline (LIMITS.maxBaselineStreams in plan/settings.ts; a
+# contract test holds the two equal).
+MAX_STREAMS_PER_PHASE = 2000
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,8 @@ def parse_phases(text: str, problems: list[str]) -> tuple[PhaseTables, ...]:
             bad.append("table_name_format is required")
         if first is None or first < 1:
             bad.append("first_stream_id must be a whole number of at least 1")
-        if count is None or count < 1:
-            bad.append("stream_count must be a whole number of at least 1")
+        if count is None or not 1 <= count <= MAX_STREAMS_PER_PHASE:
+            bad.append(f"stream_count must be a whole number from 1 to {MAX_STREAMS_PER_PHASE}")
         elif count > 1 and "{stream_id" not in table_format:
             bad.append("table_name_format must contain {stream_id...} when stream_count > 1")
         if bad:

@@ -203,6 +203,18 @@ describe("ops CLI (databricks-sdk)", function () {
         assert.deepStrictEqual(emulator.requests, []);
     });
 
+    it("a streambench:* value set with --secret: says the stack file cannot be decrypted offline and how to set it (exit 1)", async () => {
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "ops-project-"));
+        const prod = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.prod.yaml"), "utf8");
+        fs.writeFileSync(path.join(project, "Pulumi.prod.yaml"), `${prod}  streambench:warehouseId:\n    secure: AAABAGVuY3J5cHRlZA==\n`);
+        const result = await ops(["status", "--stack", "prod"], pat(), { projectDir: project });
+        fs.rmSync(project, { recursive: true, force: true });
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stderr, /streambench:warehouseId: is a secret .*cannot decrypt it/s);
+        assert.ok(!result.stderr.includes("AAABAGVuY3J5cHRlZA=="), "printed the ciphertext");
+        assert.deepStrictEqual(emulator.requests, []);
+    });
+
     it("a stack without a stack file names the stacks that exist; no Python with the SDK says to run setup", async () => {
         const missing = await ops(["status", "--stack", "staging"], pat());
         assert.strictEqual(missing.code, 1);

@@ -679,12 +679,23 @@ describe("the DLT pipeline", () => {
         assert.strictEqual(parameters(analysis).pipeline_event_log_table, "");
     });
 
-    it("refuses bounds the autoscaler would reject", async () => {
-        const bad = await evaluateProgram("prod", {
-            ...loadStackFile("prod"),
-            "streambench:dlt": JSON.stringify({ enabled: true, minWorkers: 4, maxWorkers: 2 }),
-        });
-        assert.match(String(bad.error), /streambench:dlt\.maxWorkers: must be at least dlt\.minWorkers \(4\)/);
+    it("refuses bounds the autoscaler would reject: max below min, and max equal to min", async () => {
+        for (const [minWorkers, maxWorkers] of [
+            [4, 2],
+            [3, 3],
+        ]) {
+            const bad = await evaluateProgram("prod", {
+                ...loadStackFile("prod"),
+                "streambench:dlt": JSON.stringify({ enabled: true, minWorkers, maxWorkers }),
+            });
+            assert.match(
+                String(bad.error),
+                new RegExp(
+                    `streambench:dlt\\.maxWorkers: must be greater than dlt\\.minWorkers \\(${minWorkers}\\): the Pipelines API rejects`,
+                ),
+            );
+            assert.deepStrictEqual(bad.resources, []);
+        }
     });
 });
 

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { parseQuartzCron } from "../../config/quartz";
 import { quartzFireTimes, timelineScheduleProblems } from "../../config/schedule";
-import { quartzJar, runJavaSource, toolsAvailable } from "../java";
+import { quartzJar, quartzTools, runJavaSource, skipUnlessTools } from "../java";
 
 /** Expressions the real Quartz is asked about: valid, invalid, never firing, and every special form. */
 const EXPRESSIONS = [
@@ -118,9 +118,7 @@ describe("Quartz cron: the same decisions and fire times as the real org.quartz.
 
     before(function () {
         // Java runs the probe; Maven fetches Quartz the first time.
-        if (!toolsAvailable("java", "mvn")) {
-            this.skip();
-        }
+        skipUnlessTools(this, ...quartzTools());
         const lines = EXPRESSIONS.flatMap((expression) =>
             ZONES.flatMap((zone) => AFTER.map((after) => `${key(expression, zone, after)}\t3`)),
         );

@@ -50,6 +50,12 @@ describe("stack config", () => {
         ],
         ["equal autoscale bounds", { cluster: { minWorkers: 4, maxWorkers: 4 } }, "streambench:cluster.maxWorkers", /rejects max <= min/],
         [
+            "equal DLT autoscale bounds (the Pipelines API rejects them at pulumi up)",
+            { dlt: { enabled: true, minWorkers: 3, maxWorkers: 3 } },
+            "streambench:dlt.maxWorkers",
+            /greater than dlt.minWorkers \(3\): the Pipelines API rejects max <= min/,
+        ],
+        [
             "a 3x window past the run",
             { timeline: { scale3xEndMinute: 16 } },
             "streambench:timeline.scale3xEndMinute",
@@ -221,6 +227,21 @@ describe("stack config", () => {
         }
     });
 
+    it("accepts scale windows that end exactly at the end of the run", () => {
+        for (const timeline of [
+            { scale3xEndMinute: 15, scale9xEndMinute: 15 },
+            { scale3xStartMinute: 0, scale3xEndMinute: 1, scale9xStartMinute: 0, scale9xEndMinute: 1, runMinutes: 1 },
+        ]) {
+            const config = parseStackConfig("prod", { timeline });
+            assert.deepStrictEqual(
+                [config.timeline.scale3xEndMinute, config.timeline.scale9xEndMinute],
+                [config.timeline.runMinutes, config.timeline.runMinutes],
+            );
+            // The plan built from it takes it too: every phase fits in the run.
+            assert.strictEqual(buildScalingPlan("prod", config).phases.length, 3);
+        }
+    });
+
     it("blames the phase, not the cron, for a phase that starts past minute 59 (and suggests no negative minute)", () => {
         const problems = problemsOf({ timeline: { scale9xStartMinute: 70, scale9xEndMinute: 80, runMinutes: 90 } });
         assert.deepStrictEqual(
@@ -295,7 +316,37 @@ describe("stack files and config keys", () => {
         assert.fail("the stack file was accepted");
     };
 
+    /**
+     * A YAML alias bomb: each level's list holds ten aliases of the level before. Six levels are 445 bytes that expand
+     * to 100,000 values, 15 MB as the engine form writes them: small enough that without the bound the file is read
+     * (in a fraction of a second) and the test fails on the missing error; the issue's nine levels (607 bytes) ran a
+     * minute at 2.4 GB.
+     */
+    const aliasBomb = (levels: number) =>
+        [
+            "config:",
+            "  streambench:cluster:",
+            `    l0: &l0 [${Array(10).fill('"xxxxxxxxxx"').join(",")}]`,
+            ...Array.from(
+                { length: levels - 1 },
+                (_, index) => `    l${index + 1}: &l${index + 1} [${Array(10).fill(`*l${index}`).join(",")}]`,
+            ),
+            "",
+        ].join("\n");
+
     const badFiles: [string, string, string, RegExp][] = [
+        [
+            "a YAML alias bomb",
+            aliasBomb(6),
+            "Pulumi.prod.yaml",
+            /expands to more than 1,000,000 characters through its YAML aliases .*alias bomb.*write the values out instead of &anchor \/ \*alias/,
+        ],
+        [
+            "a file of more than a megabyte",
+            `# ${"x".repeat(1_000_000)}\n`,
+            "Pulumi.prod.yaml",
+            /is more than 1,000,000 characters, not a stack file/,
+        ],
         ["a file that is just text", "hello world\n", "Pulumi.prod.yaml", /is the text "hello world", not a stack file/],
         ["a file that is a list", "- a\n- b\n", "Pulumi.prod.yaml", /is a list, not a stack file/],
         ["a file that is not YAML", "config:\n  streambench:testMode: [true\n", "Pulumi.prod.yaml", /is not valid YAML: /],
@@ -330,6 +381,48 @@ describe("stack files and config keys", () => {
         });
     }
 
+    it("says a streambench:* secret cannot be read offline and how to set it, naming each key and never the ciphertext", () => {
+        const problems = problemsOfFile(
+            [
+                "config:",
+                "  databricks:token:",
+                "    secure: v1:tokenCIPHERTEXT==",
+                "  streambench:warehouseId:",
+                "    secure: v1:warehouseCIPHERTEXT==",
+                "  streambench:notificationEmails:",
+                "    - ops@example.com",
+                "    - secure: v1:emailCIPHERTEXT==",
+                "  streambench:cluster:",
+                "    singleUserName:",
+                "      secure: v1:userCIPHERTEXT==",
+                "",
+            ].join("\n"),
+        );
+        assert.deepStrictEqual(
+            problems.map((problem) => problem.key),
+            ["streambench:warehouseId", "streambench:notificationEmails[1]", "streambench:cluster.singleUserName"],
+        );
+        for (const problem of problems) {
+            assert.match(problem.message, /is a secret .*plan, ops and local read the stack file offline and cannot decrypt it/);
+            assert.ok(problem.message.includes(`\`pulumi config set --path ${problem.key} <value>\``), problem.message);
+            assert.match(problem.message, /`pulumi up`, which decrypts it/);
+            assert.ok(!problem.message.includes("CIPHERTEXT"), problem.message);
+        }
+    });
+
+    it("keeps databricks:token as a secret: it is the provider's, not a streambench key", () => {
+        const config = stackFileConfig(
+            "config:\n  databricks:token:\n    secure: v1:tokenCIPHERTEXT==\n  streambench:testMode: true\n",
+            "prod",
+        );
+        assert.strictEqual(parseEngineConfig("prod", config, {}).testMode, true);
+    });
+
+    it("reads YAML aliases that stay small (a group list given once, used twice)", () => {
+        const config = read("config:\n  streambench:permissions:\n    jobViewers: &readers [analysts]\n    jobRunManagers: *readers\n");
+        assert.deepStrictEqual([config.permissions.jobViewers, config.permissions.jobRunManagers], [["analysts"], ["analysts"]]);
+    });
+
     it("refuses an unknown namespace in pulumi up's config too (the engine always namespaces keys)", () => {
         assert.throws(
             () => parseEngineConfig("prod", { "streambnech:testMode": "true", "streambench:partitions": "0" }, {}),
@@ -349,6 +442,22 @@ describe("stack files and config keys", () => {
         assert.match(evaluation.error.message, /streambnech:baselineStreams: unknown namespace "streambnech" \(a typo of streambench:/);
         assert.deepStrictEqual(evaluation.resources, []);
     });
+
+    for (const key of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+        it(`names streambench:${key} (an Object.prototype name) as an unknown key and still lists every other problem`, () => {
+            const problems = problemsOfFile(
+                `config:\n  streambench:${key}: 1\n  streambench:partitions: 0\n  streambench:cluster:\n    ${key}: 2\n`,
+            );
+            assert.deepStrictEqual(
+                problems.map((problem) => [problem.key, problem.message.split(" (")[0]]).sort(),
+                [
+                    [`streambench:${key}`, "unknown key"],
+                    [`streambench:cluster.${key}`, "unknown key"],
+                    ["streambench:partitions", "must be at least 1"],
+                ].sort(),
+            );
+        });
+    }
 
     it('keeps string values as text: database "2024" and a 16-digit warehouse id', () => {
         const config = read(

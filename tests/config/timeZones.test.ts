@@ -1,15 +1,13 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../../config/parse";
 import { JAVA_ZONE_IDS, isJavaZoneId } from "../../config/timeZones";
-import { javaAvailable, runJavaSource } from "../java";
+import { runJavaSource, skipUnlessTools } from "../java";
 
 describe("schedule time zones: exactly Java's ZoneId ids", function () {
     this.timeout(120_000);
 
     it("the committed list is exactly java.time.ZoneId.getAvailableZoneIds() of the installed Java", function () {
-        if (!javaAvailable()) {
-            this.skip();
-        }
+        skipUnlessTools(this, "java");
         const fromJava = runJavaSource("JavaZoneIds");
         const committed = [...JAVA_ZONE_IDS];
         assert.deepStrictEqual(

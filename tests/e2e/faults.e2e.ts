@@ -87,7 +87,7 @@ describe("real engine: faults of the workspace", function () {
         await convergedAndDestroyed("fault500", args);
     });
 
-    it("a 429 with Retry-After: the provider retries with its own backoff (not Retry-After); up succeeds with one cluster", async () => {
+    it("a 429 with Retry-After: the provider retries with its own growing backoff; up succeeds with one cluster", async () => {
         const args = await stackIn("fault429");
         emulator.addFault({ method: "POST", path: "/api/2.1/clusters/create", status: 429, retryAfterSeconds: 2, times: 2 });
         succeeded(await up(args));
@@ -97,9 +97,11 @@ describe("real engine: faults of the workspace", function () {
             [429, 429, 200],
         );
         // databricks-sdk-go v0.175.0 retries 429 and 503 after attempt x 1 s + 50-750 ms jitter (retries/retries.go);
-        // its API client does not read Retry-After, so the first retry comes before the 2 s the workspace asked for.
+        // its API client does not read Retry-After. Only lower bounds are checked: a loaded machine can stretch a gap
+        // past 2 s but never shorten one, so "the first retry comes before the 2 s the workspace asked for" is not
+        // something this test can hold.
         const gaps = attempts.slice(1).map((request, index) => request.at - attempts[index].at);
-        assert.ok(gaps[0] >= 1000 && gaps[0] < 2000 && gaps[1] >= 2000, `retries came after ${gaps.join(", ")} ms`);
+        assert.ok(gaps[0] >= 1000 && gaps[1] >= 2000, `retries came after ${gaps.join(", ")} ms`);
         await convergedAndDestroyed("fault429", args);
     });
 

@@ -3,6 +3,26 @@ import { WorkspaceEmulator } from "./server";
 
 const TOKEN = `dapi${"5e1f".repeat(8)}`;
 
+interface FrozenClock {
+    advance(ms: number): void;
+    restore(): void;
+}
+
+/** Date.now() stands still until the test moves it on; `restore` gives back the real clock. */
+function frozenClock(): FrozenClock {
+    const realNow = Date.now;
+    let now = realNow();
+    Date.now = () => now;
+    return {
+        advance: (ms) => {
+            now += ms;
+        },
+        restore: () => {
+            Date.now = realNow;
+        },
+    };
+}
+
 /** The emulator answers as Databricks does and refuses what Databricks refuses; an emulator that accepts everything proves nothing. */
 describe("workspace emulator", () => {
     let emulator: WorkspaceEmulator;
@@ -170,6 +190,17 @@ describe("workspace emulator", () => {
     });
 
     it("starts a continuous pipeline at create (it bills) and leaves a triggered one IDLE until an update", async () => {
+        // The emulator moves pipelines on by Date.now(): the test sets the clock, so no state depends on how long a
+        // request takes on a loaded machine (the 20 ms timers were checked after 40-60 ms sleeps).
+        const clock = frozenClock();
+        try {
+            await pipelinesOverTime(clock);
+        } finally {
+            clock.restore();
+        }
+    });
+
+    async function pipelinesOverTime(clock: FrozenClock): Promise<void> {
         const spec = {
             catalog: "main",
             schema: "s",
@@ -178,30 +209,31 @@ describe("workspace emulator", () => {
         const continuous = await call("POST", "/api/2.0/pipelines", { ...spec, name: "continuous", continuous: true });
         const triggered = await call("POST", "/api/2.0/pipelines", { ...spec, name: "triggered", continuous: false });
         assert.strictEqual((await call("POST", "/api/2.0/pipelines", { ...spec, name: "triggered" })).status, 409);
-        await new Promise((resolve) => setTimeout(resolve, 40));
-        assert.strictEqual((await call("GET", `/api/2.0/pipelines/${continuous.body.pipeline_id}`)).body.state, "RUNNING");
-        assert.strictEqual((await call("GET", `/api/2.0/pipelines/${triggered.body.pipeline_id}`)).body.state, "IDLE");
-        assert.deepStrictEqual(
-            emulator.billing().pipelines.map((pipeline) => pipeline.name),
-            ["continuous"],
-        );
-
-        await call("POST", `/api/2.0/pipelines/${triggered.body.pipeline_id}/updates`, {});
-        assert.deepStrictEqual(
+        const state = async (pipeline: { body: { pipeline_id: string } }) =>
+            (await call("GET", `/api/2.0/pipelines/${pipeline.body.pipeline_id}`)).body.state;
+        const billed = () =>
             emulator
                 .billing()
                 .pipelines.map((pipeline) => pipeline.name)
-                .sort(),
-            ["continuous", "triggered"],
-        );
+                .sort();
+
+        // pipelineStartMs is 20: the continuous pipeline starts 20 ms after create, not a millisecond sooner.
+        clock.advance(19);
+        assert.deepStrictEqual([await state(continuous), await state(triggered)], ["STARTING", "IDLE"]);
+        clock.advance(1);
+        assert.deepStrictEqual([await state(continuous), await state(triggered)], ["RUNNING", "IDLE"]);
+        assert.deepStrictEqual(billed(), ["continuous"]);
+
+        // A triggered update starts its cluster (20 ms) and runs (triggeredUpdateMs, 20 ms), billing all along.
+        await call("POST", `/api/2.0/pipelines/${triggered.body.pipeline_id}/updates`, {});
+        assert.deepStrictEqual(billed(), ["continuous", "triggered"]);
+        clock.advance(39);
+        assert.deepStrictEqual([await state(triggered), billed()], ["RUNNING", ["continuous", "triggered"]]);
         await call("POST", `/api/2.0/pipelines/${continuous.body.pipeline_id}/stop`, {});
-        await new Promise((resolve) => setTimeout(resolve, 60));
-        assert.deepStrictEqual(
-            emulator.billing().pipelines,
-            [],
-            "a triggered update ends by itself; a continuous pipeline only when stopped",
-        );
-    });
+        clock.advance(1);
+        assert.deepStrictEqual([await state(continuous), await state(triggered)], ["IDLE", "IDLE"]);
+        assert.deepStrictEqual(billed(), [], "a triggered update ends by itself; a continuous pipeline only when stopped");
+    }
 
     it("injects a 429 with Retry-After, then answers normally; logs unknown routes as 404", async () => {
         emulator.addFault({ method: "GET", path: "/api/2.0/preview/scim/v2/Me", status: 429, retryAfterSeconds: 1 });

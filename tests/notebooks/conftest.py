@@ -10,6 +10,12 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 sys.path.insert(0, str(NOTEBOOKS))
 
 
+def pytest_configure(config):
+    # A skip is never silent: its reason is in the short summary even without -rs (as `npm run test:notebooks` runs).
+    if "s" not in config.option.reportchars and "a" not in config.option.reportchars:
+        config.option.reportchars += "s"
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
     from delta import configure_spark_with_delta_pip

@@ -7,6 +7,7 @@ import {
     RESULT_TABLES,
 } from "../../plan/notebookContract";
 import { allTables, buildScalingPlan } from "../../plan/build";
+import { LIMITS } from "../../plan/settings";
 import { runPython } from "../python";
 
 // The generator notebook reads the job parameters the plan writes. These tests run the notebook's own Python
@@ -148,5 +149,48 @@ describe("the plan and the notebooks agree on the phases", () => {
             view.phases,
             plan.phases.map((phase) => phase.name),
         );
+    });
+});
+
+const LIMITS_VIEW = `
+import json, sys
+from streambench.analysis.params import parse_analysis_params
+from streambench.generator import parse_params
+from streambench.job_parameters import MAX_RUN_MINUTES
+from streambench.pipeline_control import parse_params as parse_control_params
+from streambench.stream_tables import MAX_STREAMS_PER_PHASE
+plan = json.load(sys.stdin)
+print(json.dumps({
+    "maxRunMinutes": MAX_RUN_MINUTES,
+    "maxStreamsPerPhase": MAX_STREAMS_PER_PHASE,
+    "streamCounts": [parse_params(p).stream_count for p in plan["phases"]],
+    "controlWindow": parse_control_params(plan["control"]).window_minutes,
+    "lastWindowEnd": parse_analysis_params(plan["analysis"]).windows[-1].end_minute,
+}))
+`;
+
+describe("the plan and the notebooks agree on the limits", () => {
+    it("the notebooks refuse no more than the plan does: its most streams and its longest run are taken, and the bounds are the plan's", () => {
+        const config = parseStackConfig("prod", {
+            baselineStreams: LIMITS.maxBaselineStreams,
+            timeline: { runMinutes: LIMITS.maxRunMinutes },
+            schedule: { cron: "0 0 2 ? * MON" },
+            dlt: { enabled: true },
+        });
+        const plan = buildScalingPlan("prod", config);
+        const view = runPython<{
+            maxRunMinutes: number;
+            maxStreamsPerPhase: number;
+            streamCounts: number[];
+            controlWindow: number;
+            lastWindowEnd: number;
+        }>(LIMITS_VIEW, {
+            phases: plan.phases.map((phase) => phase.parameters),
+            control: { ...plan.pipeline!.control.parameters, pipeline_id: "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" },
+            analysis: { ...plan.analysis.parameters, cluster_id: "0123-456789-abcdef" },
+        });
+        assert.deepStrictEqual([view.maxRunMinutes, view.maxStreamsPerPhase], [LIMITS.maxRunMinutes, LIMITS.maxBaselineStreams]);
+        assert.deepStrictEqual(view.streamCounts, [LIMITS.maxBaselineStreams, 1, 1]);
+        assert.deepStrictEqual([view.controlWindow, view.lastWindowEnd], [LIMITS.maxRunMinutes, LIMITS.maxRunMinutes]);
     });
 });

@@ -48,6 +48,24 @@ describe("policy pack guardrails", () => {
             { ...cluster, autoscale: undefined, numWorkers: 4 },
             /no autoscale block/,
         ],
+        [
+            "pipeline-autoscale-bounds",
+            "databricks:index/pipeline:Pipeline",
+            { clusters: [{ label: "default", autoscale: { minWorkers: 3, maxWorkers: 3, mode: "ENHANCED" } }] },
+            /clusters\[0\]\.autoscale\.maxWorkers \(3\) must be greater than minWorkers \(3\)/,
+        ],
+        [
+            "pipeline-autoscale-bounds",
+            "databricks:index/pipeline:Pipeline",
+            { clusters: [{ label: "default", autoscale: { minWorkers: 1, maxWorkers: 65, mode: "ENHANCED" } }] },
+            /clusters\[0\]\.autoscale\.maxWorkers \(65\) is above the cap of 64/,
+        ],
+        [
+            "pipeline-autoscale-bounds",
+            "databricks:index/pipeline:Pipeline",
+            { clusters: [{ label: "default", autoscale: { minWorkers: UNKNOWN, maxWorkers: 4, mode: "ENHANCED" } }] },
+            /clusters\[0\]\.autoscale\.minWorkers is not known at preview/,
+        ],
         ["cluster-does-not-block-up", "databricks:index/cluster:Cluster", { ...cluster, noWait: false }, /noWait: true/],
         [
             "cluster-unity-catalog-access-mode",

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
-from streambench.job_parameters import TABLE_NAME_PATTERN, parse_time_param, quote_identifier, whole_number
+from streambench.job_parameters import (
+    MAX_RUN_MINUTES,
+    TABLE_NAME_PATTERN,
+    is_run_minute,
+    parse_time_param,
+    quote_identifier,
+    whole_number,
+)
 from streambench.metrics import DEFAULT_METRICS_TABLE
 from streambench.stream_tables import PhaseTables, parse_phases
 
@@ -109,9 +116,10 @@ def parse_windows(text: str, problems: list[str]) -> tuple[WindowPlan, ...]:
             if "totalRowsPerSecond" in item
             else sum(rate or 0 for rate in by_phase.values())
         )
-        if start is None or end is None or start < 0 or end <= start:
+        # is_run_minute refuses NaN and the infinities, which json.loads reads from NaN and Infinity.
+        if start is None or end is None or not (is_run_minute(start) and is_run_minute(end)) or end <= start:
             problems.append(
-                f"windows_json[{position}] needs 0 <= startMinute < endMinute, got "
+                f"windows_json[{position}] needs 0 <= startMinute < endMinute <= {MAX_RUN_MINUTES}, got "
                 f"{item.get('startMinute')!r}..{item.get('endMinute')!r}"
             )
             continue

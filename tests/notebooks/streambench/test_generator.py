@@ -1,5 +1,7 @@
 """The generator's decisions, without Spark."""
 
+import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -70,6 +72,47 @@ def test_every_missing_or_bad_parameter_is_named_in_one_error():
         "start_offset_minutes must be a non-negative",
     ):
         assert expected in message
+
+
+@pytest.mark.parametrize("name, kind", [("window_minutes", "positive"), ("start_offset_minutes", "non-negative")])
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf", "1e12", "1441", "١٢"])
+def test_minutes_must_be_a_finite_minute_of_a_day_long_run(name, kind, text):
+    # nan, inf and 1e12 passed and crashed later (timedelta) naming no parameter; "١٢" is 12 to float().
+    with pytest.raises(ValueError, match=f"{name} must be a {kind} number of minutes up to 1440"):
+        parse_params(raw_params(**{name: text}))
+
+
+def test_minutes_up_to_a_day_long_run_are_taken():
+    params = parse_params(raw_params(start_offset_minutes="1440", window_minutes="0.5"))
+    assert (params.start_offset_minutes, params.window_minutes) == (1440.0, 0.5)
+
+
+@pytest.mark.parametrize("text", ["²", "١٢", "1²", "+8", "8.0", " 8 8 "])
+def test_whole_numbers_are_ascii_digits(text):
+    # "²".isdigit() is true and int("²") then fails with a message naming no parameter; int("١٢") is 12.
+    with pytest.raises(
+        ValueError, match=re.escape(f"num_partitions must be a whole number of at least 1, got {text.strip()!r}")
+    ):
+        parse_params(raw_params(num_partitions=text))
+
+
+@pytest.mark.parametrize("root", ["/", "///", " / "])
+def test_a_checkpoint_root_that_is_only_slashes_is_named(root):
+    # "/" had its trailing slash stripped to "", and every checkpoint became "/<table>".
+    with pytest.raises(ValueError, match="checkpoint_root must be a folder below /"):
+        parse_params(raw_params(checkpoint_root=root))
+
+
+@pytest.mark.parametrize("count, accepted", [(2000, True), (2001, False), ("²", False), (1e300, False)])
+def test_a_phase_holds_at_most_the_plan_s_largest_stream_count(count, accepted):
+    phases_json = PHASES_JSON.replace('"stream_count": 50', f'"stream_count": {json.dumps(count)}').replace(
+        "{stream_id:03d}", "{stream_id:04d}"
+    )
+    if accepted:
+        assert parse_params(raw_params(phases_json=phases_json)).stream_count == count
+    else:
+        with pytest.raises(ValueError, match=r"phases_json\[1\]: stream_count must be a whole number from 1 to 2000"):
+            parse_params(raw_params(phases_json=phases_json))
 
 
 def test_trigger_time_is_the_only_optional_parameter():

@@ -100,7 +100,20 @@ def test_the_pipeline_reads_exactly_the_tables_the_generator_writes():
         ),
         (phases_json(("baseline", "stream-table-{stream_id:03d}", 1, 2)), "is not a table name"),
         (phases_json(("baseline", "main.schema.t_{stream_id}", 1, 2)), "is not a table name"),
-        (phases_json(("baseline", "stream_table_{stream_id:06d}", 1, 200_000)), "more than 10,000"),
+        (
+            phases_json(("baseline", "stream_table_{stream_id:06d}", 1, 200_000)),
+            "stream_count must be a whole number from 1 to 2000",
+        ),
+        (
+            phases_json(
+                *(
+                    (phase, f"t{copy}_{{stream_id:04d}}", 1, 2000)
+                    for copy in range(2)
+                    for phase in ("baseline", "3x", "9x")
+                )
+            ),
+            "12,000 tables, more than 10,000",
+        ),
         (phases_json(("baseline", "stream_table_{stream_id:03d}", 0, 2)), "first_stream_id must be a whole number"),
         (phases_json(("baseline", "stream_table_001", 1, 3)), "must contain {stream_id...}"),
         (phases_json(("5x", "stream_table_5x", 1, 1)), "phase must be one of baseline, 3x, 9x"),

@@ -65,6 +65,19 @@ def test_parameters_are_checked_all_at_once():
     assert parse_params(raw_params(trigger_time="")).trigger_time == ""
 
 
+@pytest.mark.parametrize("name, kind", [("window_minutes", "positive"), ("start_offset_minutes", "non-negative")])
+@pytest.mark.parametrize("text", ["nan", "inf", "1e12"])
+def test_minutes_must_be_a_finite_minute_of_a_day_long_run(name, kind, text):
+    with pytest.raises(ValueError, match=f"{name} must be a {kind} number of minutes up to 1440"):
+        parse_params(raw_params(**{name: text}))
+
+
+@pytest.mark.parametrize("text", ["²", "١٢"])
+def test_whole_numbers_are_ascii_digits(text):
+    with pytest.raises(ValueError, match=f"poll_interval_seconds must be a whole number of at least 1, got {text!r}"):
+        parse_params(raw_params(poll_interval_seconds=text))
+
+
 def test_the_sources_are_every_table_of_the_timeline_fully_qualified():
     sources = PARAMS.source_tables()
     assert sources[0] == "`main`.`dlt_autoscaling_dev`.`stream_table_001`"

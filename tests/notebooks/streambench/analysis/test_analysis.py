@@ -146,6 +146,22 @@ def test_run_start_is_read_as_utc(text, expected):
             },
             ["phase must be one of", "first_stream_id must be", "must contain {stream_id"],
         ),
+        *(
+            (
+                {"windows_json": json.dumps([{"startMinute": start, "endMinute": end, "totalRowsPerSecond": 1}])},
+                [message],
+            )
+            for start, end in [
+                (0, float("nan")),
+                (float("nan"), 5),
+                (0, float("inf")),
+                (float("-inf"), 5),
+                (0, 1e12),
+                (0, 1441),
+                ("nan", 5),
+            ]
+            for message in ("windows_json[1] needs 0 <= startMinute < endMinute <= 1440",)
+        ),
         ({"run_start": "yesterday"}, ["run_start must be an ISO date-time"]),
         ({"cluster_id": "x; DROP TABLE"}, ["is not a cluster id"]),
         ({"results_table": "other.schema.table"}, ["results_table must be a table name"]),
