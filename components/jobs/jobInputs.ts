@@ -17,19 +17,20 @@ export interface ScheduledNotebookJobArgs {
     notificationEmails: string[];
 }
 
+/** A notebook's parameters as the plan builds them (plan/notebookContract.ts): every value a string. */
+export type NotebookParameters<P> = { [K in keyof P]: string };
+
 /** Job parameters in the order the provider keeps them (by name), so previews show no spurious diff. */
-export function jobParameters(parameters: Record<string, string>): { name: string; default: string }[] {
-    return Object.keys(parameters)
-        .sort()
-        .map((name) => ({ name, default: parameters[name] }));
+export function jobParameters<P extends NotebookParameters<P>>(parameters: P): { name: string; default: string }[] {
+    return (Object.keys(parameters) as (keyof P & string)[]).sort().map((name) => ({ name, default: parameters[name] }));
 }
 
 /**
  * Job parameters of which only `deployed` (ids known once their resource exists) wait for the deployment: every
  * other parameter stays known at preview, so the policy pack checks it on a first deploy too.
  */
-export function jobParametersWith(
-    parameters: Record<string, string>,
+export function jobParametersWith<P extends NotebookParameters<P>>(
+    parameters: P,
     deployed: Record<string, pulumi.Input<string>>,
 ): { name: string; default: pulumi.Input<string> }[] {
     const placeholders = Object.fromEntries(Object.keys(deployed).map((name) => [name, ""]));

@@ -16,8 +16,9 @@ from streambench.job_parameters import parse_run_start, parse_time_param, quote_
 from streambench.metrics import MetricsRecorder, query_name
 from streambench.stream_tables import PHASES, parse_phases
 
-# The parameters every phase job passes (GENERATOR_PARAMETER_NAMES in plan.ts; a test holds the two equal). The
-# phase's own tables come from the phases document (`phases_json`), its entry for `phase`.
+# The parameters every phase job passes, sorted: the one list of them (tests/plan/notebookContract.test.ts holds the
+# plan's phase parameters to exactly these). The phase's own tables come from the phases document (`phases_json`),
+# its entry for `phase`.
 PARAMETER_NAMES = (
     "catalog",
     "checkpoint_root",

@@ -29,7 +29,8 @@ from streambench.generator import phase_window
 from streambench.job_parameters import quote_identifier
 from streambench.stream_tables import parse_phases
 
-# The parameters the control job passes (PIPELINE_CONTROL_PARAMETER_NAMES in plan.ts; a test holds the two equal).
+# The parameters the control job passes, sorted: the one list of them (tests/plan/notebookContract.test.ts holds the
+# plan's control parameters and the deployed pipeline_id to exactly these).
 PARAMETER_NAMES = (
     "catalog",
     "max_failed_updates",

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../../config/stackFile";
 import { Evaluation, OFFLINE_VALUES, loadStackFile, evaluateProgram, ofType } from "../mocks";
+import { runPython } from "../python";
 
 const USER_HOME = OFFLINE_VALUES.userHome;
 
@@ -492,18 +493,12 @@ describe("the analysis job", () => {
         const prod = await evaluateProgram("prod", loadStackFile("prod"));
         const job = ofType(prod, JOB).find((candidate) => candidate.inputs.name === "streambench-prod-analysis")!.inputs;
         const values = parameters(job);
-        assert.deepStrictEqual(Object.keys(values), [
-            "catalog",
-            "cluster_events_table",
-            "cluster_id",
-            "metrics_table",
-            "phases_json",
-            "pipeline_event_log_table",
-            "results_table",
-            "run_start",
-            "schema",
-            "windows_json",
-        ]);
+        // Exactly the notebook's parameters, in the order the provider keeps them (by name).
+        const notebookNames = runPython<string[]>(
+            "import json\nfrom streambench.analysis.params import ANALYSIS_PARAMETER_NAMES\nprint(json.dumps(list(ANALYSIS_PARAMETER_NAMES)))",
+            {},
+        );
+        assert.deepStrictEqual(Object.keys(values), [...notebookNames].sort());
         assert.strictEqual(values.pipeline_event_log_table, "dlt_event_log"); // prod has the DLT pipeline
         assert.strictEqual(values.cluster_id, prod.outputs!.clusterId);
         assert.deepStrictEqual(

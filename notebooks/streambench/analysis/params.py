@@ -12,7 +12,9 @@ from streambench.job_parameters import TABLE_NAME_PATTERN, parse_time_param, quo
 from streambench.metrics import DEFAULT_METRICS_TABLE
 from streambench.stream_tables import PhaseTables, parse_phases
 
-# The analysis notebook's parameters (sorted). Required ones first in the notebook's header table.
+# The analysis notebook's parameters, sorted: the one list of them (tests/plan/notebookContract.test.ts holds the
+# plan's analysis parameters and the deployed cluster_id to exactly these). Required ones first in the notebook's
+# header table.
 ANALYSIS_PARAMETER_NAMES = (
     "catalog",
     "cluster_events_table",
