@@ -63,7 +63,6 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                 new StreamingJob(
                     `${name}-${phase.name}`,
                     {
-                        jobName: phase.jobName,
                         phase,
                         clusterId: cluster.clusterId,
                         notebookPath: notebooks.generatorPath,
