@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Sequence
 
-from streambench.job_parameters import parse_run_start, parse_time_param, quote_identifier
+from streambench.job_parameters import parse_run_start, parse_time_param, qualified_name
 from streambench.metrics import MetricsRecorder, query_name
-from streambench.stream_tables import PHASES, parse_phases
+from streambench.stream_tables import PHASES, all_tables, parse_phases
 
 # The parameters every phase job passes, sorted: the one list of them (tests/plan/notebookContract.test.ts holds the
 # plan's phase parameters to exactly these). The phase's own tables come from the phases document (`phases_json`),
@@ -138,7 +138,7 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
 
 
 def full_table_name(params: PhaseParams, table: str) -> str:
-    return ".".join(quote_identifier(part) for part in (params.catalog, params.schema, table))
+    return qualified_name(params.catalog, params.schema, table)
 
 
 def stream_specs(params: PhaseParams) -> list[StreamSpec]:
@@ -234,7 +234,7 @@ def start_stream(spark, spec: StreamSpec, params: PhaseParams):
 
 def timeline_tables(params: PhaseParams) -> list[str]:
     """Every stream table of the whole timeline (all phases), from `phases_json`."""
-    return [table for phase in parse_phases(params.phases_json, []) for table in phase.tables()]
+    return all_tables(params.phases_json, [])
 
 
 def create_missing_tables(spark, params: PhaseParams) -> list[str]:
