@@ -64,7 +64,6 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                 new StreamingJob(
                     `${name}-${phase.name}`,
                     {
-                        jobName: phase.jobName,
                         phase,
                         clusterId: cluster.clusterId,
                         notebookPath: notebooks.generatorPath,

@@ -57,6 +57,27 @@ type PhaseShape = Pick<
     "name" | "streamCount" | "ratePerStream" | "firstStreamId" | "windowStartMinute" | "windowEndMinute" | "tableNameFormat" | "tables"
 >;
 
+/** A scale phase: one stream at `ratePerStream` into its own table, over its window of the timeline. */
+function scalePhase(
+    name: "3x" | "9x",
+    ratePerStream: number,
+    firstStreamId: number,
+    [windowStartMinute, windowEndMinute]: [number, number],
+    tablePrefix: string,
+): PhaseShape {
+    const table = `${tablePrefix}_${name}_scale`;
+    return {
+        name,
+        streamCount: 1,
+        ratePerStream,
+        firstStreamId,
+        windowStartMinute,
+        windowEndMinute,
+        tableNameFormat: table,
+        tables: [table],
+    };
+}
+
 function phaseShapes(config: StackConfig): PhaseShape[] {
     const load = effectiveLoad(config);
     const { timeline, tablePrefix } = config;
@@ -72,26 +93,9 @@ function phaseShapes(config: StackConfig): PhaseShape[] {
             tableNameFormat: `${tablePrefix}_{stream_id:0${tableNumberWidth(load.baselineStreams)}d}`,
             tables: baselineIds.map((id) => baselineTableName(tablePrefix, id, load.baselineStreams)),
         },
-        {
-            name: "3x",
-            streamCount: 1,
-            ratePerStream: load.scale3xRate,
-            firstStreamId: load.baselineStreams + 1,
-            windowStartMinute: timeline.scale3xStartMinute,
-            windowEndMinute: timeline.scale3xEndMinute,
-            tableNameFormat: `${tablePrefix}_3x_scale`,
-            tables: [`${tablePrefix}_3x_scale`],
-        },
-        {
-            name: "9x",
-            streamCount: 1,
-            ratePerStream: load.scale9xRate,
-            firstStreamId: load.baselineStreams + 2,
-            windowStartMinute: timeline.scale9xStartMinute,
-            windowEndMinute: timeline.scale9xEndMinute,
-            tableNameFormat: `${tablePrefix}_9x_scale`,
-            tables: [`${tablePrefix}_9x_scale`],
-        },
+        // Their stream ids follow the baseline's.
+        scalePhase("3x", load.scale3xRate, load.baselineStreams + 1, [timeline.scale3xStartMinute, timeline.scale3xEndMinute], tablePrefix),
+        scalePhase("9x", load.scale9xRate, load.baselineStreams + 2, [timeline.scale9xStartMinute, timeline.scale9xEndMinute], tablePrefix),
     ];
 }
 

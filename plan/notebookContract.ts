@@ -1,5 +1,5 @@
 /**
- * What crosses from the plan to the notebooks: the parameter names each notebook takes, the Databricks references
+ * What crosses from the plan to the notebooks: the parameters each notebook takes, the Databricks references
  * filled in per run, and the tables the notebooks write. The mocha contract tests run the notebooks' own Python on
  * these and hold both sides equal.
  */
@@ -18,52 +18,56 @@ export const RESULT_TABLES = {
     results: "benchmark_results",
 } as const;
 
-/** The parameters of the analysis notebook (notebooks/analysis.py); cluster_id is added at deploy time. */
-export const ANALYSIS_PARAMETER_NAMES = [
-    "catalog",
-    "cluster_events_table",
-    "cluster_id",
-    "metrics_table",
-    "phases_json",
-    "pipeline_event_log_table",
-    "results_table",
-    "run_start",
-    "schema",
-    "windows_json",
-] as const;
-
-/** The parameters of the pipeline control notebook (notebooks/pipeline_control.py); pipeline_id is added at deploy time. */
-export const PIPELINE_CONTROL_PARAMETER_NAMES = [
-    "catalog",
-    "max_failed_updates",
-    "min_update_seconds",
-    "phases_json",
-    "pipeline_id",
-    "poll_interval_seconds",
-    "schema",
-    "start_offset_minutes",
-    "stop_timeout_seconds",
-    "trigger_time",
-    "window_minutes",
-] as const;
-
 /** The table the DLT pipeline publishes its event log to, in the stack's schema. */
 export const PIPELINE_EVENT_LOG_TABLE = "dlt_event_log";
 
-/** The notebook parameters every phase job passes; the generator notebook reads exactly these. Its streams and tables are its entry of `phases_json`. */
-export const GENERATOR_PARAMETER_NAMES = [
-    "catalog",
-    "checkpoint_root",
-    "metrics_table",
-    "num_partitions",
-    "phase",
-    "phases_json",
-    "rows_per_second",
-    "schema",
-    "start_offset_minutes",
-    "status_interval_seconds",
-    "trigger_interval_seconds",
-    "trigger_time",
-    "window_minutes",
-] as const;
-export type GeneratorParameters = Record<(typeof GENERATOR_PARAMETER_NAMES)[number], string>;
+/*
+ * The parameters the plan passes each notebook. Their names are the notebooks' own (the Python tuples
+ * generator.PARAMETER_NAMES, pipeline_control.PARAMETER_NAMES, analysis.params.ANALYSIS_PARAMETER_NAMES):
+ * tests/plan/notebookContract.test.ts holds the keys the plan builds equal to them. Every value is a string, as
+ * job parameters are.
+ */
+
+/** What every phase job passes the generator notebook. Its streams and tables are its entry of `phases_json`. */
+export interface GeneratorParameters {
+    catalog: string;
+    checkpoint_root: string;
+    metrics_table: string;
+    num_partitions: string;
+    phase: string;
+    phases_json: string;
+    rows_per_second: string;
+    schema: string;
+    start_offset_minutes: string;
+    status_interval_seconds: string;
+    trigger_interval_seconds: string;
+    trigger_time: string;
+    window_minutes: string;
+}
+
+/** What the plan passes the analysis notebook; `cluster_id`, the cluster's id (an output), is added at deploy time. */
+export interface AnalysisParameters {
+    catalog: string;
+    cluster_events_table: string;
+    metrics_table: string;
+    phases_json: string;
+    pipeline_event_log_table: string;
+    results_table: string;
+    run_start: string;
+    schema: string;
+    windows_json: string;
+}
+
+/** What the plan passes the pipeline control notebook; `pipeline_id`, the pipeline's id (an output), is added at deploy time. */
+export interface PipelineControlParameters {
+    catalog: string;
+    max_failed_updates: string;
+    min_update_seconds: string;
+    phases_json: string;
+    poll_interval_seconds: string;
+    schema: string;
+    start_offset_minutes: string;
+    stop_timeout_seconds: string;
+    trigger_time: string;
+    window_minutes: string;
+}

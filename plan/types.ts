@@ -1,5 +1,5 @@
 /** The scaling plan's shape: the types every component and CLI reads. plan/build.ts builds the values. */
-import type { ANALYSIS_PARAMETER_NAMES, GeneratorParameters, PIPELINE_CONTROL_PARAMETER_NAMES } from "./notebookContract";
+import type { AnalysisParameters, GeneratorParameters, PipelineControlParameters } from "./notebookContract";
 
 export type PhaseName = "baseline" | "3x" | "9x";
 
@@ -8,7 +8,7 @@ export interface AnalysisPlan {
     jobName: string;
     timeoutSeconds: number;
     /** Every parameter but `cluster_id`, which is the cluster's id (an output). */
-    parameters: Omit<Record<(typeof ANALYSIS_PARAMETER_NAMES)[number], string>, "cluster_id">;
+    parameters: AnalysisParameters;
 }
 
 /**
@@ -37,7 +37,7 @@ export interface PipelineControlPlan {
     /** How long a healthy run lasts: the whole timeline, then the wait for the pipeline to stop. */
     expectedRunSeconds: number;
     /** Every parameter but `pipeline_id`, which is the pipeline's id (an output). */
-    parameters: Omit<Record<(typeof PIPELINE_CONTROL_PARAMETER_NAMES)[number], string>, "pipeline_id">;
+    parameters: PipelineControlParameters;
 }
 
 export interface PhasePlan {

@@ -4,32 +4,68 @@ import { STREAMING_BACKLOG_ALERT_SECONDS, TIMEOUT_GRACE_MINUTES } from "../../pl
 // Job settings shaped like the provider's `databricks.Job` inputs, shared by the job components. The plan holds
 // the numbers (timeouts, crons, parameters); these functions only put them in the provider's shape.
 
-/** What a scheduled notebook job on the benchmark cluster takes besides its part of the plan. */
-export interface ScheduledNotebookJobArgs {
-    /** The benchmark cluster the notebook task runs on (it needs no compute of its own). */
-    clusterId: pulumi.Input<string>;
-    /** Workspace path of the notebook. */
-    notebookPath: pulumi.Input<string>;
-    timezone: string;
-    paused: boolean;
+/** What every benchmark job takes besides its part of the plan. */
+export interface BenchmarkJobArgs {
     tags: Record<string, string>;
     /** Addresses told about failures and overlong runs (and, for a streaming phase, backlog). */
     notificationEmails: string[];
 }
 
+/** What a job of one notebook task on the benchmark cluster takes besides its part of the plan. */
+export interface ClusterNotebookJobArgs extends BenchmarkJobArgs {
+    /** The benchmark cluster the notebook task runs on (it needs no compute of its own). */
+    clusterId: pulumi.Input<string>;
+    /** Workspace path of the notebook. */
+    notebookPath: pulumi.Input<string>;
+}
+
+/** What a scheduled notebook job on the benchmark cluster takes besides its part of the plan. */
+export interface ScheduledNotebookJobArgs extends ClusterNotebookJobArgs {
+    timezone: string;
+    paused: boolean;
+}
+
+/** What the plan says of every job: its name in the workspace and its timeout. */
+export type JobPlan = { jobName: string; timeoutSeconds: number };
+
+/**
+ * The settings every benchmark job shares: the plan's name and timeout, one run at a time (every stream table,
+ * checkpoint, pipeline and results table has one writer), its notifications and its tags.
+ */
+export function benchmarkJobInputs(job: JobPlan, args: BenchmarkJobArgs, streaming: boolean) {
+    return {
+        name: job.jobName,
+        maxConcurrentRuns: 1,
+        timeoutSeconds: job.timeoutSeconds,
+        emailNotifications: emailNotifications(args.notificationEmails, streaming),
+        tags: args.tags,
+    };
+}
+
+/** A job's one notebook task, on the benchmark cluster, timing out with its job. */
+export function clusterNotebookTask(taskKey: string, job: JobPlan, args: ClusterNotebookJobArgs) {
+    return {
+        taskKey,
+        existingClusterId: args.clusterId,
+        notebookTask: { notebookPath: args.notebookPath, source: "WORKSPACE" },
+        timeoutSeconds: job.timeoutSeconds,
+    };
+}
+
+/** A notebook's parameters as the plan builds them (plan/notebookContract.ts): every value a string. */
+export type NotebookParameters<P> = { [K in keyof P]: string };
+
 /** Job parameters in the order the provider keeps them (by name), so previews show no spurious diff. */
-export function jobParameters(parameters: Record<string, string>): { name: string; default: string }[] {
-    return Object.keys(parameters)
-        .sort()
-        .map((name) => ({ name, default: parameters[name] }));
+export function jobParameters<P extends NotebookParameters<P>>(parameters: P): { name: string; default: string }[] {
+    return (Object.keys(parameters) as (keyof P & string)[]).sort().map((name) => ({ name, default: parameters[name] }));
 }
 
 /**
  * Job parameters of which only `deployed` (ids known once their resource exists) wait for the deployment: every
  * other parameter stays known at preview, so the policy pack checks it on a first deploy too.
  */
-export function jobParametersWith(
-    parameters: Record<string, string>,
+export function jobParametersWith<P extends NotebookParameters<P>>(
+    parameters: P,
     deployed: Record<string, pulumi.Input<string>>,
 ): { name: string; default: pulumi.Input<string> }[] {
     const placeholders = Object.fromEntries(Object.keys(deployed).map((name) => [name, ""]));

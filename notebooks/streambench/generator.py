@@ -17,13 +17,14 @@ from streambench.job_parameters import (
     parse_run_start,
     parse_time_param,
     positive_whole_param,
-    quote_identifier,
+    qualified_name,
 )
 from streambench.metrics import MetricsRecorder, query_name
-from streambench.stream_tables import PHASES, parse_phases
+from streambench.stream_tables import PHASES, all_tables, parse_phases
 
-# The parameters every phase job passes (GENERATOR_PARAMETER_NAMES in plan.ts; a test holds the two equal). The
-# phase's own tables come from the phases document (`phases_json`), its entry for `phase`.
+# The parameters every phase job passes, sorted: the one list of them (tests/plan/notebookContract.test.ts holds the
+# plan's phase parameters to exactly these). The phase's own tables come from the phases document (`phases_json`),
+# its entry for `phase`.
 PARAMETER_NAMES = (
     "catalog",
     "checkpoint_root",
@@ -132,7 +133,7 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
 
 
 def full_table_name(params: PhaseParams, table: str) -> str:
-    return ".".join(quote_identifier(part) for part in (params.catalog, params.schema, table))
+    return qualified_name(params.catalog, params.schema, table)
 
 
 def stream_specs(params: PhaseParams) -> list[StreamSpec]:
@@ -228,7 +229,7 @@ def start_stream(spark, spec: StreamSpec, params: PhaseParams):
 
 def timeline_tables(params: PhaseParams) -> list[str]:
     """Every stream table of the whole timeline (all phases), from `phases_json`."""
-    return [table for phase in parse_phases(params.phases_json, []) for table in phase.tables()]
+    return all_tables(params.phases_json, [])
 
 
 def create_missing_tables(spark, params: PhaseParams) -> list[str]:

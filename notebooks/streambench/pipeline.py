@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from streambench.job_parameters import TABLE_NAME_PATTERN, quote_identifier
-from streambench.stream_tables import parse_phases
+from streambench.job_parameters import TABLE_NAME_PATTERN, qualified_name, quote_identifier
+from streambench.stream_tables import all_tables
 
 CONFIG_PREFIX = "streambench."
 SOURCE_CATALOG_KEY = CONFIG_PREFIX + "source_catalog"
@@ -83,10 +83,6 @@ class PipelineConfig:
         return tuple(qualified_name(self.source_catalog, self.source_schema, table) for table in self.source_tables)
 
 
-def qualified_name(*parts: str) -> str:
-    return ".".join(quote_identifier(part) for part in parts)
-
-
 def schema_ddl(columns) -> str:
     return ", ".join(f"{name} {data_type}" for name, data_type in columns)
 
@@ -94,7 +90,7 @@ def schema_ddl(columns) -> str:
 def source_tables(phases_json: str) -> tuple[str, ...]:
     """The table names of the phases document, in order; raises ValueError naming every problem."""
     problems: list[str] = []
-    tables = [table for phase in parse_phases(phases_json, problems) for table in phase.tables()]
+    tables = all_tables(phases_json, problems)
     bad = [name for name in tables if not TABLE_NAME_PATTERN.match(name)]
     if bad:
         problems.append(f"{bad[0]!r} is not a table name (letters, digits and underscores only)")

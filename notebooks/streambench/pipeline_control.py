@@ -26,10 +26,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping, Sequence
 
 from streambench.generator import phase_window
-from streambench.job_parameters import minutes_param, positive_whole_param, quote_identifier
-from streambench.stream_tables import parse_phases
+from streambench.job_parameters import minutes_param, positive_whole_param, qualified_name
+from streambench.stream_tables import all_tables, parse_phases
 
-# The parameters the control job passes (PIPELINE_CONTROL_PARAMETER_NAMES in plan.ts; a test holds the two equal).
+# The parameters the control job passes, sorted: the one list of them (tests/plan/notebookContract.test.ts holds the
+# plan's control parameters and the deployed pipeline_id to exactly these).
 PARAMETER_NAMES = (
     "catalog",
     "max_failed_updates",
@@ -74,11 +75,7 @@ class ControlParams:
 
     def source_tables(self) -> list[str]:
         """Every stream table of the timeline, fully qualified: the pipeline's sources."""
-        return [
-            ".".join(quote_identifier(part) for part in (self.catalog, self.schema, table))
-            for phase in parse_phases(self.phases_json, [])
-            for table in phase.tables()
-        ]
+        return [qualified_name(self.catalog, self.schema, table) for table in all_tables(self.phases_json, [])]
 
 
 def parse_params(raw: Mapping[str, str]) -> ControlParams:

@@ -6,11 +6,9 @@ notebook read it here.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Mapping
 
-from streambench.job_parameters import whole_number
+from streambench.job_parameters import json_objects, whole_number
 
 # The phase names, in timeline order (PhaseName in plan.ts; a contract test holds the two equal).
 PHASES = ("baseline", "3x", "9x")
@@ -38,19 +36,8 @@ class PhaseTables:
 def parse_phases(text: str, problems: list[str]) -> tuple[PhaseTables, ...]:
     """The phases' table naming from `phases_json`: a list of {phase, table_name_format, first_stream_id,
     stream_count} (the generator's parameters of the same names)."""
-    try:
-        raw = json.loads(text)
-    except ValueError as error:
-        problems.append(f"phases_json is not JSON: {error}")
-        return ()
-    if not isinstance(raw, list) or not raw:
-        problems.append("phases_json must be a non-empty JSON list of phases")
-        return ()
     phases = []
-    for position, item in enumerate(raw, start=1):
-        if not isinstance(item, Mapping):
-            problems.append(f"phases_json[{position}] must be an object")
-            continue
+    for position, item in json_objects("phases_json", text, "phases", problems):
         phase = str(item.get("phase", "")).strip()
         table_format = str(item.get("table_name_format", "")).strip()
         first, count = whole_number(item.get("first_stream_id")), whole_number(item.get("stream_count"))
@@ -75,3 +62,8 @@ def parse_phases(text: str, problems: list[str]) -> tuple[PhaseTables, ...]:
             continue
         phases.append(PhaseTables(phase, table_format, first, count))
     return tuple(phases)
+
+
+def all_tables(phases_json: str, problems: list[str]) -> list[str]:
+    """Every stream table of the phases document, in phase order (plan.ts `allTables`); problems as `parse_phases`."""
+    return [table for phase in parse_phases(phases_json, problems) for table in phase.tables()]

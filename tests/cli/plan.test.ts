@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { offlinePlan } from "../../cli/plan";
-import { loadStackFile } from "../mocks";
+import { loadStackFile, runOnDeployConfig } from "../mocks";
 
 describe("npm run plan (offline)", () => {
     it("prints the prod table, phases and every declared resource", async () => {
@@ -68,12 +68,7 @@ describe("npm run plan (offline)", () => {
 
     it("never prints a credential, even with run-on-deploy", async () => {
         const sentinel = "dapi-plan-sentinel-42";
-        const config = {
-            ...loadStackFile("dev"),
-            "streambench:runOnDeploy": "true",
-            "databricks:host": "https://dbc-1.cloud.databricks.com",
-            "databricks:token": sentinel,
-        };
+        const config = runOnDeployConfig("dev", sentinel);
         const { text, ok } = await offlinePlan("dev", config);
         assert.ok(ok, text);
         assert.match(text, /command\s+streambench-run-on-deploy-run\s+create: .*DATABRICKS_TOKEN.*\(values not shown\)/);

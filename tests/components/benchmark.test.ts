@@ -2,7 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../../config/stackFile";
-import { Evaluation, OFFLINE_VALUES, loadStackFile, evaluateProgram, ofType } from "../mocks";
+import { Evaluation, OFFLINE_VALUES, loadStackFile, evaluateProgram, ofType, runOnDeployConfig } from "../mocks";
+import { runPython } from "../python";
 
 const USER_HOME = OFFLINE_VALUES.userHome;
 
@@ -37,12 +38,21 @@ function ownPhaseEntry(values: Record<string, string>): {
     return entry;
 }
 
-describe("the prod stack", () => {
-    let prod: Awaited<ReturnType<typeof evaluateProgram>>;
+/**
+ * The program evaluated for a stack's own stack file once, before the tests of the block that calls this (which
+ * read it only inside their tests).
+ */
+function evaluatedBefore(stack: string): Evaluation {
+    const evaluation = {} as Evaluation;
     before(async () => {
-        prod = await evaluateProgram("prod", loadStackFile("prod"));
-        assert.ifError(prod.error);
+        Object.assign(evaluation, await evaluateProgram(stack, loadStackFile(stack)));
+        assert.ifError(evaluation.error);
     });
+    return evaluation;
+}
+
+describe("the prod stack", () => {
+    const prod = evaluatedBefore("prod");
 
     it("declares one autoscaling cluster with the stack's bounds that does not wait for RUNNING", () => {
         const clusters = ofType(prod, CLUSTER);
@@ -223,10 +233,7 @@ describe("the prod stack", () => {
 });
 
 describe("the timeline job", () => {
-    let prod: Awaited<ReturnType<typeof evaluateProgram>>;
-    before(async () => {
-        prod = await evaluateProgram("prod", loadStackFile("prod"));
-    });
+    const prod = evaluatedBefore("prod");
 
     it("runs the three phase jobs and the DLT pipeline's control in one run, each anchored on its own trigger time with its window's offset, then the analysis", () => {
         const timeline = ofType(prod, JOB).find((job) => job.inputs.name === "streambench-prod-timeline")!.inputs;
@@ -264,12 +271,7 @@ describe("the timeline job", () => {
 
 describe("runOnDeploy", () => {
     const SENTINEL = "dapi-sentinel-0123456789abcdef";
-    const config = {
-        ...loadStackFile("dev"),
-        "streambench:runOnDeploy": "true",
-        "databricks:host": "https://dbc-1.cloud.databricks.com",
-        "databricks:token": SENTINEL,
-    };
+    const config = runOnDeployConfig("dev", SENTINEL);
 
     it("starts the timeline run once the jobs exist and cancels the benchmark's runs on delete", async () => {
         const dev = await evaluateProgram("dev", config);
@@ -359,11 +361,7 @@ describe("runOnDeploy", () => {
 });
 
 describe("the dev stack", () => {
-    let dev: Awaited<ReturnType<typeof evaluateProgram>>;
-    before(async () => {
-        dev = await evaluateProgram("dev", loadStackFile("dev"));
-        assert.ifError(dev.error);
-    });
+    const dev = evaluatedBefore("dev");
 
     it("runs test mode: 5 baseline streams at 100 rows/s, 3x at 300, 9x at 900", () => {
         const streamsAndRates = ["baseline", "3x", "9x"].map((phase) => {
@@ -460,11 +458,7 @@ describe("permissions", () => {
 
 describe("idempotence", () => {
     it("declares identical inputs when the same config is evaluated twice (no clock, no randomness)", async () => {
-        const config = {
-            ...loadStackFile("prod"),
-            "streambench:runOnDeploy": "true",
-            "databricks:host": "https://dbc-1.cloud.databricks.com",
-        };
+        const config = runOnDeployConfig("prod");
         const first = await evaluateProgram("prod", config);
         const second = await evaluateProgram("prod", config);
         assert.ifError(first.error);
@@ -511,18 +505,12 @@ describe("the analysis job", () => {
         const prod = await evaluateProgram("prod", loadStackFile("prod"));
         const job = ofType(prod, JOB).find((candidate) => candidate.inputs.name === "streambench-prod-analysis")!.inputs;
         const values = parameters(job);
-        assert.deepStrictEqual(Object.keys(values), [
-            "catalog",
-            "cluster_events_table",
-            "cluster_id",
-            "metrics_table",
-            "phases_json",
-            "pipeline_event_log_table",
-            "results_table",
-            "run_start",
-            "schema",
-            "windows_json",
-        ]);
+        // Exactly the notebook's parameters, in the order the provider keeps them (by name).
+        const notebookNames = runPython<string[]>(
+            "import json\nfrom streambench.analysis.params import ANALYSIS_PARAMETER_NAMES\nprint(json.dumps(list(ANALYSIS_PARAMETER_NAMES)))",
+            {},
+        );
+        assert.deepStrictEqual(Object.keys(values), [...notebookNames].sort());
         assert.strictEqual(values.pipeline_event_log_table, "dlt_event_log"); // prod has the DLT pipeline
         assert.strictEqual(values.cluster_id, prod.outputs!.clusterId);
         assert.deepStrictEqual(
@@ -650,11 +638,7 @@ describe("the DLT pipeline", () => {
 
     // That the stop comes before the pipeline's delete is the real engine's order: tests/e2e/pipelineLifecycle.e2e.ts.
     it("is stopped by the run-on-deploy command's delete, with its control runs cancelled", async () => {
-        const prod = await evaluateProgram("prod", {
-            ...loadStackFile("prod"),
-            "streambench:runOnDeploy": "true",
-            "databricks:host": "https://dbc-1.cloud.databricks.com",
-        });
+        const prod = await evaluateProgram("prod", runOnDeployConfig("prod"));
         const [run] = ofType(prod, COMMAND);
         const environment = run.inputs.environment.value ?? run.inputs.environment;
         assert.strictEqual(environment.STREAMBENCH_STOP_PIPELINE_IDS, "pipeline-streambench-dlt-pipeline");

@@ -13,7 +13,7 @@ describe("schedule time zones: exactly Java's ZoneId ids", function () {
         assert.deepStrictEqual(
             { missing: fromJava.filter((id) => !JAVA_ZONE_IDS.has(id)), extra: committed.filter((id) => !fromJava.includes(id)) },
             { missing: [], extra: [] },
-            "timeZones.ts differs from this JDK's ZoneId list: regenerate it with tests/java/JavaZoneIds.java",
+            "config/javaZoneIds.json differs from this JDK's ZoneId list: regenerate it with tests/java/JavaZoneIds.java",
         );
     });
 

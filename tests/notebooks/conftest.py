@@ -1,4 +1,7 @@
-"""Shared fixtures: the notebooks folder on sys.path and one local Spark session with Delta for the whole run."""
+"""Shared fixtures: the notebooks folder on sys.path and one local Spark session with Delta for the whole run.
+
+Beside this file (on sys.path as the conftest's folder), plan_documents.py builds the plan's documents the tests pass
+the notebooks (`phases_json`, `windows_json`)."""
 
 import os
 import sys

@@ -40,71 +40,31 @@ describe("scaling plan", () => {
         );
     });
 
-    const windowCases: [string, PhasePlan[], number, [number, number, number][]][] = [
-        [
-            "the default timeline (3x from 3 to 10, 9x from 6 to 10)",
-            [phase("baseline", 50, 1000, 0, 15), phase("3x", 1, 3000, 3, 10), phase("9x", 1, 9000, 6, 10)],
-            15,
-            [
-                [0, 3, 50_000],
-                [3, 6, 53_000],
-                [6, 10, 62_000],
-                [10, 15, 50_000],
-            ],
-        ],
-        [
-            "scale windows that do not overlap",
-            [phase("baseline", 50, 1000, 0, 15), phase("3x", 1, 3000, 3, 6), phase("9x", 1, 9000, 6, 10)],
-            15,
-            [
-                [0, 3, 50_000],
-                [3, 6, 53_000],
-                [6, 10, 59_000],
-                [10, 15, 50_000],
-            ],
-        ],
-        [
-            "a 9x window inside the 3x window",
-            [phase("baseline", 5, 100, 0, 15), phase("3x", 1, 300, 2, 12), phase("9x", 1, 900, 4, 8)],
-            15,
-            [
-                [0, 2, 500],
-                [2, 4, 800],
-                [4, 8, 1700],
-                [8, 12, 800],
-                [12, 15, 500],
-            ],
-        ],
-        [
-            "a gap between the scale windows",
-            [phase("baseline", 5, 100, 0, 20), phase("3x", 1, 300, 2, 4), phase("9x", 1, 900, 8, 12)],
-            20,
-            [
-                [0, 2, 500],
-                [2, 4, 800],
-                [4, 8, 500],
-                [8, 12, 1400],
-                [12, 20, 500],
-            ],
-        ],
-        [
-            "a scale window that ends the run",
-            [phase("baseline", 2, 10, 0, 10), phase("3x", 1, 30, 0, 5), phase("9x", 1, 90, 5, 10)],
-            10,
-            [
-                [0, 5, 50],
-                [5, 10, 110],
-            ],
-        ],
+    // Each case: baseline streams x rows/s over the whole run, the run's minutes, the 3x and 9x windows (one stream
+    // each at 3 and 9 times the baseline rate), then the windows expected: their edges (minutes) and total rows/s.
+    const windowCases: [string, [number, number], number, [number, number], [number, number], number[], number[]][] = [
+        ["the default timeline", [50, 1000], 15, [3, 10], [6, 10], [0, 3, 6, 10, 15], [50_000, 53_000, 62_000, 50_000]],
+        ["scale windows that do not overlap", [50, 1000], 15, [3, 6], [6, 10], [0, 3, 6, 10, 15], [50_000, 53_000, 59_000, 50_000]],
+        ["a 9x window inside the 3x window", [5, 100], 15, [2, 12], [4, 8], [0, 2, 4, 8, 12, 15], [500, 800, 1700, 800, 500]],
+        ["a gap between the scale windows", [5, 100], 20, [2, 4], [8, 12], [0, 2, 4, 8, 12, 20], [500, 800, 500, 1400, 500]],
+        ["a scale window that ends the run", [2, 10], 10, [0, 5], [5, 10], [0, 5, 10], [50, 110]],
     ];
-    for (const [what, phases, runMinutes, expected] of windowCases) {
+    for (const [what, [baselineStreams, baselineRate], runMinutes, scale3x, scale9x, edges, totals] of windowCases) {
         it(`tabulates expected throughput for ${what}`, () => {
+            const phases = [
+                phase("baseline", baselineStreams, baselineRate, 0, runMinutes),
+                phase("3x", 1, 3 * baselineRate, ...scale3x),
+                phase("9x", 1, 9 * baselineRate, ...scale9x),
+            ];
             const rows = throughputWindows(phases, runMinutes).map((window) => [
                 window.startMinute,
                 window.endMinute,
                 window.totalRowsPerSecond,
             ]);
-            assert.deepStrictEqual(rows, expected);
+            assert.deepStrictEqual(
+                rows,
+                totals.map((total, index) => [edges[index], edges[index + 1], total]),
+            );
         });
     }
 

@@ -1,17 +1,20 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../../config/parse";
-import {
-    ANALYSIS_PARAMETER_NAMES,
-    GENERATOR_PARAMETER_NAMES,
-    PIPELINE_CONTROL_PARAMETER_NAMES,
-    RESULT_TABLES,
-} from "../../plan/notebookContract";
+import { RESULT_TABLES } from "../../plan/notebookContract";
 import { allTables, buildScalingPlan } from "../../plan/build";
 import { LIMITS } from "../../plan/settings";
 import { runPython } from "../python";
 
 // The generator notebook reads the job parameters the plan writes. These tests run the notebook's own Python
-// on the plan's parameters, so a rename on either side fails here instead of in a workspace.
+// on the plan's parameters, so a rename on either side fails here instead of in a workspace. The notebooks' tuples
+// of parameter names are the one list of them: the plan builds exactly those keys, but for the ids that exist only
+// once deployed (the components add those).
+
+/** Parameter names sorted, as the notebooks' tuples and the jobs' parameters are. */
+function sortedNames(parameters: object, ...deployed: string[]): string[] {
+    return [...Object.keys(parameters), ...deployed].sort();
+}
+
 const STREAM_SPECS = `
 import json, sys
 from streambench.generator import PARAMETER_NAMES, parse_params, stream_specs
@@ -34,14 +37,14 @@ describe("the plan and the generator notebook agree", () => {
         ["dev", { testMode: true }],
         ["wide", { baselineStreams: 1200, tablePrefix: "load" }],
     ] as const) {
-        it(`on every table, checkpoint and stream id for ${stack}`, () => {
+        it(`on every parameter name, table, checkpoint and stream id for ${stack}`, () => {
             const plan = buildScalingPlan(stack, parseStackConfig(stack, raw));
             const view = runPython<PythonView>(
                 STREAM_SPECS,
                 plan.phases.map((phase) => phase.parameters),
             );
-            assert.deepStrictEqual(view.names, [...GENERATOR_PARAMETER_NAMES]);
             plan.phases.forEach((phase, index) => {
+                assert.deepStrictEqual(view.names, sortedNames(phase.parameters), `the ${phase.name} job's parameters`);
                 const specs = view.specs[index];
                 assert.deepStrictEqual(
                     specs.map((spec) => spec.table),
@@ -84,7 +87,7 @@ describe("the plan and the analysis notebook agree", () => {
                 cluster_id: "0123-456789-abcdef",
             },
         );
-        assert.deepStrictEqual(view.names, [...ANALYSIS_PARAMETER_NAMES]);
+        assert.deepStrictEqual(view.names, sortedNames(plan.analysis.parameters, "cluster_id"));
         assert.deepStrictEqual(view.tables, allTables(plan));
         assert.deepStrictEqual(
             view.totals,
@@ -130,7 +133,7 @@ describe("the plan and the DLT pipeline's control notebook agree", () => {
             ...control.parameters,
             pipeline_id: "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
         });
-        assert.deepStrictEqual(view.names, [...PIPELINE_CONTROL_PARAMETER_NAMES]);
+        assert.deepStrictEqual(view.names, sortedNames(control.parameters, "pipeline_id"));
         const pipelineView = runPython<{ full: string[] }>(PIPELINE_VIEW, plan.pipeline!.configuration);
         assert.deepStrictEqual(view.sources, pipelineView.full, "the control waits for exactly the pipeline's sources");
         assert.strictEqual(view.window, plan.runMinutes);

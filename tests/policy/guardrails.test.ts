@@ -8,16 +8,12 @@ const { unknownArrayValue, unknownCheckingProxy, unknownNumberValue, unknownStri
     unknownStringValue: string;
     unknownCheckingProxy: <T>(inputs: T) => T;
 };
-import { loadStackFile, customResources, evaluateProgram } from "../mocks";
+import { customResources, evaluateProgram, runOnDeployConfig } from "../mocks";
 
 describe("policy pack guardrails", () => {
     for (const stack of ["dev", "prod"]) {
         it(`holds for everything the ${stack} stack declares`, async () => {
-            const evaluation = await evaluateProgram(stack, {
-                ...loadStackFile(stack),
-                "streambench:runOnDeploy": "true",
-                "databricks:host": "https://dbc-1.cloud.databricks.com",
-            });
+            const evaluation = await evaluateProgram(stack, runOnDeployConfig(stack));
             assert.ifError(evaluation.error);
             const found = customResources(evaluation).flatMap((resource) =>
                 violations(resource.type, resource.inputs).map((problem) => `${resource.name}: ${problem}`),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,14 +11,17 @@ from streambench.job_parameters import (
     MAX_RUN_MINUTES,
     TABLE_NAME_PATTERN,
     is_run_minute,
+    json_objects,
     parse_time_param,
-    quote_identifier,
+    qualified_name,
     whole_number,
 )
 from streambench.metrics import DEFAULT_METRICS_TABLE
 from streambench.stream_tables import PhaseTables, parse_phases
 
-# The analysis notebook's parameters (sorted). Required ones first in the notebook's header table.
+# The analysis notebook's parameters, sorted: the one list of them (tests/plan/notebookContract.test.ts holds the
+# plan's analysis parameters and the deployed cluster_id to exactly these). Required ones first in the notebook's
+# header table.
 ANALYSIS_PARAMETER_NAMES = (
     "catalog",
     "cluster_events_table",
@@ -73,7 +75,7 @@ class AnalysisParams:
     pipeline_event_log_table: str = ""  # empty: no DLT pipeline
 
     def full_name(self, table: str) -> str:
-        return ".".join(quote_identifier(part) for part in (self.catalog, self.schema, table))
+        return qualified_name(self.catalog, self.schema, table)
 
     def phase_tables(self) -> list[tuple[str, str]]:
         """(phase, table) of every stream table of the run, in phase order."""
@@ -91,19 +93,8 @@ def _number(value: Any) -> float | None:
 
 def parse_windows(text: str, problems: list[str]) -> tuple[WindowPlan, ...]:
     """The plan's throughput windows from `windows_json`, checked: in order, not overlapping."""
-    try:
-        raw = json.loads(text)
-    except ValueError as error:
-        problems.append(f"windows_json is not JSON: {error}")
-        return ()
-    if not isinstance(raw, list) or not raw:
-        problems.append("windows_json must be a non-empty JSON list of windows")
-        return ()
     windows = []
-    for position, item in enumerate(raw, start=1):
-        if not isinstance(item, Mapping):
-            problems.append(f"windows_json[{position}] must be an object")
-            continue
+    for position, item in json_objects("windows_json", text, "windows", problems):
         start, end = _number(item.get("startMinute")), _number(item.get("endMinute"))
         by_phase_raw = item.get("rowsPerSecondByPhase") or {}
         by_phase = (

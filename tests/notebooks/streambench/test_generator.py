@@ -5,6 +5,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from plan_documents import timeline_phases_json
 from streambench.generator import (
     PARAMETER_NAMES,
     parse_params,
@@ -14,11 +15,7 @@ from streambench.generator import (
     total_input_rows_per_second,
 )
 
-PHASES_JSON = (
-    '[{"phase": "baseline", "table_name_format": "stream_table_{stream_id:03d}", "first_stream_id": 1, "stream_count": 50},'
-    ' {"phase": "3x", "table_name_format": "stream_table_3x_scale", "first_stream_id": 51, "stream_count": 1},'
-    ' {"phase": "9x", "table_name_format": "stream_table_9x_scale", "first_stream_id": 52, "stream_count": 1}]'
-)
+PHASES_JSON = timeline_phases_json(50)
 NOW = datetime(2026, 11, 25, 2, 4, 30, tzinfo=timezone.utc)
 
 

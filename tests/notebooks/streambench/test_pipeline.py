@@ -6,26 +6,14 @@ from pathlib import Path
 
 import pytest
 import streambench.pipeline as logic
+from plan_documents import phases_json, timeline_phases_json
 from streambench.generator import PARAMETER_NAMES, parse_params, stream_specs
 
 PIPELINE_SOURCE = Path(__file__).resolve().parents[3] / "notebooks" / "pipeline.py"
 
 
-def phases_json(*phases):
-    return json.dumps(
-        [
-            {"phase": phase, "table_name_format": table_format, "first_stream_id": first, "stream_count": count}
-            for phase, table_format, first, count in phases
-        ]
-    )
-
-
 # The brief's prod timeline: 50 baseline streams, then one 3x and one 9x stream.
-PROD_PHASES = phases_json(
-    ("baseline", "stream_table_{stream_id:03d}", 1, 50),
-    ("3x", "stream_table_3x_scale", 51, 1),
-    ("9x", "stream_table_9x_scale", 52, 1),
-)
+PROD_PHASES = timeline_phases_json(50)
 
 
 def conf(**overrides):
@@ -48,12 +36,7 @@ def test_the_prod_benchmark_tables_come_from_the_phases_document():
 
 
 def test_two_thousand_streams_take_one_entry_per_phase():
-    value = phases_json(
-        ("baseline", "stream_table_{stream_id:04d}", 1, 2000),
-        ("3x", "stream_table_3x_scale", 2001, 1),
-        ("9x", "stream_table_9x_scale", 2002, 1),
-    )
-    tables = logic.parse_config(conf(streambench__phases_json=value)).source_tables
+    tables = logic.parse_config(conf(streambench__phases_json=timeline_phases_json(2000))).source_tables
     assert len(tables) == 2002
     assert (tables[0], tables[1999]) == ("stream_table_0001", "stream_table_2000")
 

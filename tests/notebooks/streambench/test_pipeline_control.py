@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+from plan_documents import timeline_phases_json
 from streambench.pipeline_control import (
     FINISH,
     PARAMETER_NAMES,
@@ -21,11 +22,7 @@ from streambench.pipeline_control import (
     state_name,
 )
 
-PHASES_JSON = (
-    '[{"phase": "baseline", "table_name_format": "stream_table_{stream_id:03d}", "first_stream_id": 1, "stream_count": 5},'
-    ' {"phase": "3x", "table_name_format": "stream_table_3x_scale", "first_stream_id": 6, "stream_count": 1},'
-    ' {"phase": "9x", "table_name_format": "stream_table_9x_scale", "first_stream_id": 7, "stream_count": 1}]'
-)
+PHASES_JSON = timeline_phases_json(5)
 TRIGGER = datetime(2026, 11, 25, 2, 0, 0, tzinfo=timezone.utc)
 END = TRIGGER + timedelta(minutes=15)
 

@@ -4,6 +4,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from plan_documents import plan_window
 from streambench.analysis.events import (
     CLUSTER_EVENT_COLUMNS,
     DltEvent,
@@ -32,30 +33,10 @@ def ms(moment):
 
 # The design brief's timeline, whose 6-10 window asks for 62,000 rows/s (3x kept running).
 WINDOWS = [
-    {
-        "startMinute": 0,
-        "endMinute": 3,
-        "rowsPerSecondByPhase": {"baseline": 50000, "3x": 0, "9x": 0},
-        "totalRowsPerSecond": 50000,
-    },
-    {
-        "startMinute": 3,
-        "endMinute": 6,
-        "rowsPerSecondByPhase": {"baseline": 50000, "3x": 3000, "9x": 0},
-        "totalRowsPerSecond": 53000,
-    },
-    {
-        "startMinute": 6,
-        "endMinute": 10,
-        "rowsPerSecondByPhase": {"baseline": 50000, "3x": 3000, "9x": 9000},
-        "totalRowsPerSecond": 62000,
-    },
-    {
-        "startMinute": 10,
-        "endMinute": 15,
-        "rowsPerSecondByPhase": {"baseline": 50000, "3x": 0, "9x": 0},
-        "totalRowsPerSecond": 50000,
-    },
+    plan_window(0, 3, 50000),
+    plan_window(3, 6, 50000, 3000),
+    plan_window(6, 10, 50000, 3000, 9000),
+    plan_window(10, 15, 50000),
 ]
 PHASES = [
     {

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from plan_documents import plan_window
 from pyspark.sql import functions as F
 from streambench.analysis.events import CLUSTER_EVENT_COLUMNS, EVENTS_GRACE, EVENTS_LOOKBACK, cluster_event_rows
 from streambench.analysis.params import parse_analysis_params
@@ -20,20 +21,7 @@ CLUSTER = "1125-020000-abcdefgh"
 RUN_START = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 # Two 1-minute windows: 2 baseline streams at 2 rows/s, then the 3x stream joins, planned at 6 rows/s, but
 # it only makes 3 rows/s: the second window falls short (7 of 10 rows/s).
-WINDOWS = [
-    {
-        "startMinute": 0,
-        "endMinute": 1,
-        "rowsPerSecondByPhase": {"baseline": 4, "3x": 0, "9x": 0},
-        "totalRowsPerSecond": 4,
-    },
-    {
-        "startMinute": 1,
-        "endMinute": 2,
-        "rowsPerSecondByPhase": {"baseline": 4, "3x": 6, "9x": 0},
-        "totalRowsPerSecond": 10,
-    },
-]
+WINDOWS = [plan_window(0, 1, 4), plan_window(1, 2, 4, 6)]
 PHASES = [
     {"phase": "baseline", "table_name_format": "stream_table_{stream_id:03d}", "first_stream_id": 1, "stream_count": 2},
     {"phase": "3x", "table_name_format": "stream_table_3x_scale", "first_stream_id": 3, "stream_count": 1},
