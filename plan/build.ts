@@ -12,6 +12,8 @@ import { PIPELINE_EVENT_LOG_TABLE, RESULT_TABLES, RUN_ID_REFERENCE, TRIGGER_TIME
 import {
     ANALYSIS_TASK_KEY,
     ANALYSIS_TIMEOUT_MINUTES,
+    DEFAULT_DLT_MAX_WORKERS,
+    DEFAULT_DLT_MIN_WORKERS,
     PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS,
     PIPELINE_MAX_FAILED_UPDATES,
     PIPELINE_MIN_UPDATE_SECONDS,
@@ -202,12 +204,21 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
 /** The DLT pipeline and its control job: the pipeline runs over the whole timeline, from minute 0 to its end. */
 export function pipelinePlan(resourcePrefix: string, config: StackConfig, schemaName: string, phases: PhasePlan[]): PipelinePlan {
     const runMinutes = config.timeline.runMinutes;
+    const { serverless } = config.dlt;
     return {
         name: `${resourcePrefix}-dlt`,
-        minWorkers: config.dlt.minWorkers,
-        maxWorkers: config.dlt.maxWorkers,
+        serverless,
+        autoscale: serverless
+            ? undefined
+            : {
+                  minWorkers: config.dlt.minWorkers ?? DEFAULT_DLT_MIN_WORKERS,
+                  maxWorkers: config.dlt.maxWorkers ?? DEFAULT_DLT_MAX_WORKERS,
+              },
+        development: config.dlt.development ?? config.testMode,
         configuration: {
-            "pipelines.clusterShutdown.delay": `${PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS}s`,
+            // Databricks documents the shutdown delay for classic pipeline compute ("Configure classic compute for
+            // pipelines"); a serverless pipeline has no cluster of its own to keep warm, so it goes without.
+            ...(serverless ? {} : { "pipelines.clusterShutdown.delay": `${PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS}s` }),
             "streambench.source_catalog": config.catalog,
             "streambench.source_schema": schemaName,
             "streambench.phases_json": phaseTablesJson(phases),

@@ -18,8 +18,15 @@ export interface AnalysisPlan {
  */
 export interface PipelinePlan {
     name: string;
-    minWorkers: number;
-    maxWorkers: number;
+    /**
+     * Serverless compute (`dlt.serverless`): the pipeline declares no cluster block, and Databricks sizes it with
+     * enhanced autoscaling always on. Otherwise a classic pipeline cluster with enhanced autoscaling between `autoscale`'s bounds.
+     */
+    serverless: boolean;
+    /** The classic pipeline cluster's enhanced-autoscaling bounds; undefined when serverless. */
+    autoscale?: { minWorkers: number; maxWorkers: number };
+    /** Development mode (`dlt.development`, unset = testMode): a failed update is not retried automatically. */
+    development: boolean;
     /** The pipeline's Spark conf (notebooks/pipeline_logic.py reads these keys). */
     configuration: Record<string, string>;
     /** The pipeline's event log, published as a table in the schema (autoscaling events for the analysis). */
