@@ -1,5 +1,6 @@
 /** The scaling plan's shape: the types every component and CLI reads. plan/build.ts builds the values. */
 import type { ANALYSIS_PARAMETER_NAMES, GeneratorParameters, PIPELINE_CONTROL_PARAMETER_NAMES } from "./notebookContract";
+import type { ComputeLabel } from "./settings";
 
 export type PhaseName = "baseline" | "3x" | "9x";
 
@@ -124,6 +125,12 @@ export interface TimelineJobPlan {
     tasks: TimelineTask[];
 }
 
+/** What a run ran on: the phases' compute, and the DLT pipeline's when there is one. Each result row carries both. */
+export interface RunCompute {
+    phases: ComputeLabel;
+    pipeline?: ComputeLabel;
+}
+
 export interface ScalingPlan {
     stack: string;
     testMode: boolean;
@@ -138,6 +145,7 @@ export interface ScalingPlan {
     partitions: number;
     runMinutes: number;
     cluster: ClusterPlan;
+    compute: RunCompute;
     phases: PhasePlan[];
     access: AccessPlan;
     analysis: AnalysisPlan;

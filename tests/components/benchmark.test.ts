@@ -496,8 +496,10 @@ describe("the analysis job", () => {
             "catalog",
             "cluster_events_table",
             "cluster_id",
+            "compute",
             "metrics_table",
             "phases_json",
+            "pipeline_compute",
             "pipeline_event_log_table",
             "results_table",
             "run_start",
@@ -505,6 +507,8 @@ describe("the analysis job", () => {
             "windows_json",
         ]);
         assert.strictEqual(values.pipeline_event_log_table, "dlt_event_log"); // prod has the DLT pipeline
+        // Every result row is labelled with what it ran on: prod's phases on the all-purpose cluster, its pipeline classic.
+        assert.deepStrictEqual([values.compute, values.pipeline_compute], ["all-purpose cluster", "classic pipeline"]);
         assert.strictEqual(values.cluster_id, prod.outputs!.clusterId);
         assert.deepStrictEqual(
             [values.catalog, values.schema, values.metrics_table, values.cluster_events_table, values.results_table],
@@ -658,6 +662,7 @@ describe("the DLT pipeline", () => {
         );
         const analysis = ofType(dev, JOB).find((job) => job.inputs.name === "streambench-dev-analysis")!.inputs;
         assert.strictEqual(parameters(analysis).pipeline_event_log_table, "");
+        assert.strictEqual(parameters(analysis).pipeline_compute, "");
     });
 
     it("refuses bounds the autoscaler would reject", async () => {
