@@ -17,6 +17,14 @@ export const timelineJobId = benchmark.timelineJobId;
 export const timelineJobUrl = benchmark.timelineJobUrl;
 export const analysisJobUrl = benchmark.analysisJobUrl;
 export const pipelineUrl = benchmark.pipelineUrl ?? "no DLT pipeline: set streambench:dlt.enabled";
+// How the pipeline computes: serverless or classic (with its enhanced-autoscaling bounds), development or production mode.
+export const pipelineCompute = plan.pipeline
+    ? {
+          serverless: plan.pipeline.serverless,
+          autoscale: plan.pipeline.autoscale ?? "sized by Databricks (serverless: enhanced autoscaling always on)",
+          mode: plan.pipeline.development ? "development" : "production",
+      }
+    : "no DLT pipeline: set streambench:dlt.enabled";
 export const pipelineControlJobUrl = benchmark.pipelineControlJobUrl ?? "no DLT pipeline: set streambench:dlt.enabled";
 export const dashboardUrl = benchmark.dashboardUrl ?? "no dashboard: set streambench:warehouseId";
 export const schemaFullName = benchmark.schemaFullName;

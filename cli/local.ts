@@ -15,6 +15,7 @@ import { parseArgs } from "util";
 import { StackConfigError, StackFileError } from "../config/error";
 import { namespaceValues, parseStackConfig, workspaceAccess } from "../config/parse";
 import { RUN_ID_REFERENCE, TRIGGER_TIME_REFERENCE } from "../plan/notebookContract";
+import { COMPUTE_LABELS } from "../plan/settings";
 import { ScalingPlan } from "../plan/types";
 import { buildScalingPlan } from "../plan/build";
 import { CredentialsError, resolveCredentials } from "../workspace/credentials";
@@ -155,7 +156,13 @@ export function runSpec(plan: ScalingPlan, options: LocalOptions, projectDir: st
         runIdReference: RUN_ID_REFERENCE,
         triggerTimeReference: TRIGGER_TIME_REFERENCE,
         phases: plan.phases.map((phase) => ({ phase: phase.name, parameters: { ...phase.parameters, ...overrides(phase.name) } })),
-        analysisParameters: { ...plan.analysis.parameters, ...overrides("analysis") },
+        // The runner plays the phases only: on local Spark, or with --connect on the stack's cluster; no pipeline runs.
+        analysisParameters: {
+            ...plan.analysis.parameters,
+            ...overrides("analysis"),
+            compute: options.connect ? plan.compute.phases : COMPUTE_LABELS.localSpark,
+            pipeline_compute: "",
+        },
         clusterName: plan.cluster.clusterName,
         clusterId: options.clusterId ?? env.DATABRICKS_CLUSTER_ID ?? "",
         sparkVersion: plan.cluster.sparkVersion ?? "",

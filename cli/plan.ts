@@ -6,7 +6,7 @@
  */
 import { parseStackConfig, namespaceValues } from "../config/parse";
 import { EXECUTION_CONTEXT_LIMIT } from "../plan/settings";
-import { ScalingPlan } from "../plan/types";
+import { PipelinePlan, ScalingPlan } from "../plan/types";
 import { buildScalingPlan } from "../plan/build";
 import { notebookTaskCount, peakStreamsOnDriver, planWarnings } from "../plan/limits";
 import { stackNameProblem } from "../config/stackName";
@@ -50,7 +50,8 @@ export function renderExpectedBehaviour(plan: ScalingPlan): string {
         "",
         ...(plan.pipeline
             ? [
-                  `DLT pipeline: ${plan.pipeline.name}, triggered (\`pulumi up\` starts no compute). Its control job ` +
+                  `DLT pipeline: ${plan.pipeline.name}, triggered (\`pulumi up\` starts no compute), ${pipelineComputeText(plan.pipeline)}, ` +
+                      `${plan.pipeline.development ? "development" : "production"} mode. Its control job ` +
                       `${plan.pipeline.control.jobName} (schedule "${plan.pipeline.control.cron}", and a task of ${plan.timelineJob.jobName}) ` +
                       `keeps it updating from minute 0 to ${plan.runMinutes} of each timeline, then stops it.`,
                   "",
@@ -60,6 +61,13 @@ export function renderExpectedBehaviour(plan: ScalingPlan): string {
             `${notebookTaskCount(plan)} notebook tasks of the cluster's ${EXECUTION_CONTEXT_LIMIT} execution contexts.`,
         ...planWarnings(plan).map((warning) => `WARNING: ${warning}`),
     ].join("\n");
+}
+
+/** A pipeline's compute in words: serverless, or its classic cluster's enhanced-autoscaling bounds. */
+export function pipelineComputeText(pipeline: PipelinePlan): string {
+    return pipeline.autoscale
+        ? `on a classic cluster with enhanced autoscaling, ${pipeline.autoscale.minWorkers}-${pipeline.autoscale.maxWorkers} workers`
+        : "serverless (Databricks sizes it, enhanced autoscaling always on)";
 }
 
 const SHORT_TYPES: Record<string, string> = {
@@ -122,7 +130,10 @@ export function keySettings(resource: Declared, jobNamesById: Map<string, string
                 inputs.name,
                 `${inputs.catalog}.${inputs.schema}`,
                 inputs.continuous ? "continuous" : "triggered",
-                `autoscale ${autoscale.minWorkers}-${autoscale.maxWorkers} workers ${autoscale.mode}`,
+                inputs.serverless
+                    ? "serverless, no cluster block"
+                    : `autoscale ${autoscale.minWorkers}-${autoscale.maxWorkers} workers ${autoscale.mode}`,
+                inputs.development ? "development mode" : "production mode",
                 `event log ${inputs.eventLog?.name}`,
             ].join(", ");
         }

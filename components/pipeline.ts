@@ -1,5 +1,6 @@
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import type { PipelineArgs } from "@pulumi/databricks";
 import { PipelinePlan } from "../plan/types";
 import { childOptions } from "./childOptions";
 
@@ -31,9 +32,10 @@ export class DltPipeline extends pulumi.ComponentResource {
 
         // Triggered, not continuous: a continuous pipeline starts when it is created, the provider then waits for it
         // to be RUNNING after every create and update, and it bills until stopped. The control job runs it instead.
-        // ENHANCED autoscaling is what Databricks recommends for streaming, the contrast this benchmark shows. Only
-        // pipeline.py is a library: a glob over the folder would load the generator notebook too. rootPath puts the
-        // folder on sys.path for pipeline_logic and the shared modules it imports.
+        // ENHANCED autoscaling is what Databricks recommends for streaming, the contrast this benchmark shows; a
+        // serverless pipeline always has it and takes no cluster block (the Pipelines API refuses compute settings
+        // on one). Only pipeline.py is a library: a glob over the folder would load the generator notebook too.
+        // rootPath puts the folder on sys.path for pipeline_logic and the shared modules it imports.
         const resource = new databricks.Pipeline(
             `${name}-pipeline`,
             {
@@ -41,14 +43,8 @@ export class DltPipeline extends pulumi.ComponentResource {
                 catalog: args.catalog,
                 schema: args.schemaName,
                 continuous: false,
-                development: false,
-                clusters: [
-                    {
-                        label: "default",
-                        autoscale: { minWorkers: pipeline.minWorkers, maxWorkers: pipeline.maxWorkers, mode: "ENHANCED" },
-                        customTags: args.tags,
-                    },
-                ],
+                development: pipeline.development,
+                ...pipelineCompute(pipeline, args.tags),
                 libraries: [{ file: { path: args.sourcePath } }],
                 rootPath: args.folderPath,
                 configuration: pipeline.configuration,
@@ -62,4 +58,21 @@ export class DltPipeline extends pulumi.ComponentResource {
         this.url = resource.url;
         this.registerOutputs({ pipelineId: this.pipelineId, url: this.url });
     }
+}
+
+/**
+ * The pipeline's compute inputs: `serverless: true` and no `clusters` for a serverless pipeline; for a classic one
+ * the default cluster with enhanced autoscaling, and no `serverless` key at all, so a classic stack's inputs stay as
+ * they were before the option existed (no diff on the next preview).
+ */
+export function pipelineCompute(pipeline: PipelinePlan, tags: Record<string, string>): Pick<PipelineArgs, "serverless" | "clusters"> {
+    if (pipeline.serverless) {
+        return { serverless: true };
+    }
+    if (!pipeline.autoscale) {
+        throw new Error(`${pipeline.name}: a classic pipeline needs its autoscale bounds in the plan`);
+    }
+    return {
+        clusters: [{ label: "default", autoscale: { ...pipeline.autoscale, mode: "ENHANCED" }, customTags: tags }],
+    };
 }

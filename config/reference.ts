@@ -3,6 +3,7 @@
  * allowed values and description, so the page cannot drift from what the stack accepts.
  */
 import { z } from "zod";
+import { DEFAULT_DLT_MAX_WORKERS, DEFAULT_DLT_MIN_WORKERS } from "../plan/settings";
 import { CONFIG_NAMESPACE, stackConfigSchema } from "./schema";
 
 interface JsonSchema {
@@ -57,7 +58,8 @@ function rows(properties: Record<string, JsonSchema>, prefix = ""): string[][] {
 /** The cross-key rules the schema's superRefine checks, in words (the tests hold each of them). */
 const RULES = [
     "`cluster.maxWorkers` must be greater than `cluster.minWorkers` (the Clusters API rejects max <= min) and at most `cluster.maxWorkersCap`.",
-    "`dlt.maxWorkers` must be greater than `dlt.minWorkers` (the Pipelines API rejects max <= min) and at most `cluster.maxWorkersCap`.",
+    `\`dlt.maxWorkers\` must be greater than \`dlt.minWorkers\` (the Pipelines API rejects max <= min; unset bounds count as their defaults, ${DEFAULT_DLT_MIN_WORKERS} and ${DEFAULT_DLT_MAX_WORKERS}) and at most \`cluster.maxWorkersCap\`.`,
+    "`dlt.serverless` needs `dlt.enabled`, and `dlt.minWorkers` / `dlt.maxWorkers` unset: a serverless pipeline has no workers to bound.",
     "`cluster.singleUserName` is required for `SINGLE_USER` and `DATA_SECURITY_MODE_DEDICATED`.",
     "Each scale window must end after it starts and no later than `timeline.runMinutes`; a phase starts at minute 0 to 59.",
     "In `testMode`, every rate must be a multiple of 10.",

@@ -6,6 +6,8 @@ import { z } from "zod";
 import {
     DATA_SECURITY_MODES,
     DEDICATED_ACCESS_MODES,
+    DEFAULT_DLT_MAX_WORKERS,
+    DEFAULT_DLT_MIN_WORKERS,
     DEFAULT_MAX_WORKERS_CAP,
     LIMITS,
     MAX_PHASE_START_MINUTE,
@@ -82,10 +84,30 @@ const scheduleSchema = z.strictObject({
 
 const dltSchema = z.strictObject({
     enabled: z.boolean().default(false).describe("Declare the DLT pipeline that streams from every benchmark table."),
-    minWorkers: wholeNumber(1, 10_000).default(1).describe("Enhanced autoscaling lower bound of the pipeline's cluster."),
+    serverless: z
+        .boolean()
+        .default(false)
+        .describe(
+            "Run the pipeline on serverless compute: no cluster block, Databricks sizes it (enhanced autoscaling always on). " +
+                "Needs dlt.enabled; dlt.minWorkers and dlt.maxWorkers must stay unset.",
+        ),
+    development: z
+        .boolean()
+        .optional()
+        .describe(
+            "Run the pipeline in development mode (no automatic retries of a failed update). " +
+                "Unset = testMode: the dev stack's pipeline runs in development mode, prod's in production mode.",
+        ),
+    minWorkers: wholeNumber(1, 10_000)
+        .optional()
+        .describe(
+            `Enhanced autoscaling lower bound of a classic pipeline's cluster; unset = ${DEFAULT_DLT_MIN_WORKERS}. Not with dlt.serverless.`,
+        ),
     maxWorkers: wholeNumber(2, 10_000)
-        .default(4)
-        .describe("Enhanced autoscaling upper bound of the pipeline's cluster; the Pipelines API needs it strictly above minWorkers."),
+        .optional()
+        .describe(
+            `Enhanced autoscaling upper bound of a classic pipeline's cluster, above dlt.minWorkers; unset = ${DEFAULT_DLT_MAX_WORKERS}. Not with dlt.serverless.`,
+        ),
 });
 
 const groupList = z.array(z.string().min(1, "group names must not be empty")).default([]);
@@ -152,15 +174,7 @@ export const stackConfigSchema = z
         if (cluster.maxWorkers > cluster.maxWorkersCap) {
             problem(["cluster", "maxWorkers"], `${cluster.maxWorkers} is above cluster.maxWorkersCap (${cluster.maxWorkersCap})`);
         }
-        if (config.dlt.maxWorkers <= config.dlt.minWorkers) {
-            problem(
-                ["dlt", "maxWorkers"],
-                `must be greater than dlt.minWorkers (${config.dlt.minWorkers}): the Pipelines API rejects max <= min`,
-            );
-        }
-        if (config.dlt.maxWorkers > cluster.maxWorkersCap) {
-            problem(["dlt", "maxWorkers"], `${config.dlt.maxWorkers} is above cluster.maxWorkersCap (${cluster.maxWorkersCap})`);
-        }
+        dltProblems(config.dlt, cluster.maxWorkersCap, problem);
         const needsUser = DEDICATED_ACCESS_MODES.includes(cluster.dataSecurityMode);
         if (needsUser && !cluster.singleUserName) {
             problem(["cluster", "singleUserName"], `is required when cluster.dataSecurityMode is ${cluster.dataSecurityMode}`);
@@ -224,6 +238,46 @@ export const stackConfigSchema = z
     });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
+
+/**
+ * The pipeline's compute rules. A serverless pipeline has no workers to bound: bounds that were set (not defaulted)
+ * are refused rather than silently dropped. A classic pipeline's bounds, set or defaulted, must be ones the
+ * Pipelines API accepts (`max_workers` strictly greater than `min_workers`).
+ */
+function dltProblems(
+    dlt: z.infer<typeof dltSchema>,
+    maxWorkersCap: number,
+    problem: (path: (string | number)[], message: string) => void,
+): void {
+    if (dlt.serverless) {
+        if (!dlt.enabled) {
+            problem(["dlt", "serverless"], "needs dlt.enabled: true; without it no pipeline is declared to run serverless");
+        }
+        for (const key of ["minWorkers", "maxWorkers"] as const) {
+            if (dlt[key] !== undefined) {
+                problem(
+                    ["dlt", key],
+                    `is set (${dlt[key]}), but a serverless pipeline (dlt.serverless) has no workers to bound: Databricks sizes it, ` +
+                        `with enhanced autoscaling always on. Remove it with \`pulumi config rm --path ${CONFIG_NAMESPACE}:dlt.${key}\`, ` +
+                        "or set dlt.serverless to false",
+                );
+            }
+        }
+        return;
+    }
+    const minWorkers = dlt.minWorkers ?? DEFAULT_DLT_MIN_WORKERS;
+    const maxWorkers = dlt.maxWorkers ?? DEFAULT_DLT_MAX_WORKERS;
+    const maxShown = dlt.maxWorkers === undefined ? `${maxWorkers}, the default,` : `${maxWorkers}`;
+    if (maxWorkers <= minWorkers) {
+        problem(
+            ["dlt", "maxWorkers"],
+            `${maxShown} must be greater than dlt.minWorkers (${minWorkers}): the Pipelines API rejects max_workers <= min_workers`,
+        );
+    }
+    if (maxWorkers > maxWorkersCap) {
+        problem(["dlt", "maxWorkers"], `${maxWorkers} is above cluster.maxWorkersCap (${maxWorkersCap})`);
+    }
+}
 
 /** A time zone the job scheduler does not take, with the id it probably meant when only the case is off. */
 function timeZoneProblem(zone: string): string {

@@ -24,6 +24,8 @@
 # MAGIC | `cluster_events_table` | no | default `cluster_events` |
 # MAGIC | `pipeline_event_log_table` | no | the DLT pipeline's event log table in the benchmark schema; empty (default) = no pipeline, the `dlt_` result columns stay empty |
 # MAGIC | `results_table` | no | default `benchmark_results` |
+# MAGIC | `compute` | no | what the phases ran on (`all-purpose cluster`, `job cluster`), written to every result row's `compute`; empty = unlabelled |
+# MAGIC | `pipeline_compute` | no | what the DLT pipeline ran on (`classic pipeline`, `serverless pipeline`), written to `dlt_compute`; empty = no pipeline |
 
 # COMMAND ----------
 

@@ -12,6 +12,9 @@ import { PIPELINE_EVENT_LOG_TABLE, RESULT_TABLES, RUN_ID_REFERENCE, TRIGGER_TIME
 import {
     ANALYSIS_TASK_KEY,
     ANALYSIS_TIMEOUT_MINUTES,
+    COMPUTE_LABELS,
+    DEFAULT_DLT_MAX_WORKERS,
+    DEFAULT_DLT_MIN_WORKERS,
     PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS,
     PIPELINE_MAX_FAILED_UPDATES,
     PIPELINE_MIN_UPDATE_SECONDS,
@@ -24,7 +27,17 @@ import {
     TIMEOUT_GRACE_MINUTES,
     TRIGGER_INTERVAL_SECONDS,
 } from "./settings";
-import type { AccessPlan, AnalysisPlan, PhaseName, PhasePlan, PipelinePlan, ScalingPlan, TimelineJobPlan, TimelineTask } from "./types";
+import type {
+    AccessPlan,
+    AnalysisPlan,
+    PhaseName,
+    PhasePlan,
+    PipelinePlan,
+    RunCompute,
+    ScalingPlan,
+    TimelineJobPlan,
+    TimelineTask,
+} from "./types";
 
 /** Tags on every taggable resource, so workspace admins can tell whose benchmark they are looking at. */
 export function resourceTags(stack: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -156,6 +169,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         throw new StackConfigError(stack, planProblems);
     }
     const pipeline = config.dlt.enabled ? pipelinePlan(resourcePrefix, config, schemaName, phases) : undefined;
+    const compute = runCompute(pipeline);
     return {
         stack,
         testMode: config.testMode,
@@ -178,6 +192,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             singleUserName: config.cluster.singleUserName,
             tags: resourceTags(stack),
         },
+        compute,
         phases,
         access: accessPlan(config.permissions),
         pipeline,
@@ -188,6 +203,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             phases,
             config.timeline.runMinutes,
             config.dlt.enabled ? PIPELINE_EVENT_LOG_TABLE : undefined,
+            compute,
         ),
         timelineJob: timelineJobPlan(resourcePrefix, phases, config.timeline.runMinutes, pipeline !== undefined),
         runOnDeploy: config.runOnDeploy,
@@ -203,15 +219,32 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
     };
 }
 
+/** What a run ran on: the phases on the all-purpose cluster; the pipeline, if any, classic or serverless. */
+export function runCompute(pipeline: Pick<PipelinePlan, "serverless"> | undefined): RunCompute {
+    return {
+        phases: COMPUTE_LABELS.allPurposeCluster,
+        ...(pipeline ? { pipeline: pipeline.serverless ? COMPUTE_LABELS.serverlessPipeline : COMPUTE_LABELS.classicPipeline } : {}),
+    };
+}
+
 /** The DLT pipeline and its control job: the pipeline runs over the whole timeline, from minute 0 to its end. */
 export function pipelinePlan(resourcePrefix: string, config: StackConfig, schemaName: string, phases: PhasePlan[]): PipelinePlan {
     const runMinutes = config.timeline.runMinutes;
+    const { serverless } = config.dlt;
     return {
         name: `${resourcePrefix}-dlt`,
-        minWorkers: config.dlt.minWorkers,
-        maxWorkers: config.dlt.maxWorkers,
+        serverless,
+        autoscale: serverless
+            ? undefined
+            : {
+                  minWorkers: config.dlt.minWorkers ?? DEFAULT_DLT_MIN_WORKERS,
+                  maxWorkers: config.dlt.maxWorkers ?? DEFAULT_DLT_MAX_WORKERS,
+              },
+        development: config.dlt.development ?? config.testMode,
         configuration: {
-            "pipelines.clusterShutdown.delay": `${PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS}s`,
+            // Databricks documents the shutdown delay for classic pipeline compute ("Configure classic compute for
+            // pipelines"); a serverless pipeline has no cluster of its own to keep warm, so it goes without.
+            ...(serverless ? {} : { "pipelines.clusterShutdown.delay": `${PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS}s` }),
             "streambench.source_catalog": config.catalog,
             "streambench.source_schema": schemaName,
             "streambench.phases_json": phaseTablesJson(phases),
@@ -261,6 +294,7 @@ export function analysisPlan(
     phases: PhasePlan[],
     runMinutes: number,
     pipelineEventLogTable: string | undefined,
+    compute: RunCompute,
 ): AnalysisPlan {
     return {
         jobName: `${resourcePrefix}-analysis`,
@@ -268,8 +302,11 @@ export function analysisPlan(
         parameters: {
             catalog,
             cluster_events_table: RESULT_TABLES.clusterEvents,
+            // Labels on every result row, so runs on different compute can be compared side by side.
+            compute: compute.phases,
             metrics_table: RESULT_TABLES.metrics,
             phases_json: phaseTablesJson(phases),
+            pipeline_compute: compute.pipeline ?? "",
             // The DLT pipeline's published event log, so its executors join the results; empty = no pipeline.
             pipeline_event_log_table: pipelineEventLogTable ?? "",
             results_table: RESULT_TABLES.results,

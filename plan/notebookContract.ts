@@ -49,8 +49,11 @@ export interface GeneratorParameters {
 export interface AnalysisParameters {
     catalog: string;
     cluster_events_table: string;
+    /** The compute the phases ran on, and the DLT pipeline's (empty without one): labels of the results. */
+    compute: string;
     metrics_table: string;
     phases_json: string;
+    pipeline_compute: string;
     pipeline_event_log_table: string;
     results_table: string;
     run_start: string;

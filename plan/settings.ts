@@ -16,6 +16,27 @@ export const LIMITS = {
 /** The default guardrail on autoscale maximums (`streambench:cluster.maxWorkersCap`, the policy pack's `maxWorkersCap`). */
 export const DEFAULT_MAX_WORKERS_CAP = 64;
 
+/**
+ * Enhanced-autoscaling bounds of a classic DLT pipeline when `dlt.minWorkers` / `dlt.maxWorkers` are unset. The plan
+ * applies them, not the schema, so that a serverless pipeline can refuse bounds that were set, not those defaulted.
+ */
+export const DEFAULT_DLT_MIN_WORKERS = 1;
+export const DEFAULT_DLT_MAX_WORKERS = 4;
+
+/**
+ * What a run ran on, as its results are labelled (the analysis's `compute` and `pipeline_compute` parameters, the
+ * `compute` and `dlt_compute` columns; notebooks/streambench/analysis/params.py holds the same labels).
+ */
+export const COMPUTE_LABELS = {
+    allPurposeCluster: "all-purpose cluster",
+    jobCluster: "job cluster",
+    /** `npm run local` without `--connect`: the phases on local Spark (no pipeline runs there). */
+    localSpark: "local Spark",
+    classicPipeline: "classic pipeline",
+    serverlessPipeline: "serverless pipeline",
+} as const;
+export type ComputeLabel = (typeof COMPUTE_LABELS)[keyof typeof COMPUTE_LABELS];
+
 /** Unity Catalog access modes the stack's cluster may take (Clusters API `data_security_mode`). */
 export const DATA_SECURITY_MODES = [
     "USER_ISOLATION",

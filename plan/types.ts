@@ -1,5 +1,6 @@
 /** The scaling plan's shape: the types every component and CLI reads. plan/build.ts builds the values. */
 import type { AnalysisParameters, GeneratorParameters, PipelineControlParameters } from "./notebookContract";
+import type { ComputeLabel } from "./settings";
 
 export type PhaseName = "baseline" | "3x" | "9x";
 
@@ -18,8 +19,15 @@ export interface AnalysisPlan {
  */
 export interface PipelinePlan {
     name: string;
-    minWorkers: number;
-    maxWorkers: number;
+    /**
+     * Serverless compute (`dlt.serverless`): the pipeline declares no cluster block, and Databricks sizes it with
+     * enhanced autoscaling always on. Otherwise a classic pipeline cluster with enhanced autoscaling between `autoscale`'s bounds.
+     */
+    serverless: boolean;
+    /** The classic pipeline cluster's enhanced-autoscaling bounds; undefined when serverless. */
+    autoscale?: { minWorkers: number; maxWorkers: number };
+    /** Development mode (`dlt.development`, unset = testMode): a failed update is not retried automatically. */
+    development: boolean;
     /** The pipeline's Spark conf (notebooks/pipeline_logic.py reads these keys). */
     configuration: Record<string, string>;
     /** The pipeline's event log, published as a table in the schema (autoscaling events for the analysis). */
@@ -117,6 +125,12 @@ export interface TimelineJobPlan {
     tasks: TimelineTask[];
 }
 
+/** What a run ran on: the phases' compute, and the DLT pipeline's when there is one. Each result row carries both. */
+export interface RunCompute {
+    phases: ComputeLabel;
+    pipeline?: ComputeLabel;
+}
+
 export interface ScalingPlan {
     stack: string;
     testMode: boolean;
@@ -131,6 +145,7 @@ export interface ScalingPlan {
     partitions: number;
     runMinutes: number;
     cluster: ClusterPlan;
+    compute: RunCompute;
     phases: PhasePlan[];
     access: AccessPlan;
     analysis: AnalysisPlan;

@@ -136,6 +136,65 @@ export const GUARDRAILS: Guardrail[] = [
         },
     },
     {
+        name: "pipeline-enhanced-autoscaling",
+        description:
+            "DLT pipelines autoscale with enhanced autoscaling. A classic pipeline declares clusters[].autoscale with mode ENHANCED, maxWorkers " +
+            "strictly above minWorkers and no more than the cap; a serverless pipeline (enhanced autoscaling always on) declares no clusters " +
+            "block, which the Pipelines API refuses on it, and a Unity Catalog catalog. Every value known at preview.",
+        type: PIPELINE,
+        check: (inputs, settings) => {
+            const unknown = unknownAtPreview({ serverless: inputs.serverless, clusters: inputs.clusters, catalog: inputs.catalog });
+            if (unknown.length > 0) {
+                return unknown;
+            }
+            const clusters: Inputs[] = inputs.clusters ?? [];
+            if (inputs.serverless === true) {
+                const problems: string[] = [];
+                if (clusters.length > 0) {
+                    problems.push(
+                        "a serverless pipeline takes no clusters block: Databricks sizes it and the Pipelines API refuses compute settings",
+                    );
+                }
+                if (!inputs.catalog) {
+                    problems.push("a serverless pipeline needs a Unity Catalog catalog");
+                }
+                return problems;
+            }
+            const autoscaled = clusters.filter((cluster) => cluster.autoscale !== undefined);
+            if (autoscaled.length === 0) {
+                return ["the classic pipeline has no cluster with an autoscale block: the benchmark measures enhanced autoscaling"];
+            }
+            return autoscaled.flatMap((cluster) => {
+                const { autoscale } = cluster;
+                const label = cluster.label ?? "default";
+                const unknownBounds = unknownAtPreview({
+                    [`clusters[${label}].autoscale`]: autoscale,
+                    [`clusters[${label}].autoscale.minWorkers`]: autoscale?.minWorkers,
+                    [`clusters[${label}].autoscale.maxWorkers`]: autoscale?.maxWorkers,
+                    [`clusters[${label}].autoscale.mode`]: autoscale?.mode,
+                });
+                if (unknownBounds.length > 0) {
+                    return unknownBounds;
+                }
+                const problems: string[] = [];
+                if (String(autoscale.mode).toUpperCase() !== "ENHANCED") {
+                    problems.push(`cluster ${label}: autoscale.mode is ${autoscale.mode ?? "(unset)"}, not ENHANCED`);
+                }
+                if (!(autoscale.maxWorkers > autoscale.minWorkers)) {
+                    problems.push(
+                        `cluster ${label}: autoscale.maxWorkers (${autoscale.maxWorkers}) must be greater than minWorkers (${autoscale.minWorkers})`,
+                    );
+                }
+                if (autoscale.maxWorkers > settings.maxWorkersCap) {
+                    problems.push(
+                        `cluster ${label}: autoscale.maxWorkers (${autoscale.maxWorkers}) is above the cap of ${settings.maxWorkersCap}`,
+                    );
+                }
+                return problems;
+            });
+        },
+    },
+    {
         name: "job-one-writer",
         description: "Streaming jobs run one run at a time (one writer per checkpoint) and have a timeout; both known at preview.",
         type: JOB,

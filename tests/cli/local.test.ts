@@ -115,6 +115,21 @@ describe("npm run local: the run spec (the parameters the runner plays)", () => 
         );
     });
 
+    it("labels the run with the compute the runner plays it on: local Spark, or the stack's cluster with --connect; never a pipeline", () => {
+        const plan = committedPlan("prod");
+        assert.strictEqual(plan.analysis.parameters.pipeline_compute, "classic pipeline", "prod's jobs label their pipeline");
+        const labels = (connect: boolean) => {
+            const { compute, pipeline_compute } = runSpec(
+                plan,
+                { stack: "prod", speed: 10, connect, dryRun: false },
+                ROOT,
+            ).analysisParameters;
+            return [compute, pipeline_compute];
+        };
+        assert.deepStrictEqual(labels(false), ["local Spark", ""]);
+        assert.deepStrictEqual(labels(true), ["all-purpose cluster", ""]);
+    });
+
     it("--dry-run prints the spec without running anything", async () => {
         const result = await run(["--stack", "dev", "--speed", "10", "--dry-run", "--python", "/nonexistent/python"]);
         assert.strictEqual(result.code, 0, result.stderr);

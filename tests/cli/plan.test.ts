@@ -34,11 +34,11 @@ describe("npm run plan (offline)", () => {
         );
         assert.match(
             text,
-            /DLT pipeline\s+streambench-dlt-pipeline\s+streambench-prod-dlt, main\.dlt_autoscaling_prod, triggered, autoscale 1-5 workers ENHANCED/,
+            /DLT pipeline\s+streambench-dlt-pipeline\s+streambench-prod-dlt, main\.dlt_autoscaling_prod, triggered, autoscale 1-5 workers ENHANCED, production mode/,
         );
         assert.match(
             text,
-            /DLT pipeline: streambench-prod-dlt, triggered \(`pulumi up` starts no compute\)\. Its control job streambench-prod-dlt-control \(schedule "0 0 2 \* \* \?"/,
+            /DLT pipeline: streambench-prod-dlt, triggered \(`pulumi up` starts no compute\), on a classic cluster with enhanced autoscaling, 1-5 workers, production mode\. Its control job streambench-prod-dlt-control \(schedule "0 0 2 \* \* \?"/,
         );
         assert.match(
             text,
@@ -52,6 +52,22 @@ describe("npm run plan (offline)", () => {
         assert.match(text, /test mode/);
         assert.match(text, /6-10\s+500\s+300\s+900\s+1,700/);
         assert.match(text, /PAUSED/);
+    });
+
+    it("says a serverless pipeline is serverless, and a test-mode one runs in development mode", async () => {
+        const { text, ok } = await offlinePlan("dev", {
+            ...loadStackFile("dev"),
+            "streambench:dlt": JSON.stringify({ enabled: true, serverless: true }),
+        });
+        assert.ok(ok, text);
+        assert.match(
+            text,
+            /DLT pipeline: streambench-dev-dlt, triggered \(`pulumi up` starts no compute\), serverless \(Databricks sizes it, enhanced autoscaling always on\), development mode\./,
+        );
+        assert.match(
+            text,
+            /DLT pipeline\s+streambench-dlt-pipeline\s+streambench-dev-dlt, main\.dlt_autoscaling_dev, triggered, serverless, no cluster block, development mode/,
+        );
     });
 
     it("prints the same error as pulumi up for a bad config, and fails", async () => {

@@ -512,6 +512,8 @@ describe("the analysis job", () => {
         );
         assert.deepStrictEqual(Object.keys(values), [...notebookNames].sort());
         assert.strictEqual(values.pipeline_event_log_table, "dlt_event_log"); // prod has the DLT pipeline
+        // Every result row is labelled with what it ran on: prod's phases on the all-purpose cluster, its pipeline classic.
+        assert.deepStrictEqual([values.compute, values.pipeline_compute], ["all-purpose cluster", "classic pipeline"]);
         assert.strictEqual(values.cluster_id, prod.outputs!.clusterId);
         assert.deepStrictEqual(
             [values.catalog, values.schema, values.metrics_table, values.cluster_events_table, values.results_table],
@@ -661,6 +663,7 @@ describe("the DLT pipeline", () => {
         );
         const analysis = ofType(dev, JOB).find((job) => job.inputs.name === "streambench-dev-analysis")!.inputs;
         assert.strictEqual(parameters(analysis).pipeline_event_log_table, "");
+        assert.strictEqual(parameters(analysis).pipeline_compute, "");
     });
 
     it("refuses bounds the autoscaler would reject: max below min, and max equal to min", async () => {
@@ -672,12 +675,76 @@ describe("the DLT pipeline", () => {
                 ...loadStackFile("prod"),
                 "streambench:dlt": JSON.stringify({ enabled: true, minWorkers, maxWorkers }),
             });
-            assert.match(
-                String(bad.error),
-                new RegExp(
-                    `streambench:dlt\\.maxWorkers: must be greater than dlt\\.minWorkers \\(${minWorkers}\\): the Pipelines API rejects`,
-                ),
-            );
+            assert.match(String(bad.error), /streambench:dlt\.maxWorkers: \d+ must be greater than dlt\.minWorkers/);
+            assert.deepStrictEqual(bad.resources, []);
+        }
+    });
+
+    const withPipeline = (stack: string, dlt: Record<string, unknown>) =>
+        evaluateProgram(stack, { ...loadStackFile(stack), "streambench:dlt": JSON.stringify({ enabled: true, ...dlt }) });
+
+    it("runs in development mode on the dev stack (test mode) and in production mode on prod, unless dlt.development says otherwise", async () => {
+        const cases: [string, Record<string, unknown>, boolean][] = [
+            ["dev", {}, true],
+            ["prod", { minWorkers: 1, maxWorkers: 5 }, false],
+            ["dev", { development: false }, false],
+            ["prod", { development: true }, true],
+        ];
+        for (const [stack, dlt, development] of cases) {
+            const evaluation = await withPipeline(stack, dlt);
+            assert.ifError(evaluation.error);
+            const [pipeline] = ofType(evaluation, PIPELINE);
+            assert.strictEqual(pipeline.inputs.development, development, `${stack} ${JSON.stringify(dlt)}`);
+            assert.strictEqual(evaluation.outputs!.pipelineCompute.mode, development ? "development" : "production");
+        }
+        // Prod as committed: production mode (dev declares no pipeline; see "is not declared ... when disabled").
+        const prod = await evaluateProgram("prod", loadStackFile("prod"));
+        assert.strictEqual(ofType(prod, PIPELINE)[0].inputs.development, false);
+    });
+
+    it("runs serverless with dlt.serverless: no cluster block, no cluster shutdown delay, the rest as a classic pipeline", async () => {
+        const classic = await evaluateProgram("prod", loadStackFile("prod"));
+        const serverless = await withPipeline("prod", { serverless: true });
+        assert.ifError(serverless.error);
+        const [classicInputs, serverlessInputs] = [classic, serverless].map((evaluation) => ofType(evaluation, PIPELINE)[0].inputs);
+        assert.strictEqual(serverlessInputs.serverless, true);
+        assert.strictEqual(serverlessInputs.clusters, undefined);
+        assert.ok(!("pipelines.clusterShutdown.delay" in serverlessInputs.configuration), JSON.stringify(serverlessInputs.configuration));
+        // A classic pipeline declares no serverless key at all: a stack deployed before the option shows no diff.
+        assert.ok(!("serverless" in classicInputs), JSON.stringify(Object.keys(classicInputs)));
+        const { serverless: _serverless, configuration: serverlessConf, ...serverlessRest } = serverlessInputs;
+        const { clusters: _clusters, configuration: classicConf, ...classicRest } = classicInputs;
+        assert.deepStrictEqual(serverlessRest, classicRest);
+        const { "pipelines.clusterShutdown.delay": _delay, ...classicSources } = classicConf;
+        assert.deepStrictEqual(serverlessConf, classicSources);
+        // The control job, the timeline's dlt task and the analysis still run on the stack's cluster.
+        assert.ok(ofType(serverless, JOB).some((job) => job.inputs.name === "streambench-prod-dlt-control"));
+        assert.deepStrictEqual(serverless.outputs!.pipelineCompute, {
+            serverless: true,
+            autoscale: "sized by Databricks (serverless: enhanced autoscaling always on)",
+            mode: "production",
+        });
+        assert.deepStrictEqual(classic.outputs!.pipelineCompute, {
+            serverless: false,
+            autoscale: { minWorkers: 1, maxWorkers: 5 },
+            mode: "production",
+        });
+    });
+
+    it("refuses serverless with worker bounds or without a pipeline before declaring anything, naming the keys", async () => {
+        const cases: [Record<string, unknown>, string[]][] = [
+            [
+                { enabled: true, serverless: true, minWorkers: 1, maxWorkers: 5 },
+                ["streambench:dlt.minWorkers", "streambench:dlt.maxWorkers"],
+            ],
+            [{ enabled: false, serverless: true }, ["streambench:dlt.serverless"]],
+        ];
+        for (const [dlt, keys] of cases) {
+            const bad = await evaluateProgram("prod", { ...loadStackFile("prod"), "streambench:dlt": JSON.stringify(dlt) });
+            assert.strictEqual(bad.error?.name, "StackConfigError", String(bad.error));
+            for (const key of keys) {
+                assert.ok(bad.error.message.includes(`${key}: `), `${key} not named in: ${bad.error.message}`);
+            }
             assert.deepStrictEqual(bad.resources, []);
         }
     });

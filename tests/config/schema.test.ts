@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { StackConfigError } from "../../config/error";
 import { namespaceValues, parseEngineConfig, parseStackConfig } from "../../config/parse";
-import { stackFileConfig } from "../../config/stackFile";
+import { loadStackFile, stackFileConfig } from "../../config/stackFile";
 import { buildScalingPlan } from "../../plan/build";
 import { evaluateProgram } from "../mocks";
 
@@ -53,7 +53,7 @@ describe("stack config", () => {
             "equal DLT autoscale bounds (the Pipelines API rejects them at pulumi up)",
             { dlt: { enabled: true, minWorkers: 3, maxWorkers: 3 } },
             "streambench:dlt.maxWorkers",
-            /greater than dlt.minWorkers \(3\): the Pipelines API rejects max <= min/,
+            /greater than dlt.minWorkers \(3\): the Pipelines API rejects max_workers <= min_workers/,
         ],
         [
             "a 3x window past the run",
@@ -191,6 +191,32 @@ describe("stack config", () => {
             "streambench:tablePrefix",
             /is 256 characters, above Unity Catalog's 255/,
         ],
+        [
+            "a serverless pipeline with dlt.minWorkers set",
+            { dlt: { enabled: true, serverless: true, minWorkers: 1 } },
+            "streambench:dlt.minWorkers",
+            /is set \(1\), but a serverless pipeline .* no workers to bound/,
+        ],
+        [
+            "a serverless pipeline with dlt.maxWorkers set",
+            { dlt: { enabled: true, serverless: true, maxWorkers: 4 } },
+            "streambench:dlt.maxWorkers",
+            /is set \(4\), but a serverless pipeline .*pulumi config rm --path streambench:dlt\.maxWorkers/,
+        ],
+        ["serverless without a pipeline", { dlt: { serverless: true } }, "streambench:dlt.serverless", /needs dlt\.enabled: true/],
+        [
+            "equal pipeline bounds, which the Pipelines API rejects",
+            { dlt: { enabled: true, minWorkers: 3, maxWorkers: 3 } },
+            "streambench:dlt.maxWorkers",
+            /must be greater than dlt\.minWorkers \(3\): the Pipelines API rejects max_workers <= min_workers/,
+        ],
+        [
+            "a pipeline lower bound at the defaulted upper bound",
+            { dlt: { enabled: true, minWorkers: 4 } },
+            "streambench:dlt.maxWorkers",
+            /^4, the default, must be greater than dlt\.minWorkers \(4\)/,
+        ],
+        ["development mode given as text", { dlt: { development: "yes" } }, "streambench:dlt.development", /expected boolean/],
     ];
     for (const [what, raw, key, message] of invalid) {
         it(`rejects ${what}, naming ${key}`, () => {
@@ -249,6 +275,20 @@ describe("stack config", () => {
             ["streambench:timeline.scale9xStartMinute"],
         );
         assert.ok(!/-\d/.test(problems[0].message), problems[0].message);
+    });
+
+    it("tells pipeline bounds that were set from defaulted ones: serverless takes the defaults, refuses the stack file's bounds", () => {
+        const serverless = buildScalingPlan("prod", parseStackConfig("prod", { dlt: { enabled: true, serverless: true } }));
+        assert.deepStrictEqual([serverless.pipeline?.serverless, serverless.pipeline?.autoscale], [true, undefined]);
+        const classic = buildScalingPlan("prod", parseStackConfig("prod", { dlt: { enabled: true } }));
+        assert.deepStrictEqual([classic.pipeline?.serverless, classic.pipeline?.autoscale], [false, { minWorkers: 1, maxWorkers: 4 }]);
+        // Pulumi.prod.yaml sets dlt.minWorkers and dlt.maxWorkers: turning serverless on there names both keys.
+        const prodFile = namespaceValues(loadStackFile("prod"));
+        const prodServerless = { ...prodFile, dlt: { ...(prodFile.dlt as object), serverless: true } };
+        assert.deepStrictEqual(
+            problemsOf(prodServerless).map((problem) => problem.key),
+            ["streambench:dlt.minWorkers", "streambench:dlt.maxWorkers"],
+        );
     });
 
     it("lists every problem in one error", () => {

@@ -1,6 +1,6 @@
 /**
- * The real Pulumi engine and providers against the workspace emulator, for `dev`, `prod` and a stack with every
- * option on, all three at once in one workspace:
+ * The real Pulumi engine and providers against the workspace emulator, for `dev`, `prod`, a stack with every
+ * option on and a stack with a serverless DLT pipeline, all four at once in one workspace:
  *   preview -> up -> preview --expect-no-changes -> refresh --expect-no-changes -> preview --policy-pack policy -> destroy
  */
 import * as assert from "assert";
@@ -27,6 +27,17 @@ const FULL_STACK_CONFIG = `config:
     jobViewers: ["bench-viewers"]
     jobRunManagers: ["data-engineers"]
     clusterUsers: ["data-engineers"]
+`;
+
+/** A serverless DLT pipeline (`dlt.serverless`): no cluster block, which the emulator refuses on a serverless pipeline. */
+const SERVERLESS_STACK_CONFIG = `config:
+  streambench:testMode: true
+  streambench:cluster:
+    minWorkers: 1
+    maxWorkers: 2
+  streambench:dlt:
+    enabled: true
+    serverless: true
 `;
 
 const STEPS = [
@@ -71,7 +82,12 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
     this.timeout(12 * 60_000);
     const token = sentinelToken();
     const emulatorLog: string[] = [];
-    const runs: StackRun[] = [{ stack: "dev" }, { stack: "prod" }, { stack: "full", config: FULL_STACK_CONFIG }].map((run) => ({
+    const runs: StackRun[] = [
+        { stack: "dev" },
+        { stack: "prod" },
+        { stack: "full", config: FULL_STACK_CONFIG },
+        { stack: "serverless", config: SERVERLESS_STACK_CONFIG },
+    ].map((run) => ({
         ...run,
         steps: {},
         resourcesAfterUp: [],
@@ -166,7 +182,7 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         return runs.find((run) => run.stack === stack)!;
     }
 
-    for (const stack of ["dev", "prod", "full"]) {
+    for (const stack of runs.map((run) => run.stack)) {
         for (const step of STEPS) {
             it(`${stack}: \`pulumi ${step}\` succeeds`, () => {
                 const run = runOf(stack);
@@ -210,7 +226,7 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         });
     }
 
-    it("three stacks up at once in one workspace share no object, and every object belongs to one of them", () => {
+    it("four stacks up at once in one workspace share no object, and every object belongs to one of them", () => {
         assert.ok(sharedObjects && sharedObjects.objects.length > 0, "no stack came up");
         assert.ok(
             runs.every((run) => run.resourcesAfterUp.length > 0),
@@ -227,18 +243,48 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
                     `${entry.object.kind} ${entry.object.name} (${entry.object.id}): ${entry.owners.length === 0 ? "no stack" : entry.owners.join(" and ")}`,
             );
         assert.deepStrictEqual(problems, []);
-        const [dev, prod, full] = sharedObjects.prints;
-        for (const [a, b] of [
-            [dev, prod],
-            [dev, full],
-            [prod, full],
-        ]) {
+        const prints = sharedObjects.prints;
+        const pairs = prints.flatMap((a, index) => prints.slice(index + 1).map((b) => [a, b] as const));
+        assert.strictEqual(pairs.length, 6);
+        for (const [a, b] of pairs) {
             assert.deepStrictEqual(
                 [...a.ids].filter((id) => b.ids.has(id)),
                 [],
                 `${a.stack} and ${b.stack} share ids`,
             );
         }
+    });
+
+    it("the pipelines run as their stacks declare: prod classic in production mode, full classic in development mode, serverless with no cluster block", () => {
+        const declared = (stack: string) => {
+            const pipelines = runOf(stack).resourcesAfterUp.filter((resource) => resource.type === "databricks:index/pipeline:Pipeline");
+            assert.strictEqual(pipelines.length, 1, `${stack}: up did not leave one pipeline`);
+            const outputs = pipelines[0].outputs ?? {};
+            return {
+                serverless: outputs.serverless ?? false,
+                clusters: (outputs.clusters ?? []).map((cluster: any) => cluster.autoscale?.mode),
+                development: outputs.development ?? false,
+            };
+        };
+        assert.deepStrictEqual(declared("prod"), { serverless: false, clusters: ["ENHANCED"], development: false });
+        assert.deepStrictEqual(declared("full"), { serverless: false, clusters: ["ENHANCED"], development: true });
+        assert.deepStrictEqual(declared("serverless"), { serverless: true, clusters: [], development: true });
+        assert.deepStrictEqual(
+            runOf("dev").resourcesAfterUp.filter((resource) => resource.type === "databricks:index/pipeline:Pipeline"),
+            [],
+            "dev declares no pipeline (dlt.enabled is off in Pulumi.dev.yaml)",
+        );
+        // What the workspace was sent: the serverless create carried no clusters and a catalog.
+        const creates = emulator.requests.filter(
+            (request: RecordedRequest) => request.method === "POST" && request.path === "/api/2.0/pipelines",
+        );
+        const serverlessCreate = creates.find((request) => (request.body as any).name === "streambench-serverless-dlt");
+        assert.ok(serverlessCreate, "no create of the serverless pipeline");
+        assert.strictEqual(serverlessCreate.status, 200);
+        assert.deepStrictEqual(
+            [(serverlessCreate.body as any).serverless, (serverlessCreate.body as any).clusters, (serverlessCreate.body as any).catalog],
+            [true, undefined, "main"],
+        );
     });
 
     it("full: the run-on-deploy run started at up, and destroy cancelled the runs of every job before deleting it", () => {

@@ -203,6 +203,17 @@ export class Pipelines {
         if (body.catalog && body.target) {
             throw invalidParameter("Specify either 'schema' or 'target', not both, with a catalog.");
         }
+        // "Serverless pipelines always use Unity Catalog" and "You cannot manually add compute settings in a clusters
+        // object in the JSON configuration for a serverless pipeline. Attempting to do so results in an error."
+        // (Databricks docs, Configure a serverless pipeline; the provider: serverless "Requires `catalog` to be set").
+        if (body.serverless === true) {
+            if (!body.catalog) {
+                throw invalidParameter("Serverless pipelines require Unity Catalog: specify 'catalog' (and 'schema').");
+            }
+            if ((body.clusters ?? []).length > 0) {
+                throw invalidParameter("Compute settings ('clusters') cannot be specified for a serverless pipeline.");
+            }
+        }
         for (const cluster of body.clusters ?? []) {
             const autoscale = cluster.autoscale;
             if (autoscale && !(autoscale.max_workers > autoscale.min_workers)) {

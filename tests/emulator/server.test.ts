@@ -235,6 +235,32 @@ describe("workspace emulator", () => {
         assert.deepStrictEqual(billed(), [], "a triggered update ends by itself; a continuous pipeline only when stopped");
     }
 
+    it("refuses a serverless pipeline with a clusters block or without a Unity Catalog catalog, and takes one without either", async () => {
+        const spec = { name: "serverless", catalog: "main", schema: "s", serverless: true, continuous: false };
+        const withCluster = await call("POST", "/api/2.0/pipelines", {
+            ...spec,
+            clusters: [{ label: "default", autoscale: { min_workers: 1, max_workers: 2, mode: "ENHANCED" } }],
+        });
+        assert.deepStrictEqual([withCluster.status, withCluster.body.error_code], [400, "INVALID_PARAMETER_VALUE"]);
+        assert.match(withCluster.body.message, /serverless/);
+        const { catalog: _catalog, schema: _schema, ...withoutCatalog } = spec;
+        const hive = await call("POST", "/api/2.0/pipelines", { ...withoutCatalog, storage: "dbfs:/pipelines/x" });
+        assert.deepStrictEqual([hive.status, hive.body.error_code], [400, "INVALID_PARAMETER_VALUE"]);
+        assert.match(hive.body.message, /Unity Catalog/);
+        assert.deepStrictEqual(emulator.billing().pipelines, []);
+
+        const created = await call("POST", "/api/2.0/pipelines", spec);
+        assert.strictEqual(created.status, 200);
+        const read = await call("GET", `/api/2.0/pipelines/${created.body.pipeline_id}`);
+        assert.deepStrictEqual([read.body.state, read.body.spec.serverless, read.body.spec.clusters], ["IDLE", true, undefined]);
+        // An edit is held to the same rules: a cluster block cannot be added later.
+        const edited = await call("PUT", `/api/2.0/pipelines/${created.body.pipeline_id}`, {
+            ...spec,
+            clusters: [{ label: "default", num_workers: 2 }],
+        });
+        assert.strictEqual(edited.status, 400);
+    });
+
     it("injects a 429 with Retry-After, then answers normally; logs unknown routes as 404", async () => {
         emulator.addFault({ method: "GET", path: "/api/2.0/preview/scim/v2/Me", status: 429, retryAfterSeconds: 1 });
         const limited = await call("GET", "/api/2.0/preview/scim/v2/Me");

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { parseStackConfig } from "../../config/parse";
 import { RESULT_TABLES } from "../../plan/notebookContract";
 import { allTables, buildScalingPlan } from "../../plan/build";
-import { LIMITS } from "../../plan/settings";
+import { COMPUTE_LABELS, LIMITS } from "../../plan/settings";
 import { runPython } from "../python";
 
 // The generator notebook reads the job parameters the plan writes. These tests run the notebook's own Python
@@ -96,6 +96,36 @@ describe("the plan and the analysis notebook agree", () => {
         assert.deepStrictEqual(view.results, [RESULT_TABLES.metrics, RESULT_TABLES.clusterEvents, RESULT_TABLES.results]);
         // A run started by hand falls back to the notebook's defaults: they must name the same tables.
         assert.deepStrictEqual(view.defaults, view.results);
+    });
+});
+
+const COMPUTE_VIEW = `
+import json, sys
+from streambench.analysis.params import PHASE_COMPUTE_LABELS, PIPELINE_COMPUTE_LABELS, parse_analysis_params
+labels = [[params.compute, params.pipeline_compute] for params in map(parse_analysis_params, json.load(sys.stdin))]
+print(json.dumps({"labels": labels, "known": [*PHASE_COMPUTE_LABELS, *PIPELINE_COMPUTE_LABELS]}))
+`;
+
+describe("the plan and the analysis notebook agree on the compute labels", () => {
+    it("every result is labelled with what the plan ran it on: the cluster, and no, a classic or a serverless pipeline", () => {
+        const plans = [{}, { dlt: { enabled: true } }, { dlt: { enabled: true, serverless: true } }].map((raw) =>
+            buildScalingPlan("prod", parseStackConfig("prod", raw)),
+        );
+        const view = runPython<{ labels: string[][]; known: string[] }>(
+            COMPUTE_VIEW,
+            plans.map((plan) => plan.analysis.parameters),
+        );
+        assert.deepStrictEqual(view.labels, [
+            ["all-purpose cluster", ""],
+            ["all-purpose cluster", "classic pipeline"],
+            ["all-purpose cluster", "serverless pipeline"],
+        ]);
+        assert.deepStrictEqual(
+            view.labels,
+            plans.map((plan) => [plan.compute.phases, plan.compute.pipeline ?? ""]),
+        );
+        // One list of labels on both sides: the notebook refuses any label the plan does not know, and the reverse.
+        assert.deepStrictEqual([...view.known].sort(), Object.values(COMPUTE_LABELS).sort());
     });
 });
 

@@ -11,9 +11,14 @@ const { unknownArrayValue, unknownCheckingProxy, unknownNumberValue, unknownStri
 import { customResources, evaluateProgram, runOnDeployConfig } from "../mocks";
 
 describe("policy pack guardrails", () => {
-    for (const stack of ["dev", "prod"]) {
-        it(`holds for everything the ${stack} stack declares`, async () => {
-            const evaluation = await evaluateProgram(stack, runOnDeployConfig(stack));
+    const stacks: [string, Record<string, string>][] = [
+        ["dev", {}],
+        ["prod", {}],
+        ["prod", { "streambench:dlt": JSON.stringify({ enabled: true, serverless: true }) }],
+    ];
+    for (const [stack, extra] of stacks) {
+        it(`holds for everything the ${stack} stack declares${extra["streambench:dlt"] ? " with a serverless pipeline" : ""}`, async () => {
+            const evaluation = await evaluateProgram(stack, { ...runOnDeployConfig(stack), ...extra });
             assert.ifError(evaluation.error);
             const found = customResources(evaluation).flatMap((resource) =>
                 violations(resource.type, resource.inputs).map((problem) => `${resource.name}: ${problem}`),
@@ -23,6 +28,12 @@ describe("policy pack guardrails", () => {
     }
 
     const cluster = { autoscale: { minWorkers: 2, maxWorkers: 8 }, noWait: true, dataSecurityMode: "USER_ISOLATION" };
+    const classicPipeline = {
+        catalog: "main",
+        continuous: false,
+        clusters: [{ label: "default", autoscale: { minWorkers: 1, maxWorkers: 4, mode: "ENHANCED" } }],
+    };
+    const serverlessPipeline = { catalog: "main", continuous: false, serverless: true };
     const job = { maxConcurrentRuns: 1, timeoutSeconds: 600, tasks: [{ taskKey: "a" }, { taskKey: "b" }], parameters: [] };
     const token = `dapi${"0123456789abcdef".repeat(2)}`;
     const broken: [string, string, Record<string, any>, RegExp][] = [
@@ -81,6 +92,42 @@ describe("policy pack guardrails", () => {
             { ...cluster, sparkEnvVars: { DATABRICKS_TOKEN: token } },
             /hold a Databricks token/,
         ],
+        [
+            "pipeline-enhanced-autoscaling",
+            "databricks:index/pipeline:Pipeline",
+            { ...serverlessPipeline, clusters: [{ label: "default", numWorkers: 2 }] },
+            /serverless pipeline takes no clusters block/,
+        ],
+        [
+            "pipeline-enhanced-autoscaling",
+            "databricks:index/pipeline:Pipeline",
+            { ...serverlessPipeline, catalog: undefined },
+            /needs a Unity Catalog catalog/,
+        ],
+        [
+            "pipeline-enhanced-autoscaling",
+            "databricks:index/pipeline:Pipeline",
+            { ...classicPipeline, clusters: [{ label: "default", numWorkers: 2 }] },
+            /no cluster with an autoscale block/,
+        ],
+        [
+            "pipeline-enhanced-autoscaling",
+            "databricks:index/pipeline:Pipeline",
+            { ...classicPipeline, clusters: [{ label: "default", autoscale: { minWorkers: 1, maxWorkers: 4, mode: "LEGACY" } }] },
+            /not ENHANCED/,
+        ],
+        [
+            "pipeline-enhanced-autoscaling",
+            "databricks:index/pipeline:Pipeline",
+            { ...classicPipeline, clusters: [{ label: "default", autoscale: { minWorkers: 3, maxWorkers: 3, mode: "ENHANCED" } }] },
+            /must be greater than minWorkers/,
+        ],
+        [
+            "pipeline-enhanced-autoscaling",
+            "databricks:index/pipeline:Pipeline",
+            { ...classicPipeline, clusters: [{ label: "default", autoscale: { minWorkers: 1, maxWorkers: 65, mode: "ENHANCED" } }] },
+            /above the cap of 64/,
+        ],
         ["job-one-writer", "databricks:index/job:Job", { ...job, maxConcurrentRuns: 2 }, /needs 1/],
         ["job-one-writer", "databricks:index/job:Job", { ...job, timeoutSeconds: 0 }, /no timeout/],
         [
@@ -115,6 +162,11 @@ describe("policy pack guardrails", () => {
 
     it("every guardrail is exercised by a failing case", () => {
         assert.deepStrictEqual([...new Set(broken.map(([name]) => name))].sort(), GUARDRAILS.map((guardrail) => guardrail.name).sort());
+    });
+
+    it("pipeline-enhanced-autoscaling accepts a classic pipeline with enhanced autoscaling and a serverless one with no cluster block", () => {
+        assert.deepStrictEqual(violations("databricks:index/pipeline:Pipeline", classicPipeline), []);
+        assert.deepStrictEqual(violations("databricks:index/pipeline:Pipeline", serverlessPipeline), []);
     });
 
     it("takes a different cap from the policy config", () => {
@@ -183,6 +235,21 @@ describe("policy pack guardrails", () => {
                 "databricks:index/job:Job",
                 { ...job, tasks: [{ taskKey: unknownStringValue }] },
                 /taskKey is not known at preview/,
+            ],
+            [
+                "pipeline-enhanced-autoscaling",
+                "databricks:index/pipeline:Pipeline",
+                {
+                    ...classicPipeline,
+                    clusters: [{ label: "default", autoscale: { minWorkers: 1, maxWorkers: unknownNumberValue, mode: "ENHANCED" } }],
+                },
+                /autoscale.maxWorkers is not known at preview/,
+            ],
+            [
+                "pipeline-enhanced-autoscaling",
+                "databricks:index/pipeline:Pipeline",
+                { ...classicPipeline, serverless: unknownStringValue },
+                /serverless is not known at preview/,
             ],
             [
                 "cluster-unity-catalog-access-mode",

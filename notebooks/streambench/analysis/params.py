@@ -26,8 +26,10 @@ ANALYSIS_PARAMETER_NAMES = (
     "catalog",
     "cluster_events_table",
     "cluster_id",
+    "compute",
     "metrics_table",
     "phases_json",
+    "pipeline_compute",
     "pipeline_event_log_table",
     "results_table",
     "run_start",
@@ -38,13 +40,19 @@ REQUIRED_PARAMETERS = ("catalog", "schema", "phases_json", "windows_json")
 PARAMETER_DEFAULTS = {
     "cluster_events_table": "cluster_events",
     "cluster_id": "",
+    "compute": "",  # empty: unlabelled (a run analysed with parameters from before the label existed)
     "metrics_table": DEFAULT_METRICS_TABLE,
+    "pipeline_compute": "",  # empty: no DLT pipeline
     "pipeline_event_log_table": "",  # empty: the stack declares no DLT pipeline
     "results_table": "benchmark_results",
     "run_start": "",
 }
 
 CLUSTER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+# What a run ran on (plan/settings.ts COMPUTE_LABELS): the phases' compute, and the DLT pipeline's.
+PHASE_COMPUTE_LABELS = ("all-purpose cluster", "job cluster", "local Spark")
+PIPELINE_COMPUTE_LABELS = ("classic pipeline", "serverless pipeline")
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,8 @@ class AnalysisParams:
     cluster_events_table: str
     results_table: str
     pipeline_event_log_table: str = ""  # empty: no DLT pipeline
+    compute: str = ""  # the phases' compute, one of PHASE_COMPUTE_LABELS; empty = unlabelled
+    pipeline_compute: str = ""  # the pipeline's, one of PIPELINE_COMPUTE_LABELS; empty = no pipeline
 
     def full_name(self, table: str) -> str:
         return qualified_name(self.catalog, self.schema, table)
@@ -145,6 +155,11 @@ def parse_analysis_params(raw: Mapping[str, str]) -> AnalysisParams:
             problems.append(
                 f"{name} must be a table name in the benchmark schema (letters, digits, _), got {value(name)!r}"
             )
+    for name, labels in (("compute", PHASE_COMPUTE_LABELS), ("pipeline_compute", PIPELINE_COMPUTE_LABELS)):
+        if value(name) and value(name) not in labels:
+            problems.append(
+                f"{name} must be one of {', '.join(repr(label) for label in labels)} or empty, got {value(name)!r}"
+            )
     if problems:
         raise ValueError("Analysis parameters are invalid:\n  - " + "\n  - ".join(problems))
     return AnalysisParams(
@@ -158,4 +173,6 @@ def parse_analysis_params(raw: Mapping[str, str]) -> AnalysisParams:
         cluster_events_table=value("cluster_events_table"),
         results_table=value("results_table"),
         pipeline_event_log_table=value("pipeline_event_log_table"),
+        compute=value("compute"),
+        pipeline_compute=value("pipeline_compute"),
     )

@@ -30,13 +30,16 @@ RESULT_COLUMNS = (
     "dlt_executors_at_start",  # cluster_resources.num_executors at the window start
     "dlt_executors_at_end",
     "dlt_reaction_seconds",  # window start -> first latest_requested_num_executors other than at the start
+    # What the run ran on (appended later, like the dlt_ columns): the phases' compute and the pipeline's
+    "compute",  # "all-purpose cluster", ... ; None = unlabelled
+    "dlt_compute",  # "classic pipeline" or "serverless pipeline"; None = no pipeline
 )
 RESULTS_SCHEMA_DDL = (
     "run_start TIMESTAMP, window_index INT, start_minute DOUBLE, end_minute DOUBLE, window_start TIMESTAMP, "
     "window_end TIMESTAMP, active_phases STRING, target_rows_per_second BIGINT, achieved_rows_per_second DOUBLE, "
     "gap_percent DOUBLE, metrics_rows_per_second DOUBLE, metrics_gap_percent DOUBLE, workers_at_start INT, "
     "workers_at_end INT, reaction_seconds DOUBLE, analyzed_at TIMESTAMP, dlt_executors_at_start INT, "
-    "dlt_executors_at_end INT, dlt_reaction_seconds DOUBLE"
+    "dlt_executors_at_end INT, dlt_reaction_seconds DOUBLE, compute STRING, dlt_compute STRING"
 )
 
 
@@ -52,8 +55,11 @@ def result_rows(
     events: Sequence[Mapping[str, Any]],
     analyzed_at: datetime,
     pipeline_events: Sequence[DltEvent] = (),
+    compute: str = "",
+    pipeline_compute: str = "",
 ) -> list[dict]:
-    """One benchmark_results row per window (the dlt_ columns are None without pipeline events)."""
+    """One benchmark_results row per window (the dlt_ columns are None without pipeline events), each labelled with
+    the run's `compute` and `pipeline_compute` (None when empty)."""
     rows = []
     for window in windows:
         target = window.plan.total_rows_per_second
@@ -86,6 +92,8 @@ def result_rows(
                 "dlt_reaction_seconds": _round(
                     dlt_reaction_seconds(pipeline_events, window.start, window.end, dlt_at_start), 1
                 ),
+                "compute": compute or None,
+                "dlt_compute": pipeline_compute or None,
             }
         )
     return rows
@@ -117,9 +125,11 @@ def format_report(
     """The text the notebook prints: one line per window (with the DLT pipeline's executors and reaction when
     the stack has a `pipeline`), then the rows of every table, then notes."""
     end = max((row["window_end"] for row in rows), default=run_start)
+    labels = [label for label in (rows[0].get("compute"), rows[0].get("dlt_compute")) if label] if rows else []
     lines = [
         f"Run started {run_start.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC, "
-        f"{(end - run_start).total_seconds() / 60:g} min, {len(rows)} window(s)",
+        f"{(end - run_start).total_seconds() / 60:g} min, {len(rows)} window(s)"
+        + (f", on {' + '.join(labels)}" if labels else ""),
         "",
         f"{'#':>2}  {'minutes':<9} {'phases':<16} {'target/s':>9} {'achieved/s':>11} {'gap':>9} "
         f"{'metrics/s':>10} {'gap':>9}  {'workers':<9} {'reaction':>8}"

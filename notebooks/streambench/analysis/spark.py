@@ -260,7 +260,17 @@ def analyze_run(
                 f"{str(error).splitlines()[0] if str(error) else repr(error)}"
             )
 
-    rows = result_rows(run_start, windows, per_second, metrics, events, analyzed_at, pipeline_events)
+    rows = result_rows(
+        run_start,
+        windows,
+        per_second,
+        metrics,
+        events,
+        analyzed_at,
+        pipeline_events,
+        compute=params.compute,
+        pipeline_compute=params.pipeline_compute,
+    )
     write_results(spark, params.full_name(params.results_table), rows, run_start)
     log(format_report(run_start, rows, table_counts, notes, pipeline=bool(params.pipeline_event_log_table)))
     return {

@@ -147,6 +147,8 @@ def test_run_start_is_read_as_utc(text, expected):
         ({"cluster_id": "x; DROP TABLE"}, ["is not a cluster id"]),
         ({"results_table": "other.schema.table"}, ["results_table must be a table name"]),
         ({"pipeline_event_log_table": "x`; DROP"}, ["pipeline_event_log_table must be a table name"]),
+        ({"compute": "laptop"}, ["compute must be one of 'all-purpose cluster', 'job cluster', 'local Spark' or empty"]),
+        ({"pipeline_compute": "all-purpose cluster"}, ["pipeline_compute must be one of 'classic pipeline'"]),
     ],
 )
 def test_every_bad_parameter_is_named_in_one_error(overrides, message):
@@ -154,6 +156,22 @@ def test_every_bad_parameter_is_named_in_one_error(overrides, message):
         parse_analysis_params(raw_params(**overrides))
     for expected in message:
         assert expected in str(error.value)
+
+
+def test_the_compute_labels_are_read_and_optional():
+    labelled = parse_analysis_params(raw_params(compute="all-purpose cluster", pipeline_compute=" classic pipeline "))
+    assert (labelled.compute, labelled.pipeline_compute) == ("all-purpose cluster", "classic pipeline")
+    unlabelled = parse_analysis_params(raw_params())
+    assert (unlabelled.compute, unlabelled.pipeline_compute) == ("", "")
+
+
+def test_result_rows_carry_the_compute_labels_or_none():
+    windows = expected_windows(parse_analysis_params(raw_params()).windows, RUN_START)
+    labelled = result_rows(
+        RUN_START, windows, table_counts(), None, EVENTS, ANALYZED_AT, compute="job cluster", pipeline_compute=""
+    )
+    assert {(row["compute"], row["dlt_compute"]) for row in labelled} == {("job cluster", None)}
+    assert {(row["compute"], row["dlt_compute"]) for row in results()} == {(None, None)}
 
 
 def test_the_pipeline_event_log_table_is_optional():
@@ -431,12 +449,14 @@ def results(metrics=True, events=EVENTS, pipeline_events=DLT):
     )
 
 
-def test_the_dlt_columns_are_appended_to_the_results_table():
-    assert RESULT_COLUMNS[-4:] == (
+def test_the_dlt_and_compute_columns_are_appended_to_the_results_table():
+    assert RESULT_COLUMNS[-6:] == (
         "analyzed_at",
         "dlt_executors_at_start",
         "dlt_executors_at_end",
         "dlt_reaction_seconds",
+        "compute",
+        "dlt_compute",
     )
     assert tuple(part.split()[0] for part in RESULTS_SCHEMA_DDL.split(", ")) == RESULT_COLUMNS
 
@@ -465,6 +485,8 @@ def test_result_rows_per_window_including_the_one_that_fell_short():
         "dlt_executors_at_start": 5,
         "dlt_executors_at_end": 8,
         "dlt_reaction_seconds": 20.0,
+        "compute": None,
+        "dlt_compute": None,
     }
     assert [
         (row["gap_percent"], row["workers_at_start"], row["workers_at_end"], row["reaction_seconds"]) for row in rows

@@ -201,6 +201,8 @@ def analyzed(spark):
             "cluster_id": CLUSTER,
             "run_start": "",
             "pipeline_event_log_table": "dlt_event_log",
+            "compute": "all-purpose cluster",
+            "pipeline_compute": "serverless pipeline",
         }
     )
     lines = []
@@ -358,4 +360,20 @@ def test_the_dlt_pipelines_executors_and_reaction_join_the_results(spark, analyz
         (int(RUN_START.timestamp()) - 86_400, 1, 3.0, None, None, None),  # the older version's row, kept
         (int(RUN_START.timestamp()), 1, 4.0, 2, 2, None),
         (int(RUN_START.timestamp()), 2, 7.0, 2, 5, 15.0),
+    ]
+
+
+def test_every_result_row_is_labelled_with_the_runs_compute(spark, analyzed):
+    _, lines, _ = analyzed
+    assert lines[0].splitlines()[0].endswith(", on all-purpose cluster + serverless pipeline")
+    rows = (
+        spark.table(full("benchmark_results"))
+        .select(F.expr("unix_seconds(run_start)").alias("run_start_epoch"), "window_index", "compute", "dlt_compute")
+        .orderBy("run_start_epoch", "window_index")
+        .collect()
+    )
+    assert [tuple(row) for row in rows] == [
+        (int(RUN_START.timestamp()) - 86_400, 1, None, None),  # written before the labels existed
+        (int(RUN_START.timestamp()), 1, "all-purpose cluster", "serverless pipeline"),
+        (int(RUN_START.timestamp()), 2, "all-purpose cluster", "serverless pipeline"),
     ]
