@@ -125,10 +125,12 @@ def main() -> int:
 
 
 def bench_speed() -> float:
+    """The speed dev's timeline is played at (BENCH_LOCAL_SPEED)."""
     return float(os.environ.get("BENCH_LOCAL_SPEED", "10"))
 
 
 def figures(spark, spec, state: Path) -> int:
+    """Prints the module's two figures, played on `spark` in the scratch folder `state`."""
     speed = spec.speed
     trigger = int(os.environ.get("BENCH_LOCAL_TRIGGER_SECONDS", "2"))
     step_seconds = float(os.environ.get("BENCH_LOCAL_STEP_SECONDS", "14"))
