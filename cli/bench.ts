@@ -122,10 +122,9 @@ function localSparkFigures(): void {
     }
     const root = path.join(__dirname, "..");
     const devPlan = buildScalingPlan("dev", parseStackConfig("dev", namespaceValues(loadStackFile("dev"))));
-    const spec = {
-        ...runSpec(devPlan, { stack: "dev", speed: 1, connect: false, dryRun: false }, root),
-        stateDir: path.join(root, ".streambench", "bench"),
-    };
+    // bench.py plays in a temporary folder of its own and never touches the spec's stateDir (.streambench/dev):
+    // every .streambench/<name> is a stack's output.
+    const spec = runSpec(devPlan, { stack: "dev", speed: 1, connect: false, dryRun: false }, root);
     console.log("\nLocal Spark (npm run local) on this machine, a few minutes:");
     const python = process.env.PYTHON ?? path.join(root, ".venv", "bin", "python");
     const result = spawnSync(python, [path.join(root, "notebooks", "streambench", "local", "bench.py")], {

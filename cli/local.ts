@@ -10,6 +10,7 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { StackConfigError, StackFileError } from "../config/error";
@@ -18,6 +19,7 @@ import { RUN_ID_REFERENCE, TRIGGER_TIME_REFERENCE } from "../plan/notebookContra
 import { COMPUTE_LABELS } from "../plan/settings";
 import { ScalingPlan } from "../plan/types";
 import { buildScalingPlan } from "../plan/build";
+import { LIMITS } from "../plan/settings";
 import { CredentialsError, resolveCredentials } from "../workspace/credentials";
 import { loadStackFile } from "../config/stackFile";
 
@@ -25,6 +27,8 @@ const REPOSITORY_ROOT = path.join(__dirname, "..");
 
 /** A plan minute lasts at least a second: the rate source counts whole seconds. */
 export const MAX_SPEED = 60;
+/** The longest a local run may last in real time: the longest timeline a stack may have, at speed 1. */
+export const MAX_LOCAL_RUN_MINUTES = LIMITS.maxRunMinutes;
 
 export const USAGE = `Usage: npm run local -- --stack <stack> [--speed <N>] [--connect [--cluster-id <id>]] [--python <path>]
 
@@ -36,7 +40,8 @@ Options:
   --stack, -s    the Pulumi stack (reads Pulumi.<stack>.yaml)
   --speed        compress the clock N times: a plan minute lasts 60/N s; rows/s per stream stay,
                  trigger and status intervals shrink with it (whole seconds, at least 1). Default 1,
-                 at most ${MAX_SPEED}. --speed 10 plays a 15-minute timeline in 90 s.
+                 at most ${MAX_SPEED}; below 1 slows the clock down, as long as the whole run lasts at
+                 most ${MAX_LOCAL_RUN_MINUTES / 60} h. --speed 10 plays a 15-minute timeline in 90 s.
   --connect      run on the stack's cluster through Databricks Connect instead of local Spark
                  (needs databricks-connect in its own venv, .venv-connect: see docs/operations.md)
   --cluster-id   the cluster for --connect (default DATABRICKS_CLUSTER_ID, else the cluster named
@@ -111,6 +116,36 @@ export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
         python: values.python,
         dryRun: Boolean(values["dry-run"]),
     };
+}
+
+/** The smallest speed a timeline of `runMinutes` plays at (it then lasts at most MAX_LOCAL_RUN_MINUTES), rounded up to
+ * three significant digits so that the bound the error shows is itself accepted; and the largest (MAX_SPEED). */
+export function speedRange(runMinutes: number): { min: number; max: number } {
+    const exact = runMinutes / MAX_LOCAL_RUN_MINUTES;
+    const scale = 10 ** (2 - Math.floor(Math.log10(exact)));
+    return { min: Math.ceil(exact * scale - 1e-9) / scale, max: MAX_SPEED };
+}
+
+/** `104 days`, `2.5 h`, `90 s`: how long a run of `realMinutes` lasts. */
+export function runLength(realMinutes: number): string {
+    if (realMinutes >= 2 * 24 * 60) {
+        return `${Math.round(realMinutes / (24 * 60)).toLocaleString("en-US")} days`;
+    }
+    if (realMinutes >= 120) {
+        return `${Number((realMinutes / 60).toFixed(2))} h`;
+    }
+    return realMinutes >= 2 ? `${Number(realMinutes.toFixed(1))} min` : `${Number((realMinutes * 60).toFixed(1))} s`;
+}
+
+/** Throws UsageError when the plan cannot be played at `speed`, before anything runs. */
+export function checkSpeed(speed: number, plan: Pick<ScalingPlan, "stack" | "runMinutes">): void {
+    const { min, max } = speedRange(plan.runMinutes);
+    if (speed < min || speed > max) {
+        throw new UsageError(
+            `--speed ${speed} would play stack ${plan.stack}'s ${plan.runMinutes}-minute timeline in ${runLength(plan.runMinutes / speed)}: ` +
+                `--speed must be between ${min} and ${max} for this stack (a plan minute lasts at least 1 s, the whole run at most ${MAX_LOCAL_RUN_MINUTES / 60} h)`,
+        );
+    }
 }
 
 /** The stack file's config (engine form) and the scaling plan built from it, as `pulumi up` builds it. */
@@ -218,6 +253,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: LocalIo, 
             return 0;
         }
         const { plan, stackConfig } = loadStack(projectDir, options.stack, env);
+        checkSpeed(options.speed, plan);
         if (options.dryRun) {
             io.stdout(JSON.stringify(runSpec(plan, options, projectDir, env), null, 2));
             return 0;
@@ -241,26 +277,77 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: LocalIo, 
     }
 }
 
-/** Starts the runner with the spec on stdin and waits for it. Ctrl-C reaches it directly (same process group); this process waits for it to finish writing. */
+/** The signals `npm run local` passes on to its runner. */
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** One Ctrl-C can reach this process twice, milliseconds apart: from the terminal (to its foreground group) and from
+ * npm, which passes SIGINT on to its script (when the script's shell execs node, as bash does). The runner takes a
+ * second Ctrl-C as "quit at once", so SIGINTs closer together than this are one. */
+export const SAME_CTRL_C_MS = 300;
+
+/** Passes each signal on with `send`, a SIGINT only when the last one passed on is at least SAME_CTRL_C_MS old. */
+export function signalForwarder(send: (signal: NodeJS.Signals) => void, now: () => number = Date.now): (signal: NodeJS.Signals) => void {
+    let lastInterrupt = -Infinity;
+    return (signal) => {
+        if (signal === "SIGINT") {
+            const at = now();
+            if (at - lastInterrupt < SAME_CTRL_C_MS) {
+                return;
+            }
+            lastInterrupt = at;
+        }
+        send(signal);
+    };
+}
+
+/** The exit code of a process that ended with `code`, or was ended by `signal` (128 + its number, as a shell says). */
+function exitCode(code: number | null, signal: NodeJS.Signals | null): number {
+    return code ?? 128 + (signal ? os.constants.signals[signal] : 0);
+}
+
+/**
+ * Starts the runner with the spec on stdin and waits for it. The runner gets a process group of its own, which
+ * whatever it starts shares (the local JVM): this process passes Ctrl-C, SIGTERM and SIGHUP on to it, waits for it
+ * to stop its streams and write, and when it has exited kills what is left of its group, so that nothing it started
+ * (a JVM still starting when the runner was killed) outlives the run.
+ */
 function runRunner(python: string, env: NodeJS.ProcessEnv, spec: RunSpec, projectDir: string): Promise<number> {
     return new Promise((resolve, reject) => {
         const child = spawn(python, [path.join(REPOSITORY_ROOT, "notebooks", "streambench", "local", "run.py")], {
             cwd: projectDir,
             env,
             stdio: ["pipe", "inherit", "inherit"],
+            detached: true,
         });
-        const ignore = () => undefined;
-        process.on("SIGINT", ignore);
+        const forward = signalForwarder((signal) => child.kill(signal));
+        const listeners = FORWARDED_SIGNALS.map((signal) => ({ signal, listener: () => forward(signal) }));
+        listeners.forEach(({ signal, listener }) => process.on(signal, listener));
+        const stopListening = () => listeners.forEach(({ signal, listener }) => process.off(signal, listener));
         child.on("error", (error) => {
-            process.off("SIGINT", ignore);
+            stopListening();
             reject(new LocalRunError(`could not start ${python}: ${error.message}`));
         });
         child.on("close", (code, signal) => {
-            process.off("SIGINT", ignore);
-            resolve(code ?? (signal === "SIGINT" ? 130 : 1));
+            stopListening();
+            killGroup(child.pid);
+            resolve(exitCode(code, signal));
         });
         child.stdin.end(JSON.stringify(spec));
     });
+}
+
+/** SIGKILL to what is left of the runner's process group (its id is the runner's pid); nothing left is fine. */
+function killGroup(groupId: number | undefined): void {
+    if (groupId === undefined) {
+        return;
+    }
+    try {
+        process.kill(-groupId, "SIGKILL");
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ESRCH") {
+            throw error;
+        }
+    }
 }
 
 if (require.main === module) {

@@ -5,7 +5,19 @@ import * as path from "path";
 import { namespaceValues, parseStackConfig } from "../../config/parse";
 import { stackFileConfig } from "../../config/stackFile";
 import { buildScalingPlan } from "../../plan/build";
-import { MAX_SPEED, databricksConnectRequirement, main, parseLocalArgs, runSpec } from "../../cli/local";
+import { execFileSync } from "child_process";
+import {
+    MAX_SPEED,
+    SAME_CTRL_C_MS,
+    checkSpeed,
+    databricksConnectRequirement,
+    main,
+    parseLocalArgs,
+    runLength,
+    runSpec,
+    signalForwarder,
+    speedRange,
+} from "../../cli/local";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -171,31 +183,146 @@ describe("npm run local --connect: what it needs", () => {
     });
 });
 
-describe("npm run local: Ctrl-C", () => {
-    it("leaves the runner to stop its streams and returns its exit code (130)", async function () {
-        this.timeout(20_000);
-        // A stand-in runner that, like local_run.py, takes SIGINT as "stop cleanly" and then exits 130.
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-runner-"));
-        const runner = path.join(dir, "python");
-        const marker = path.join(dir, "stopped");
-        fs.writeFileSync(
-            runner,
-            `#!/bin/sh\ncat > /dev/null\ntrap 'echo cleanly > ${marker}; exit 130' INT\necho $$ > ${marker}.pid\nwhile true; do sleep 0.1; done\n`,
-            { mode: 0o755 },
-        );
-        const listenersBefore = process.listenerCount("SIGINT");
-        const finished = run(["--stack", "dev", "--python", runner]);
-        const deadline = Date.now() + 10_000;
-        while (!fs.existsSync(`${marker}.pid`) && Date.now() < deadline) {
-            await new Promise((resolve) => setTimeout(resolve, 50));
+describe("npm run local: --speed against the stack's timeline", () => {
+    // dev's timeline is 15 minutes: at least 15/1440 (0.0105 rounded up), so that it lasts at most 24 h.
+    const refused: [string, RegExp][] = [
+        ["1e-300", /--speed 1e-300 would play stack dev's 15-minute timeline in .* days: --speed must be between 0\.0105 and 60/],
+        [
+            "0.0001",
+            /--speed 0\.0001 would play stack dev's 15-minute timeline in 104 days: --speed must be between 0\.0105 and 60 for this stack/,
+        ],
+        [
+            "0.0104",
+            /in 24\.04 h: --speed must be between 0\.0105 and 60 for this stack \(a plan minute lasts at least 1 s, the whole run at most 24 h\)/,
+        ],
+    ];
+    for (const [speed, message] of refused) {
+        it(`refuses --speed ${speed} before anything runs, even a dry run (exit 2)`, async () => {
+            const result = await run(["--stack", "dev", "--speed", speed, "--dry-run", "--python", "/nonexistent/python"]);
+            assert.strictEqual(result.code, 2);
+            assert.match(result.stderr, message);
+            assert.match(result.stderr, /Usage: npm run local/);
+        });
+    }
+
+    it("accepts the bounds it names", async () => {
+        for (const speed of ["0.0105", "60"]) {
+            const result = await run(["--stack", "dev", "--speed", speed, "--dry-run"]);
+            assert.strictEqual(result.code, 0, result.stderr);
         }
-        // A terminal sends SIGINT to the whole foreground group: node must not exit on it (it listens while its
-        // runner runs), and the runner gets it.
-        assert.strictEqual(process.listenerCount("SIGINT"), listenersBefore + 1, "npm run local must catch SIGINT while its runner runs");
-        process.kill(Number(fs.readFileSync(`${marker}.pid`, "utf8").trim()), "SIGINT");
+    });
+
+    const ranges: [number, number][] = [
+        [15, 0.0105],
+        [4, 0.00278],
+        [1440, 1],
+    ];
+    for (const [runMinutes, min] of ranges) {
+        it(`a ${runMinutes}-minute timeline plays at ${min} to ${MAX_SPEED}, at most 24 h`, () => {
+            assert.deepStrictEqual(speedRange(runMinutes), { min, max: MAX_SPEED });
+            assert.ok(runMinutes / min <= 24 * 60);
+            assert.doesNotThrow(() => checkSpeed(min, { stack: "s", runMinutes }));
+            assert.throws(() => checkSpeed(min * 0.999, { stack: "s", runMinutes }), /--speed must be between/);
+            assert.throws(() => checkSpeed(MAX_SPEED * 1.001, { stack: "s", runMinutes }), /--speed must be between/);
+        });
+    }
+
+    it("says how long a run would last", () => {
+        assert.deepStrictEqual([150_000, 1440, 480, 90, 1.5].map(runLength), ["104 days", "24 h", "8 h", "90 min", "90 s"]);
+    });
+});
+
+/** Whether a process is gone (a zombie counts as gone: it runs nothing). */
+function gone(pid: number): boolean {
+    try {
+        return !/^[^Z]/.test(execFileSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).trim());
+    } catch {
+        return true; // ps exits 1 when there is no such process
+    }
+}
+
+async function waitUntil(condition: () => boolean, deadlineMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + deadlineMs;
+    while (!condition() && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return condition();
+}
+
+/** A stand-in runner: a shell script that reads the spec, then runs `body(dir)`; its pid in `<dir>/runner.pid`. */
+function standInRunner(body: (dir: string) => string): { runner: string; dir: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-runner-"));
+    const runner = path.join(dir, "python");
+    fs.writeFileSync(runner, `#!/bin/sh\ncat > /dev/null\necho $$ > ${dir}/runner.pid\n${body(dir)}\n`, { mode: 0o755 });
+    return { runner, dir };
+}
+
+describe("npm run local: Ctrl-C and signals", () => {
+    it("passes Ctrl-C on to the runner in its own process group and returns its exit code (130)", async function () {
+        this.timeout(20_000);
+        // Like run.py, the stand-in takes SIGINT as "stop cleanly" and then exits 130.
+        const { runner, dir } = standInRunner(
+            (dir) => `trap 'echo cleanly > ${dir}/stopped; exit 130' INT\nwhile true; do sleep 0.1; done`,
+        );
+        const before = ["SIGINT", "SIGTERM", "SIGHUP"].map((signal) => process.listenerCount(signal));
+        const finished = run(["--stack", "dev", "--python", runner]);
+        assert.ok(await waitUntil(() => fs.existsSync(path.join(dir, "runner.pid"))), "the runner never started");
+        const runnerPid = Number(fs.readFileSync(path.join(dir, "runner.pid"), "utf8").trim());
+        assert.deepStrictEqual(
+            ["SIGINT", "SIGTERM", "SIGHUP"].map((signal) => process.listenerCount(signal)),
+            before.map((count) => count + 1),
+            "npm run local must catch SIGINT, SIGTERM and SIGHUP while its runner runs",
+        );
+        const group = Number(execFileSync("ps", ["-o", "pgid=", "-p", String(runnerPid)], { encoding: "utf8" }).trim());
+        assert.strictEqual(group, runnerPid, "the runner leads a process group of its own");
+        // Ctrl-C in a terminal reaches this process (the foreground group); the runner's group only through it.
+        process.kill(process.pid, "SIGINT");
         const result = await finished;
         assert.strictEqual(result.code, 130);
-        assert.strictEqual(fs.readFileSync(marker, "utf8").trim(), "cleanly");
-        assert.strictEqual(process.listenerCount("SIGINT"), listenersBefore, "the SIGINT listener is removed after the run");
+        assert.strictEqual(fs.readFileSync(path.join(dir, "stopped"), "utf8").trim(), "cleanly");
+        assert.deepStrictEqual(
+            ["SIGINT", "SIGTERM", "SIGHUP"].map((signal) => process.listenerCount(signal)),
+            before,
+            "the listeners are removed after the run",
+        );
+    });
+
+    it("kills what the runner leaves behind when it dies (a JVM that was starting)", async function () {
+        this.timeout(20_000);
+        // The stand-in starts a child that would run for 10 minutes, then dies by SIGKILL (no clean-up of its own).
+        const { runner, dir } = standInRunner((dir) => `sleep 600 &\necho $! > ${dir}/child.pid\nkill -KILL $$`);
+        const result = await run(["--stack", "dev", "--python", runner]);
+        const child = Number(fs.readFileSync(path.join(dir, "child.pid"), "utf8").trim());
+        try {
+            assert.strictEqual(result.code, 128 + 9, "exit code 137: the runner was killed by SIGKILL");
+            assert.ok(await waitUntil(() => gone(child)), `the runner's child ${child} outlived it`);
+        } finally {
+            if (!gone(child)) {
+                process.kill(child, "SIGKILL");
+            }
+        }
+    });
+
+    it("takes two SIGINTs milliseconds apart (the terminal's and npm's copy of one Ctrl-C) as one", () => {
+        const cases: { at: number[]; signal: NodeJS.Signals; forwarded: number }[] = [
+            { at: [0, 5], signal: "SIGINT", forwarded: 1 },
+            { at: [0, SAME_CTRL_C_MS - 1], signal: "SIGINT", forwarded: 1 },
+            { at: [0, SAME_CTRL_C_MS], signal: "SIGINT", forwarded: 2 },
+            { at: [0, 1000, 1005], signal: "SIGINT", forwarded: 2 },
+            { at: [0, 5], signal: "SIGTERM", forwarded: 2 },
+        ];
+        for (const { at, signal, forwarded } of cases) {
+            const sent: NodeJS.Signals[] = [];
+            let clock = 0;
+            const forward = signalForwarder(
+                (forwardedSignal) => sent.push(forwardedSignal),
+                () => clock,
+            );
+            for (const time of at) {
+                clock = time;
+                forward(signal);
+            }
+            assert.strictEqual(sent.length, forwarded, JSON.stringify({ at, signal }));
+        }
     });
 });

@@ -8,7 +8,9 @@
    first two processed rows at least as fast as they came in (processedRowsPerSecond >= inputRowsPerSecond) and
    took under 80 % of the trigger, and every stream ran as many batches as its trigger allows (within one).
 
-Reads the dev run spec (cli/local.ts) on stdin. Settings from the environment: BENCH_LOCAL_SPEED (10),
+Reads the dev run spec (cli/local.ts) on stdin and plays it in a scratch folder of its own (a new temporary folder,
+removed at the end), never in the spec's state folder: `.streambench/<name>` is a stack's output, whatever the name.
+Settings from the environment: BENCH_LOCAL_SPEED (10),
 BENCH_LOCAL_TRIGGER_SECONDS (2), BENCH_LOCAL_STEP_SECONDS (14), BENCH_LOCAL_STREAMS ("1,5,20").
 """
 
@@ -18,6 +20,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -30,7 +33,13 @@ if str(NOTEBOOKS) not in sys.path:
 from streambench.local.console import Console  # noqa: E402
 from streambench.local.report import analyse_and_draw  # noqa: E402
 from streambench.local.run import run_timeline  # noqa: E402
-from streambench.local.sessions import activate_in_this_thread, local_session  # noqa: E402
+from streambench.local.sessions import (  # noqa: E402
+    SetupError,
+    activate_in_this_thread,
+    java_problem,
+    local_session,
+    stop_processes,
+)
 from streambench.local.timeline import parse_run_spec, phase_parameters, run_id_for, text_table  # noqa: E402
 
 KEEP_UP_SHARE = 0.9
@@ -98,14 +107,34 @@ def load_step(
 
 def main() -> int:
     raw = json.load(sys.stdin)
-    speed = float(os.environ.get("BENCH_LOCAL_SPEED", "10"))
+    problem = java_problem(os.environ)
+    if problem:
+        print(f"bench: {problem}", file=sys.stderr)
+        return 1
+    state = Path(tempfile.mkdtemp(prefix="streambench-bench-"))
+    processes: list = []
+    try:
+        spark = local_session(state, processes)
+        return figures(spark, parse_run_spec({**raw, "stateDir": str(state), "speed": bench_speed()}), state)
+    except SetupError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    finally:
+        stop_processes(processes)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def bench_speed() -> float:
+    """The speed dev's timeline is played at (BENCH_LOCAL_SPEED)."""
+    return float(os.environ.get("BENCH_LOCAL_SPEED", "10"))
+
+
+def figures(spark, spec, state: Path) -> int:
+    """Prints the module's two figures, played on `spark` in the scratch folder `state`."""
+    speed = spec.speed
     trigger = int(os.environ.get("BENCH_LOCAL_TRIGGER_SECONDS", "2"))
     step_seconds = float(os.environ.get("BENCH_LOCAL_STEP_SECONDS", "14"))
     stream_counts = [int(count) for count in os.environ.get("BENCH_LOCAL_STREAMS", "1,5,20").split(",")]
-    state = Path(raw["stateDir"])
-    shutil.rmtree(state, ignore_errors=True)
-    spec = parse_run_spec({**raw, "speed": speed})
-    spark = local_session(state)
     cores = spark.sparkContext.defaultParallelism
 
     print(
@@ -171,7 +200,6 @@ def main() -> int:
         results.append([str(streams), best, failed, why])
     print("   " + text_table(results).replace("\n", "\n   "))
     spark.stop()
-    shutil.rmtree(state, ignore_errors=True)
     return 0
 
 

@@ -76,6 +76,7 @@ class RunReport:
     chart_path: str | None
     results_path: str
     analysis_notes: list
+    rows: int  # stream rows counted in the played timeline: 0 = the run measured nothing
 
 
 def analyse_and_draw(
@@ -153,4 +154,4 @@ def analyse_and_draw(
         )
     )
     console.log(f"\nChart: {chart_path}\nResults: {results_path}")
-    return RunReport(results, chart_path, str(results_path), summary["notes"])
+    return RunReport(results, chart_path, str(results_path), summary["notes"], int(summary["rows"]))

@@ -13,13 +13,19 @@ Where Spark runs:
 - `connect`: the stack's cluster through Databricks Connect (`databricks-connect`, installed apart: see the
   docs/operations.md); the session is the only thing that differs.
 
+One run per stack at a time (state_folder.py): a second run of the same stack is refused, naming the first.
+Before Spark starts, the state folder must be writable and (locally) Java must be there.
+
 Ctrl-C stops every stream (each phase's own `finally`), writes the metrics, and analyses and draws what was
-played. Exit code 0 when the timeline was played to its end, 130 after Ctrl-C, 1 on a failure.
+played. Nothing the runner starts outlives it: the local JVM is ended on every way out, Ctrl-C or SIGTERM while
+it is still starting included. Exit code 0 when the timeline was played to its end and measured rows, 130 after
+Ctrl-C, 128 + the signal after SIGTERM or SIGHUP, 1 on a failure or a run that measured nothing.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -34,15 +40,18 @@ if str(NOTEBOOKS) not in sys.path:
     sys.path.insert(0, str(NOTEBOOKS))
 
 from streambench.local.console import Console  # noqa: E402
-from streambench.local.report import analyse_and_draw  # noqa: E402
+from streambench.local.report import RunReport, analyse_and_draw  # noqa: E402
 from streambench.local.sessions import (  # noqa: E402
     SetupError,
     activate_in_this_thread,
     connect_session,
     first_line,
     fresh_state_dir,
+    java_problem,
     local_session,
+    stop_processes,
 )
+from streambench.local.state_folder import StackBusyError, StateFolderError, acquire_run_lock, check_writable  # noqa: E402
 from streambench.local.timeline import (  # noqa: E402
     RunSpec,
     RunSpecError,
@@ -207,6 +216,25 @@ def schema_name(params) -> str:
 # ---- command line --------------------------------------------------------------------------------------
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP reached the runner: it quits at once, after ending every process it started."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def install_quit_on_terminate() -> None:
+    """SIGTERM and SIGHUP raise Terminated in the main thread, so that the runner's `finally` ends the JVM (by
+    default either signal ends Python on the spot, leaving a JVM that is still starting behind)."""
+
+    def on_terminate(signum, frame):
+        raise Terminated(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_terminate)
+
+
 def install_stop_on_ctrl_c(stop: threading.Event, console: Console) -> None:
     """First Ctrl-C: stop every stream cleanly and still analyse; a second one: quit at once."""
 
@@ -220,52 +248,89 @@ def install_stop_on_ctrl_c(stop: threading.Event, console: Console) -> None:
     signal.signal(signal.SIGINT, on_interrupt)
 
 
+def exit_status(spec: RunSpec, outcome: TimelineOutcome, report: RunReport | None) -> tuple[int, str | None]:
+    """The exit code of a played run and what to say about it: 1 when a phase failed or when the run measured
+    nothing (no stream wrote a row in the timeline: every status line at 0 rows/s), 130 when it was stopped,
+    0 when it was played to its end and measured rows."""
+    if outcome.errors:
+        return 1, "; ".join(f"{phase} failed: {error}" for phase, error in outcome.errors.items())
+    if report is not None and report.rows == 0:
+        where = f"; Spark's log: {Path(spec.state_dir) / 'spark.log'}" if spec.mode == "local" else ""
+        return EXIT_STOPPED if outcome.stopped else 1, (
+            f"the run measured nothing: no stream wrote a row during the timeline (0 rows in "
+            f"{report.results_path}), so the chart and the table show no throughput{where}"
+        )
+    if outcome.stopped:
+        return EXIT_STOPPED, None
+    return (0, None) if report else (1, None)
+
+
+def start_session(spec: RunSpec, state_dir: Path, console: Console, processes: list):
+    """The session of the run's mode and the cluster id ("" locally), after every check that can be made before
+    Spark starts. Raises SetupError (or StackBusyError / StateFolderError) saying what to fix."""
+    if spec.mode == "local":
+        problem = java_problem(os.environ)
+        if problem:
+            raise SetupError(problem)
+    for name in ("results.png", "results.json"):  # never leave the last run's chart beside a run that fails
+        (state_dir / name).unlink(missing_ok=True)
+    if spec.mode == "connect":
+        return connect_session(spec, console.log)
+    fresh_state_dir(state_dir)
+    console.log(
+        f"Starting local Spark with Delta (warehouse {state_dir / 'warehouse'}, "
+        f"Spark's log {state_dir / 'spark.log'}) ..."
+    )
+    return local_session(state_dir, processes), ""
+
+
 def main(stdin: TextIO = sys.stdin) -> int:
+    """The run; every process it starts (the local JVM) has ended when it returns, whatever ended the run."""
     console = Console()
     stop = threading.Event()
+    install_quit_on_terminate()
     try:
         spec = parse_run_spec(json.load(stdin))
     except (ValueError, RunSpecError) as error:
         print(f"local: {error}", file=sys.stderr)
         return 2
     state_dir = Path(spec.state_dir)
-    for name in ("results.png", "results.json"):  # never leave the last run's chart beside a run that fails
-        (state_dir / name).unlink(missing_ok=True)
+    processes: list = []
+    lock = None
     try:
-        if spec.mode == "connect":
-            spark, cluster_id = connect_session(spec, console.log)
-        else:
-            fresh_state_dir(state_dir)
-            console.log(
-                f"Starting local Spark with Delta (warehouse {state_dir / 'warehouse'}, "
-                f"Spark's log {state_dir / 'spark.log'}) ..."
+        try:
+            lock = acquire_run_lock(spec.stack, state_dir)
+            check_writable(state_dir)
+            spark, cluster_id = start_session(spec, state_dir, console, processes)
+        except (SetupError, StackBusyError, StateFolderError) as error:
+            print(f"local: {error}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("local: stopped before the run started", file=sys.stderr)
+            return EXIT_STOPPED
+        install_stop_on_ctrl_c(stop, console)
+        try:
+            outcome = run_timeline(spark, spec, console, stop)
+            report = analyse_and_draw(spark, spec, outcome, console, cluster_id, state_dir)
+        except KeyboardInterrupt:
+            print(
+                "\nlocal: quit at once (second Ctrl-C): the streams were not stopped cleanly and nothing was analysed",
+                file=sys.stderr,
             )
-            spark, cluster_id = local_session(state_dir), ""
-    except SetupError as error:
-        print(f"local: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("local: stopped before the run started", file=sys.stderr)
-        return EXIT_STOPPED
-    install_stop_on_ctrl_c(stop, console)
-    try:
-        outcome = run_timeline(spark, spec, console, stop)
-        report = analyse_and_draw(spark, spec, outcome, console, cluster_id, state_dir)
-    except KeyboardInterrupt:
-        print(
-            "\nlocal: quit at once (second Ctrl-C): the streams were not stopped cleanly and nothing was analysed",
-            file=sys.stderr,
-        )
-        return EXIT_STOPPED
-    if outcome.errors:
-        print(
-            "local: " + "; ".join(f"{phase} failed: {error}" for phase, error in outcome.errors.items()),
-            file=sys.stderr,
-        )
-        return 1
-    if outcome.stopped:
-        return EXIT_STOPPED
-    return 0 if report else 1
+            return EXIT_STOPPED
+        code, message = exit_status(spec, outcome, report)
+        if message:
+            print(f"local: {message}", file=sys.stderr)
+        if processes:  # local Spark, every stream stopped: a clean stop before its JVM is ended
+            spark.stop()
+        return code
+    except Terminated as terminated:
+        print(f"\nlocal: {terminated} received: quit at once, every stream ended with local Spark", file=sys.stderr)
+        return 128 + terminated.signum
+    finally:
+        stop_processes(processes)
+        if lock is not None:
+            lock.release()
 
 
 if __name__ == "__main__":

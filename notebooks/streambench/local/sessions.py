@@ -4,10 +4,13 @@ Databricks Connect; both through the same runner code."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator, Mapping
 
 from streambench.local.timeline import RunSpec, databricks_connect_line
 
@@ -23,8 +26,91 @@ def first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else repr(error)
 
 
-def local_session(state_dir: Path, app_name: str = "streambench-local"):
-    """An embedded Spark session with Delta on every core of this machine, its warehouse in `state_dir`."""
+def java_problem(env: Mapping[str, str], which: Callable[..., str | None] = shutil.which) -> str | None:
+    """Why local Spark could not start its JVM here, found the way Spark's launcher (bin/spark-class) looks for
+    Java: JAVA_HOME's bin/java when JAVA_HOME is set, else `java` on PATH. None when there is one."""
+    install = (
+        "local Spark needs Java 17 or later: install a JDK (apt-get install openjdk-17-jdk-headless, "
+        "brew install openjdk@17) or run on the stack's cluster with --connect"
+    )
+    java_home = env.get("JAVA_HOME")
+    if java_home:
+        java = Path(java_home) / "bin" / "java"
+        if not (java.is_file() and os.access(java, os.X_OK)):
+            return (
+                f"JAVA_HOME is {java_home}, but it has no bin/java: point JAVA_HOME at a JDK, or unset it ({install})"
+            )
+        return None
+    if which("java", path=env.get("PATH", os.defpath)) is None:
+        return f"no Java: no java on PATH and JAVA_HOME is not set ({install})"
+    return None
+
+
+# What Spark's own scripts print after a launcher that failed (`spark-class: line 97: CMD: bad array subscript`).
+SPARK_SCRIPT_NOISE = re.compile(r"/bin/spark-[\w-]+: line \d+: ")
+
+
+def spark_log_cause(spark_log: Path) -> str:
+    """The line of Spark's log that says why it did not start (the launcher's own message, such as `JAVA_HOME is
+    not set`, or the JVM's error): its last line that is neither a stack frame nor Spark's scripts' own noise."""
+    try:
+        lines = spark_log.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    causes = [
+        line.strip()
+        for line in lines
+        if line.strip() and not line[:1].isspace() and not SPARK_SCRIPT_NOISE.search(line)
+    ]
+    return causes[-1] if causes else ""
+
+
+@contextmanager
+def recording_gateway_processes(started: list) -> Iterator[None]:
+    """Records in `started` every process pyspark's launch_gateway starts (spark-submit, which becomes the JVM)
+    while the block runs. launch_gateway keeps its process to itself until the JVM has answered, so without this
+    an interrupted start (Ctrl-C, SIGTERM) would leave a JVM behind that nothing can find."""
+    from pyspark import java_gateway
+
+    original = java_gateway.Popen
+
+    class RecordedPopen(original):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    java_gateway.Popen = RecordedPopen
+    try:
+        yield
+    finally:
+        java_gateway.Popen = original
+
+
+def stop_processes(processes: list, grace_seconds: float = 10.0) -> None:
+    """Ends each process and waits for it: SIGTERM (the JVM runs its shutdown hooks, which delete Spark's temp
+    folders), then SIGKILL after `grace_seconds`, or at once when the wait itself is interrupted."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
+        process.terminate()
+    try:
+        for process in running:
+            try:
+                process.wait(grace_seconds)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    except BaseException:
+        for process in running:
+            if process.poll() is None:
+                process.kill()
+        raise
+
+
+def local_session(state_dir: Path, processes: list, app_name: str = "streambench-local"):
+    """An embedded Spark session with Delta on every core of this machine, its warehouse in `state_dir`. The JVM
+    it starts is appended to `processes` (the caller ends it with stop_processes). When no session comes back,
+    whatever the reason (the JVM failed, Ctrl-C, SIGTERM), the JVM has been ended already; a failed start raises
+    SetupError with the cause from Spark's log."""
     from delta import configure_spark_with_delta_pip
     from pyspark.sql import SparkSession
 
@@ -44,19 +130,29 @@ def local_session(state_dir: Path, app_name: str = "streambench-local"):
     )
     # The JVM's own output (the Delta jars' resolution, Spark's log) goes to a file, not over the progress bar.
     state_dir.mkdir(parents=True, exist_ok=True)
+    spark_log_path = state_dir / "spark.log"
+    already = len(processes)
     saved = [os.dup(1), os.dup(2)]
-    with open(state_dir / "spark.log", "wb") as spark_log:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(spark_log.fileno(), 1)
-        os.dup2(spark_log.fileno(), 2)
-        try:
-            session = configure_spark_with_delta_pip(builder).getOrCreate()
-        finally:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for descriptor in saved:
-                os.close(descriptor)
+    try:
+        with open(spark_log_path, "wb") as spark_log:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(spark_log.fileno(), 1)
+            os.dup2(spark_log.fileno(), 2)
+            try:
+                with recording_gateway_processes(processes):
+                    session = configure_spark_with_delta_pip(builder).getOrCreate()
+            finally:
+                os.dup2(saved[0], 1)
+                os.dup2(saved[1], 2)
+                for descriptor in saved:
+                    os.close(descriptor)
+    except BaseException as error:
+        stop_processes(processes[already:])
+        if isinstance(error, Exception):
+            cause = spark_log_cause(spark_log_path) or first_line(error)
+            raise SetupError(f"local Spark did not start: {cause} (Spark's log: {spark_log_path})") from None
+        raise
     # Stopping a stream interrupts its running batch, which Spark logs as errors; real failures reach the phase.
     session.sparkContext.setLogLevel("FATAL")
     return session

@@ -147,7 +147,10 @@ def test_run_start_is_read_as_utc(text, expected):
         ({"cluster_id": "x; DROP TABLE"}, ["is not a cluster id"]),
         ({"results_table": "other.schema.table"}, ["results_table must be a table name"]),
         ({"pipeline_event_log_table": "x`; DROP"}, ["pipeline_event_log_table must be a table name"]),
-        ({"compute": "laptop"}, ["compute must be one of 'all-purpose cluster', 'job cluster', 'local Spark' or empty"]),
+        (
+            {"compute": "laptop"},
+            ["compute must be one of 'all-purpose cluster', 'job cluster', 'local Spark' or empty"],
+        ),
         ({"pipeline_compute": "all-purpose cluster"}, ["pipeline_compute must be one of 'classic pipeline'"]),
     ],
 )

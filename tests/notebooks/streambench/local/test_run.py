@@ -14,9 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[4]
-
+from runner_support import ROOT, SPEED
 from streambench.chart import PNG_SIZE, Interval, draw_results, target_steps  # noqa: E402
 from streambench.local.console import Console  # noqa: E402
 from streambench.local.report import analyse_and_draw  # noqa: E402
@@ -34,23 +32,6 @@ from streambench.local.timeline import (  # noqa: E402
     window_table,
 )
 
-# A small stack: 1 baseline stream at 200 rows/s, the 3x stream (600) in minute 1-2, the 9x (1,800) in minute
-# 2-3, four minutes in all; one partition per stream.
-SMALL_STACK = """config:
-  streambench:baselineStreams: 1
-  streambench:baselineRate: 200
-  streambench:scale3xRate: 600
-  streambench:scale9xRate: 1800
-  streambench:partitions: 1
-  streambench:timeline:
-    scale3xStartMinute: 1
-    scale3xEndMinute: 2
-    scale9xStartMinute: 2
-    scale9xEndMinute: 3
-    runMinutes: 4
-"""
-# A plan minute lasts 12 s: each window is 12 s long, the trigger 2 s and the status line every 6 s.
-SPEED = 5
 # How far each window's achieved rows/s may fall below the plan's target. The rate source stamps rows from the
 # moment its query starts (under a second after the window's start here), and when a phase ends, its streams are
 # stopped mid-batch: the rows after their last committed micro-batch are lost. With micro-batches of 2-4 s for a
@@ -60,40 +41,6 @@ SHORTFALL_TOLERANCE_PERCENT = 60
 # Above the target nothing can come: the rate source is exact and rows count by their event time. Only the
 # rounding of the windows' edges to whole seconds is allowed for.
 EXCESS_TOLERANCE_PERCENT = 2
-
-NODE_MAIN = (
-    "require('./cli/local').main(process.argv.slice(1), process.env, "
-    "{stdout: (line) => console.log(line), stderr: (line) => console.error(line)}, process.env.PROJECT_DIR)"
-    ".then((code) => process.exit(code))"
-)
-
-
-def project_with(tmp_path: Path, stack: str, stack_file: str) -> Path:
-    project = tmp_path / "project"
-    project.mkdir(exist_ok=True)
-    (project / f"Pulumi.{stack}.yaml").write_text(stack_file)
-    return project
-
-
-def local_ts(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    """cli/local.ts main() on a project folder that holds the test's stack file."""
-    return subprocess.run(
-        ["node", "-r", "ts-node/register/transpile-only", "-e", NODE_MAIN, "--", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PROJECT_DIR": str(project), **(env or {})},
-        timeout=120,
-    )
-
-
-@pytest.fixture(scope="module")
-def small_spec(tmp_path_factory):
-    project = project_with(tmp_path_factory.mktemp("small"), "small", SMALL_STACK)
-    result = local_ts(project, "--stack", "small", "--speed", str(SPEED), "--dry-run")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
 
 # ---- the run spec and its parameters (no Spark) ----------------------------------------------------------
 
