@@ -21,12 +21,14 @@ from streambench.stream_tables import PHASES, parse_phases
 PARAMETER_NAMES = (
     "catalog",
     "checkpoint_root",
+    "drain_limit_seconds",
     "metrics_table",
     "num_partitions",
     "phase",
     "phases_json",
     "rows_per_second",
     "schema",
+    "start_lead_seconds",
     "start_offset_minutes",
     "status_interval_seconds",
     "trigger_interval_seconds",
@@ -55,6 +57,8 @@ class PhaseParams:
     window_minutes: float
     status_interval_seconds: int
     trigger_interval_seconds: int
+    start_lead_seconds: int = 0
+    drain_limit_seconds: int = 0
 
     @property
     def target_rows_per_second(self) -> int:
@@ -76,6 +80,13 @@ def _positive_int(raw: Mapping[str, str], name: str, problems: list[str]) -> int
         problems.append(f"{name} must be a whole number of at least 1, got {text!r}")
         return 0
     return int(text)
+
+
+def _whole_seconds(raw: Mapping[str, str], name: str, problems: list[str]) -> int:
+    text = raw.get(name, "").strip()
+    if text and not text.isdigit():
+        problems.append(f"{name} must be a whole number of seconds (0 or more), got {text!r}")
+    return int(text) if text.isdigit() else 0
 
 
 def parse_params(raw: Mapping[str, str]) -> PhaseParams:
@@ -128,6 +139,8 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
         window_minutes=minutes("window_minutes", allow_zero=False),
         status_interval_seconds=number("status_interval_seconds"),
         trigger_interval_seconds=number("trigger_interval_seconds"),
+        start_lead_seconds=_whole_seconds(raw, "start_lead_seconds", problems),
+        drain_limit_seconds=_whole_seconds(raw, "drain_limit_seconds", problems),
     )
     # A malformed trigger time is an error, as in the analysis: silently starting "now" would move the timeline.
     parse_time_param("trigger_time", params.trigger_time, problems)

@@ -74,6 +74,8 @@ def finished_run(spark, tmp_path_factory):
             "start_offset_minutes": "0",
             "status_interval_seconds": "4",
             "trigger_interval_seconds": "1",
+            "start_lead_seconds": "0",
+            "drain_limit_seconds": "0",
             "trigger_time": trigger.replace(tzinfo=None).isoformat(),
             "window_minutes": "10",
         }
@@ -192,6 +194,8 @@ def test_a_run_that_starts_after_its_window_writes_nothing(spark, tmp_path):
             "start_offset_minutes": "0",
             "status_interval_seconds": "30",
             "trigger_interval_seconds": "1",
+            "start_lead_seconds": "0",
+            "drain_limit_seconds": "0",
             "trigger_time": "2020-01-01T00:00:00",
             "window_minutes": "4",
         }
@@ -259,6 +263,8 @@ def test_a_restarted_stream_resumes_from_its_checkpoint(spark, tmp_path):
             "start_offset_minutes": "0",
             "status_interval_seconds": "30",
             "trigger_interval_seconds": "1",
+            "start_lead_seconds": "0",
+            "drain_limit_seconds": "0",
             "trigger_time": "",
             "window_minutes": "1",
         }
