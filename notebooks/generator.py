@@ -3,9 +3,13 @@
 # MAGIC # Streaming load generator
 # MAGIC
 # MAGIC Runs one phase of the streaming autoscaling benchmark: every stream of the phase reads the Spark `rate`
-# MAGIC source at exactly its rows/s and appends to its own Delta table with its own checkpoint. The phase ends at
-# MAGIC its timeline's trigger time + offset + window (a late start shortens it), then every stream is stopped. A status line
-# MAGIC with the measured input rows/s is printed every `status_interval_seconds`.
+# MAGIC source at exactly its rows/s and appends to its own Delta table with its own checkpoint. Its window runs from
+# MAGIC its timeline's trigger time + offset for `window_minutes` (a late start shortens it). The streams start
+# MAGIC `start_lead_seconds` ahead of the window where the run began early enough, and write only the rows stamped
+# MAGIC inside it; after the window each stream runs on until it has committed every row of the window (at most
+# MAGIC `drain_limit_seconds`). The phase then counts the window's rows in every table against rows/s x window seconds
+# MAGIC and reports any row never written. A status line with the measured input rows/s is printed every
+# MAGIC `status_interval_seconds`.
 # MAGIC
 # MAGIC The stack's phase jobs set every parameter from its scaling plan; none has a meaningful default here.
 # MAGIC
@@ -23,6 +27,8 @@
 # MAGIC | `window_minutes` | yes | length of the phase, in minutes: above 0, at most 1440 |
 # MAGIC | `status_interval_seconds` | yes | how often the status line is printed |
 # MAGIC | `trigger_interval_seconds` | yes | micro-batch interval of every stream |
+# MAGIC | `start_lead_seconds` | yes | how long before the window the streams start, where the run began early enough (0: at the window's start) |
+# MAGIC | `drain_limit_seconds` | yes | how long after the window the streams may take to commit its last rows before they are stopped anyway (0: stop at the end) |
 
 # COMMAND ----------
 

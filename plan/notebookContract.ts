@@ -32,12 +32,15 @@ export const PIPELINE_EVENT_LOG_TABLE = "dlt_event_log";
 export interface GeneratorParameters {
     catalog: string;
     checkpoint_root: string;
+    /** How long a phase may drain after its window, and how far ahead of it its queries start. */
+    drain_limit_seconds: string;
     metrics_table: string;
     num_partitions: string;
     phase: string;
     phases_json: string;
     rows_per_second: string;
     schema: string;
+    start_lead_seconds: string;
     start_offset_minutes: string;
     status_interval_seconds: string;
     trigger_interval_seconds: string;

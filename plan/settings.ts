@@ -63,6 +63,19 @@ export const MAX_PHASE_START_MINUTE = 59;
 export const STATUS_INTERVAL_SECONDS = 30;
 /** Micro-batch trigger of every generator stream. */
 export const TRIGGER_INTERVAL_SECONDS = 10;
+/**
+ * A phase starts its streams this long before its window, where its run began early enough (the timeline job
+ * starts every phase at minute 0): the rate source stamps rows only from its query's start, so the window's first
+ * second is already flowing when the window opens. The rows of the lead are filtered out; reaction times still
+ * count from the window's start. A phase at offset 0 (the baseline, every scheduled phase job) has no lead.
+ */
+export const START_LEAD_SECONDS = 60;
+/**
+ * After its window, a phase keeps its streams running until each has committed every row of the window, at most
+ * this long; then it stops them and reports the rows never written. A drain takes about two micro-batches; this
+ * leaves room for batches ten times slower than the trigger, within the job's TIMEOUT_GRACE_MINUTES.
+ */
+export const DRAIN_LIMIT_SECONDS = 120;
 
 /** Retries of a phase job's task (a retry resumes from the run's checkpoints), and the wait before each. */
 export const TASK_MAX_RETRIES = 2;

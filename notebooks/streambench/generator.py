@@ -21,6 +21,16 @@ from streambench.job_parameters import (
 )
 from streambench.metrics import MetricsRecorder, query_name
 from streambench.stream_tables import PHASES, all_tables, parse_phases
+from streambench.window_edges import (
+    Drain,
+    drain_line,
+    drain_outcome_line,
+    drain_streams,
+    expected_rows,
+    window_end_rows,
+    window_rows,
+    window_summary,
+)
 
 # The parameters every phase job passes, sorted: the one list of them (tests/plan/notebookContract.test.ts holds the
 # plan's phase parameters to exactly these). The phase's own tables come from the phases document (`phases_json`),
@@ -28,12 +38,14 @@ from streambench.stream_tables import PHASES, all_tables, parse_phases
 PARAMETER_NAMES = (
     "catalog",
     "checkpoint_root",
+    "drain_limit_seconds",
     "metrics_table",
     "num_partitions",
     "phase",
     "phases_json",
     "rows_per_second",
     "schema",
+    "start_lead_seconds",
     "start_offset_minutes",
     "status_interval_seconds",
     "trigger_interval_seconds",
@@ -62,6 +74,8 @@ class PhaseParams:
     window_minutes: float
     status_interval_seconds: int
     trigger_interval_seconds: int
+    start_lead_seconds: int = 0
+    drain_limit_seconds: int = 0
 
     @property
     def target_rows_per_second(self) -> int:
@@ -75,6 +89,14 @@ class StreamSpec:
     table: str
     full_table_name: str
     checkpoint_path: str
+
+
+def _whole_seconds(raw: Mapping[str, str], name: str, problems: list[str]) -> int:
+    text = raw.get(name, "").strip()
+    whole = text.isascii() and text.isdigit()
+    if text and not whole:
+        problems.append(f"{name} must be a whole number of seconds (0 or more), got {text!r}")
+    return int(text) if whole else 0
 
 
 def parse_params(raw: Mapping[str, str]) -> PhaseParams:
@@ -124,6 +146,8 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
         window_minutes=minutes("window_minutes", allow_zero=False),
         status_interval_seconds=number("status_interval_seconds"),
         trigger_interval_seconds=number("trigger_interval_seconds"),
+        start_lead_seconds=_whole_seconds(raw, "start_lead_seconds", problems),
+        drain_limit_seconds=_whole_seconds(raw, "drain_limit_seconds", problems),
     )
     # A malformed trigger time is an error, as in the analysis: silently starting "now" would move the timeline.
     parse_time_param("trigger_time", params.trigger_time, problems)
@@ -214,11 +238,14 @@ def generator_frame(spark, spec: StreamSpec, params: PhaseParams):
     )
 
 
-def start_stream(spark, spec: StreamSpec, params: PhaseParams):
-    """Appends one stream to its own Delta table with its own checkpoint."""
+def start_stream(spark, spec: StreamSpec, params: PhaseParams, window: tuple[datetime, datetime] | None = None):
+    """Appends one stream to its own Delta table with its own checkpoint; with a window (start, end), only the rows
+    stamped inside it, each micro-batch observed (streambench.window_edges.window_rows)."""
+    frame = generator_frame(spark, spec, params)
+    if window is not None:
+        frame = window_rows(frame, *window)
     return (
-        generator_frame(spark, spec, params)
-        .writeStream.format("delta")
+        frame.writeStream.format("delta")
         .queryName(query_name(spec.stream_type, spec.table))
         .outputMode("append")
         .option("checkpointLocation", spec.checkpoint_path)
@@ -270,55 +297,109 @@ def run_phase(
     sleep: Callable[[float], None] = time.sleep,
     log: Callable[[str], None] = print,
 ) -> dict:
-    """Runs every stream of the phase until the phase's end on the wall clock, printing the status line every
-    status interval, then stops every stream. Returns a summary of the run."""
+    """Runs every stream of the phase for its window on the wall clock, each writing exactly rows/s x window
+    seconds stamped inside it: the queries start `start_lead_seconds` early and keep only the window's rows; a status
+    line every status interval; after the end, a drain (streambench.window_edges) within `drain_limit_seconds`;
+    then the window's rows in each table against the offered load, any shortfall reported (log, summary, the
+    streams' end rows in stream_metrics). Returns a summary."""
     start, end = phase_window(params.trigger_time, params.start_offset_minutes, params.window_minutes, now())
     specs = stream_specs(params)
     if (end - now()).total_seconds() <= 0:
         log(f"The {params.phase} window ended at {end.isoformat()}; this run started too late and writes nothing.")
         return {"phase": params.phase, "streams": 0, "end": end.isoformat(), "skipped": True}
-    if (wait := (start - now()).total_seconds()) > 0:
-        log(f"Waiting {wait:.0f} s for the {params.phase} window to start at {start.isoformat()}.")
-        while (wait := (start - now()).total_seconds()) > 0:
+    # The rate source stamps rows only from its query's first batch on (20 s after the start on a loaded machine),
+    # so the queries start `start_lead_seconds` early and the window's filter keeps the lead's rows out. The lead is
+    # taken here: a run that began before `start - lead` waits for it. The timeline job starts every phase at its
+    # trigger time, so the 3x and 9x phases have minutes for it. A phase at offset 0 cannot lead: the baseline, and
+    # every scheduled phase job (each fires at its own window's start). Its first seconds depend on how fast its
+    # queries start, and the rows it could not stamp count as not written. Firing those schedules (and the timeline
+    # job) `start_lead_seconds` earlier, with every offset that much larger, would give them the same sharp edge.
+    launch = start - timedelta(seconds=params.start_lead_seconds)
+    if (wait := (launch - now()).total_seconds()) > 0:
+        log(
+            f"Waiting {wait:.0f} s to start the {params.phase} streams {params.start_lead_seconds} s ahead of "
+            f"their window at {start.isoformat()}."
+        )
+        while (wait := (launch - now()).total_seconds()) > 0:
             sleep(min(wait, 10.0))
 
     log(
         f"Starting {len(specs)} {params.phase} stream(s) at {params.rows_per_second:,} rows/s each "
-        f"until {end.isoformat()}."
+        f"for the window {start.isoformat()} to {end.isoformat()}."
     )
+    if (late := (now() - start).total_seconds()) > 0:
+        log(
+            f"The {params.phase} window opened {late:.1f} s before its streams start: rows of its first seconds "
+            "may never be stamped, and count as not written."
+        )
     created = create_missing_tables(spark, params)
     if created:
         log(
             f"Created {len(created)} empty stream table(s) of the timeline: {', '.join(created[:5])}{' ...' if len(created) > 5 else ''}"
         )
     metrics_table = full_table_name(params, params.metrics_table)
-    recorder = MetricsRecorder(specs, phase=params.phase, phase_start=start)
+    recorder = MetricsRecorder(
+        specs, phase=params.phase, phase_start=start, trigger_interval_seconds=params.trigger_interval_seconds
+    )
     recorder.attach(spark, log)
-    queries = []
+    queries: list = []
+    running: list = []  # started and not stopped yet
+    problems: list[str] = []
+    drain: Drain | None = None
     failure: BaseException | None = None
+    next_status = now()
+
+    def stop(query) -> None:
+        running.remove(query)
+        problems.extend(stop_streams([query], log))
+
+    def tick(line: Callable[[], str]) -> None:
+        nonlocal next_status
+        failed = [query for query in running if not query.isActive and query.exception() is not None]
+        if failed:
+            raise RuntimeError("; ".join(f"stream {query.name} failed: {query.exception()}" for query in failed))
+        if now() >= next_status:
+            log(line())
+            # One small append per status interval, off the streams' path (the listener only buffers).
+            recorder.flush(spark, metrics_table, fallback_queries=queries, log=log)
+            next_status += timedelta(seconds=params.status_interval_seconds)
+
+    def status() -> str:
+        active = [query for query in running if query.isActive]
+        rate = total_input_rows_per_second([query.lastProgress for query in active])
+        return status_line(now(), len(active), rate, params.target_rows_per_second, (end - now()).total_seconds())
+
     try:
         for spec in specs:
-            queries.append(start_stream(spark, spec, params))
-        next_status = now()
+            queries.append(start_stream(spark, spec, params, window=(start, end)))
+            running.append(queries[-1])
         while (seconds_left := (end - now()).total_seconds()) > 0:
-            failed = [query for query in queries if not query.isActive and query.exception() is not None]
-            if failed:
-                raise RuntimeError("; ".join(f"stream {query.name} failed: {query.exception()}" for query in failed))
-            if now() >= next_status:
-                active = [query for query in queries if query.isActive]
-                rate = total_input_rows_per_second([query.lastProgress for query in active])
-                log(status_line(now(), len(active), rate, params.target_rows_per_second, seconds_left))
-                # One small append per status interval, off the streams' path (the listener only buffers).
-                recorder.flush(spark, metrics_table, fallback_queries=queries, log=log)
-                next_status += timedelta(seconds=params.status_interval_seconds)
+            tick(status)
             sleep(min(1.0, max(seconds_left, 0.0)))
+        drain = drain_streams(
+            queries,
+            end,
+            params.drain_limit_seconds,
+            now,
+            sleep,
+            stop,
+            lambda pending: tick(lambda: drain_line(now(), pending, len(queries), end, params.drain_limit_seconds)),
+        )
+        log(drain_outcome_line(params.phase, drain, params.drain_limit_seconds))
     except BaseException as error:
         failure = error
         raise
     finally:
         # Every stream is stopped on its own and the metrics are closed whatever failed before: one failure must
         # not leave the other streams writing, nor lose the buffered metrics.
-        problems = stop_streams(queries, log)
+        problems.extend(stop_streams(list(running), log))
+        written: dict[str, int] = {}
+        if failure is None and not problems:
+            try:
+                written = window_end_rows(spark, params, specs, queries, (start, end), drain, recorder, now(), log)
+            except Exception as error:  # noqa: BLE001 - reported below with every other failure
+                problems.append(f"counting the window's rows failed: {error!r}")
+                log(problems[-1])
         try:
             recorder.close(spark, metrics_table, queries, log=log)
         except Exception as error:  # noqa: BLE001 - reported below with every other failure
@@ -333,7 +414,9 @@ def run_phase(
     return {
         "phase": params.phase,
         "streams": len(queries),
+        "start": start.isoformat(),
         "end": end.isoformat(),
         "skipped": False,
         "metrics_rows": recorder.written_rows,
+        **window_summary(expected_rows(params.rows_per_second, start, end), written, drain, len(queries)),
     }

@@ -14,7 +14,7 @@ import json
 import math
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from pyspark.sql.streaming import StreamingQueryListener
@@ -31,18 +31,34 @@ METRICS_COLUMNS = (
     "query_run_id",  # StreamingQuery runId (new at every start)
     "batch_id",
     "batch_time",  # progress timestamp: when the micro-batch was triggered, UTC
-    "num_input_rows",
+    "num_input_rows",  # rows read from the rate source, with those before and after the window (lead, drain)
     "input_rows_per_second",  # null when Spark reports no rate (e.g. the first batch)
     "processed_rows_per_second",
     "batch_duration_ms",  # durationMs.triggerExecution
+    "trigger_interval_ms",  # the streams' micro-batch trigger: batch_duration_ms over it says whether a batch kept up
+    # From the batch's observed metrics (WINDOW_OBSERVATION), null where the stream has none:
+    "rows_written",  # rows of the batch inside the stream's window, the rows it appended to the stream's table
+    "oldest_event_time",  # the oldest event_timestamp among them, UTC
+    "processing_lag_ms",  # commit (batch_time + batch_duration_ms) minus oldest_event_time
+    # Only on the stream's end row (batch_id null, one per stream when its phase ends; null on batch rows):
+    "rows_expected",  # rows/s x window seconds: the load the plan offers the stream
+    "rows_not_written",  # rows_expected minus the rows of the window in the stream's table
+    "drain_ms",  # from the window's end until every row of the window was committed; null: the drain limit ran out
 )
 METRICS_SCHEMA_DDL = (
     "phase STRING, phase_start TIMESTAMP, stream_id INT, stream_type STRING, table_name STRING, "
     "query_name STRING, query_id STRING, query_run_id STRING, batch_id BIGINT, batch_time TIMESTAMP, "
     "num_input_rows BIGINT, input_rows_per_second DOUBLE, processed_rows_per_second DOUBLE, "
-    "batch_duration_ms BIGINT"
+    "batch_duration_ms BIGINT, trigger_interval_ms BIGINT, rows_written BIGINT, oldest_event_time TIMESTAMP, "
+    "processing_lag_ms BIGINT, rows_expected BIGINT, rows_not_written BIGINT, drain_ms BIGINT"
 )
+# The generator observes every micro-batch under this name (DataFrame.observe; streambench.generator.window_frame),
+# and Spark reports the values in the batch's progress (`observedMetrics`), on classic and Spark Connect alike:
+# the rows inside the window, their oldest and newest event time, and the newest row read from the rate source
+# (before the window's filter), all times in epoch microseconds.
+WINDOW_OBSERVATION = "streambench_window"
 DEFAULT_METRICS_TABLE = "stream_metrics"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # Upper bound of rows kept between flushes (2,000 streams x 3 batches per 30 s is 6,000): a table that stays
 # unwritable for long must not grow the driver's memory without bound. The oldest rows go first.
 MAX_BUFFERED_ROWS = 200_000
@@ -79,6 +95,27 @@ def progress_dict(progress: Any) -> dict:
     raise TypeError(f"not a streaming progress: {type(progress).__name__}")
 
 
+def micros_time(micros: Any) -> datetime | None:
+    """Epoch microseconds (an observed metric) as an aware UTC datetime."""
+    return None if micros is None else EPOCH + timedelta(microseconds=int(micros))
+
+
+def time_micros(moment: datetime) -> int:
+    """An aware datetime as epoch microseconds, exactly (no float on the way)."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def window_observation(progress: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The batch's observed window metrics (see WINDOW_OBSERVATION), or {} for a stream that observes none."""
+    return (progress.get("observedMetrics") or {}).get(WINDOW_OBSERVATION) or {}
+
+
+def read_until_micros(progress: Mapping[str, Any] | None) -> int | None:
+    """The newest event time the rate source had handed this batch (epoch microseconds), or None."""
+    value = window_observation(progress or {}).get("read_until_us")
+    return None if value is None else int(value)
+
+
 def progress_row(
     progress: Mapping[str, Any],
     phase: str,
@@ -86,9 +123,18 @@ def progress_row(
     stream_type: str,
     table: str,
     phase_start: datetime | None = None,
+    trigger_interval_seconds: int | None = None,
 ) -> dict:
     """One stream_metrics row from a StreamingQueryProgress as JSON (`json.loads(progress.json)`)."""
     duration = (progress.get("durationMs") or {}).get("triggerExecution")
+    batch_time = parse_progress_time(progress.get("timestamp"))
+    observed = window_observation(progress)
+    rows_written = observed.get("rows_written")
+    oldest = micros_time(observed.get("oldest_event_us"))
+    # The batch commits at the end of its trigger execution; its oldest row waited that long since it was stamped.
+    lag = None
+    if oldest is not None and batch_time is not None and duration is not None:
+        lag = (batch_time + timedelta(milliseconds=int(duration)) - oldest) // timedelta(milliseconds=1)
     return {
         "phase": phase,
         "phase_start": phase_start,
@@ -104,6 +150,47 @@ def progress_row(
         "input_rows_per_second": _rate(progress.get("inputRowsPerSecond")),
         "processed_rows_per_second": _rate(progress.get("processedRowsPerSecond")),
         "batch_duration_ms": None if duration is None else int(duration),
+        "trigger_interval_ms": None if trigger_interval_seconds is None else int(trigger_interval_seconds) * 1000,
+        "rows_written": None if rows_written is None else int(rows_written),
+        "oldest_event_time": oldest,
+        "processing_lag_ms": lag,
+        "rows_expected": None,
+        "rows_not_written": None,
+        "drain_ms": None,
+    }
+
+
+def stream_end_row(
+    phase: str,
+    spec: Any,
+    phase_start: datetime,
+    ended_at: datetime,
+    rows_expected: int,
+    rows_written: int,
+    drain_ms: int | None,
+    trigger_interval_seconds: int | None = None,
+    query: Any = None,
+) -> dict:
+    """The stream's end row in stream_metrics (batch_id null): the rows its window offered, the rows of the window
+    in its table, the difference, and how long the drain took (null when the drain limit ran out first)."""
+    run_id = getattr(query, "runId", None)
+    query_id = getattr(query, "id", None)
+    return {
+        **{column: None for column in METRICS_COLUMNS},
+        "phase": phase,
+        "phase_start": phase_start,
+        "stream_id": int(spec.stream_id),
+        "stream_type": spec.stream_type,
+        "table_name": spec.table,
+        "query_name": query_name(spec.stream_type, spec.table),
+        "query_id": None if query_id is None else str(query_id),
+        "query_run_id": None if run_id is None else str(run_id),
+        "batch_time": ended_at,
+        "trigger_interval_ms": None if trigger_interval_seconds is None else int(trigger_interval_seconds) * 1000,
+        "rows_written": int(rows_written),
+        "rows_expected": int(rows_expected),
+        "rows_not_written": int(rows_expected) - int(rows_written),
+        "drain_ms": None if drain_ms is None else int(drain_ms),
     }
 
 
@@ -121,12 +208,14 @@ class MetricsRecorder(StreamingQueryListener):
         phase: str | None = None,
         phase_start: datetime | None = None,
         max_buffered_rows: int = MAX_BUFFERED_ROWS,
+        trigger_interval_seconds: int | None = None,
     ):
         self._specs = {query_name(spec.stream_type, spec.table): spec for spec in specs}
         phases = {spec.stream_type for spec in self._specs.values()}
         self.phase = phase if phase is not None else (phases.pop() if len(phases) == 1 else "")
         self.phase_start = phase_start
         self.max_buffered_rows = max_buffered_rows
+        self.trigger_interval_seconds = trigger_interval_seconds
         self._lock = threading.Condition()
         self._rows: list[dict] = []
         self._seen: set[tuple[str, str, int]] = set()
@@ -176,17 +265,34 @@ class MetricsRecorder(StreamingQueryListener):
         if spec is None or progress.get("batchId") is None:
             return False
         key = (progress.get("name"), str(progress.get("runId")), int(progress["batchId"]))
-        row = progress_row(progress, self.phase, spec.stream_id, spec.stream_type, spec.table, self.phase_start)
+        row = progress_row(
+            progress,
+            self.phase,
+            spec.stream_id,
+            spec.stream_type,
+            spec.table,
+            self.phase_start,
+            self.trigger_interval_seconds,
+        )
         with self._lock:
             if key in self._seen:
                 return False
             self._seen.add(key)
-            self._rows.append(row)
-            overflow = len(self._rows) - self.max_buffered_rows
-            if overflow > 0:
-                del self._rows[:overflow]
-                self.dropped_rows += overflow
+            self._append([row])
         return True
+
+    def add(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Buffers rows that are not a batch's progress (streams' end rows, `stream_end_row`) for the next flush."""
+        with self._lock:
+            self._append([dict(row) for row in rows])
+
+    def _append(self, rows: list[dict]) -> None:
+        # Holding the lock: the oldest rows go first when the buffer is full.
+        self._rows.extend(rows)
+        overflow = len(self._rows) - self.max_buffered_rows
+        if overflow > 0:
+            del self._rows[:overflow]
+            self.dropped_rows += overflow
 
     def onQueryStarted(self, event) -> None:  # noqa: N802 (Spark's listener interface)
         pass
@@ -277,6 +383,8 @@ class MetricsRecorder(StreamingQueryListener):
                 )
                 .write.format("delta")
                 .mode("append")
+                # A table written by an older generator gains the newer columns instead of refusing the rows.
+                .option("mergeSchema", "true")
                 .saveAsTable(full_table_name)
             )
         except Exception as error:

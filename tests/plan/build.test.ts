@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { healthRules, jobParametersWith } from "../../components/jobs/jobInputs";
 import { parseStackConfig } from "../../config/parse";
-import { MAX_JOB_PARAMETER_BYTES } from "../../plan/settings";
+import { DRAIN_LIMIT_SECONDS, MAX_JOB_PARAMETER_BYTES, START_LEAD_SECONDS, TIMEOUT_GRACE_MINUTES } from "../../plan/settings";
 import { PhasePlan } from "../../plan/types";
 import { baselineTableName, buildScalingPlan } from "../../plan/build";
 import {
@@ -113,6 +113,16 @@ describe("scaling plan", () => {
             { metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 11 * 60 },
             "a minute past its window's end",
         );
+    });
+
+    it("gives every phase the start lead and the drain limit, the drain well inside the job's timeout grace", () => {
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
+        assert.deepStrictEqual(
+            plan.phases.map((phase) => [phase.parameters.start_lead_seconds, phase.parameters.drain_limit_seconds]),
+            plan.phases.map(() => [String(START_LEAD_SECONDS), String(DRAIN_LIMIT_SECONDS)]),
+        );
+        // Half the grace is left for stopping the streams, counting the window's rows and writing the metrics.
+        assert.ok(DRAIN_LIMIT_SECONDS <= (TIMEOUT_GRACE_MINUTES * 60) / 2);
     });
 
     it("keeps every job parameter but the deployed ids known at preview (the policy pack reads them on a first deploy)", () => {

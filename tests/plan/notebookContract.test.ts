@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { parseStackConfig } from "../../config/parse";
 import { RESULT_TABLES } from "../../plan/notebookContract";
 import { allTables, buildScalingPlan } from "../../plan/build";
-import { COMPUTE_LABELS, LIMITS } from "../../plan/settings";
+import { COMPUTE_LABELS, DRAIN_LIMIT_SECONDS, LIMITS, START_LEAD_SECONDS } from "../../plan/settings";
 import { runPython } from "../python";
 
 // The generator notebook reads the job parameters the plan writes. These tests run the notebook's own Python
@@ -62,6 +62,26 @@ describe("the plan and the generator notebook agree", () => {
             });
         });
     }
+});
+
+const EDGES_VIEW = `
+import json, sys
+from streambench.generator import parse_params
+print(json.dumps([[p.start_lead_seconds, p.drain_limit_seconds] for p in map(parse_params, json.load(sys.stdin))]))
+`;
+
+describe("the plan and the generator notebook agree on the window's edges", () => {
+    it("reads every phase's start lead and drain limit as the plan's seconds", () => {
+        const plan = buildScalingPlan("dev", parseStackConfig("dev", { testMode: true }));
+        const view = runPython<number[][]>(
+            EDGES_VIEW,
+            plan.phases.map((phase) => phase.parameters),
+        );
+        assert.deepStrictEqual(
+            view,
+            plan.phases.map(() => [START_LEAD_SECONDS, DRAIN_LIMIT_SECONDS]),
+        );
+    });
 });
 
 const ANALYSIS_VIEW = `

@@ -49,6 +49,10 @@ RATE_FACTOR = 4
 MAX_TOTAL_ROWS_PER_SECOND = 1_100_000
 
 
+def seconds_text(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds:.1f} s"
+
+
 def keeps_up(progresses: list[list[dict]], trigger_seconds: float, step_seconds: float) -> tuple[bool, str]:
     """Whether the streams of one step kept up (see the module's text), and why not."""
     evaluated = [batch for stream in progresses for batch in stream[2:] if batch.get("numInputRows")]
@@ -149,7 +153,7 @@ def figures(spark, spec, state: Path) -> int:
     outcome = run_timeline(spark, spec, quiet, threading.Event())
     report = analyse_and_draw(spark, spec, outcome, quiet, state_dir=state)
     print(f"   played in {time.monotonic() - started:.0f} s (with warm-up and analysis)")
-    rows = [["minutes", "phases", "target rows/s", "achieved rows/s", "gap"]]
+    rows = [["minutes", "phases", "target rows/s", "achieved rows/s", "gap", "written / offered"]]
     for window in report.windows:
         rows.append(
             [
@@ -158,6 +162,7 @@ def figures(spark, spec, state: Path) -> int:
                 f"{window.target_rows_per_second:,}",
                 "n/a" if window.achieved_rows_per_second is None else f"{window.achieved_rows_per_second:,.0f}",
                 "n/a" if window.gap_percent is None else f"{window.gap_percent:+.1f} %",
+                "n/a" if window.gap_percent is None else f"{100 + window.gap_percent:.1f} %",
             ]
         )
     print("   " + text_table(rows).replace("\n", "\n   "))
@@ -165,14 +170,20 @@ def figures(spark, spec, state: Path) -> int:
         f"SELECT count(*) AS batches, sum(CASE WHEN batch_duration_ms < {BATCH_SHARE_OF_TRIGGER} * "
         f"{int(phase_parameters(spec, spec.phases[0], outcome.run_start, 'x')['trigger_interval_seconds'])} * 1000 "
         "AND processed_rows_per_second >= input_rows_per_second THEN 1 ELSE 0 END) AS kept_up, "
-        "percentile(batch_duration_ms, 0.5) AS median_ms FROM "
+        "percentile(batch_duration_ms, 0.5) AS median_ms, percentile(processing_lag_ms, 0.95) AS lag_p95_ms FROM "
         f"spark_catalog.{spec.phases[0].parameters['schema']}.{spec.phases[0].parameters['metrics_table']} "
         f"WHERE batch_time >= timestamp_seconds({outcome.run_start.timestamp()}) AND num_input_rows > 0"
     ).first()
     print(
         f"   micro-batches with rows: {batches['batches']}, of which {batches['kept_up'] or 0} kept up "
-        f"(processed >= input, under {BATCH_SHARE_OF_TRIGGER:.0%} of the trigger); median {batches['median_ms']:.0f} ms"
+        f"(processed >= input, under {BATCH_SHARE_OF_TRIGGER:.0%} of the trigger); median {batches['median_ms']:.0f} ms; "
+        f"processing lag p95 {seconds_text(batches['lag_p95_ms'] and batches['lag_p95_ms'] / 1000)}"
     )
+    for phase, summary in outcome.summaries.items():  # each phase's drain (streambench.window_edges)
+        print(
+            f"   {phase}: {summary.get('rows_written', 0):,} of {summary.get('rows_expected', 0):,} rows written, "
+            f"the last committed {seconds_text(summary.get('drain_seconds'))} after its window"
+        )
 
     print(
         f"\n2. Largest load local Spark keeps up with: N streams of the generator, {spec.phases[0].parameters['num_partitions']} "

@@ -23,12 +23,14 @@ def raw_params(**overrides):
     values = {
         "catalog": "main",
         "checkpoint_root": "/Volumes/main/dlt_autoscaling_prod/checkpoints/baseline/123",
+        "drain_limit_seconds": "120",
         "metrics_table": "stream_metrics",
         "num_partitions": "8",
         "phase": "baseline",
         "phases_json": PHASES_JSON,
         "rows_per_second": "1000",
         "schema": "dlt_autoscaling_prod",
+        "start_lead_seconds": "60",
         "start_offset_minutes": "0",
         "status_interval_seconds": "30",
         "trigger_interval_seconds": "10",
@@ -110,6 +112,17 @@ def test_a_phase_holds_at_most_the_plan_s_largest_stream_count(count, accepted):
     else:
         with pytest.raises(ValueError, match=r"phases_json\[1\]: stream_count must be a whole number from 1 to 2000"):
             parse_params(raw_params(phases_json=phases_json))
+
+
+def test_the_start_lead_and_the_drain_limit_are_whole_seconds_and_zero_is_allowed():
+    params = parse_params(raw_params())
+    assert (params.start_lead_seconds, params.drain_limit_seconds) == (60, 120)
+    zero = parse_params(raw_params(start_lead_seconds="0", drain_limit_seconds="0"))
+    assert (zero.start_lead_seconds, zero.drain_limit_seconds) == (0, 0)
+    with pytest.raises(ValueError) as error:
+        parse_params(raw_params(start_lead_seconds="-5", drain_limit_seconds="1.5"))
+    assert "start_lead_seconds must be a whole number of seconds (0 or more), got '-5'" in str(error.value)
+    assert "drain_limit_seconds must be a whole number of seconds (0 or more), got '1.5'" in str(error.value)
 
 
 def test_trigger_time_is_the_only_optional_parameter():

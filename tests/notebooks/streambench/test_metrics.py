@@ -11,7 +11,16 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
-from streambench.metrics import METRICS_COLUMNS, MetricsRecorder, progress_row, query_name
+from streambench.metrics import (
+    METRICS_COLUMNS,
+    METRICS_SCHEMA_DDL,
+    WINDOW_OBSERVATION,
+    MetricsRecorder,
+    progress_row,
+    query_name,
+    read_until_micros,
+    stream_end_row,
+)
 
 PHASE_START = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 SCHEMA = "metrics_test"
@@ -46,8 +55,22 @@ def progress(batch_id=3, name="baseline:stream_table_001", run_id="run-a", **ove
     return values
 
 
+# The batch's observed window metrics (streambench.window_edges.window_rows): 2,000 rows in the window, the oldest
+# stamped 9.75 s before the batch's trigger (02:00:20.500), which committed 812 ms after it.
+OBSERVED = {
+    WINDOW_OBSERVATION: {
+        "rows_written": 2_000,
+        "oldest_event_us": 1_795_572_020_500_000,
+        "newest_event_us": 1_795_572_029_999_000,
+        "read_until_us": 1_795_572_029_999_000,
+    }
+}
+
+
 def test_progress_row_maps_every_column():
-    row = progress_row(progress(), "baseline", 1, "baseline", "stream_table_001", PHASE_START)
+    row = progress_row(
+        progress(observedMetrics=OBSERVED), "baseline", 1, "baseline", "stream_table_001", PHASE_START, 10
+    )
     assert tuple(row) == METRICS_COLUMNS
     assert row == {
         "phase": "baseline",
@@ -64,7 +87,55 @@ def test_progress_row_maps_every_column():
         "input_rows_per_second": 999.9,
         "processed_rows_per_second": 12_315.27,
         "batch_duration_ms": 812,
+        "trigger_interval_ms": 10_000,
+        "rows_written": 2_000,
+        "oldest_event_time": datetime(2026, 11, 25, 2, 0, 20, 500_000, tzinfo=timezone.utc),
+        "processing_lag_ms": 9_750 + 812,
+        "rows_expected": None,
+        "rows_not_written": None,
+        "drain_ms": None,
     }
+
+
+def test_a_batch_without_observed_metrics_or_without_rows_in_the_window_has_no_lag():
+    plain = progress_row(progress(), "baseline", 1, "baseline", "t")
+    assert [plain[column] for column in ("trigger_interval_ms", "rows_written", "oldest_event_time")] == [None] * 3
+    assert plain["processing_lag_ms"] is None
+    empty = {WINDOW_OBSERVATION: {"rows_written": 0, "oldest_event_us": None, "read_until_us": 1}}
+    outside = progress_row(progress(observedMetrics=empty), "3x", 51, "3x", "t", None, 10)
+    assert (outside["rows_written"], outside["processing_lag_ms"], outside["trigger_interval_ms"]) == (0, None, 10_000)
+    assert read_until_micros(progress(observedMetrics=OBSERVED)) == 1_795_572_029_999_000
+    assert read_until_micros(progress()) is None and read_until_micros(None) is None
+
+
+def test_a_stream_s_end_row_says_how_many_rows_of_its_window_were_not_written():
+    query = SimpleNamespace(id=uuid.UUID(int=7), runId="run-a")
+    ended = datetime(2026, 11, 25, 2, 15, 40, tzinfo=timezone.utc)
+    row = stream_end_row("baseline", SPECS[1], PHASE_START, ended, 900_000, 899_000, None, 10, query)
+    assert tuple(row) == METRICS_COLUMNS
+    assert {column: value for column, value in row.items() if value is not None} == {
+        "phase": "baseline",
+        "phase_start": PHASE_START,
+        "stream_id": 2,
+        "stream_type": "baseline",
+        "table_name": "stream_table_002",
+        "query_name": "baseline:stream_table_002",
+        "query_id": "00000000-0000-0000-0000-000000000007",
+        "query_run_id": "run-a",
+        "batch_time": ended,
+        "trigger_interval_ms": 10_000,
+        "rows_written": 899_000,
+        "rows_expected": 900_000,
+        "rows_not_written": 1_000,
+    }  # no batch_id, no num_input_rows: sums of a run's batches are unchanged by it
+    assert stream_end_row("3x", SPECS[0], PHASE_START, ended, 10, 10, 1_500)["drain_ms"] == 1_500
+
+
+def test_added_rows_are_flushed_with_the_batches():
+    recorder = MetricsRecorder(SPECS, max_buffered_rows=3)
+    recorder.record(progress(batch_id=1))
+    recorder.add([{"table_name": "end row"}] * 3)
+    assert recorder.buffered() == 3 and recorder.dropped_rows == 1  # the oldest went first
 
 
 DROP = object()
@@ -256,3 +327,17 @@ def test_a_failed_flush_keeps_the_rows_for_the_next_one(spark, metrics_schema):
     assert recorder.flush(spark, table_name("retried_metrics"), log=lines.append) == 2
     assert recorder.flush(spark, table_name("retried_metrics"), log=lines.append) == 0  # nothing left
     assert sorted(row.batch_id for row in spark.table(table_name("retried_metrics")).collect()) == [1, 2]
+
+
+def test_a_metrics_table_of_an_older_generator_gains_the_new_columns(spark, metrics_schema):
+    older = "phase STRING, stream_id INT, batch_id BIGINT, num_input_rows BIGINT, batch_duration_ms BIGINT"
+    spark.createDataFrame([("baseline", 1, 0, 5, 100)], older).write.format("delta").saveAsTable(
+        table_name("older_metrics")
+    )
+    recorder = MetricsRecorder(SPECS, phase_start=PHASE_START, trigger_interval_seconds=10)
+    recorder.record(progress(batch_id=1, observedMetrics=OBSERVED))
+    assert recorder.flush(spark, table_name("older_metrics"), log=print) == 1
+    table = spark.table(table_name("older_metrics"))
+    assert set(table.columns) == set(METRICS_COLUMNS)
+    assert [row.processing_lag_ms for row in table.orderBy("batch_id").collect()] == [None, 9_750 + 812]
+    assert METRICS_SCHEMA_DDL.count(",") + 1 == len(METRICS_COLUMNS)
