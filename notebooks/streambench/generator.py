@@ -14,12 +14,14 @@ from typing import Callable, Mapping, Sequence
 
 from streambench.job_parameters import (
     minutes_param,
-    parse_run_start,
     parse_time_param,
+    phase_window,
     positive_whole_param,
     qualified_name,
 )
-from streambench.metrics import MetricsRecorder, query_name
+from streambench.metrics import MetricsRecorder
+from streambench.metrics_rows import query_name
+from streambench.status import status_line, total_input_rows_per_second
 from streambench.stream_tables import PHASES, all_tables, parse_phases
 from streambench.window_edges import (
     Drain,
@@ -175,40 +177,6 @@ def stream_specs(params: PhaseParams) -> list[StreamSpec]:
             )
         )
     return specs
-
-
-def parse_trigger_time(text: str) -> datetime | None:
-    """The job's trigger time (`{{job.trigger.time.iso_datetime}}`, UTC), or None when the run has none (empty, or
-    not substituted). Raises ValueError for anything else: parse_params has refused it already."""
-    return parse_run_start(text)
-
-
-def phase_window(
-    trigger_time: str, start_offset_minutes: float, window_minutes: float, now: datetime
-) -> tuple[datetime, datetime]:
-    """When the phase starts and stops: its timeline's trigger time plus the phase's offset, plus its window.
-    A late start shortens the phase; it never shifts it. A run without a trigger time (started by hand)
-    anchors its timeline now."""
-    anchor = parse_trigger_time(trigger_time) or now
-    start = anchor + timedelta(minutes=start_offset_minutes)
-    return start, start + timedelta(minutes=window_minutes)
-
-
-def total_input_rows_per_second(progresses: Sequence[Mapping | None]) -> float:
-    """Sum of the latest measured input rate of each stream (streams without a batch yet count 0)."""
-    return sum(float((progress or {}).get("inputRowsPerSecond") or 0.0) for progress in progresses)
-
-
-def status_line(
-    now: datetime, active_streams: int, input_rows_per_second: float, target_rows_per_second: int, seconds_left: float
-) -> str:
-    """The line printed every status interval: measured input rate against the plan's target."""
-    share = (input_rows_per_second / target_rows_per_second * 100) if target_rows_per_second else 0.0
-    return (
-        f"{now.strftime('%H:%M:%S')} UTC | active streams: {active_streams} | "
-        f"input rows/s: {input_rows_per_second:,.0f} of {target_rows_per_second:,} target ({share:.0f}%) | "
-        f"{max(seconds_left, 0):.0f} s left"
-    )
 
 
 # ---- Spark pieces --------------------------------------------------------------------------------------

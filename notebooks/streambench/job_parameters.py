@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Mapping
 
 # A bare table name in the benchmark schema (what every notebook accepts as a table parameter).
@@ -116,3 +116,20 @@ def json_objects(name: str, text: str, what: str, problems: list[str]) -> Iterat
             yield position, item
         else:
             problems.append(f"{name}[{position}] must be an object")
+
+
+def parse_trigger_time(text: str) -> datetime | None:
+    """The job's trigger time (`{{job.trigger.time.iso_datetime}}`, UTC), or None when the run has none (empty, or
+    not substituted). Raises ValueError for anything else: parse_params has refused it already."""
+    return parse_run_start(text)
+
+
+def phase_window(
+    trigger_time: str, start_offset_minutes: float, window_minutes: float, now: datetime
+) -> tuple[datetime, datetime]:
+    """When the phase starts and stops: its timeline's trigger time plus the phase's offset, plus its window.
+    A late start shortens the phase; it never shifts it. A run without a trigger time (started by hand)
+    anchors its timeline now."""
+    anchor = parse_trigger_time(trigger_time) or now
+    start = anchor + timedelta(minutes=start_offset_minutes)
+    return start, start + timedelta(minutes=window_minutes)

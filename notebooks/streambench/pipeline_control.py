@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Mapping, Sequence
 
-from streambench.generator import phase_window
-from streambench.job_parameters import minutes_param, positive_whole_param, qualified_name
+from streambench.job_parameters import minutes_param, phase_window, positive_whole_param, qualified_name
 from streambench.stream_tables import all_tables, parse_phases
 
 # The parameters the control job passes, sorted: the one list of them (tests/plan/notebookContract.test.ts holds the

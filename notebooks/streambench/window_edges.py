@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from functools import reduce
 from typing import Any, Callable, Mapping, Sequence
 
-from streambench.metrics import (
+from streambench.metrics_rows import (
     WINDOW_OBSERVATION,
     parse_progress_time,
     progress_dict,

@@ -16,7 +16,7 @@ from streambench.job_parameters import (
     qualified_name,
     whole_number,
 )
-from streambench.metrics import DEFAULT_METRICS_TABLE
+from streambench.metrics_rows import DEFAULT_METRICS_TABLE
 from streambench.stream_tables import PhaseTables, parse_phases
 
 # The analysis notebook's parameters, sorted: the one list of them (tests/plan/notebookContract.test.ts holds the

@@ -77,7 +77,7 @@ def load_step(
     spark, base: dict, streams: int, rate: int, trigger: int, step_seconds: float, state: Path, step: int
 ) -> tuple[bool, str]:
     from streambench.generator import parse_params, start_stream, stream_specs
-    from streambench.metrics import progress_dict
+    from streambench.metrics_rows import progress_dict
 
     table_format = "bench_load_{stream_id:03d}"
     params = parse_params(

@@ -93,7 +93,8 @@ def run_timeline(
     """Plays every phase of the spec on the compressed clock, each phase in its own thread, through
     streambench.generator.run_phase. Returns when every phase has ended, or when `stop` is set (every stream is then
     stopped by its phase)."""
-    from streambench.generator import create_missing_tables, parse_params, phase_window, run_phase
+    from streambench.generator import create_missing_tables, parse_params, run_phase
+    from streambench.job_parameters import phase_window
 
     clock = spec.clock
     # The tables and the session are made ready first, with the parameters' names (the same for every run start).
@@ -199,7 +200,7 @@ def warm_up(
 
 def create_metrics_table(spark, params) -> None:
     from streambench.generator import full_table_name
-    from streambench.metrics import METRICS_SCHEMA_DDL
+    from streambench.metrics_rows import METRICS_SCHEMA_DDL
 
     name = full_table_name(params, params.metrics_table)
     if not spark.catalog.tableExists(name.replace("`", "")):

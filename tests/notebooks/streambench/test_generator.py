@@ -10,10 +10,9 @@ from streambench.generator import (
     PARAMETER_NAMES,
     parse_params,
     phase_window,
-    status_line,
     stream_specs,
-    total_input_rows_per_second,
 )
+from streambench.status import status_line, total_input_rows_per_second
 
 PHASES_JSON = timeline_phases_json(50)
 NOW = datetime(2026, 11, 25, 2, 4, 30, tzinfo=timezone.utc)

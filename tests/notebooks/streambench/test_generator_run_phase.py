@@ -10,7 +10,7 @@ import streambench.generator as generator_logic
 import streambench.job_parameters as job_parameters
 import streambench.window_edges as window_edges
 from streambench.generator import parse_params, run_phase
-from streambench.metrics import WINDOW_OBSERVATION, time_micros
+from streambench.metrics_rows import WINDOW_OBSERVATION, time_micros
 from streambench.window_edges import expected_rows
 from test_generator import PHASES_JSON, raw_params
 

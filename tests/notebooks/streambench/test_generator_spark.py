@@ -10,7 +10,7 @@ import pytest
 import streambench.generator as generator_logic
 from pyspark.sql import functions as F
 from streambench.generator import create_missing_tables, parse_params, run_phase, stream_specs
-from streambench.metrics import time_micros
+from streambench.metrics_rows import time_micros
 
 RATE = 40
 WINDOW_SECONDS = 6

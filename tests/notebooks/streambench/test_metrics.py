@@ -11,11 +11,11 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
-from streambench.metrics import (
+from streambench.metrics import MetricsRecorder
+from streambench.metrics_rows import (
     METRICS_COLUMNS,
     METRICS_SCHEMA_DDL,
     WINDOW_OBSERVATION,
-    MetricsRecorder,
     progress_row,
     query_name,
     read_until_micros,

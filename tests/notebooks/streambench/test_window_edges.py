@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-from streambench.metrics import WINDOW_OBSERVATION, time_micros
+from streambench.metrics_rows import WINDOW_OBSERVATION, time_micros
 from streambench.window_edges import (
     Drain,
     committed_at,

@@ -14,7 +14,7 @@ from streambench.analysis.events import CLUSTER_EVENT_COLUMNS, EVENTS_GRACE, EVE
 from streambench.analysis.params import parse_analysis_params
 from streambench.analysis.report import RESULT_COLUMNS
 from streambench.analysis.spark import analyze_run, write_cluster_events
-from streambench.metrics import METRICS_COLUMNS, METRICS_SCHEMA_DDL, progress_row, query_name
+from streambench.metrics_rows import METRICS_COLUMNS, METRICS_SCHEMA_DDL, progress_row, query_name
 
 SCHEMA = "analysis_test"
 CLUSTER = "1125-020000-abcdefgh"
