@@ -19,7 +19,7 @@ describe("npm run plan (offline)", () => {
         assert.match(text, /9x\s+1 x 9,000\s+6-10\s+0 6 2 \* \* \?/);
         // Schema, volume, cluster; the folder and the package's two; 15 workspace files (the package's 14 modules and the
         // DLT pipeline's source); 3 notebooks; 6 jobs; the pipeline.
-        assert.match(text, /Resources `pulumi up` declares \(31\)/);
+        assert.match(text, /Resources `pulumi up` declares \(32\)/);
         assert.match(
             text,
             /cluster\s+streambench-compute-cluster\s+streambench-prod, autoscale 2-8 workers, runtime <latest LTS, looked up at deploy>/,
