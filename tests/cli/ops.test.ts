@@ -129,6 +129,35 @@ describe("ops CLI (databricks-sdk)", function () {
         assert.strictEqual(activeRuns().length, 1);
     });
 
+    /** A continuous pipeline named as the stack names it (it bills from its create); returns its id. */
+    async function pipeline(name: string, tags: Record<string, string>): Promise<string> {
+        const created = await call("POST", "/api/2.0/pipelines", {
+            name,
+            tags,
+            catalog: "main",
+            schema: "streambench_prod",
+            continuous: true,
+            clusters: [{ label: "default", autoscale: { min_workers: 1, max_workers: 5, mode: "ENHANCED" } }],
+        });
+        return created.pipeline_id;
+    }
+    const billingPipelines = () => emulator.billing().pipelines.map((held) => held.pipelineId);
+
+    it("stop stops the stack's pipeline, and leaves a pipeline of that name without the stack's tags running", async () => {
+        const own = await pipeline("streambench-prod-dlt", PROD_TAGS);
+        assert.deepStrictEqual(billingPipelines(), [own]);
+        const stopped = await ops(["stop", "--stack", "prod"], pat());
+        assert.strictEqual(stopped.code, 0, stopped.stdout + stopped.stderr);
+        assert.match(stopped.stdout, new RegExp(`streambench-prod-dlt \\(pipeline ${own}\\): stopped`));
+        assert.deepStrictEqual(billingPipelines(), []);
+
+        await call("DELETE", `/api/2.0/pipelines/${own}`);
+        const other = await pipeline("streambench-prod-dlt", { project: "streambench", stack: "someone-else" });
+        const left = await ops(["stop", "--stack", "prod"], pat());
+        assert.match(left.stdout, new RegExp(`pipeline ${other} \\(streambench-prod-dlt\\) lacks the stack's tags: left alone`));
+        assert.deepStrictEqual(billingPipelines(), [other]);
+    });
+
     it("run starts the timeline job and prints its page; followed, it ends when the run ends", async () => {
         const timeline = await job("streambench-prod-timeline");
         const started = await ops(["run", "--stack", "prod", "--no-follow"], pat());
@@ -157,6 +186,13 @@ describe("ops CLI (databricks-sdk)", function () {
         assert.strictEqual(result.code, 1);
         assert.match(result.stderr, /started no run of streambench-prod-timeline: its answer held no run id/);
         assert.doesNotMatch(result.stdout, /undefined|None/);
+    });
+
+    it("an answer over the 16 MB cap is refused in one line, read no further than the cap", async () => {
+        emulator.addFault({ method: "GET", path: "/api/2.2/jobs/list", reply: { jobs: [], padding: "x".repeat(17 * 1024 * 1024) } });
+        const result = await ops(["status", "--stack", "prod"], pat());
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stderr, /^ops: the workspace's answer to GET \/api\/2\.2\/jobs\/list is over the 16 MB cap: refused$/m);
     });
 
     it("host and token swapped: refused without printing the token, and no request is made", async () => {

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
+# The largest answer the commands read (a job list page, a run with its tasks, a chart): a bigger one is refused
+# before it is read whole, not buffered into memory.
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 # What Databricks credentials look like: a personal access token, an OAuth secret, a JWT access token.
 TOKEN_SHAPES = re.compile(r"^(dapi[0-9a-f]{32}(-\d+)?|dose[0-9a-f]{32}|eyJ[\w-]+\.[\w-]+(\.[\w-]*)?)$", re.IGNORECASE)
 
@@ -66,7 +69,52 @@ def workspace_client(target: Target, env: Mapping[str, str] = os.environ):
         raise OpsError(f"cannot authenticate: {scrub(str(error), env)}") from None
     if problem := host_problem(config.host or "", "the workspace host (from the config profile)"):
         raise OpsError(problem)
-    return WorkspaceClient(config=config)
+    client = WorkspaceClient(config=config)
+    cap_responses(_session_of(client))
+    return client
+
+
+def _session_of(client):
+    """The requests session the SDK's API client sends through (a private attribute of the pinned SDK release)."""
+    session = getattr(getattr(getattr(client, "api_client", None), "_api_client", None), "_session", None)
+    if session is None or not hasattr(session, "hooks"):
+        raise OpsError("the installed databricks-sdk is not the pinned release (no API session): run `npm run setup`")
+    return session
+
+
+class ResponseTooLarge(OpsError):
+    """An answer over the cap, refused before it was read whole."""
+
+
+def cap_responses(session, limit: int = MAX_RESPONSE_BYTES) -> None:
+    """Refuses answers over `limit` bytes on the session. The hook runs before requests reads a body: an answer
+    that declares its length is refused on its header; one without is read up to one byte past the limit, never
+    further. Streamed downloads (the SDK's raw answers) are left to their reader, after the header check."""
+
+    def check(response, *args, stream: bool = False, **kwargs):
+        declared = response.headers.get("Content-Length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise ResponseTooLarge(_too_large(response, int(declared), limit))
+        if stream:
+            return response
+        body = response.raw.read(limit + 1, decode_content=True)
+        if len(body) > limit:
+            response.close()
+            raise ResponseTooLarge(_too_large(response, None, limit))
+        response._content = body
+        response._content_consumed = True
+        return response
+
+    session.hooks["response"].append(check)
+
+
+def _too_large(response, size: int | None, limit: int) -> str:
+    path = urlparse(response.url or "").path or "?"
+    shown = f"{size / 1048576:,.1f} MB, over" if size is not None else "over"
+    return (
+        f"the workspace's answer to {response.request.method} {path} is {shown} the {limit / 1048576:g} MB cap: refused"
+    )
 
 
 def scrub(text: str, env: Mapping[str, str]) -> str:
