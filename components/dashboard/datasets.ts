@@ -139,8 +139,9 @@ export function dltExecutorsOverTime(plan: ScalingPlan, eventLogTable: string, l
             name: "events",
             body: [
                 "SELECT e.timestamp AS event_time,",
-                "       CAST(e.details:cluster_resources.num_executors AS INT) AS executors,",
-                "       CAST(e.details:cluster_resources.latest_requested_num_executors AS INT) AS requested",
+                // details is the event's JSON as a string; get_json_object reads it on Databricks SQL and Spark alike.
+                "       CAST(get_json_object(e.details, '$.cluster_resources.num_executors') AS INT) AS executors,",
+                "       CAST(get_json_object(e.details, '$.cluster_resources.latest_requested_num_executors') AS INT) AS requested",
                 `FROM ${eventLog} AS e`,
                 "CROSS JOIN run AS r",
                 `WHERE e.event_type = 'cluster_resources' AND e.timestamp < timestampadd(SECOND, ${line.viewSeconds}, r.run_start)`,
@@ -258,8 +259,9 @@ export function achievedVsTarget(plan: ScalingPlan, tables: DashboardTables): Da
             name: "windows",
             body: [
                 "SELECT r.run_start, r.window_index,",
-                // Zero-padded index first, so the labels sort in timeline order.
-                "       format_string('%02d | min %d-%d | %s', r.window_index, CAST(r.start_minute AS INT), CAST(r.end_minute AS INT), r.active_phases) AS window_label,",
+                // Zero-padded index first, so the labels sort in timeline order; minutes as written (3, 2.5), not cut.
+                "       format_string('%02d | min %s-%s | %s', r.window_index, regexp_replace(CAST(r.start_minute AS STRING), '[.]0$', ''),",
+                "                     regexp_replace(CAST(r.end_minute AS STRING), '[.]0$', ''), r.active_phases) AS window_label,",
                 "       r.active_phases,",
                 "       CAST(r.target_rows_per_second AS DOUBLE) AS target_rows_per_second,",
                 "       r.achieved_rows_per_second, r.metrics_rows_per_second, r.gap_percent, r.metrics_gap_percent,",

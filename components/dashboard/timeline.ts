@@ -64,25 +64,27 @@ export function bucketsCte(line: Timeline): Cte {
 
 /**
  * The run's micro-batches, each in the bucket of its trigger time. A batch recorded twice (the recorder's poll
- * fallback, a retried flush) counts once, as in analysis_spark.metrics_per_second.
+ * fallback, a retried flush) counts once. The streams' end rows (batch_id null, rows_written = the stream's whole
+ * window) are not batches and are left out.
  */
 export function batchesCte(line: Timeline): Cte {
     return {
         name: "batches",
         body: [
-            "SELECT DISTINCT m.stream_type, m.query_run_id, m.batch_id, m.num_input_rows,",
+            "SELECT DISTINCT m.stream_type, m.query_run_id, m.batch_id, m.rows_written,",
             `       CAST(floor((unix_micros(m.batch_time) - unix_micros(r.run_start)) / ${BUCKET_SECONDS * MICROS_PER_SECOND}) AS INT) * ${BUCKET_SECONDS} AS offset_seconds`,
             `FROM ${line.metricsTable} AS m`,
             "CROSS JOIN run AS r",
-            `WHERE m.batch_time >= r.run_start AND m.batch_time < timestampadd(SECOND, ${line.viewSeconds}, r.run_start)`,
+            `WHERE m.batch_id IS NOT NULL AND m.batch_time >= r.run_start AND m.batch_time < timestampadd(SECOND, ${line.viewSeconds}, r.run_start)`,
         ].join("\n"),
     };
 }
 
 /*
- * Throughput is measured as the input rows of the micro-batches triggered in a bucket, divided by the bucket's
- * length: SUM(num_input_rows) / BUCKET_SECONDS. Every row the sources produced is counted exactly once, so the
- * area under the curve is the rows written, and a bucket in which a stream delivered no batch (late start,
+ * Throughput is measured as the rows the micro-batches triggered in a bucket wrote, divided by the bucket's
+ * length: SUM(rows_written) / BUCKET_SECONDS. rows_written counts only the rows inside the stream's window (not
+ * those its query read during the start lead or the drain), each exactly once, so the area under the curve is
+ * the rows in the stream tables, and a bucket in which a stream delivered no batch (late start,
  * stall, a batch slower than the trigger) shows as a dip instead of being skipped. Summing input_rows_per_second
  * per bucket would not be honest: it is null on a stream's first batch, it counts a stream twice when two of its
  * batches fall in one bucket and not at all when none does, and it is a rate over Spark's own interval, not the
@@ -90,5 +92,5 @@ export function batchesCte(line: Timeline): Cte {
  * curve trails the target by up to one trigger interval at every step. Buckets not yet over are left out.
  */
 export function throughputRowsExpression(alias: string): string {
-    return `CAST(coalesce(sum(${alias}.num_input_rows), 0) AS DOUBLE) / ${BUCKET_SECONDS}`;
+    return `CAST(coalesce(sum(${alias}.rows_written), 0) AS DOUBLE) / ${BUCKET_SECONDS}`;
 }

@@ -171,3 +171,29 @@ def path_without(program: str, tmp_path: Path) -> str:
             if os.access(target, os.X_OK) and not os.path.isdir(target):
                 link.symlink_to(target)
     return str(folder)
+
+
+# The dashboard's datasets of a stack, as `pulumi up` declares them (components/dashboard), with the plan's catalog
+# replaced by the local one, so that their queries can run on local Spark against the tables a local run wrote.
+NODE_DATASETS = (
+    "const { loadStack } = require('./cli/local');"
+    "const { dashboardDefinition } = require('./components/dashboard/definition');"
+    "const { plan } = loadStack(process.env.PROJECT_DIR, process.argv[1], process.env);"
+    "const local = { ...plan, catalog: process.argv[2] };"
+    "console.log(JSON.stringify({ datasets: dashboardDefinition(local).datasets, plan }));"
+)
+
+
+def dashboard_datasets(project: Path, stack: str, catalog: str) -> dict:
+    """{"datasets": [{name, displayName, query, columns}], "plan": the scaling plan} of the stack's dashboard, its
+    tables in `catalog`."""
+    result = subprocess.run(
+        ["node", "-r", "ts-node/register/transpile-only", "-e", NODE_DATASETS, "--", stack, catalog],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PROJECT_DIR": str(project)},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
