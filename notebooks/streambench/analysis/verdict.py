@@ -129,7 +129,8 @@ def window_measures(
     trigger = trigger_seconds(inside)
     threshold = None if trigger is None else trigger * criteria.lag_threshold_triggers
     processed = None
-    if inside and seconds > 0:
+    # Batches recorded by a generator from before the window's observation carry no rows_written: no rate.
+    if any(batch.rows_written is not None for batch in inside) and seconds > 0:
         processed = sum(batch.rows_written or 0 for batch in inside) / seconds
     return WindowMeasures(
         batches=len(inside),
@@ -147,8 +148,10 @@ def window_measures(
 def verdict(offered_rows_per_second: float, measures: WindowMeasures, criteria: Criteria = DEFAULT_CRITERIA):
     """(kept_up, reasons): kept_up True when every criterion holds, False when one fails (each failure is a
     reason), None when the window recorded no micro-batch (nothing to judge)."""
-    if measures.batches == 0 or measures.processed_rows_per_second is None:
+    if measures.batches == 0:
         return None, ["no micro-batch committed in the window"]
+    if measures.processed_rows_per_second is None:
+        return None, ["the window's micro-batches record no rows_written (a generator from before the verdict)"]
     reasons = []
     floor = offered_rows_per_second * (1 - criteria.processed_tolerance_percent / 100.0)
     if measures.processed_rows_per_second < floor:

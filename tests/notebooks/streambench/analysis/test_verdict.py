@@ -118,6 +118,9 @@ def test_the_tolerance_and_the_batch_share_are_configurable():
 
 def test_a_window_without_batches_is_not_judged_and_the_run_verdict_follows_the_windows():
     assert verdict(100, window_measures([], at(0), at(60))) == (None, ["no micro-batch committed in the window"])
+    unobserved = window_measures([batch(10, None), batch(20, None)], at(0), at(60))
+    assert (unobserved.batches, unobserved.processed_rows_per_second) == (2, None)
+    assert verdict(100, unobserved)[0] is None
     assert run_kept_up([{"kept_up": True}, {"kept_up": True}]) is True
     assert run_kept_up([{"kept_up": True}, {"kept_up": None}, {"kept_up": False}]) is False
     assert run_kept_up([{"kept_up": True}, {"kept_up": None}]) is None
