@@ -11,6 +11,7 @@ import { nameLengthProblems, oversizedParameterProblems, throughputWindows, writ
 import { PIPELINE_EVENT_LOG_TABLE, RESULT_TABLES, RUN_ID_REFERENCE, TRIGGER_TIME_REFERENCE } from "./notebookContract";
 import {
     ANALYSIS_TASK_KEY,
+    CHART_FOLDER,
     ANALYSIS_TIMEOUT_MINUTES,
     COMPUTE_LABELS,
     DEFAULT_DLT_MAX_WORKERS,
@@ -208,6 +209,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             config.timeline.runMinutes,
             config.dlt.enabled ? PIPELINE_EVENT_LOG_TABLE : undefined,
             compute,
+            { verdict: config.verdict, cost: config.cost, tags: resourceTags(stack), chartFolder: `${volumePath}/${CHART_FOLDER}` },
         ),
         timelineJob: timelineJobPlan(resourcePrefix, phases, config.timeline.runMinutes, pipeline !== undefined),
         runOnDeploy: config.runOnDeploy,
@@ -291,6 +293,14 @@ export function phaseTablesJson(phases: Pick<PhasePlan, "name" | "tableNameForma
     );
 }
 
+/** How the analysis judges and prices a run: the stack config's verdict and cost keys, the tags, the chart folder. */
+export interface AnalysisJudgement {
+    verdict: StackConfig["verdict"];
+    cost: StackConfig["cost"];
+    tags: Record<string, string>;
+    chartFolder: string;
+}
+
 export function analysisPlan(
     resourcePrefix: string,
     catalog: string,
@@ -299,13 +309,25 @@ export function analysisPlan(
     runMinutes: number,
     pipelineEventLogTable: string | undefined,
     compute: RunCompute,
+    judged: AnalysisJudgement,
 ): AnalysisPlan {
+    const optional = (value: number | undefined) => (value === undefined ? "" : String(value));
     return {
         jobName: `${resourcePrefix}-analysis`,
         timeoutSeconds: ANALYSIS_TIMEOUT_MINUTES * 60,
         parameters: {
             catalog,
+            // In the stack's volume, so a run's chart stays where the run happened (and goes with `pulumi destroy`).
+            chart_folder: judged.chartFolder,
             cluster_events_table: RESULT_TABLES.clusterEvents,
+            // The cluster's custom tags (components/cluster.ts), which system.billing.usage carries as custom_tags.
+            cluster_tags_json: JSON.stringify(judged.tags),
+            dbu_per_node_hour: optional(judged.cost.dbuPerNodeHour),
+            lag_recovery_triggers: String(judged.verdict.lagRecoveryTriggers),
+            lag_threshold_triggers: String(judged.verdict.lagThresholdTriggers),
+            max_batch_to_trigger: String(judged.verdict.maxBatchToTrigger),
+            price_per_dbu: optional(judged.cost.pricePerDbu),
+            processed_tolerance_percent: String(judged.verdict.processedTolerancePercent),
             // Labels on every result row, so runs on different compute can be compared side by side.
             compute: compute.phases,
             metrics_table: RESULT_TABLES.metrics,
