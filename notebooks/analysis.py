@@ -9,7 +9,7 @@
 # MAGIC (`pipeline_event_log_table`), also the pipeline's executors at the window's start and end and its reaction
 # MAGIC time (first `cluster_resources` event in the window requesting another executor count), from its event log.
 # MAGIC Then the verdict per window: offered against processed rows/s (the `rows_written` of the micro-batches
-# MAGIC committed in the window, over its seconds), batch duration p50/p95 against the trigger, processing lag
+# MAGIC committed in the window shifted by one trigger interval, over its seconds), batch duration p50/p95 against the trigger, processing lag
 # MAGIC p50/p95/max, workers (and executors) at start, end and peak, the seconds from the window's start to the first
 # MAGIC resize requested, to it completed and to the lag back under its threshold, and **kept up: yes/no** from the
 # MAGIC stack's `streambench:verdict.*` criteria; the run's verdict; the run's cost (node-minutes, a DBU estimate, and

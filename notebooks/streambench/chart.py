@@ -1,6 +1,7 @@
 """The chart of a run, one drawing for both places a run is analysed: the analysis notebook on Databricks (saved in
 the stack's volume and displayed) and the local runner (`results.png`). Three panels over the timeline: the
-offered rows/s (the plan's step line) against the processed rows/s per interval stacked by stream type; the
+offered rows/s (the plan's step line) against the processed rows/s per interval stacked by stream type (each batch
+one trigger before its commit, as the verdict counts it); the
 processing lag per interval against its threshold; the workers and the DLT pipeline's executors. The verdict table
 goes under them. matplotlib with the Agg backend (no display needed; matplotlib ships with the Databricks runtime).
 The data is streambench.analysis.chart_data.chart_data's."""

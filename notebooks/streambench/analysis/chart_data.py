@@ -1,5 +1,6 @@
 """What the run's chart shows, as plain JSON-able data (tested without Spark or matplotlib): the offered rows/s (the
-plan's step line), the processed rows/s per interval by stream type (rows_written of the batches committed in it),
+plan's step line), the processed rows/s per interval by stream type (rows_written of the batches committed in it one trigger later,
+as the verdict counts them),
 the processing lag per interval, and the workers and DLT executors as step lines. Minutes count from the run's
 start on the wall clock; the local runner multiplies them by its speed to show plan minutes."""
 
@@ -43,12 +44,14 @@ def chart_data(
     intervals of the streams' trigger."""
     run_end = windows[-1].end if windows else run_start
     interval = trigger_seconds(batches) or DEFAULT_INTERVAL_SECONDS
-    last = max([run_end] + [batch.commit_time for batch in batches])
+    # Each batch is drawn one trigger before its commit, where the rows it delivers were stamped (delivery_window).
+    shift = timedelta(seconds=interval)
+    last = max([run_end] + [batch.commit_time - shift for batch in batches])
     count = max(1, math.ceil((last - run_start).total_seconds() / interval - 1e-9))
     slots: list[dict[str, float]] = [{} for _ in range(count)]
     lags: list[list[float]] = [[] for _ in range(count)]
     for batch in batches:
-        index = int((batch.commit_time - run_start).total_seconds() // interval)
+        index = int((batch.commit_time - shift - run_start).total_seconds() // interval)
         if not 0 <= index < count:
             continue
         by_type = slots[index]

@@ -48,7 +48,7 @@ RESULT_COLUMNS = (
     "compute",  # "all-purpose cluster", ... ; None = unlabelled
     "dlt_compute",  # "classic pipeline" or "serverless pipeline"; None = no pipeline
     # The verdict (appended later): did the compute keep up with the offered load (target_rows_per_second)?
-    "processed_rows_per_second",  # rows_written of the micro-batches committed in the window / its seconds
+    "processed_rows_per_second",  # rows_written of the batches committed in the window one trigger later / its seconds
     "processed_percent",  # processed / target * 100
     "batches",  # micro-batches committed in the window, all streams
     "trigger_seconds",  # the streams' trigger interval

@@ -323,7 +323,7 @@ def save_chart(params: AnalysisParams, run_start: datetime, rows, timeline, pipe
         f"streambench {params.schema}: run {run_start:%Y-%m-%d %H:%M:%S} UTC"
         + (f" on {params.compute}" if params.compute else "")
         + f", kept up: {'n/a' if not rows or rows[0]['run_kept_up'] is None else ('yes' if rows[0]['run_kept_up'] else 'no')}"
-        + "\noffered rows/s (plan) against processed rows/s (rows_written of the micro-batches committed per interval)"
+        + "\noffered rows/s (plan) against processed rows/s (rows_written of the micro-batches, one trigger before their commit)"
     )
     try:
         os.makedirs(params.chart_folder, exist_ok=True)

@@ -5,7 +5,8 @@ Plain functions, tested without Spark (tests/notebooks/streambench/analysis/test
 The criteria (docs/design.md, "Did the compute keep up?"), each configurable through the stack config
 (`streambench:verdict.*`, passed to the analysis notebook as the parameters of CRITERIA_PARAMETERS):
 
-- processed rows/s >= offered rows/s x (1 - processed_tolerance_percent / 100);
+- processed rows/s >= offered rows/s x (1 - processed_tolerance_percent / 100), processed counting the rows of the
+  micro-batches that committed in the window shifted by one trigger interval (delivery_window);
 - the p95 of the window's batch durations <= max_batch_to_trigger x the trigger interval;
 - the processing lag is back under lag_threshold_triggers x the trigger interval, for good, within
   lag_recovery_triggers x the trigger interval of the window's start (its load step).
@@ -116,17 +117,30 @@ def lag_recovered_seconds(batches: Sequence[Batch], start: datetime, threshold_s
     return max(0.0, (lagged[first].commit_time - start).total_seconds())
 
 
+def delivery_window(batches: Sequence[Batch], start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """Where the window's rows commit when the compute keeps up: [start, end) one trigger interval later. A batch
+    triggered at t holds the rows stamped in the trigger interval before t, so the rows stamped in [start, end)
+    commit from start + trigger on, and the last of them by end + trigger (when a batch takes less than its
+    trigger). Without a recorded trigger, the window itself."""
+    trigger = trigger_seconds(batches)
+    shift = timedelta(seconds=trigger or 0)
+    return start + shift, end + shift
+
+
 def window_measures(
     batches: Iterable[Batch], start: datetime, end: datetime, criteria: Criteria = DEFAULT_CRITERIA
 ) -> WindowMeasures:
-    """The measures of the window [start, end). Processed rows/s: the rows_written of the micro-batches that
-    committed in the window, over the window's whole seconds (a batch that commits after the window's end counts
-    in the next window, or, after the last one, in none)."""
-    inside = committed_in(batches, start, end)
+    """The measures of the window [start, end), from the micro-batches that committed in its delivery window
+    (delivery_window: one trigger later). Processed rows/s: their rows_written over the window's seconds; compute
+    that keeps up delivers exactly the window's offered rows there, compute that falls behind commits them later
+    (in the next window, or after the last one, in none)."""
+    batches = list(batches)
+    first, last = delivery_window(batches, start, end)
+    inside = committed_in(batches, first, last)
     seconds = (end - start).total_seconds()
     durations = [batch.duration_ms / 1000.0 for batch in inside if batch.duration_ms is not None]
     lags = [batch.lag_ms / 1000.0 for batch in inside if batch.lag_ms is not None]
-    trigger = trigger_seconds(inside)
+    trigger = trigger_seconds(inside) or trigger_seconds(batches)
     threshold = None if trigger is None else trigger * criteria.lag_threshold_triggers
     processed = None
     # Batches recorded by a generator from before the window's observation carry no rows_written: no rate.

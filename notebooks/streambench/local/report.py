@@ -83,7 +83,7 @@ def analyse_and_draw(
     title = (
         f"streambench {spec.stack}: {where}, {spec.speed:g}x speed{stopped}, run {outcome.run_start:%Y-%m-%d %H:%M:%S} UTC, "
         f"kept up: {'n/a' if kept_up is None else ('yes' if kept_up else 'no')}"
-        "\noffered rows/s (plan) against processed rows/s (rows_written of the micro-batches committed per trigger)"
+        "\noffered rows/s (plan) against processed rows/s (rows_written of the micro-batches, one trigger before their commit)"
     )
     chart_path = draw_results(
         str(state_dir / "results.png"),

@@ -57,16 +57,26 @@ def test_percentile_interpolates_between_ranks_as_numpy_does():
     assert percentile(range(1, 21), 0.95) == pytest.approx(19.05)
 
 
-def test_processed_rows_per_second_counts_the_rows_of_batches_committed_in_the_window():
-    # 60 s at 100 rows/s: 6 batches of 1,000 rows; a batch committing at second 60 belongs to the next window,
-    # one committing at -1 to the one before.
-    batches = [batch(second, 1_000) for second in (10, 20, 30, 40, 50, 59.9)] + [batch(60, 5_000), batch(-1, 5_000)]
+def test_processed_rows_per_second_counts_the_batches_committed_one_trigger_after_the_window():
+    # 60 s at 100 rows/s and a 10-s trigger: the window's rows come in the 6 batches committing in [10, 70); the one
+    # committing at 70 belongs to the next window, the one at 9.9 (rows stamped before the window) to the one before.
+    batches = [batch(second, 1_000) for second in (10, 20, 30, 40, 50, 69.9)] + [batch(70, 5_000), batch(9.9, 5_000)]
     measures = window_measures(batches, at(0), at(60))
     assert measures.batches == 6
     assert measures.processed_rows_per_second == pytest.approx(100.0)
     assert measures.trigger_seconds == 10.0
     assert (measures.batch_p50_seconds, measures.batch_p95_seconds) == (2.0, 2.0)
     assert (measures.lag_p50_seconds, measures.lag_p95_seconds, measures.lag_max_seconds) == (12.0, 12.0, 12.0)
+    # Without a recorded trigger, the window itself.
+    untimed = [batch(second, 1_000, trigger_ms=None) for second in (5, 65)]
+    assert window_measures(untimed, at(0), at(60)).batches == 1
+
+
+def test_compute_that_keeps_up_through_a_load_step_delivers_the_offered_rows_of_both_windows():
+    # 100 rows/s, then 400 from second 60: each 10-s batch holds the trigger before it, committing 2 s later.
+    batches = [batch(second + 2, (100 if second <= 60 else 400) * 10) for second in range(10, 121, 10)]
+    assert window_measures(batches, at(0), at(60)).processed_rows_per_second == pytest.approx(100.0)
+    assert window_measures(batches, at(60), at(120)).processed_rows_per_second == pytest.approx(400.0)
 
 
 def test_a_window_that_keeps_up_meets_every_criterion():
@@ -202,11 +212,12 @@ def test_chart_data_bins_processed_rows_and_lag_per_trigger_and_steps_the_worker
         ).windows,
         RUN_START,
     )
-    batches = [batch(5, 1_000, lag_ms=4_000), batch(7, 500, lag_ms=8_000, stream_type="3x"), batch(155, 2_000)]
+    # Drawn one trigger before their commits: at 5 s, 7 s and 155 s.
+    batches = [batch(15, 1_000, lag_ms=4_000), batch(17, 500, lag_ms=8_000, stream_type="3x"), batch(165, 2_000)]
     data = chart_data(windows, batches, EVENTS, [DltEvent(at(30), 1, 2), DltEvent(at(90), 2, 2)], RUN_START, 3.0)
     assert data["interval_minutes"] == pytest.approx(10 / 60)
     assert data["offered"] == [[0.0, 100], [1.0, 400]] and data["offered_end_minute"] == 2.0
-    assert len(data["intervals"]) == 16  # to the last commit at 155 s, in the drain after the run
+    assert len(data["intervals"]) == 16  # to the last batch (155 s), in the drain after the run
     assert data["intervals"][0]["processed_by_type"] == {"baseline": 100.0, "3x": 50.0}
     assert data["intervals"][0]["lag_max_seconds"] == 8.0
     assert data["intervals"][1]["lag_max_seconds"] is None
