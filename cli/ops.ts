@@ -5,7 +5,7 @@
  *   npm run ops -- status  --stack prod   active runs of the stack's jobs, with the plan's streams and rows/s
  *   npm run ops -- run     --stack prod   start the timeline job, follow it to its end (--no-follow: return at once)
  *   npm run ops -- stop    --stack prod   cancel every active run and stop the stack's DLT pipeline
- *   npm run ops -- analyze --stack prod   start the stack's analysis job
+ *   npm run ops -- analyze --stack prod   run the stack's analysis job: its verdict table, its chart into .streambench/<stack>/
  *
  * This side reads the stack file and builds the plan (job names, tags), and takes the ids of the stack's objects
  * from `pulumi stack output` where the Pulumi CLI and the stack's state are at hand; the SDK does the rest.
@@ -27,11 +27,12 @@ Commands:
   status    the active runs of the stack's jobs, with the plan's streams and rows/s
   run       start the timeline job and follow it to its end (Ctrl-C detaches; --no-follow returns at once)
   stop      cancel every active run of the stack's jobs (streams stop with the run) and stop its DLT pipeline
-  analyze   start the stack's analysis job
+  analyze   run the stack's analysis job and follow it: print the verdict per window (kept up or not) and the
+            run's cost, and download its chart into .streambench/<stack>/ (--no-follow: return once started)
 
 Options:
   --stack, -s   the Pulumi stack (reads Pulumi.<stack>.yaml)
-  --no-follow   run: print the run's page and return
+  --no-follow   run, analyze: print the run's page and return
   --help, -h    this text
 
 Credentials: whatever the Databricks SDK's unified authentication finds, in the provider's order: databricks:host
@@ -54,6 +55,8 @@ export interface OpsSettings {
     /** Seconds between two looks at a followed run (default 10), and the most `stop` waits for cancelled runs to end. */
     pollSeconds?: number;
     settleSeconds?: number;
+    /** Where `analyze` downloads the chart; default `.streambench/<stack>` in the repository. */
+    stateDir?: string;
 }
 
 /** The Python with the current databricks-sdk: STREAMBENCH_OPS_PYTHON, else `.venv-ops` of `npm run setup`. */
@@ -101,6 +104,8 @@ export function opsRequest(
         pipeline: plan.pipeline ? { name: plan.pipeline.name, id: idFromUrl(outputs.pipelineUrl, "pipelines") ?? null } : null,
         follow,
         runMinutes: plan.runMinutes,
+        // Where `analyze` puts the chart it downloads, beside `npm run local`'s results.
+        stateDir: path.join(PROJECT_DIR, ".streambench", plan.stack),
     };
 }
 
@@ -176,6 +181,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
             ...opsRequest(parsed.command, plan, stackConfig, outputs, parsed.follow),
             ...(settings.pollSeconds === undefined ? {} : { pollSeconds: settings.pollSeconds }),
             ...(settings.settleSeconds === undefined ? {} : { settleSeconds: settings.settleSeconds }),
+            ...(settings.stateDir === undefined ? {} : { stateDir: settings.stateDir }),
         };
     } catch (error) {
         if (error instanceof StackFileError || error instanceof StackConfigError) {

@@ -110,6 +110,60 @@ const dltSchema = z.strictObject({
         ),
 });
 
+/** What the analysis holds each window to (notebooks/streambench/analysis/verdict.py Criteria has the same defaults). */
+const verdictSchema = z.strictObject({
+    processedTolerancePercent: z
+        .number()
+        .min(0, "must be at least 0")
+        .max(100, "must be at most 100")
+        .default(2)
+        .describe(
+            "A window kept up only if its processed rows/s (rows of the micro-batches committed in it / its seconds) " +
+                "are at least the offered rows/s minus this many %.",
+        ),
+    maxBatchToTrigger: z
+        .number()
+        .gt(0, "must be above 0")
+        .max(10, "must be at most 10")
+        .default(0.8)
+        .describe("A window kept up only if the p95 of its micro-batch durations is at most this share of the trigger interval."),
+    lagThresholdTriggers: z
+        .number()
+        .gt(0, "must be above 0")
+        .max(1000, "must be at most 1000")
+        .default(3)
+        .describe(
+            "Processing lag (commit time minus the batch's oldest event time) under this many trigger intervals counts as caught up.",
+        ),
+    lagRecoveryTriggers: z
+        .number()
+        .gt(0, "must be above 0")
+        .max(1000, "must be at most 1000")
+        .default(12)
+        .describe(
+            "A window kept up only if its lag is under the threshold for good within this many trigger intervals of its start (the load step).",
+        ),
+});
+
+/** The run's cost estimate; unset = node-minutes only (the actual DBUs come from system.billing.usage, hours later). */
+const costSchema = z.strictObject({
+    dbuPerNodeHour: z
+        .number()
+        .gt(0, "must be above 0")
+        .max(1000, "must be at most 1000")
+        .optional()
+        .describe(
+            "DBUs one node (driver or worker) of the cluster's node type bills per hour, from Databricks' pricing page; " +
+                "unset = no DBU estimate, node-minutes only.",
+        ),
+    pricePerDbu: z
+        .number()
+        .min(0, "must be at least 0")
+        .max(1000, "must be at most 1000")
+        .optional()
+        .describe("Price of one DBU in your currency (your contract's rate); unset = no price estimate."),
+});
+
 const groupList = z.array(z.string().min(1, "group names must not be empty")).default([]);
 
 const permissionsSchema = z.strictObject({
@@ -153,6 +207,10 @@ export const stackConfigSchema = z
             .regex(/^[0-9a-f]{16}$/, "must be a SQL warehouse id (16 hex characters, from the warehouse's Connection details)")
             .optional()
             .describe("SQL warehouse the AI/BI dashboard runs its queries on; unset = no dashboard (the rest deploys)."),
+        verdict: verdictSchema
+            .default(verdictSchema.parse({}))
+            .describe("The criteria the analysis judges each window by: did the compute keep up with the offered load?"),
+        cost: costSchema.default(costSchema.parse({})).describe("Rates of the run's cost estimate."),
         notificationEmails: z
             .array(z.email("must be an email address"))
             .default([])

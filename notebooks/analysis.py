@@ -8,7 +8,13 @@
 # MAGIC resize in the window to a size other than the one at its start). When the stack declares a DLT pipeline
 # MAGIC (`pipeline_event_log_table`), also the pipeline's executors at the window's start and end and its reaction
 # MAGIC time (first `cluster_resources` event in the window requesting another executor count), from its event log.
-# MAGIC Then the rows of every stream table.
+# MAGIC Then the verdict per window: offered against processed rows/s (the `rows_written` of the micro-batches
+# MAGIC committed in the window shifted by one trigger interval, over its seconds), batch duration p50/p95 against the trigger, processing lag
+# MAGIC p50/p95/max, workers (and executors) at start, end and peak, the seconds from the window's start to the first
+# MAGIC resize requested, to it completed and to the lag back under its threshold, and **kept up: yes/no** from the
+# MAGIC stack's `streambench:verdict.*` criteria; the run's verdict; the run's cost (node-minutes, a DBU estimate, and
+# MAGIC the `system.billing.usage` query for the actual DBUs, whose rows arrive hours later). Then the rows of every
+# MAGIC stream table, and the run's chart, saved as `<chart_folder>/<run start>.png` and displayed.
 # MAGIC
 # MAGIC Writes, in the benchmark schema: the cluster's events of the run (`cluster_events`, from the Clusters API)
 # MAGIC and one row per window (`benchmark_results`). Re-running it for the same run replaces that run's rows.
@@ -26,6 +32,10 @@
 # MAGIC | `results_table` | no | default `benchmark_results` |
 # MAGIC | `compute` | no | what the phases ran on (`all-purpose cluster`, `job cluster`), written to every result row's `compute`; empty = unlabelled |
 # MAGIC | `pipeline_compute` | no | what the DLT pipeline ran on (`classic pipeline`, `serverless pipeline`), written to `dlt_compute`; empty = no pipeline |
+# MAGIC | `processed_tolerance_percent`, `max_batch_to_trigger`, `lag_threshold_triggers`, `lag_recovery_triggers` | no | the verdict's criteria (defaults 2, 0.8, 3, 12: streambench/analysis/verdict.py) |
+# MAGIC | `dbu_per_node_hour`, `price_per_dbu` | no | the cost estimate's rates; empty = node-minutes only |
+# MAGIC | `cluster_tags_json` | no | the cluster's custom tags as JSON, the billing query's filter; empty = no query |
+# MAGIC | `chart_folder` | no | where the run's chart is saved, e.g. `/Volumes/<catalog>/<schema>/<volume>/charts`; empty = no chart |
 
 # COMMAND ----------
 
@@ -42,6 +52,14 @@ params = parse_analysis_params({name: dbutils.widgets.get(name) for name in ANAL
 # COMMAND ----------
 
 summary = analyze_run(spark, params)
+
+# COMMAND ----------
+
+# The run's chart (the same drawing as `npm run local`), from the PNG saved in the stack's volume.
+if summary["chart"]:
+    from IPython.display import Image, display
+
+    display(Image(filename=summary["chart"]))
 
 # COMMAND ----------
 

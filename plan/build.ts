@@ -7,10 +7,12 @@ import type { StackConfig } from "../config/schema";
 import { StackConfigError } from "../config/error";
 import { describeQuartzCron, shiftQuartzCron } from "../config/quartz";
 import { stackNameSuffix, stackSlug } from "../config/stackName";
+import { analysisPlan, phaseTablesJson } from "./analysis";
 import { nameLengthProblems, oversizedParameterProblems, throughputWindows, writerProblems } from "./limits";
 import { PIPELINE_EVENT_LOG_TABLE, RESULT_TABLES, RUN_ID_REFERENCE, TRIGGER_TIME_REFERENCE } from "./notebookContract";
 import {
     ANALYSIS_TASK_KEY,
+    CHART_FOLDER,
     ANALYSIS_TIMEOUT_MINUTES,
     COMPUTE_LABELS,
     DEFAULT_DLT_MAX_WORKERS,
@@ -29,17 +31,7 @@ import {
     TIMEOUT_GRACE_MINUTES,
     TRIGGER_INTERVAL_SECONDS,
 } from "./settings";
-import type {
-    AccessPlan,
-    AnalysisPlan,
-    PhaseName,
-    PhasePlan,
-    PipelinePlan,
-    RunCompute,
-    ScalingPlan,
-    TimelineJobPlan,
-    TimelineTask,
-} from "./types";
+import type { AccessPlan, PhaseName, PhasePlan, PipelinePlan, RunCompute, ScalingPlan, TimelineJobPlan, TimelineTask } from "./types";
 
 /** Tags on every taggable resource, so workspace admins can tell whose benchmark they are looking at. */
 export function resourceTags(stack: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -208,6 +200,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             config.timeline.runMinutes,
             config.dlt.enabled ? PIPELINE_EVENT_LOG_TABLE : undefined,
             compute,
+            { verdict: config.verdict, cost: config.cost, tags: resourceTags(stack), chartFolder: `${volumePath}/${CHART_FOLDER}` },
         ),
         timelineJob: timelineJobPlan(resourcePrefix, phases, config.timeline.runMinutes, pipeline !== undefined),
         runOnDeploy: config.runOnDeploy,
@@ -272,52 +265,6 @@ export function pipelinePlan(resourcePrefix: string, config: StackConfig, schema
                 trigger_time: TRIGGER_TIME_REFERENCE,
                 window_minutes: String(runMinutes),
             },
-        },
-    };
-}
-
-/**
- * Every phase's table naming as JSON, the generator's own naming parameters: the analysis derives the same
- * table names from it, and every generator run creates the timeline's missing tables from it.
- */
-export function phaseTablesJson(phases: Pick<PhasePlan, "name" | "tableNameFormat" | "firstStreamId" | "streamCount">[]): string {
-    return JSON.stringify(
-        phases.map((phase) => ({
-            phase: phase.name,
-            table_name_format: phase.tableNameFormat,
-            first_stream_id: phase.firstStreamId,
-            stream_count: phase.streamCount,
-        })),
-    );
-}
-
-export function analysisPlan(
-    resourcePrefix: string,
-    catalog: string,
-    schemaName: string,
-    phases: PhasePlan[],
-    runMinutes: number,
-    pipelineEventLogTable: string | undefined,
-    compute: RunCompute,
-): AnalysisPlan {
-    return {
-        jobName: `${resourcePrefix}-analysis`,
-        timeoutSeconds: ANALYSIS_TIMEOUT_MINUTES * 60,
-        parameters: {
-            catalog,
-            cluster_events_table: RESULT_TABLES.clusterEvents,
-            // Labels on every result row, so runs on different compute can be compared side by side.
-            compute: compute.phases,
-            metrics_table: RESULT_TABLES.metrics,
-            phases_json: phaseTablesJson(phases),
-            pipeline_compute: compute.pipeline ?? "",
-            // The DLT pipeline's published event log, so its executors join the results; empty = no pipeline.
-            pipeline_event_log_table: pipelineEventLogTable ?? "",
-            results_table: RESULT_TABLES.results,
-            // Empty: the latest run in stream_metrics. The timeline job passes its own trigger time.
-            run_start: "",
-            schema: schemaName,
-            windows_json: JSON.stringify(throughputWindows(phases, runMinutes)),
         },
     };
 }

@@ -51,13 +51,25 @@ export interface GeneratorParameters {
 /** What the plan passes the analysis notebook; `cluster_id`, the cluster's id (an output), is added at deploy time. */
 export interface AnalysisParameters {
     catalog: string;
+    /** Where the chart of each run goes: `<volume path>/charts`, one `<run start>.png` per run. */
+    chart_folder: string;
     cluster_events_table: string;
+    /** The cluster's custom tags as JSON: the filter of the system.billing.usage query. */
+    cluster_tags_json: string;
     /** The compute the phases ran on, and the DLT pipeline's (empty without one): labels of the results. */
     compute: string;
+    /** The cost estimate's rates (`streambench:cost.*`); empty = not configured. */
+    dbu_per_node_hour: string;
+    /** The verdict's criteria (`streambench:verdict.*`). */
+    lag_recovery_triggers: string;
+    lag_threshold_triggers: string;
+    max_batch_to_trigger: string;
     metrics_table: string;
     phases_json: string;
     pipeline_compute: string;
     pipeline_event_log_table: string;
+    price_per_dbu: string;
+    processed_tolerance_percent: string;
     results_table: string;
     run_start: string;
     schema: string;

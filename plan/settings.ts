@@ -82,6 +82,9 @@ export const TASK_MAX_RETRIES = 2;
 export const TASK_MIN_RETRY_INTERVAL_MILLIS = 60_000;
 /** A phase job's streams falling this far behind raises its streaming-backlog health rule. */
 export const STREAMING_BACKLOG_ALERT_SECONDS = 60;
+/** The folder of the stack's volume the analysis saves each run's chart in (`<volume path>/charts/<run start>.png`). */
+export const CHART_FOLDER = "charts";
+
 /** How long the analysis job may run. */
 export const ANALYSIS_TIMEOUT_MINUTES = 30;
 

@@ -17,9 +17,9 @@ describe("npm run plan (offline)", () => {
         assert.match(text, /baseline\s+50 x 1,000\s+0-15\s+0 0 2 \* \* \?/);
         assert.match(text, /3x\s+1 x 3,000\s+3-10\s+0 3 2 \* \* \?\s+15 min/);
         assert.match(text, /9x\s+1 x 9,000\s+6-10\s+0 6 2 \* \* \?/);
-        // Schema, volume, cluster; the folder and the package's two; 18 workspace files (the package's 17 modules and the
+        // Schema, volume, cluster; the folder and the package's two; 23 workspace files (the package's 22 modules and the
         // DLT pipeline's source); 3 notebooks; 6 jobs; the pipeline.
-        assert.match(text, /Resources `pulumi up` declares \(34\)/);
+        assert.match(text, /Resources `pulumi up` declares \(39\)/);
         assert.match(
             text,
             /cluster\s+streambench-compute-cluster\s+streambench-prod, autoscale 2-8 workers, runtime <latest LTS, looked up at deploy>/,

@@ -217,6 +217,22 @@ describe("stack config", () => {
             /^4, the default, must be greater than dlt\.minWorkers \(4\)/,
         ],
         ["development mode given as text", { dlt: { development: "yes" } }, "streambench:dlt.development", /expected boolean/],
+        [
+            "a processed tolerance above 100 %",
+            { verdict: { processedTolerancePercent: 150 } },
+            "streambench:verdict.processedTolerancePercent",
+            /at most 100/,
+        ],
+        ["a batch share of 0", { verdict: { maxBatchToTrigger: 0 } }, "streambench:verdict.maxBatchToTrigger", /above 0/],
+        [
+            "a lag threshold given as text",
+            { verdict: { lagThresholdTriggers: "3" } },
+            "streambench:verdict.lagThresholdTriggers",
+            /expected number/,
+        ],
+        ["an unknown verdict key", { verdict: { keptUp: true } }, "streambench:verdict.keptUp", /unknown key/],
+        ["a negative DBU rate", { cost: { dbuPerNodeHour: -1 } }, "streambench:cost.dbuPerNodeHour", /above 0/],
+        ["a negative price per DBU", { cost: { pricePerDbu: -0.5 } }, "streambench:cost.pricePerDbu", /at least 0/],
     ];
     for (const [what, raw, key, message] of invalid) {
         it(`rejects ${what}, naming ${key}`, () => {

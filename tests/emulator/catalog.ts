@@ -135,6 +135,27 @@ export class Catalog {
         return true;
     }
 
+    /**
+     * What a generator run does first: create every table of the timeline (its phases document, the notebook's
+     * `phases_json` parameter) in its schema. Table names follow the document's `table_name_format`
+     * (`{stream_id:03d}`, Python's format spec).
+     */
+    writePhaseTables(parameters: Record<string, string>): void {
+        if (!parameters.catalog || !parameters.schema || !parameters.phases_json) {
+            return;
+        }
+        const tables = (
+            JSON.parse(parameters.phases_json) as { table_name_format: string; first_stream_id: number; stream_count: number }[]
+        ).flatMap((phase) =>
+            Array.from({ length: phase.stream_count }, (_, index) =>
+                phase.table_name_format.replace(/\{stream_id(?::0(\d+)d)?\}/g, (_match, width?: string) =>
+                    String(phase.first_stream_id + index).padStart(Number(width ?? 0), "0"),
+                ),
+            ),
+        );
+        this.writeTables(parameters.catalog, parameters.schema, tables);
+    }
+
     private updateSchema(fullName: string, body: Record<string, any>): object {
         refuseUnknownKeys(body, SCHEMA_UPDATE_FIELDS, "schemas/update");
         const schema = this.schema(fullName);

@@ -66,6 +66,8 @@ export interface Run {
     endTime?: number;
     /** Runs this run started through run_job_task tasks; cancelled with it. */
     childRunIds: number[];
+    /** One run per task of the job (a job run's output is read per task run), with its notebook's exit value. */
+    taskRuns: { taskKey: string; runId: number; result?: string }[];
 }
 
 const ACTIVE = new Set(["PENDING", "RUNNING"]);
@@ -152,6 +154,24 @@ export class Jobs {
             }
             return this.runView(run);
         });
+        router.add("GET", new RegExp(`${api}/runs/get-output`), (call) => {
+            const runId = Number(queryParam(call, "run_id"));
+            if (this.runs.has(runId)) {
+                // Even a one-task job's run (Jobs API 2.1+; databricks-sdk-py issue 997, apache/airflow PR 25427).
+                throw invalidParameter(
+                    "Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each individual task run instead.",
+                );
+            }
+            const parent = [...this.runs.values()].find((run) => run.taskRuns.some((task) => task.runId === runId));
+            const task = parent?.taskRuns.find((candidate) => candidate.runId === runId);
+            if (!parent || !task) {
+                throw invalidParameter(`Run ${runId} does not exist.`);
+            }
+            return {
+                metadata: { ...this.runView(parent), run_id: runId, task_key: task.taskKey, tasks: undefined },
+                ...(task.result === undefined ? {} : { notebook_output: { result: task.result, truncated: false } }),
+            };
+        });
         router.add("POST", new RegExp(`${api}/runs/cancel`), (call) => {
             const run = this.runs.get(Number(call.body.run_id));
             if (!run) {
@@ -166,6 +186,19 @@ export class Jobs {
             [...this.runs.values()].filter((run) => run.jobId === jobId).forEach((run) => this.cancel(run));
             return {};
         });
+    }
+
+    /**
+     * Ends an active run as its notebooks would: each task's `dbutils.notebook.exit` value (by task key), then the
+     * run TERMINATED with `resultState`. For tests: the emulator runs no notebook.
+     */
+    finish(runId: number, results: Record<string, string>, resultState = "SUCCESS"): void {
+        const run = this.runs.get(runId);
+        if (!run || !ACTIVE.has(run.lifeCycleState)) {
+            throw new Error(`run ${runId} is not active`);
+        }
+        run.taskRuns.forEach((task) => (task.result = results[task.taskKey]));
+        Object.assign(run, { lifeCycleState: "TERMINATED", resultState, stateMessage: "", endTime: Date.now() });
     }
 
     /** Runs still queued or running (they hold the cluster, and bill). */
@@ -255,6 +288,7 @@ export class Jobs {
             stateMessage: "",
             startTime: Date.now(),
             childRunIds: [],
+            taskRuns: [],
         };
         if (active.length >= limit && job.settings.queue?.enabled !== true) {
             // Over max_concurrent_runs without a queue, Databricks skips the run.
@@ -265,6 +299,7 @@ export class Jobs {
             });
         }
         this.runs.set(runId, run);
+        run.taskRuns = (job.settings.tasks ?? []).map((task: any) => ({ taskKey: String(task.task_key), runId: this.nextRunId++ }));
         if (run.lifeCycleState === "RUNNING") {
             const parameters = {
                 ...Object.fromEntries((job.settings.parameters ?? []).map((parameter: any) => [parameter.name, String(parameter.default)])),
@@ -326,6 +361,11 @@ export class Jobs {
             status: { state: run.lifeCycleState === "TERMINATED" ? "TERMINATED" : run.lifeCycleState },
             run_page_url: `${this.host()}/#job/${run.jobId}/run/${run.runId}`,
             trigger: "ONE_TIME",
+            tasks: run.taskRuns.map((task) => ({
+                task_key: task.taskKey,
+                run_id: task.runId,
+                state: { life_cycle_state: run.lifeCycleState, ...(run.resultState ? { result_state: run.resultState } : {}) },
+            })),
         };
     }
 }

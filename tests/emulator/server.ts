@@ -14,6 +14,7 @@ import { ApiError } from "./apiError";
 import { Catalog } from "./catalog";
 import { Compute } from "./compute";
 import { Dashboards } from "./dashboards";
+import { Files, RawReply } from "./files";
 import { Identity, identityRoutes } from "./identity";
 import { Jobs } from "./jobs";
 import { Permissions } from "./permissions";
@@ -33,6 +34,7 @@ export class WorkspaceEmulator {
     readonly pipelines: Pipelines;
     readonly permissions: Permissions;
     readonly dashboards: Dashboards;
+    readonly files: Files;
     readonly requests: RecordedRequest[] = [];
     /** `METHOD path` of every request no route knew, in order. */
     readonly unknownRoutes: string[] = [];
@@ -71,7 +73,7 @@ export class WorkspaceEmulator {
             userName,
             () => this.baseUrl,
             (pipelineId) => this.pipelines.pipelines.has(pipelineId),
-            (parameters) => this.writeStreamTables(parameters),
+            (parameters) => this.catalog.writePhaseTables(parameters),
         );
         this.permissions = new Permissions({
             owner: userName,
@@ -79,6 +81,7 @@ export class WorkspaceEmulator {
             exists: (type, id) => this.exists(type, id),
         });
         this.dashboards = new Dashboards(this.tree, options.warehouses ?? []);
+        this.files = new Files(this.catalog);
 
         identityRoutes(this.router, this.identity);
         this.compute.routes(this.router);
@@ -88,6 +91,7 @@ export class WorkspaceEmulator {
         this.pipelines.routes(this.router);
         this.permissions.routes(this.router);
         this.dashboards.routes(this.router);
+        this.files.routes(this.router);
     }
 
     /** Starts listening on 127.0.0.1 (port 0 = any free port); resolves to the workspace URL. */
@@ -185,26 +189,6 @@ export class WorkspaceEmulator {
         ];
     }
 
-    /**
-     * What a generator run does first: create every table of the timeline (its phases document) in its schema.
-     * Table names follow the phases document's `table_name_format` (`{stream_id:03d}`, Python's format spec).
-     */
-    private writeStreamTables(parameters: Record<string, string>): void {
-        if (!parameters.catalog || !parameters.schema || !parameters.phases_json) {
-            return;
-        }
-        const tables = (
-            JSON.parse(parameters.phases_json) as { table_name_format: string; first_stream_id: number; stream_count: number }[]
-        ).flatMap((phase) =>
-            Array.from({ length: phase.stream_count }, (_, index) =>
-                phase.table_name_format.replace(/\{stream_id(?::0(\d+)d)?\}/g, (_match, width?: string) =>
-                    String(phase.first_stream_id + index).padStart(Number(width ?? 0), "0"),
-                ),
-            ),
-        );
-        this.catalog.writeTables(parameters.catalog, parameters.schema, tables);
-    }
-
     private exists(type: string, id: string): boolean {
         switch (type) {
             case "clusters":
@@ -261,7 +245,10 @@ export class WorkspaceEmulator {
             answer(error.status, { error_code: error.errorCode, message: error.message });
         };
         try {
-            record.body = parseBody(raw, request.headers["content-type"]);
+            // A file upload (the Files API) is its bytes, kept as base64 like any other file content.
+            record.body = /octet-stream/.test(request.headers["content-type"] ?? "")
+                ? { content: raw.toString("base64") }
+                : parseBody(raw, request.headers["content-type"]);
         } catch {
             return refuse(new ApiError(400, "MALFORMED_REQUEST", "Invalid JSON given in the body of the request"));
         }
@@ -274,7 +261,6 @@ export class WorkspaceEmulator {
             return;
         }
         if (record.auth !== "accepted") {
-            // The workspace answers 401 without credentials and 403 for a token it does not know.
             // The workspace answers 401 without credentials or with an expired OAuth token, and 403 for a token it
             // does not know ("Invalid access token.", HTTP 403, as the Databricks SDKs' issue reports show it).
             return refuse(
@@ -332,7 +318,13 @@ export class WorkspaceEmulator {
             responseHeaders: headers,
         };
         try {
-            answer(200, await found.route.handle(call));
+            const result = await found.route.handle(call);
+            if (result instanceof RawReply) {
+                record.status = 200;
+                response.writeHead(200, result.headers);
+                return void response.end(result.body);
+            }
+            answer(200, result);
         } catch (error) {
             if (error instanceof ApiError) {
                 return refuse(error);

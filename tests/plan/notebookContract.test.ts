@@ -94,7 +94,17 @@ print(json.dumps({
     "tables": [table for _, table in params.phase_tables()],
     "totals": [window.total_rows_per_second for window in params.windows],
     "results": [params.metrics_table, params.cluster_events_table, params.results_table],
+    "criteria": params.criteria.__dict__,
+    "cost": params.cost.__dict__,
+    "tags": dict(params.cluster_tags),
+    "chart_folder": params.chart_folder,
 }))
+`;
+
+const CRITERIA_DEFAULTS_VIEW = `
+import json
+from streambench.analysis.verdict import Criteria
+print(json.dumps(Criteria().__dict__))
 `;
 
 describe("the plan and the analysis notebook agree", () => {
@@ -116,6 +126,39 @@ describe("the plan and the analysis notebook agree", () => {
         assert.deepStrictEqual(view.results, [RESULT_TABLES.metrics, RESULT_TABLES.clusterEvents, RESULT_TABLES.results]);
         // A run started by hand falls back to the notebook's defaults: they must name the same tables.
         assert.deepStrictEqual(view.defaults, view.results);
+    });
+
+    it("on the verdict's criteria, the cost rates, the cluster's tags and the chart folder in the stack's volume", () => {
+        const verdict = { processedTolerancePercent: 5, maxBatchToTrigger: 0.9, lagThresholdTriggers: 2.5, lagRecoveryTriggers: 30 };
+        const plan = buildScalingPlan("prod", parseStackConfig("prod", { verdict, cost: { dbuPerNodeHour: 0.75, pricePerDbu: 0.55 } }));
+        const view = runPython<{ criteria: object; cost: object; tags: object; chart_folder: string }>(ANALYSIS_VIEW, {
+            ...plan.analysis.parameters,
+            cluster_id: "0123-456789-abcdef",
+        });
+        assert.deepStrictEqual(view.criteria, {
+            processed_tolerance_percent: 5,
+            max_batch_to_trigger: 0.9,
+            lag_threshold_triggers: 2.5,
+            lag_recovery_triggers: 30,
+        });
+        assert.deepStrictEqual(view.cost, { dbu_per_node_hour: 0.75, price_per_dbu: 0.55 });
+        assert.deepStrictEqual(view.tags, plan.cluster.tags);
+        assert.strictEqual(view.chart_folder, `${plan.volumePath}/charts`);
+        assert.strictEqual(view.chart_folder, "/Volumes/main/dlt_autoscaling_prod/checkpoints/charts");
+    });
+
+    it("on the criteria's defaults and on no cost estimate when the stack sets no rate", () => {
+        const config = parseStackConfig("dev", { testMode: true });
+        const plan = buildScalingPlan("dev", config);
+        const defaults = runPython<Record<string, number>>(CRITERIA_DEFAULTS_VIEW, {});
+        assert.deepStrictEqual(defaults, {
+            processed_tolerance_percent: config.verdict.processedTolerancePercent,
+            max_batch_to_trigger: config.verdict.maxBatchToTrigger,
+            lag_threshold_triggers: config.verdict.lagThresholdTriggers,
+            lag_recovery_triggers: config.verdict.lagRecoveryTriggers,
+        });
+        const view = runPython<{ cost: object }>(ANALYSIS_VIEW, { ...plan.analysis.parameters, cluster_id: "0123-456789-abcdef" });
+        assert.deepStrictEqual(view.cost, { dbu_per_node_hour: null, price_per_dbu: null });
     });
 });
 

@@ -45,6 +45,8 @@ CLUSTER_EVENT_TYPES = (
 )
 # Events that announce a resize decision (their target is the new size).
 RESIZE_EVENT_TYPES = ("RESIZING",)
+# Events that announce a finished upsize (a downsize has none: its end shows as the new count in a later event).
+UPSIZE_DONE_EVENT_TYPES = ("UPSIZE_COMPLETED",)
 # The DLT event log's events that report the pipeline's executors (`details.cluster_resources`).
 DLT_RESOURCES_EVENT_TYPE = "cluster_resources"
 # Events are fetched from this long before the run (to know the worker count at its start) ...
@@ -97,16 +99,55 @@ def reaction_seconds(
     workers_at_start: int | None,
 ) -> float | None:
     """Seconds from the window start to the first resize event in the window whose target differs from the
-    workers at the window start; None if the cluster did not resize in the window. Without a window end,
-    any later resize counts."""
+    workers at the window start (the resize requested); None if the cluster did not resize in the window. Without
+    a window end, any later resize counts."""
+    request = first_resize(events, window_start, window_end, workers_at_start)
+    return None if request is None else (request["event_time"] - window_start).total_seconds()
+
+
+def first_resize(
+    events: Sequence[Mapping[str, Any]],
+    window_start: datetime,
+    window_end: datetime | None,
+    workers_at_start: int | None,
+) -> Mapping[str, Any] | None:
+    """The first resize event in the window whose target differs from the workers at the window start."""
     for row in sorted(events, key=lambda row: row["event_time"]):
         if row.get("event_type") not in RESIZE_EVENT_TYPES or row.get("target_workers") is None:
             continue
         if row["event_time"] < window_start or (window_end is not None and row["event_time"] >= window_end):
             continue
         if row["target_workers"] != workers_at_start:
+            return row
+    return None
+
+
+def resize_completed_seconds(
+    events: Sequence[Mapping[str, Any]], window_start: datetime, window_end: datetime, workers_at_start: int | None
+) -> float | None:
+    """Seconds from the window start to the completion of its first resize: the first UPSIZE_COMPLETED at or after
+    the request, or the first later event that reports the requested workers (a downsize has no completion event),
+    before the window's end; None without a resize, or when it did not complete in the window."""
+    request = first_resize(events, window_start, window_end, workers_at_start)
+    if request is None:
+        return None
+    for row in sorted(events, key=lambda row: row["event_time"]):
+        if row is request or row["event_time"] < request["event_time"] or row["event_time"] >= window_end:
+            continue
+        if row.get("event_type") in UPSIZE_DONE_EVENT_TYPES or row.get("current_workers") == request["target_workers"]:
             return (row["event_time"] - window_start).total_seconds()
     return None
+
+
+def workers_peak(events: Sequence[Mapping[str, Any]], window_start: datetime, window_end: datetime) -> int | None:
+    """The most workers in the window: the count at its start and every count an event in it reports."""
+    counts = [workers_at(events, window_start)] + [
+        row["current_workers"]
+        for row in events
+        if row.get("current_workers") is not None and window_start <= row["event_time"] < window_end
+    ]
+    known = [count for count in counts if count is not None]
+    return max(known) if known else None
 
 
 # ---- DLT pipeline event log ----------------------------------------------------------------------------
@@ -170,14 +211,44 @@ def dlt_reaction_seconds(
 ) -> float | None:
     """Seconds from the window start to the first event in the window whose requested executors differ from
     the executors at the window start; None if the pipeline asked for no other size in the window."""
+    request = dlt_first_request(events, window_start, window_end, executors_at_start)
+    return None if request is None else (request.time - window_start).total_seconds()
+
+
+def dlt_first_request(
+    events: Sequence[DltEvent], window_start: datetime, window_end: datetime | None, executors_at_start: int | None
+) -> DltEvent | None:
     for event in sorted(events, key=lambda event: event.time):
         if event.requested is None or event.time < window_start:
             continue
         if window_end is not None and event.time >= window_end:
             continue
         if event.requested != executors_at_start:
+            return event
+    return None
+
+
+def dlt_resize_completed_seconds(
+    events: Sequence[DltEvent], window_start: datetime, window_end: datetime, executors_at_start: int | None
+) -> float | None:
+    """Seconds from the window start to the first event, at or after the pipeline's first request for another
+    size, that reports the requested executors running; None without a request or when none came in the window."""
+    request = dlt_first_request(events, window_start, window_end, executors_at_start)
+    if request is None:
+        return None
+    for event in sorted(events, key=lambda event: event.time):
+        if request.time <= event.time < window_end and event.executors == request.requested:
             return (event.time - window_start).total_seconds()
     return None
+
+
+def dlt_executors_peak(events: Sequence[DltEvent], window_start: datetime, window_end: datetime) -> int | None:
+    """The most executors in the window: the count at its start and every count an event in it reports."""
+    counts = [executors_at(events, window_start)] + [
+        event.executors for event in events if event.executors is not None and window_start <= event.time < window_end
+    ]
+    known = [count for count in counts if count is not None]
+    return max(known) if known else None
 
 
 # ---- workspace (not unit tested) -----------------------------------------------------------------------

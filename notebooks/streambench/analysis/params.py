@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
+from streambench.analysis.cost import CostSettings, parse_tags
+from streambench.analysis.verdict import CRITERIA_LIMITS, CRITERIA_PARAMETER_NAMES, Criteria
 from streambench.job_parameters import (
     MAX_RUN_MINUTES,
     TABLE_NAME_PATTERN,
@@ -24,13 +26,21 @@ from streambench.stream_tables import PhaseTables, parse_phases
 # header table.
 ANALYSIS_PARAMETER_NAMES = (
     "catalog",
+    "chart_folder",
     "cluster_events_table",
     "cluster_id",
+    "cluster_tags_json",
     "compute",
+    "dbu_per_node_hour",
+    "lag_recovery_triggers",
+    "lag_threshold_triggers",
+    "max_batch_to_trigger",
     "metrics_table",
     "phases_json",
     "pipeline_compute",
     "pipeline_event_log_table",
+    "price_per_dbu",
+    "processed_tolerance_percent",
     "results_table",
     "run_start",
     "schema",
@@ -46,6 +56,11 @@ PARAMETER_DEFAULTS = {
     "pipeline_event_log_table": "",  # empty: the stack declares no DLT pipeline
     "results_table": "benchmark_results",
     "run_start": "",
+    "chart_folder": "",  # empty: no chart is saved
+    "cluster_tags_json": "",  # empty: no billing query
+    "dbu_per_node_hour": "",  # empty: no cost estimate
+    "price_per_dbu": "",
+    **{name: f"{getattr(Criteria(), name):g}" for name in CRITERIA_PARAMETER_NAMES},
 }
 
 CLUSTER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -83,6 +98,10 @@ class AnalysisParams:
     pipeline_event_log_table: str = ""  # empty: no DLT pipeline
     compute: str = ""  # the phases' compute, one of PHASE_COMPUTE_LABELS; empty = unlabelled
     pipeline_compute: str = ""  # the pipeline's, one of PIPELINE_COMPUTE_LABELS; empty = no pipeline
+    criteria: Criteria = Criteria()  # what the verdict holds each window to
+    cost: CostSettings = CostSettings()  # the rates of the cost estimate
+    cluster_tags: Mapping[str, str] = field(default_factory=dict)  # the stack's tags: the billing query's filter
+    chart_folder: str = ""  # where the chart is saved (`<folder>/<run start>.png`); empty = nowhere
 
     def full_name(self, table: str) -> str:
         return qualified_name(self.catalog, self.schema, table)
@@ -134,6 +153,34 @@ def parse_windows(text: str, problems: list[str]) -> tuple[WindowPlan, ...]:
     return tuple(windows)
 
 
+_DECIMAL = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def decimal_param(name: str, text: str, problems: list[str], maximum: float, positive: bool = True) -> float | None:
+    """A job parameter holding a plain decimal number above 0 (or from 0) up to `maximum`; None when empty, and
+    a problem naming the parameter when it is not such a number."""
+    text = text.strip()
+    if not text:
+        return None
+    value = float(text) if _DECIMAL.fullmatch(text) else None
+    if value is None or not (value > 0 if positive else value >= 0) or value > maximum:
+        problems.append(f"{name} must be a number {'above' if positive else 'from'} 0 up to {maximum:g}, got {text!r}")
+        return None
+    return value
+
+
+def parse_criteria(value, problems: list[str]) -> Criteria:
+    """The verdict's criteria from their parameters; the default of each one left empty."""
+    given = {}
+    for name in CRITERIA_PARAMETER_NAMES:
+        number = decimal_param(
+            name, value(name), problems, CRITERIA_LIMITS[name], positive=name != "processed_tolerance_percent"
+        )
+        if number is not None:
+            given[name] = number
+    return Criteria(**given)
+
+
 def parse_analysis_params(raw: Mapping[str, str]) -> AnalysisParams:
     """Checks the notebook's parameters; raises ValueError naming every missing or bad one."""
 
@@ -160,6 +207,17 @@ def parse_analysis_params(raw: Mapping[str, str]) -> AnalysisParams:
             problems.append(
                 f"{name} must be one of {', '.join(repr(label) for label in labels)} or empty, got {value(name)!r}"
             )
+    criteria = parse_criteria(value, problems)
+    cost = CostSettings(
+        dbu_per_node_hour=decimal_param("dbu_per_node_hour", value("dbu_per_node_hour"), problems, 1000.0),
+        price_per_dbu=decimal_param("price_per_dbu", value("price_per_dbu"), problems, 1000.0, positive=False),
+    )
+    cluster_tags = parse_tags(value("cluster_tags_json"), problems)
+    chart_folder = value("chart_folder").rstrip("/")
+    if chart_folder and (not chart_folder.startswith("/") or ".." in chart_folder.split("/")):
+        problems.append(
+            f"chart_folder must be an absolute path such as /Volumes/<catalog>/<schema>/<volume>/charts, got {chart_folder!r}"
+        )
     if problems:
         raise ValueError("Analysis parameters are invalid:\n  - " + "\n  - ".join(problems))
     return AnalysisParams(
@@ -175,4 +233,8 @@ def parse_analysis_params(raw: Mapping[str, str]) -> AnalysisParams:
         pipeline_event_log_table=value("pipeline_event_log_table"),
         compute=value("compute"),
         pipeline_compute=value("pipeline_compute"),
+        criteria=criteria,
+        cost=cost,
+        cluster_tags=cluster_tags,
+        chart_folder=chart_folder,
     )

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
-from streambench.analysis.events import DltEvent, dlt_reaction_seconds, executors_at, reaction_seconds, workers_at
+from streambench.analysis.cost import node_minutes
+from streambench.analysis.events import (
+    DltEvent,
+    dlt_executors_peak,
+    dlt_reaction_seconds,
+    dlt_resize_completed_seconds,
+    executors_at,
+    reaction_seconds,
+    resize_completed_seconds,
+    workers_at,
+    workers_peak,
+)
+from streambench.analysis.verdict import DEFAULT_CRITERIA, Batch, Criteria, run_kept_up, verdict, window_measures
+from streambench.analysis.verdict_table import verdict_lines
 from streambench.analysis.windows import Window, achieved_rate, gap_percent
 
 # Columns of the benchmark_results table: one row per window of the timeline of one run.
@@ -33,13 +47,41 @@ RESULT_COLUMNS = (
     # What the run ran on (appended later, like the dlt_ columns): the phases' compute and the pipeline's
     "compute",  # "all-purpose cluster", ... ; None = unlabelled
     "dlt_compute",  # "classic pipeline" or "serverless pipeline"; None = no pipeline
+    # The verdict (appended later): did the compute keep up with the offered load (target_rows_per_second)?
+    "processed_rows_per_second",  # rows_written of the batches committed in the window one trigger later / its seconds
+    "processed_percent",  # processed / target * 100
+    "batches",  # micro-batches committed in the window, all streams
+    "trigger_seconds",  # the streams' trigger interval
+    "batch_p50_seconds",  # batch_duration_ms of those batches: median ...
+    "batch_p95_seconds",  # ... and 95th percentile
+    "lag_p50_seconds",  # processing_lag_ms of those batches: median, 95th percentile, most
+    "lag_p95_seconds",
+    "lag_max_seconds",
+    "workers_peak",  # the most workers in the window
+    "resize_completed_seconds",  # window start -> the first resize done (UPSIZE_COMPLETED or the target reached)
+    "lag_recovered_seconds",  # window start -> lag under its threshold for good (verdict.lag_recovered_seconds)
+    "dlt_executors_peak",
+    "dlt_resize_completed_seconds",  # window start -> the requested executors running
+    "kept_up",  # every criterion held; None = no micro-batch to judge
+    "kept_up_reasons",  # the criteria that failed, "; "-separated; "" when kept up
+    "run_kept_up",  # every window of the run kept up (the same on each row of a run)
+    "worker_minutes",  # node-minutes (driver + workers) of the cluster in the window
+    "run_worker_minutes",  # ... over the whole run (the same on each row of a run)
+    "run_estimated_dbus",  # run_worker_minutes / 60 x streambench:cost.dbuPerNodeHour; None = not configured
+    "criteria_json",  # the criteria the verdict used (verdict.Criteria as JSON)
 )
 RESULTS_SCHEMA_DDL = (
     "run_start TIMESTAMP, window_index INT, start_minute DOUBLE, end_minute DOUBLE, window_start TIMESTAMP, "
     "window_end TIMESTAMP, active_phases STRING, target_rows_per_second BIGINT, achieved_rows_per_second DOUBLE, "
     "gap_percent DOUBLE, metrics_rows_per_second DOUBLE, metrics_gap_percent DOUBLE, workers_at_start INT, "
     "workers_at_end INT, reaction_seconds DOUBLE, analyzed_at TIMESTAMP, dlt_executors_at_start INT, "
-    "dlt_executors_at_end INT, dlt_reaction_seconds DOUBLE, compute STRING, dlt_compute STRING"
+    "dlt_executors_at_end INT, dlt_reaction_seconds DOUBLE, compute STRING, dlt_compute STRING, "
+    "processed_rows_per_second DOUBLE, processed_percent DOUBLE, batches INT, trigger_seconds DOUBLE, "
+    "batch_p50_seconds DOUBLE, batch_p95_seconds DOUBLE, lag_p50_seconds DOUBLE, lag_p95_seconds DOUBLE, "
+    "lag_max_seconds DOUBLE, workers_peak INT, resize_completed_seconds DOUBLE, lag_recovered_seconds DOUBLE, "
+    "dlt_executors_peak INT, dlt_resize_completed_seconds DOUBLE, kept_up BOOLEAN, kept_up_reasons STRING, "
+    "run_kept_up BOOLEAN, worker_minutes DOUBLE, run_worker_minutes DOUBLE, run_estimated_dbus DOUBLE, "
+    "criteria_json STRING"
 )
 
 
@@ -57,9 +99,13 @@ def result_rows(
     pipeline_events: Sequence[DltEvent] = (),
     compute: str = "",
     pipeline_compute: str = "",
+    batches: Sequence[Batch] = (),
+    criteria: Criteria = DEFAULT_CRITERIA,
+    run_cost: Mapping[str, Any] | None = None,
 ) -> list[dict]:
     """One benchmark_results row per window (the dlt_ columns are None without pipeline events), each labelled with
-    the run's `compute` and `pipeline_compute` (None when empty)."""
+    the run's `compute` and `pipeline_compute` (None when empty), with the verdict from the window's `batches`
+    against `criteria`, and the run's verdict and cost (`run_cost`, cost.run_cost) on every row."""
     rows = []
     for window in windows:
         target = window.plan.total_rows_per_second
@@ -69,6 +115,9 @@ def result_rows(
         )
         at_start = workers_at(events, window.start)
         dlt_at_start = executors_at(pipeline_events, window.start)
+        measures = window_measures(batches, window.start, window.end, criteria)
+        kept_up, reasons = verdict(target, measures, criteria)
+        processed = measures.processed_rows_per_second
         rows.append(
             {
                 "run_start": run_start,
@@ -94,8 +143,36 @@ def result_rows(
                 ),
                 "compute": compute or None,
                 "dlt_compute": pipeline_compute or None,
+                "processed_rows_per_second": _round(processed, 2),
+                "processed_percent": None if processed is None or not target else round(processed / target * 100, 2),
+                "batches": measures.batches,
+                "trigger_seconds": measures.trigger_seconds,
+                "batch_p50_seconds": _round(measures.batch_p50_seconds, 3),
+                "batch_p95_seconds": _round(measures.batch_p95_seconds, 3),
+                "lag_p50_seconds": _round(measures.lag_p50_seconds, 3),
+                "lag_p95_seconds": _round(measures.lag_p95_seconds, 3),
+                "lag_max_seconds": _round(measures.lag_max_seconds, 3),
+                "workers_peak": workers_peak(events, window.start, window.end),
+                "resize_completed_seconds": _round(
+                    resize_completed_seconds(events, window.start, window.end, at_start), 1
+                ),
+                "lag_recovered_seconds": _round(measures.lag_recovered_seconds, 1),
+                "dlt_executors_peak": dlt_executors_peak(pipeline_events, window.start, window.end),
+                "dlt_resize_completed_seconds": _round(
+                    dlt_resize_completed_seconds(pipeline_events, window.start, window.end, dlt_at_start), 1
+                ),
+                "kept_up": kept_up,
+                "kept_up_reasons": "; ".join(reasons) if kept_up is not True else "",
+                "run_kept_up": None,
+                "worker_minutes": _round(node_minutes(events, window.start, window.end), 2),
+                "run_worker_minutes": (run_cost or {}).get("worker_minutes"),
+                "run_estimated_dbus": (run_cost or {}).get("estimated_dbus"),
+                "criteria_json": json.dumps(criteria.__dict__, sort_keys=True),
             }
         )
+    overall = run_kept_up(rows)
+    for row in rows:
+        row["run_kept_up"] = overall
     return rows
 
 
@@ -121,9 +198,11 @@ def format_report(
     table_counts: Sequence[tuple[str, str, int]] = (),
     notes: Sequence[str] = (),
     pipeline: bool = False,
+    cost: Mapping[str, Any] | None = None,
 ) -> str:
     """The text the notebook prints: one line per window (with the DLT pipeline's executors and reaction when
-    the stack has a `pipeline`), then the rows of every table, then notes."""
+    the stack has a `pipeline`), the verdict per window and the run's cost, then the rows of every table, then
+    notes."""
     end = max((row["window_end"] for row in rows), default=run_start)
     labels = [label for label in (rows[0].get("compute"), rows[0].get("dlt_compute")) if label] if rows else []
     lines = [
@@ -152,6 +231,7 @@ def format_report(
             f"{_rate_text(row['metrics_rows_per_second']):>10} {_gap_text(row['metrics_gap_percent']):>9}  "
             f"{workers:<9} {reaction:>8}" + dlt
         )
+    lines += ["", "Did the compute keep up?"] + verdict_lines(rows, pipeline, cost)
     if table_counts:
         lines += ["", "Rows per table (event time within the run):"]
         by_phase: dict[str, int] = {}

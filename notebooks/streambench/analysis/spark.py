@@ -8,6 +8,9 @@ from datetime import datetime, timezone
 from functools import reduce
 from typing import Any, Callable, Mapping, Sequence
 
+from streambench.analysis.batches import read_batches
+from streambench.analysis.chart_data import chart_data
+from streambench.analysis.cost import run_cost
 from streambench.analysis.events import (
     CLUSTER_EVENT_COLUMNS,
     CLUSTER_EVENTS_SCHEMA_DDL,
@@ -216,9 +219,11 @@ def analyze_run(
     )
     table_counts = [(phase, table, per_table.get(params.full_name(table), 0)) for phase, table in tables]
 
-    metrics = None
+    metrics, batches = None, []
     if has_metrics:
         metrics = metrics_per_second(spark, params.full_name(params.metrics_table), run_start, run_end)
+        # To the run's end and its drain: the chart shows the batches committed after the last window too.
+        batches = read_batches(spark, params.full_name(params.metrics_table), run_start, run_end + EVENTS_GRACE)
     else:
         notes.append(f"no {params.metrics_table} table: the metrics columns are empty")
 
@@ -260,6 +265,7 @@ def analyze_run(
                 f"{str(error).splitlines()[0] if str(error) else repr(error)}"
             )
 
+    cost = run_cost(events, run_start, run_end, params.cost, params.cluster_tags, cluster_id)
     rows = result_rows(
         run_start,
         windows,
@@ -270,9 +276,15 @@ def analyze_run(
         pipeline_events,
         compute=params.compute,
         pipeline_compute=params.pipeline_compute,
+        batches=batches,
+        criteria=params.criteria,
+        run_cost=cost,
     )
     write_results(spark, params.full_name(params.results_table), rows, run_start)
-    log(format_report(run_start, rows, table_counts, notes, pipeline=bool(params.pipeline_event_log_table)))
+    timeline = chart_data(windows, batches, events, pipeline_events, run_start, params.criteria.lag_threshold_triggers)
+    pipeline = bool(params.pipeline_event_log_table)
+    chart = save_chart(params, run_start, rows, timeline, pipeline, notes) if params.chart_folder else None
+    log(format_report(run_start, rows, table_counts, notes, pipeline=pipeline, cost=cost))
     return {
         "run_start": run_start.isoformat(),
         "windows": [
@@ -283,5 +295,41 @@ def analyze_run(
         "rows": sum(count for _, _, count in table_counts),
         "cluster_events": len(events),
         "pipeline_events": len(pipeline_events),
+        "batches": len(batches),
+        "kept_up": rows[0]["run_kept_up"] if rows else None,
+        "cost": cost,
+        "pipeline": pipeline,
+        "timeline": timeline,
+        "chart": chart,
         "notes": notes,
     }
+
+
+def chart_file(folder: str, run_start: datetime) -> str:
+    """Where the chart of the run starting at `run_start` goes: one file per run, replaced by a re-analysis."""
+    return f"{folder}/{run_start.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}.png"
+
+
+def save_chart(params: AnalysisParams, run_start: datetime, rows, timeline, pipeline: bool, notes: list[str]):
+    """Draws the run's chart into the chart folder (on Databricks, the stack's volume, through its FUSE path);
+    returns its path, or None with a note when it cannot be written."""
+    import os
+
+    from streambench.analysis.verdict_table import verdict_table
+    from streambench.chart import draw_results
+
+    path = chart_file(params.chart_folder, run_start)
+    title = (
+        f"streambench {params.schema}: run {run_start:%Y-%m-%d %H:%M:%S} UTC"
+        + (f" on {params.compute}" if params.compute else "")
+        + f", kept up: {'n/a' if not rows or rows[0]['run_kept_up'] is None else ('yes' if rows[0]['run_kept_up'] else 'no')}"
+        + "\noffered rows/s (plan) against processed rows/s (rows_written of the micro-batches, one trigger before their commit)"
+    )
+    try:
+        os.makedirs(params.chart_folder, exist_ok=True)
+        return draw_results(
+            path, title, timeline, verdict_table(rows, pipeline), [phase.phase for phase in params.phases]
+        )
+    except OSError as error:
+        notes.append(f"the chart could not be saved to {path}: {error}")
+        return None

@@ -186,6 +186,8 @@ def analysis_parameters(
     if spec.mode == "local":
         parameters["catalog"] = LOCAL_CATALOG
     parameters["cluster_id"] = cluster_id
+    # The runner draws the chart itself, in plan minutes, into the state folder: the stack's volume is not here.
+    parameters["chart_folder"] = ""
     return parameters
 
 
@@ -214,7 +216,7 @@ def progress_line(plan_minute: float, total_minutes: float, what: str, width: in
 
 @dataclass(frozen=True)
 class WindowResult:
-    """One window of the per-window table, in plan minutes."""
+    """One window of the per-window table, in plan minutes; rates, seconds and counts as measured (real)."""
 
     start_minute: float
     end_minute: float
@@ -223,6 +225,33 @@ class WindowResult:
     achieved_rows_per_second: float | None
     gap_percent: float | None
     metrics_rows_per_second: float | None
+    verdict: Mapping[str, Any] = field(default_factory=dict)  # the verdict columns of its benchmark_results row
+
+    @property
+    def kept_up(self) -> bool | None:
+        return self.verdict.get("kept_up")
+
+
+# The benchmark_results columns of the verdict that results.json keeps per window (seconds are real seconds).
+VERDICT_COLUMNS = (
+    "processed_rows_per_second",
+    "processed_percent",
+    "batches",
+    "trigger_seconds",
+    "batch_p50_seconds",
+    "batch_p95_seconds",
+    "lag_p50_seconds",
+    "lag_p95_seconds",
+    "lag_max_seconds",
+    "workers_at_start",
+    "workers_at_end",
+    "workers_peak",
+    "reaction_seconds",
+    "resize_completed_seconds",
+    "lag_recovered_seconds",
+    "kept_up",
+    "kept_up_reasons",
+)
 
 
 def window_results(analysis_rows: Sequence[Mapping[str, Any]], clock: Clock) -> list[WindowResult]:
@@ -236,7 +265,20 @@ def window_results(analysis_rows: Sequence[Mapping[str, Any]], clock: Clock) -> 
             achieved_rows_per_second=row.get("achieved_rows_per_second"),
             gap_percent=row.get("gap_percent"),
             metrics_rows_per_second=row.get("metrics_rows_per_second"),
+            verdict={column: row.get(column) for column in VERDICT_COLUMNS},
         )
+        for row in analysis_rows
+    ]
+
+
+def plan_minute_rows(analysis_rows: Sequence[Mapping[str, Any]], clock: Clock) -> list[dict]:
+    """The analysis's result rows with their window minutes in plan minutes (for the verdict table)."""
+    return [
+        {
+            **row,
+            "start_minute": round(float(row["start_minute"]) * clock.speed, 6),
+            "end_minute": round(float(row["end_minute"]) * clock.speed, 6),
+        }
         for row in analysis_rows
     ]
 
@@ -251,8 +293,9 @@ def _gap(value: float | None) -> str:
 
 def window_table(results: Sequence[WindowResult]) -> list[list[str]]:
     """Header and rows of the per-window table (printed and drawn under the chart)."""
-    rows = [["minutes", "phases", "target rows/s", "achieved rows/s", "gap", "metrics rows/s"]]
+    rows = [["minutes", "phases", "target rows/s", "achieved rows/s", "gap", "processed rows/s", "kept up"]]
     for result in results:
+        kept_up = result.kept_up
         rows.append(
             [
                 f"{result.start_minute:g}-{result.end_minute:g}",
@@ -260,7 +303,8 @@ def window_table(results: Sequence[WindowResult]) -> list[list[str]]:
                 f"{result.target_rows_per_second:,}",
                 _rate(result.achieved_rows_per_second),
                 _gap(result.gap_percent),
-                _rate(result.metrics_rows_per_second),
+                _rate(result.verdict.get("processed_rows_per_second")),
+                "n/a" if kept_up is None else ("yes" if kept_up else "NO"),
             ]
         )
     return rows

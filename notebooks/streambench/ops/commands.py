@@ -1,4 +1,4 @@
-"""The ops commands (status, stop, run, analyze) on the SDK's WorkspaceClient, for the stack's own objects only:
+"""The ops commands (status, stop, run, analyze: in ops/analyze.py) on the SDK's WorkspaceClient, for the stack's own objects only:
 found by the ids of the stack's outputs when there are any, otherwise by name, and acted on only when they carry
 every one of the stack's tags."""
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
 
+from streambench.ops.analyze import analyze
 from streambench.ops.workspace import OpsError, has_stack_tags
 
 ACTIVE_STATES = ("QUEUED", "PENDING", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY")
@@ -37,6 +38,7 @@ class Request:
     poll_seconds: float = 10.0
     run_minutes: float = 15.0
     settle_seconds: float = 60.0
+    state_dir: str = ".streambench"  # where analyze puts the chart: .streambench/<stack>
     ignored: list[str] = field(default_factory=list)
 
     @staticmethod
@@ -63,6 +65,7 @@ class Request:
             poll_seconds=float(raw.get("pollSeconds", 10)),
             run_minutes=float(raw.get("runMinutes", 15)),
             settle_seconds=float(raw.get("settleSeconds", 60)),
+            state_dir=str(raw.get("stateDir") or f".streambench/{raw['stack']}"),
         )
 
 
@@ -288,5 +291,5 @@ COMMANDS = {
     "status": status,
     "stop": stop,
     "run": run,
-    "analyze": lambda w, request, out: (start(w, request, "analysis", out), 0)[1],
+    "analyze": lambda w, request, out: analyze(w, request, out),
 }

@@ -452,8 +452,9 @@ def results(metrics=True, events=EVENTS, pipeline_events=DLT):
     )
 
 
-def test_the_dlt_and_compute_columns_are_appended_to_the_results_table():
-    assert RESULT_COLUMNS[-6:] == (
+def test_the_dlt_compute_and_verdict_columns_are_appended_to_the_results_table():
+    first_verdict_column = RESULT_COLUMNS.index("processed_rows_per_second")
+    assert RESULT_COLUMNS[first_verdict_column - 6 : first_verdict_column] == (
         "analyzed_at",
         "dlt_executors_at_start",
         "dlt_executors_at_end",
@@ -461,6 +462,7 @@ def test_the_dlt_and_compute_columns_are_appended_to_the_results_table():
         "compute",
         "dlt_compute",
     )
+    assert RESULT_COLUMNS[first_verdict_column:][-3:] == ("run_worker_minutes", "run_estimated_dbus", "criteria_json")
     assert tuple(part.split()[0] for part in RESULTS_SCHEMA_DDL.split(", ")) == RESULT_COLUMNS
 
 
@@ -468,7 +470,8 @@ def test_result_rows_per_window_including_the_one_that_fell_short():
     rows = results()
     assert [tuple(row) for row in rows] == [RESULT_COLUMNS] * 4
     short = rows[2]
-    assert short == {
+    load_columns = RESULT_COLUMNS[: RESULT_COLUMNS.index("processed_rows_per_second")]
+    assert {column: short[column] for column in load_columns} == {
         "run_start": RUN_START,
         "window_index": 3,
         "start_minute": 6.0,
@@ -491,6 +494,9 @@ def test_result_rows_per_window_including_the_one_that_fell_short():
         "compute": None,
         "dlt_compute": None,
     }
+    # Without micro-batches (none given here) there is nothing to judge: no verdict, and it says why.
+    assert (short["batches"], short["kept_up"], short["run_kept_up"]) == (0, None, None)
+    assert short["kept_up_reasons"] == "no micro-batch committed in the window"
     assert [
         (row["gap_percent"], row["workers_at_start"], row["workers_at_end"], row["reaction_seconds"]) for row in rows
     ] == [(0.0, 2, 2, None), (0.0, 2, 4, 40.0), (-17.74, 4, 6, 50.0), (-2.0, 6, 6, 90.0)]

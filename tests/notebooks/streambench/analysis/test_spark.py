@@ -75,11 +75,15 @@ def progress(spec, second, rows, run_id, batch_id):
         "inputRowsPerSecond": rows / 10,
         "processedRowsPerSecond": rows * 5.0,
         "durationMs": {"triggerExecution": 200},
+        # The window's observation: every row read is inside the window, the oldest stamped 10 s before the trigger.
+        "observedMetrics": {
+            "streambench_window": {"rows_written": rows, "oldest_event_us": int(at(second - 10).timestamp() * 1e6)}
+        },
     }
 
 
 @pytest.fixture(scope="module")
-def analyzed(spark):
+def analyzed(spark, tmp_path_factory):
     spark.sql(f"DROP SCHEMA IF EXISTS spark_catalog.{SCHEMA} CASCADE")
     spark.sql(f"CREATE SCHEMA spark_catalog.{SCHEMA}")
     # Baseline: 2 rows in every second of both minutes, plus rows before and after the run (not counted).
@@ -99,12 +103,13 @@ def analyzed(spark):
             spec.stream_type,
             spec.table,
             RUN_START,
+            trigger_interval_seconds=10,
         )
         for spec in baseline
         for batch, second in enumerate(range(0, 120, 10))
     ]
     metrics += [
-        progress_row(progress(scale, second, 30, "run-3", batch), "3x", 3, "3x", scale.table, at(60))
+        progress_row(progress(scale, second, 30, "run-3", batch), "3x", 3, "3x", scale.table, at(60), 10)
         for batch, second in enumerate(range(60, 120, 10))
     ]
     # The same batch written twice (a flush retried after a write that did succeed) counts once.
@@ -203,6 +208,9 @@ def analyzed(spark):
             "pipeline_event_log_table": "dlt_event_log",
             "compute": "all-purpose cluster",
             "pipeline_compute": "serverless pipeline",
+            "dbu_per_node_hour": "0.75",
+            "cluster_tags_json": json.dumps({"project": "streambench", "stack": "test"}),
+            "chart_folder": str(tmp_path_factory.mktemp("volume") / "charts"),
         }
     )
     lines = []
@@ -377,3 +385,53 @@ def test_every_result_row_is_labelled_with_the_runs_compute(spark, analyzed):
         (int(RUN_START.timestamp()), 1, "all-purpose cluster", "serverless pipeline"),
         (int(RUN_START.timestamp()), 2, "all-purpose cluster", "serverless pipeline"),
     ]
+
+
+def test_each_window_gets_a_verdict_from_its_committed_micro_batches(spark, analyzed):
+    summary = analyzed[0]
+    verdicts = [
+        (row["processed_rows_per_second"], row["processed_percent"], row["batches"], row["kept_up"])
+        for row in summary["windows"]
+    ]
+    # Each window counts the batches committed one 10-s trigger after it. Window 1 (0:10-1:10): the baseline's 12
+    # batches committed 0:10.2-1:00.2 (240 rows) and the 3x stream's first one (1:00.2, 30 rows). Window 2
+    # (1:10-2:10): the baseline's batches up to 1:50.2 and the 3x stream's (200 + 150 rows): 5.83 of 10 rows/s.
+    assert verdicts == [(4.5, 112.5, 13, True), (5.83, 58.33, 15, False)]
+    second = summary["windows"][1]
+    assert second["kept_up_reasons"] == "processed 58.3 % of the offered rows/s (< 98 %)"
+    assert (second["batch_p50_seconds"], second["batch_p95_seconds"], second["trigger_seconds"]) == (0.2, 0.2, 10.0)
+    assert (second["lag_p50_seconds"], second["lag_max_seconds"], second["lag_recovered_seconds"]) == (10.2, 10.2, 10.2)
+    assert (second["workers_peak"], second["resize_completed_seconds"]) == (4, 50.0)
+    assert (second["dlt_executors_peak"], second["dlt_resize_completed_seconds"]) == (5, 40.0)
+    assert summary["kept_up"] is False
+    stored = (
+        spark.table(full("benchmark_results"))
+        .where(F.col("window_index") == 2)
+        .where(F.col("kept_up").isNotNull())
+        .select("kept_up", "run_kept_up", "processed_percent", "run_worker_minutes", "run_estimated_dbus")
+        .collect()
+    )
+    # Node-minutes: 3 nodes (driver + 2 workers) to 1:50, then 5: (3 x 110 + 5 x 10) / 60.
+    assert [tuple(row) for row in stored] == [(False, False, 58.33, 6.33, 0.079)]
+
+
+def test_the_report_prints_the_verdict_and_the_cost_with_the_billing_query(analyzed):
+    summary, lines, _ = analyzed
+    report = "\n".join(lines)
+    assert "Did the compute keep up?" in report
+    assert "Kept up over the whole run: NO" in report
+    assert "window 2: processed 58.3 %" in report
+    assert "6.3 node-minutes" in report and "0.08 DBU at 0.75 DBU per node-hour" in report
+    assert "FROM system.billing.usage" in report and "custom_tags['stack'] = 'test'" in report
+    assert summary["cost"]["worker_minutes"] == 6.33
+
+
+def test_the_chart_is_saved_in_the_chart_folder_one_file_per_run(analyzed):
+    summary = analyzed[0]
+    assert summary["chart"].endswith("/charts/20261125T020000Z.png")
+    with open(summary["chart"], "rb") as chart:
+        assert chart.read(8) == b"\x89PNG\r\n\x1a\n"
+    timeline = summary["timeline"]
+    assert timeline["offered"] == [[0.0, 4], [1.0, 10]]
+    assert timeline["workers"] == [[0.0, 2], [pytest.approx(110 / 60, abs=1e-5), 4]]
+    assert sum(timeline["intervals"][0]["processed_by_type"].values()) == 4.0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from runner_support import ROOT, SPEED
-from streambench.chart import PNG_SIZE, Interval, draw_results, target_steps  # noqa: E402
+from streambench.chart import PNG_SIZE, draw_results, offered_steps  # noqa: E402
 from streambench.local.console import Console  # noqa: E402
 from streambench.local.report import analyse_and_draw  # noqa: E402
 from streambench.local.run import install_stop_on_ctrl_c, run_timeline  # noqa: E402
@@ -174,26 +174,33 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def test_the_chart_is_a_png_of_the_stated_size(tmp_path):
-    windows = json.dumps(
-        [
-            {"startMinute": 0, "endMinute": 3, "totalRowsPerSecond": 500},
-            {"startMinute": 3, "endMinute": 6, "totalRowsPerSecond": 800},
-        ]
-    )
-    intervals = [
-        Interval(minute / 6, {"baseline": 480.0, "3x": 300.0 if minute >= 18 else 0.0}) for minute in range(36)
-    ]
+    data = {
+        "interval_minutes": 1 / 6,
+        "end_minute": 6.5,
+        "offered": [[0.0, 500], [3.0, 800]],
+        "offered_end_minute": 6.0,
+        "intervals": [
+            {
+                "start_minute": index / 6,
+                "processed_by_type": {"baseline": 480.0, "3x": 300.0 if index >= 18 else 0.0},
+                "lag_p95_seconds": 12.0,
+                "lag_max_seconds": 14.0 if index % 2 else None,
+            }
+            for index in range(39)
+        ],
+        "lag_threshold_seconds": 30.0,
+        "workers": [[0.0, 2], [3.5, 4]],
+        "executors": [],
+    }
     path = draw_results(
         str(tmp_path / "chart.png"),
         "test",
-        windows,
-        intervals,
-        1 / 6,
-        [["minutes", "target"], ["0-3", "500"], ["3-6", "800"]],
+        data,
+        [["minutes", "kept up"], ["0-3", "yes"], ["3-6", "NO"]],
         ["baseline", "3x"],
     )
-    assert png_size(Path(path)) == PNG_SIZE == (1200, 800)
-    assert target_steps(windows) == ([0.0, 3.0, 6.0], [500.0, 800.0, 800.0])
+    assert png_size(Path(path)) == PNG_SIZE == (1400, 1100)
+    assert offered_steps(data) == ([0.0, 3.0, 6.0], [500.0, 800.0, 800.0])
 
 
 # ---- real runs on local Spark ----------------------------------------------------------------------------
@@ -260,7 +267,26 @@ def test_the_run_writes_its_chart_and_results(played):
     assert png_size(state / "results.png") == PNG_SIZE
     results = json.loads((state / "results.json").read_text())
     assert results["run_id"] == outcome.run_id and len(results["windows"]) == 4
-    assert window_table(report.windows)[0][:4] == ["minutes", "phases", "target rows/s", "achieved rows/s"]
+    assert window_table(report.windows)[0] == [
+        "minutes",
+        "phases",
+        "target rows/s",
+        "achieved rows/s",
+        "gap",
+        "processed rows/s",
+        "kept up",
+    ]
+    # Every window carries its verdict, from the micro-batches the run committed, and the run its own.
+    assert [window["verdict"]["batches"] > 0 for window in results["windows"]] == [True] * 4
+    assert all(window["verdict"]["kept_up"] in (True, False) for window in results["windows"])
+    assert results["kept_up"] == all(window["verdict"]["kept_up"] for window in results["windows"])
+    assert set(results["criteria"]) == {
+        "processed_tolerance_percent",
+        "max_batch_to_trigger",
+        "lag_threshold_triggers",
+        "lag_recovery_triggers",
+    }
+    assert "worker_minutes" in results["cost"]
 
 
 def test_every_stream_is_stopped_after_the_run(spark, played):
