@@ -64,4 +64,3 @@ export function timelineJobPlan(
         tasks: tasks.sort((a, b) => a.taskKey.localeCompare(b.taskKey)),
     };
 }
-

@@ -28,7 +28,10 @@ function timelineTask(task: TimelineTask, args: JobClusterTimelineJobArgs) {
     const { plan } = args;
     if (task.phase === "analysis") {
         return {
-            ...jobClusterNotebookTask(task.taskKey, plan.analysis, args.analysisPath, { ...plan.analysis.parameters, ...task.jobParameters }),
+            ...jobClusterNotebookTask(task.taskKey, plan.analysis, args.analysisPath, {
+                ...plan.analysis.parameters,
+                ...task.jobParameters,
+            }),
             ...after(task),
         };
     }

@@ -217,7 +217,8 @@ describe("ops CLI (databricks-sdk)", function () {
 
     it("cluster.kind job: status knows the timeline job only, and analyze says the analysis is the timeline's last task (exit 1)", async () => {
         const project = fs.mkdtempSync(path.join(os.tmpdir(), "ops-project-"));
-        const stackFile = "config:\n  streambench:testMode: true\n  streambench:cluster:\n    kind: job\n  streambench:dlt:\n    enabled: true\n";
+        const stackFile =
+            "config:\n  streambench:testMode: true\n  streambench:cluster:\n    kind: job\n  streambench:dlt:\n    enabled: true\n";
         fs.writeFileSync(path.join(project, "Pulumi.jobs.yaml"), stackFile);
         try {
             const timeline = await job("streambench-jobs-timeline", { project: "streambench", stack: "jobs" }, true);
@@ -229,7 +230,10 @@ describe("ops CLI (databricks-sdk)", function () {
             const requestsBefore = emulator.requests.length;
             const analyze = await ops(["analyze", "--stack", "jobs"], pat(), { projectDir: project });
             assert.strictEqual(analyze.code, 1);
-            assert.match(analyze.stderr, /cluster\.kind job\): it has no analysis job\. .*last task of every streambench-jobs-timeline run/);
+            assert.match(
+                analyze.stderr,
+                /cluster\.kind job\): it has no analysis job\. .*last task of every streambench-jobs-timeline run/,
+            );
             assert.strictEqual(emulator.requests.length, requestsBefore, "analyze called the workspace");
         } finally {
             fs.rmSync(project, { recursive: true, force: true });
