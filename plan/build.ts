@@ -308,7 +308,9 @@ export function analysisPlan(
  */
 export function workloadFingerprint(plan: ScalingPlan, notebookSources: string[]): string {
     const workload = plan.phases.map(({ cron: _cron, ...phase }) => phase);
-    const hash = createHash("sha256").update(JSON.stringify({ workload, partitions: plan.partitions, timeline: plan.timelineJob }));
+    // The timeline job's own schedule (cluster.kind job) is a schedule too.
+    const { cron: _timelineCron, ...timeline } = plan.timelineJob;
+    const hash = createHash("sha256").update(JSON.stringify({ workload, partitions: plan.partitions, timeline }));
     notebookSources.forEach((source) => hash.update("\0").update(source));
     return hash.digest("hex");
 }

@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import { parseStackConfig } from "../../config/parse";
+import { buildScalingPlan, workloadFingerprint } from "../../plan/build";
 import { Evaluation, OFFLINE_VALUES, evaluateProgram, loadStackFile, ofType, runOnDeployConfig } from "../mocks";
 
 const CLUSTER = "databricks:index/cluster:Cluster";
@@ -169,6 +171,13 @@ describe("cluster.kind: job", () => {
             [environment.STREAMBENCH_START_JOB_ID, environment.STREAMBENCH_CANCEL_JOB_IDS, environment.STREAMBENCH_STOP_PIPELINE_IDS],
             [timelineId, timelineId, ofType(deployed, PIPELINE)[0].id],
         );
+    });
+
+    it("starts a new run on deploy when the workload changes, not when the timeline job's schedule does", () => {
+        const fingerprint = (raw: Record<string, unknown>) =>
+            workloadFingerprint(buildScalingPlan("prod", parseStackConfig("prod", { cluster: { kind: "job" }, ...raw })), ["source"]);
+        assert.strictEqual(fingerprint({ schedule: { cron: "0 0 3 * * ?" } }), fingerprint({}));
+        assert.notStrictEqual(fingerprint({ baselineRate: 2000 }), fingerprint({}));
     });
 
     it("grants the job permissions on the timeline job only", async () => {
