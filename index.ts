@@ -9,13 +9,17 @@ const plan = buildScalingPlan(pulumi.getStack(), readStackConfig());
 planWarnings(plan).forEach((warning) => pulumi.log.warn(warning));
 const benchmark = new StreamingBenchmark("streambench", { plan, credentials: workspaceCredentials() });
 
-export const clusterId = benchmark.clusterId;
-export const clusterUrl = benchmark.clusterUrl;
+// With cluster.kind job there is no all-purpose cluster and no job but the timeline job: each run starts its own job cluster.
+const onJobCluster = "none with cluster.kind job: the timeline job runs it on each run's job cluster (timelineJobUrl)";
+export const clusterId = benchmark.clusterId ?? onJobCluster;
+export const clusterUrl = benchmark.clusterUrl ?? onJobCluster;
 export const jobIds = benchmark.jobIds;
 export const jobUrls = benchmark.jobUrls;
 export const timelineJobId = benchmark.timelineJobId;
 export const timelineJobUrl = benchmark.timelineJobUrl;
-export const analysisJobUrl = benchmark.analysisJobUrl;
+export const analysisJobUrl = benchmark.analysisJobUrl ?? onJobCluster;
+// What the runs' results are labelled with: the phases' compute and the pipeline's (cluster.kind, dlt.serverless).
+export const compute = plan.compute;
 export const pipelineUrl = benchmark.pipelineUrl ?? "no DLT pipeline: set streambench:dlt.enabled";
 // How the pipeline computes: serverless or classic (with its enhanced-autoscaling bounds), development or production mode.
 export const pipelineCompute = plan.pipeline
@@ -25,7 +29,8 @@ export const pipelineCompute = plan.pipeline
           mode: plan.pipeline.development ? "development" : "production",
       }
     : "no DLT pipeline: set streambench:dlt.enabled";
-export const pipelineControlJobUrl = benchmark.pipelineControlJobUrl ?? "no DLT pipeline: set streambench:dlt.enabled";
+export const pipelineControlJobUrl =
+    benchmark.pipelineControlJobUrl ?? (plan.pipeline ? onJobCluster : "no DLT pipeline: set streambench:dlt.enabled");
 export const dashboardUrl = benchmark.dashboardUrl ?? "no dashboard: set streambench:warehouseId";
 export const schemaFullName = benchmark.schemaFullName;
 export const checkpointVolumePath = benchmark.volumePath;

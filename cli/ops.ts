@@ -28,7 +28,8 @@ Commands:
   run       start the timeline job and follow it to its end (Ctrl-C detaches; --no-follow returns at once)
   stop      cancel every active run of the stack's jobs (streams stop with the run) and stop its DLT pipeline
   analyze   run the stack's analysis job and follow it: print the verdict per window (kept up or not) and the
-            run's cost, and download its chart into .streambench/<stack>/ (--no-follow: return once started)
+            run's cost, and download its chart into .streambench/<stack>/ (--no-follow: return once started);
+            cluster.kind allPurpose only (on a job cluster every timeline run ends with its analysis)
 
 Options:
   --stack, -s   the Pulumi stack (reads Pulumi.<stack>.yaml)
@@ -75,6 +76,8 @@ export function opsRequest(
     const idFromUrl = (url: unknown, kind: string) =>
         typeof url === "string" ? new RegExp(`/${kind}/([\\w-]+)`).exec(url)?.[1] : undefined;
     const phaseIds: Record<string, unknown> = outputs.jobIds ?? {};
+    // With cluster.kind job the timeline job is the stack's only job: its tasks run the phases, control and analysis.
+    const ownJobs = plan.cluster.kind === "allPurpose";
     return {
         command,
         stack: plan.stack,
@@ -83,14 +86,14 @@ export function opsRequest(
         tags: resourceTags(plan.stack),
         jobs: [
             { name: plan.timelineJob.jobName, role: "timeline", id: outputs.timelineJobId ?? null },
-            ...plan.phases.map((phase) => ({
+            ...(ownJobs ? plan.phases : []).map((phase) => ({
                 name: phase.jobName,
                 role: "phase",
                 id: phaseIds[phase.name] ?? null,
                 streams: phase.streamCount,
                 ratePerStream: phase.ratePerStream,
             })),
-            ...(plan.pipeline
+            ...(plan.pipeline && ownJobs
                 ? [
                       {
                           name: plan.pipeline.control.jobName,
@@ -99,7 +102,7 @@ export function opsRequest(
                       },
                   ]
                 : []),
-            { name: plan.analysis.jobName, role: "analysis", id: idFromUrl(outputs.analysisJobUrl, "jobs") ?? null },
+            ...(ownJobs ? [{ name: plan.analysis.jobName, role: "analysis", id: idFromUrl(outputs.analysisJobUrl, "jobs") ?? null }] : []),
         ],
         pipeline: plan.pipeline ? { name: plan.pipeline.name, id: idFromUrl(outputs.pipelineUrl, "pipelines") ?? null } : null,
         follow,
@@ -175,6 +178,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
     try {
         const stackConfig = loadStackFile(parsed.stack, projectDir);
         const plan = buildScalingPlan(parsed.stack, parseStackConfig(parsed.stack, namespaceValues(stackConfig)));
+        if (parsed.command === "analyze" && plan.cluster.kind === "job") {
+            io.stderr(
+                `ops: ${parsed.stack} runs on a job cluster (streambench:cluster.kind job): it has no analysis job. The analysis is ` +
+                    `the last task of every ${plan.timelineJob.jobName} run, on that run's own job cluster, whose events it reads.`,
+            );
+            return 1;
+        }
         secretHints(stackConfig, env).forEach((hint) => io.stderr(`ops: ${hint}`));
         const outputs = (settings.stackOutputs ?? (() => pulumiStackOutputs(projectDir, parsed!.stack)))() ?? {};
         request = {

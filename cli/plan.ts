@@ -27,13 +27,15 @@ export function renderExpectedBehaviour(plan: ScalingPlan): string {
             window.totalRowsPerSecond,
         ]),
     );
+    const onJobCluster = plan.cluster.kind === "job";
     const phases = textTable(
         ["phase", "streams x rows/s", "window (min)", "schedule (Quartz)", "timeout"],
         plan.phases.map((phase) => [
             phase.name,
             `${phase.streamCount} x ${phase.ratePerStream.toLocaleString("en-US")}`,
             `${phase.windowStartMinute}-${phase.windowEndMinute}`,
-            phase.cron,
+            // On a job cluster a phase is a task of the timeline job: it fires with it and waits for its window.
+            onJobCluster ? `timeline's, +${phase.windowStartMinute} min` : phase.cron,
             `${phase.timeoutSeconds / 60} min`,
         ]),
     );
@@ -41,6 +43,7 @@ export function renderExpectedBehaviour(plan: ScalingPlan): string {
         `Stack ${plan.stack}${plan.testMode ? " (test mode: 5 baseline streams, rates / 10)" : ""}: ${plan.schemaFullName}, ` +
             `${plan.phases.reduce((sum, phase) => sum + phase.tables.length, 0)} tables, ${plan.partitions} partitions per stream`,
         `Schedule: ${plan.schedule.description}${plan.schedule.paused ? ", PAUSED" : ""}`,
+        `Compute: ${computeText(plan)}`,
         "",
         "Expected throughput:",
         throughput,
@@ -51,8 +54,11 @@ export function renderExpectedBehaviour(plan: ScalingPlan): string {
         ...(plan.pipeline
             ? [
                   `DLT pipeline: ${plan.pipeline.name}, triggered (\`pulumi up\` starts no compute), ${pipelineComputeText(plan.pipeline)}, ` +
-                      `${plan.pipeline.development ? "development" : "production"} mode. Its control job ` +
-                      `${plan.pipeline.control.jobName} (schedule "${plan.pipeline.control.cron}", and a task of ${plan.timelineJob.jobName}) ` +
+                      `${plan.pipeline.development ? "development" : "production"} mode. ` +
+                      (onJobCluster
+                          ? `Its control, a task of ${plan.timelineJob.jobName} on the job cluster, `
+                          : `Its control job ${plan.pipeline.control.jobName} (schedule "${plan.pipeline.control.cron}", and a task of ` +
+                            `${plan.timelineJob.jobName}) `) +
                       `keeps it updating from minute 0 to ${plan.runMinutes} of each timeline, then stops it.`,
                   "",
               ]
@@ -61,6 +67,17 @@ export function renderExpectedBehaviour(plan: ScalingPlan): string {
             `${notebookTaskCount(plan)} notebook tasks of the cluster's ${EXECUTION_CONTEXT_LIMIT} execution contexts.`,
         ...planWarnings(plan).map((warning) => `WARNING: ${warning}`),
     ].join("\n");
+}
+
+/** What the phases run on, in words: the all-purpose cluster with its jobs, or the timeline job's job cluster. */
+export function computeText(plan: ScalingPlan): string {
+    const { cluster } = plan;
+    const bounds = `autoscaling ${cluster.minWorkers}-${cluster.maxWorkers} workers, ${cluster.dataSecurityMode}`;
+    return cluster.kind === "job"
+        ? `one job cluster of ${plan.timelineJob.jobName} (${bounds}), started for each run and ended with it; its tasks run ` +
+              `the phases, ${plan.pipeline ? "the DLT control, " : ""}the analysis, and it carries the schedule (results: "${plan.compute.phases}")`
+        : `the all-purpose cluster ${cluster.clusterName} (${bounds}, auto-terminates after ${cluster.autoterminationMinutes} min), ` +
+              `one job per phase on it (results: "${plan.compute.phases}")`;
 }
 
 /** A pipeline's compute in words: serverless, or its classic cluster's enhanced-autoscaling bounds. */
@@ -110,8 +127,13 @@ export function keySettings(resource: Declared, jobNamesById: Map<string, string
         case "databricks:index/job:Job": {
             const tasks = (inputs.tasks ?? []).map((task: any) =>
                 task.notebookTask
-                    ? `${task.taskKey}: notebook ${task.notebookTask.notebookPath}`
+                    ? `${task.taskKey}: notebook ${task.notebookTask.notebookPath}${task.jobClusterKey ? ` on job cluster ${task.jobClusterKey}` : ""}`
                     : `${task.taskKey}: runs job ${jobNamesById.get(String(task.runJobTask?.jobId)) ?? "<id at deploy>"}`,
+            );
+            const jobClusters = (inputs.jobClusters ?? []).map(
+                ({ jobClusterKey, newCluster }: any) =>
+                    `job cluster ${jobClusterKey}: autoscale ${newCluster?.autoscale?.minWorkers}-${newCluster?.autoscale?.maxWorkers} workers, ` +
+                    `runtime ${newCluster?.sparkVersion}, node ${newCluster?.nodeTypeId}, ${newCluster?.dataSecurityMode}`,
             );
             const schedule = inputs.schedule
                 ? `cron "${inputs.schedule.quartzCronExpression}" ${inputs.schedule.timezoneId} ${inputs.schedule.pauseStatus}`
@@ -121,6 +143,7 @@ export function keySettings(resource: Declared, jobNamesById: Map<string, string
                 schedule,
                 `max ${inputs.maxConcurrentRuns} run`,
                 `timeout ${inputs.timeoutSeconds / 60} min`,
+                ...jobClusters,
                 ...tasks,
             ].join(", ");
         }

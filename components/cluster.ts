@@ -5,6 +5,20 @@ import { ClusterPlan } from "../plan/types";
 /** The shared cluster of the benchmark, as the scaling plan describes it. */
 export type AutoscalingClusterArgs = ClusterPlan;
 
+/**
+ * The runtime and node type of the benchmark's cluster, all-purpose or job cluster: as pinned, else looked up. A
+ * lookup follows new LTS releases, so a long-lived stack pins `cluster.sparkVersion`.
+ */
+export function clusterRuntime(
+    cluster: Pick<ClusterPlan, "sparkVersion" | "nodeTypeId">,
+    parent: pulumi.Resource,
+): { sparkVersion: pulumi.Input<string>; nodeTypeId: pulumi.Input<string> } {
+    return {
+        sparkVersion: cluster.sparkVersion ?? databricks.getSparkVersionOutput({ longTermSupport: true, latest: true }, { parent }).id,
+        nodeTypeId: cluster.nodeTypeId ?? databricks.getNodeTypeOutput({ localDisk: true, minCores: 4 }, { parent }).id,
+    };
+}
+
 /** The all-purpose autoscaling cluster whose scaling the benchmark exists to show. */
 export class AutoscalingCluster extends pulumi.ComponentResource {
     public readonly clusterId: pulumi.Output<string>;
@@ -14,9 +28,7 @@ export class AutoscalingCluster extends pulumi.ComponentResource {
         super("streambench:index:AutoscalingCluster", name, {}, opts);
 
         // Looked up only when not pinned; a new LTS release then restarts the cluster on the next `up`.
-        const sparkVersion =
-            args.sparkVersion ?? databricks.getSparkVersionOutput({ longTermSupport: true, latest: true }, { parent: this }).id;
-        const nodeTypeId = args.nodeTypeId ?? databricks.getNodeTypeOutput({ localDisk: true, minCores: 4 }, { parent: this }).id;
+        const { sparkVersion, nodeTypeId } = clusterRuntime(args, this);
 
         // noWait so that `pulumi up` returns once the cluster is requested; the first job run waits for it instead.
         const cluster = new databricks.Cluster(

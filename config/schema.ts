@@ -4,7 +4,9 @@
  */
 import { z } from "zod";
 import {
+    CLUSTER_KINDS,
     DATA_SECURITY_MODES,
+    DEFAULT_AUTOTERMINATION_MINUTES,
     DEDICATED_ACCESS_MODES,
     DEFAULT_DLT_MAX_WORKERS,
     DEFAULT_DLT_MIN_WORKERS,
@@ -49,6 +51,14 @@ const timelineSchema = z.strictObject({
 });
 
 const clusterSchema = z.strictObject({
+    kind: z
+        .enum(CLUSTER_KINDS)
+        .default("allPurpose")
+        .describe(
+            "What the phases run on. `allPurpose`: one shared all-purpose cluster, one job per phase on it. `job`: the timeline job " +
+                "runs the phases, the DLT control and the analysis as tasks on one autoscaling job cluster that each run starts and " +
+                "ends (no all-purpose cluster, no phase jobs); the same bounds, runtime, node type and access mode.",
+        ),
     minWorkers: wholeNumber(1, 10_000).default(2).describe("Autoscale lower bound."),
     maxWorkers: wholeNumber(2, 10_000).default(8).describe("Autoscale upper bound; the Clusters API needs it strictly above minWorkers."),
     maxWorkersCap: wholeNumber(2, 10_000)
@@ -67,8 +77,11 @@ const clusterSchema = z.strictObject({
     autoterminationMinutes: z
         .int("must be a whole number")
         .refine((minutes) => minutes === 0 || (minutes >= 10 && minutes <= 10_000), "must be 0 (never) or 10 to 10000")
-        .default(30)
-        .describe("0 disables auto-termination; otherwise 10 to 10000 minutes (Clusters API)."),
+        .optional()
+        .describe(
+            `0 disables auto-termination; otherwise 10 to 10000 minutes (Clusters API); unset = ${DEFAULT_AUTOTERMINATION_MINUTES}. ` +
+                "The all-purpose cluster's only: not with cluster.kind: job.",
+        ),
     dataSecurityMode: z.enum(DATA_SECURITY_MODES).default("USER_ISOLATION").describe("Unity Catalog access mode."),
     singleUserName: z.string().min(1).optional().describe("The user (or group) a SINGLE_USER / DEDICATED cluster is assigned to."),
 });
@@ -233,6 +246,7 @@ export const stackConfigSchema = z
             problem(["cluster", "maxWorkers"], `${cluster.maxWorkers} is above cluster.maxWorkersCap (${cluster.maxWorkersCap})`);
         }
         dltProblems(config.dlt, cluster.maxWorkersCap, problem);
+        jobClusterProblems(config, problem);
         const needsUser = DEDICATED_ACCESS_MODES.includes(cluster.dataSecurityMode);
         if (needsUser && !cluster.singleUserName) {
             problem(["cluster", "singleUserName"], `is required when cluster.dataSecurityMode is ${cluster.dataSecurityMode}`);
@@ -334,6 +348,33 @@ function dltProblems(
     }
     if (maxWorkers > maxWorkersCap) {
         problem(["dlt", "maxWorkers"], `${maxWorkers} is above cluster.maxWorkersCap (${maxWorkersCap})`);
+    }
+}
+
+/**
+ * What only an all-purpose cluster has, set beside `cluster.kind: job`: refused rather than silently dropped. A job
+ * cluster ends with its run, and the provider's job cluster (`jobClusters[].newCluster`, like the Jobs API's
+ * `new_cluster`) takes no auto-termination; a job cluster takes no notebooks attached by users, so a
+ * CAN_ATTACH_TO grant has no cluster to go on.
+ */
+function jobClusterProblems(config: StackConfig, problem: (path: (string | number)[], message: string) => void): void {
+    if (config.cluster.kind !== "job") {
+        return;
+    }
+    const allPurpose = "or set cluster.kind to allPurpose";
+    if (config.cluster.autoterminationMinutes !== undefined) {
+        problem(
+            ["cluster", "autoterminationMinutes"],
+            `is set (${config.cluster.autoterminationMinutes}), but a job cluster (cluster.kind: job) has no auto-termination: it ends with ` +
+                `its run. Remove it with \`pulumi config rm --path ${CONFIG_NAMESPACE}:cluster.autoterminationMinutes\`, ${allPurpose}`,
+        );
+    }
+    if (config.permissions.clusterUsers.length > 0) {
+        problem(
+            ["permissions", "clusterUsers"],
+            "grants attach on the all-purpose cluster, which cluster.kind: job does not declare (each run's job cluster takes no " +
+                `attached notebooks). Remove it with \`pulumi config rm --path ${CONFIG_NAMESPACE}:permissions.clusterUsers\`, ${allPurpose}`,
+        );
     }
 }
 

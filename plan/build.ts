@@ -10,11 +10,12 @@ import { stackNameSuffix, stackSlug } from "../config/stackName";
 import { analysisPlan, phaseTablesJson } from "./analysis";
 import { nameLengthProblems, oversizedParameterProblems, throughputWindows, writerProblems } from "./limits";
 import { PIPELINE_EVENT_LOG_TABLE, RESULT_TABLES, RUN_ID_REFERENCE, TRIGGER_TIME_REFERENCE } from "./notebookContract";
+import { phaseTimeoutSeconds, timelineJobPlan } from "./timeline";
 import {
-    ANALYSIS_TASK_KEY,
     CHART_FOLDER,
-    ANALYSIS_TIMEOUT_MINUTES,
     COMPUTE_LABELS,
+    ClusterKind,
+    DEFAULT_AUTOTERMINATION_MINUTES,
     DEFAULT_DLT_MAX_WORKERS,
     DEFAULT_DLT_MIN_WORKERS,
     DRAIN_LIMIT_SECONDS,
@@ -23,15 +24,13 @@ import {
     PIPELINE_MIN_UPDATE_SECONDS,
     PIPELINE_POLL_INTERVAL_SECONDS,
     PIPELINE_STOP_TIMEOUT_SECONDS,
-    PIPELINE_TIMELINE_TASK_KEY,
     START_LEAD_SECONDS,
     STATUS_INTERVAL_SECONDS,
     TEST_MODE_BASELINE_STREAMS,
     TEST_MODE_RATE_DIVISOR,
-    TIMEOUT_GRACE_MINUTES,
     TRIGGER_INTERVAL_SECONDS,
 } from "./settings";
-import type { AccessPlan, PhaseName, PhasePlan, PipelinePlan, RunCompute, ScalingPlan, TimelineJobPlan, TimelineTask } from "./types";
+import type { AccessPlan, PhasePlan, PipelinePlan, RunCompute, ScalingPlan } from "./types";
 
 /** Tags on every taggable resource, so workspace admins can tell whose benchmark they are looking at. */
 export function resourceTags(stack: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -106,19 +105,6 @@ function phaseShapes(config: StackConfig): PhaseShape[] {
     ];
 }
 
-/**
- * A phase job's timeout: just past its window's end measured from the start of the timeline, because in the
- * timeline run every phase job starts at minute 0 and waits for its window in the notebook.
- */
-export function phaseTimeoutSeconds(windowEndMinute: number): number {
-    return longestRunMinutes(windowEndMinute) * 60;
-}
-
-/** How long a job whose window ends at `windowEndMinute` may run, counted from its trigger. */
-export function longestRunMinutes(windowEndMinute: number): number {
-    return windowEndMinute + TIMEOUT_GRACE_MINUTES;
-}
-
 /** Builds the whole plan. Pure: the same config always gives the same plan (no clock, no randomness). */
 export function buildScalingPlan(stack: string, config: StackConfig): ScalingPlan {
     // Injective in the stack name (stackName.ts): distinct stacks never share a schema, folder, cluster or job.
@@ -165,7 +151,8 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         throw new StackConfigError(stack, planProblems);
     }
     const pipeline = config.dlt.enabled ? pipelinePlan(resourcePrefix, config, schemaName, phases) : undefined;
-    const compute = runCompute(pipeline);
+    const { kind } = config.cluster;
+    const compute = runCompute(kind, pipeline);
     return {
         stack,
         testMode: config.testMode,
@@ -178,12 +165,14 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         partitions: config.partitions,
         runMinutes: config.timeline.runMinutes,
         cluster: {
+            kind,
             clusterName: resourcePrefix,
             minWorkers: config.cluster.minWorkers,
             maxWorkers: config.cluster.maxWorkers,
             sparkVersion: config.cluster.sparkVersion,
             nodeTypeId: config.cluster.nodeTypeId,
-            autoterminationMinutes: config.cluster.autoterminationMinutes,
+            autoterminationMinutes:
+                kind === "allPurpose" ? (config.cluster.autoterminationMinutes ?? DEFAULT_AUTOTERMINATION_MINUTES) : undefined,
             dataSecurityMode: config.cluster.dataSecurityMode,
             singleUserName: config.cluster.singleUserName,
             tags: resourceTags(stack),
@@ -202,7 +191,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             compute,
             { verdict: config.verdict, cost: config.cost, tags: resourceTags(stack), chartFolder: `${volumePath}/${CHART_FOLDER}` },
         ),
-        timelineJob: timelineJobPlan(resourcePrefix, phases, config.timeline.runMinutes, pipeline !== undefined),
+        timelineJob: timelineJobPlan(resourcePrefix, phases, config.timeline.runMinutes, pipeline !== undefined, kind),
         runOnDeploy: config.runOnDeploy,
         notificationEmails: config.notificationEmails,
         warehouseId: config.warehouseId,
@@ -216,10 +205,10 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
     };
 }
 
-/** What a run ran on: the phases on the all-purpose cluster; the pipeline, if any, classic or serverless. */
-export function runCompute(pipeline: Pick<PipelinePlan, "serverless"> | undefined): RunCompute {
+/** What a run ran on: the phases on the all-purpose cluster or a job cluster; the pipeline, if any, classic or serverless. */
+export function runCompute(kind: ClusterKind, pipeline: Pick<PipelinePlan, "serverless"> | undefined): RunCompute {
     return {
-        phases: COMPUTE_LABELS.allPurposeCluster,
+        phases: kind === "job" ? COMPUTE_LABELS.jobCluster : COMPUTE_LABELS.allPurposeCluster,
         ...(pipeline ? { pipeline: pipeline.serverless ? COMPUTE_LABELS.serverlessPipeline : COMPUTE_LABELS.classicPipeline } : {}),
     };
 }
@@ -269,44 +258,15 @@ export function pipelinePlan(resourcePrefix: string, config: StackConfig, schema
     };
 }
 
-/** Task keys of the timeline job: letters first, so that sorting by key keeps the timeline's order. */
-export function timelineTaskKey(phase: PhaseName): string {
-    return phase === "baseline" ? "baseline" : `scale_${phase}`;
-}
-
-export function timelineJobPlan(resourcePrefix: string, phases: PhasePlan[], runMinutes: number, withPipeline = false): TimelineJobPlan {
-    const tasks: TimelineTask[] = phases.map((phase) => ({
-        taskKey: timelineTaskKey(phase.name),
-        phase: phase.name,
-        jobParameters: { trigger_time: TRIGGER_TIME_REFERENCE, start_offset_minutes: String(phase.windowStartMinute) },
-    }));
-    if (withPipeline) {
-        // Beside the phases, on the same trigger time: the pipeline runs from minute 0 to the timeline's end.
-        tasks.push({
-            taskKey: PIPELINE_TIMELINE_TASK_KEY,
-            phase: "pipeline",
-            jobParameters: { trigger_time: TRIGGER_TIME_REFERENCE, start_offset_minutes: "0" },
-        });
-    }
-    // After every phase and the pipeline's stop, finished or not, the analysis of this very run (its timeline starts
-    // at the trigger).
-    // Sorted like the tasks, so that the provider's read-back shows no reordering.
-    const dependsOn = tasks.map((task) => task.taskKey).sort((a, b) => a.localeCompare(b));
-    tasks.push({ taskKey: ANALYSIS_TASK_KEY, phase: "analysis", jobParameters: { run_start: TRIGGER_TIME_REFERENCE }, dependsOn });
-    return {
-        jobName: `${resourcePrefix}-timeline`,
-        timeoutSeconds: phaseTimeoutSeconds(runMinutes) + ANALYSIS_TIMEOUT_MINUTES * 60,
-        tasks: tasks.sort((a, b) => a.taskKey.localeCompare(b.taskKey)),
-    };
-}
-
 /**
  * A digest of what a benchmark run does: phases, streams, rates, windows, parameters and the notebook sources.
  * Schedules and cluster settings are left out: changing them does not change the workload.
  */
 export function workloadFingerprint(plan: ScalingPlan, notebookSources: string[]): string {
     const workload = plan.phases.map(({ cron: _cron, ...phase }) => phase);
-    const hash = createHash("sha256").update(JSON.stringify({ workload, partitions: plan.partitions, timeline: plan.timelineJob }));
+    // The timeline job's own schedule (cluster.kind job) is a schedule too.
+    const { cron: _timelineCron, ...timeline } = plan.timelineJob;
+    const hash = createHash("sha256").update(JSON.stringify({ workload, partitions: plan.partitions, timeline }));
     notebookSources.forEach((source) => hash.update("\0").update(source));
     return hash.digest("hex");
 }

@@ -37,6 +37,18 @@ export const COMPUTE_LABELS = {
 } as const;
 export type ComputeLabel = (typeof COMPUTE_LABELS)[keyof typeof COMPUTE_LABELS];
 
+/**
+ * What the phases run on (`cluster.kind`). `allPurpose`: one shared all-purpose cluster, a job per phase on it (the
+ * seed's way). `job`: the timeline job runs every notebook as a task on one job cluster of its own, which Databricks
+ * starts for each run and ends with it (what it recommends for production streams).
+ */
+export const CLUSTER_KINDS = ["allPurpose", "job"] as const;
+export type ClusterKind = (typeof CLUSTER_KINDS)[number];
+/** `cluster.autoterminationMinutes` when unset; an all-purpose cluster's setting only (a job cluster ends with its run). */
+export const DEFAULT_AUTOTERMINATION_MINUTES = 30;
+/** The one job cluster of `cluster.kind: job`, as the timeline job's tasks reference it (`job_cluster_key`). */
+export const JOB_CLUSTER_KEY = "benchmark";
+
 /** Unity Catalog access modes the stack's cluster may take (Clusters API `data_security_mode`). */
 export const DATA_SECURITY_MODES = [
     "USER_ISOLATION",

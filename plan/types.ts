@@ -1,6 +1,6 @@
 /** The scaling plan's shape: the types every component and CLI reads. plan/build.ts builds the values. */
 import type { AnalysisParameters, GeneratorParameters, PipelineControlParameters } from "./notebookContract";
-import type { ComputeLabel } from "./settings";
+import type { ClusterKind, ComputeLabel } from "./settings";
 
 export type PhaseName = "baseline" | "3x" | "9x";
 
@@ -91,8 +91,13 @@ export interface AccessPlan {
     cluster: AccessControl[];
 }
 
-/** The shared all-purpose cluster every phase job runs on. */
+/**
+ * The shared cluster every phase runs on: the all-purpose cluster (`kind: allPurpose`), or the one job cluster of the
+ * timeline job (`kind: job`), with the same bounds, runtime, node type, access mode and tags.
+ */
 export interface ClusterPlan {
+    kind: ClusterKind;
+    /** The all-purpose cluster's name (a job cluster is named by Databricks after its job and run). */
     clusterName: string;
     minWorkers: number;
     maxWorkers: number;
@@ -100,7 +105,8 @@ export interface ClusterPlan {
     sparkVersion?: string;
     /** Unset: the smallest node type with local disk and at least 4 cores, looked up at deploy time. */
     nodeTypeId?: string;
-    autoterminationMinutes: number;
+    /** The all-purpose cluster's auto-termination; undefined for a job cluster, which ends with its run. */
+    autoterminationMinutes?: number;
     dataSecurityMode: string;
     singleUserName?: string;
     tags: Record<string, string>;
@@ -111,16 +117,24 @@ export interface TimelineTask {
     taskKey: string;
     /** The phase job this task runs, "pipeline" for the DLT pipeline's control job, or "analysis" for the analysis job after them. */
     phase: PhaseName | "pipeline" | "analysis";
-    /** Overrides of the job's parameters for this run. */
+    /** Overrides of the job's parameters for this run (with `cluster.kind: job`, of the notebook's parameters). */
     jobParameters: Record<string, string>;
     /** Tasks that must end first (run even if they failed). */
     dependsOn?: string[];
 }
 
-/** The timeline job: every phase job in one run, each waiting in its notebook for its window. */
+/**
+ * The timeline job: every phase in one run, each waiting in its notebook for its window. With `cluster.kind:
+ * allPurpose` its tasks run the phase jobs; with `job` they run the notebooks themselves on its job cluster.
+ */
 export interface TimelineJobPlan {
     jobName: string;
     timeoutSeconds: number;
+    /**
+     * With `cluster.kind: job` the timeline job is the stack's one scheduled job: the base schedule (the baseline's),
+     * every other phase waiting for its offset. Undefined with `allPurpose`, where the phase jobs carry the schedules.
+     */
+    cron?: string;
     /** Sorted by task key, as the provider keeps them. */
     tasks: TimelineTask[];
 }

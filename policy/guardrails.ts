@@ -69,6 +69,26 @@ function autoscaleProblems(path: string, autoscale: Inputs, settings: GuardrailS
     return problems;
 }
 
+/**
+ * The problems of every job cluster of a job (`jobClusters[].newCluster`, what `cluster.kind: job` declares), each
+ * named by its path; a job without job clusters has none. Job clusters must be known at preview.
+ */
+function jobClusterProblems(inputs: Inputs, check: (path: string, cluster: Inputs) => string[]): string[] {
+    if (inputs.jobClusters === UNKNOWN) {
+        return unknownAtPreview({ jobClusters: inputs.jobClusters });
+    }
+    return (inputs.jobClusters ?? []).flatMap((jobCluster: Inputs | typeof UNKNOWN, index: number) => {
+        const path = `jobClusters[${index}].newCluster`;
+        if (jobCluster === UNKNOWN || jobCluster.newCluster === UNKNOWN) {
+            return unknownAtPreview({ [path]: UNKNOWN });
+        }
+        return jobCluster.newCluster ? check(path, jobCluster.newCluster) : [];
+    });
+}
+
+/** The compute a task may name, one at most (none: serverless compute). */
+const TASK_COMPUTE = ["existingClusterId", "jobClusterKey", "newCluster"] as const;
+
 export const GUARDRAILS: Guardrail[] = [
     {
         name: "cluster-autoscale-bounds",
@@ -243,6 +263,83 @@ export const GUARDRAILS: Guardrail[] = [
             TOKEN_PATTERN.test(JSON.stringify([inputs.parameters ?? [], inputs.tasks ?? []]))
                 ? ["a job parameter or task holds a Databricks token"]
                 : [],
+    },
+    {
+        name: "job-cluster-autoscale-bounds",
+        description:
+            "A job's job clusters autoscale, with maxWorkers strictly above minWorkers and no more than the cap, as the all-purpose " +
+            "cluster does; known at preview. A job without job clusters passes.",
+        type: JOB,
+        check: (inputs, settings) =>
+            jobClusterProblems(inputs, (path, cluster) =>
+                !cluster.autoscale || cluster.autoscale === UNKNOWN
+                    ? [`${path} has no autoscale block known at preview: the benchmark measures autoscaling`]
+                    : autoscaleProblems(`${path}.autoscale`, cluster.autoscale, settings),
+            ),
+    },
+    {
+        name: "job-cluster-unity-catalog-access-mode",
+        description: "A job's job clusters use a Unity Catalog access mode (known at preview), as the all-purpose cluster does.",
+        type: JOB,
+        check: (inputs) =>
+            jobClusterProblems(inputs, (path, cluster) =>
+                UC_ACCESS_MODES.includes(cluster.dataSecurityMode)
+                    ? []
+                    : [`${path}.dataSecurityMode ${cluster.dataSecurityMode ?? "(unset)"} is not a Unity Catalog access mode`],
+            ),
+    },
+    {
+        name: "job-cluster-no-init-scripts-or-credentials",
+        description:
+            "A job's job clusters run no init scripts and carry no credentials in Spark conf, environment or tags, as the all-purpose " +
+            "cluster; values computed by other resources are left out of the credential check.",
+        type: JOB,
+        check: (inputs) =>
+            jobClusterProblems(inputs, (path, cluster) => {
+                const problems: string[] = unknownAtPreview({ [`${path}.initScripts`]: cluster.initScripts });
+                if (cluster.initScripts !== UNKNOWN && (cluster.initScripts ?? []).length > 0) {
+                    problems.push(`${path} runs init scripts`);
+                }
+                if (TOKEN_PATTERN.test(JSON.stringify([cluster.sparkConf ?? {}, cluster.sparkEnvVars ?? {}, cluster.customTags ?? {}]))) {
+                    problems.push(`${path}'s Spark conf, environment or tags hold a Databricks token`);
+                }
+                return problems;
+            }),
+    },
+    {
+        name: "job-tasks-on-declared-compute",
+        description:
+            "Each task names at most one compute (existingClusterId, jobClusterKey or newCluster, as the Jobs API takes it), and a " +
+            "jobClusterKey the job declares in jobClusters; the job cluster keys known at preview.",
+        type: JOB,
+        check: (inputs) => {
+            if (inputs.tasks === UNKNOWN || inputs.jobClusters === UNKNOWN) {
+                return unknownAtPreview({ tasks: inputs.tasks, jobClusters: inputs.jobClusters });
+            }
+            const declared = (inputs.jobClusters ?? []).map((jobCluster: Inputs) => jobCluster.jobClusterKey);
+            const unknownKeys = unknownAtPreview(
+                Object.fromEntries(declared.map((key: unknown, index: number) => [`jobClusters[${index}].jobClusterKey`, key])),
+            );
+            if (unknownKeys.length > 0) {
+                return unknownKeys;
+            }
+            const problems: string[] = [];
+            if (new Set(declared).size !== declared.length) {
+                problems.push(`job cluster keys are not unique: ${declared.join(", ")}`);
+            }
+            for (const task of inputs.tasks ?? []) {
+                const named = TASK_COMPUTE.filter((field) => task[field] !== undefined && task[field] !== "");
+                if (named.length > 1) {
+                    problems.push(`task ${task.taskKey} names ${named.join(" and ")}: the Jobs API takes one compute per task`);
+                }
+                if (task.jobClusterKey === UNKNOWN) {
+                    problems.push(...unknownAtPreview({ [`task ${task.taskKey}'s jobClusterKey`]: UNKNOWN }));
+                } else if (task.jobClusterKey !== undefined && !declared.includes(task.jobClusterKey)) {
+                    problems.push(`task ${task.taskKey} runs on job cluster ${task.jobClusterKey}, which jobClusters does not declare`);
+                }
+            }
+            return problems;
+        },
     },
     {
         name: "notebook-source-not-content",

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { STREAMING_BACKLOG_ALERT_SECONDS, TIMEOUT_GRACE_MINUTES } from "../../plan/settings";
+import { JOB_CLUSTER_KEY, STREAMING_BACKLOG_ALERT_SECONDS, TIMEOUT_GRACE_MINUTES } from "../../plan/settings";
 
 // Job settings shaped like the provider's `databricks.Job` inputs, shared by the job components. The plan holds
 // the numbers (timeouts, crons, parameters); these functions only put them in the provider's shape.
@@ -48,6 +48,25 @@ export function clusterNotebookTask(taskKey: string, job: JobPlan, args: Cluster
         taskKey,
         existingClusterId: args.clusterId,
         notebookTask: { notebookPath: args.notebookPath, source: "WORKSPACE" },
+        timeoutSeconds: job.timeoutSeconds,
+    };
+}
+
+/**
+ * A notebook task on the job's own job cluster (`cluster.kind: job`), timing out with its part of the plan. Its
+ * parameters are the task's own (`baseParameters`): the tasks of one job pass different values under the same names,
+ * and a job-level parameter would override them all.
+ */
+export function jobClusterNotebookTask(
+    taskKey: string,
+    job: JobPlan,
+    notebookPath: pulumi.Input<string>,
+    parameters: Record<string, pulumi.Input<string>>,
+) {
+    return {
+        taskKey,
+        jobClusterKey: JOB_CLUSTER_KEY,
+        notebookTask: { notebookPath, source: "WORKSPACE", baseParameters: parameters },
         timeoutSeconds: job.timeoutSeconds,
     };
 }

@@ -360,6 +360,31 @@ describe("ops CLI (databricks-sdk)", function () {
         assert.deepStrictEqual(emulator.requests, []);
     });
 
+    it("cluster.kind job: status knows the timeline job only, and analyze says the analysis is the timeline's last task (exit 1)", async () => {
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "ops-project-"));
+        const stackFile =
+            "config:\n  streambench:testMode: true\n  streambench:cluster:\n    kind: job\n  streambench:dlt:\n    enabled: true\n";
+        fs.writeFileSync(path.join(project, "Pulumi.jobs.yaml"), stackFile);
+        try {
+            const timeline = await job("streambench-jobs-timeline", { project: "streambench", stack: "jobs" }, true);
+            const status = await ops(["status", "--stack", "jobs"], pat(), { projectDir: project });
+            assert.strictEqual(status.code, 0, status.stderr);
+            assert.match(status.stdout, new RegExp(`streambench-jobs-timeline\\s+${timeline}\\s+\\d+\\s+RUNNING`));
+            // No phase, control or analysis job to report as "not deployed": the timeline's tasks run them.
+            assert.doesNotMatch(status.stdout, /streambench-jobs-(baseline|3x|9x|dlt-control|analysis)\b/);
+            const requestsBefore = emulator.requests.length;
+            const analyze = await ops(["analyze", "--stack", "jobs"], pat(), { projectDir: project });
+            assert.strictEqual(analyze.code, 1);
+            assert.match(
+                analyze.stderr,
+                /cluster\.kind job\): it has no analysis job\. .*last task of every streambench-jobs-timeline run/,
+            );
+            assert.strictEqual(emulator.requests.length, requestsBefore, "analyze called the workspace");
+        } finally {
+            fs.rmSync(project, { recursive: true, force: true });
+        }
+    });
+
     it("a stack without a stack file names the stacks that exist; no Python with the SDK says to run setup", async () => {
         const missing = await ops(["status", "--stack", "staging"], pat());
         assert.strictEqual(missing.code, 1);

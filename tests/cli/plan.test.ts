@@ -47,6 +47,31 @@ describe("npm run plan (offline)", () => {
         assert.match(text, /Driver: at most 52 streaming queries at once; 4 notebook tasks/);
     });
 
+    it("says what the phases run on: prod's all-purpose cluster, or with cluster.kind job the timeline job's one job cluster and its tasks", async () => {
+        const allPurpose = await offlinePlan("prod", loadStackFile("prod"));
+        assert.match(
+            allPurpose.text,
+            /Compute: the all-purpose cluster streambench-prod \(autoscaling 2-8 workers, USER_ISOLATION, auto-terminates after 30 min\), one job per phase on it \(results: "all-purpose cluster"\)/,
+        );
+        const config = { ...loadStackFile("prod"), "streambench:cluster": JSON.stringify({ kind: "job", minWorkers: 2, maxWorkers: 8 }) };
+        const { text, ok } = await offlinePlan("prod", config);
+        assert.ok(ok, text);
+        assert.match(
+            text,
+            /Compute: one job cluster of streambench-prod-timeline \(autoscaling 2-8 workers, USER_ISOLATION\), started for each run/,
+        );
+        assert.match(text, /results: "job cluster"/);
+        assert.match(text, /3x\s+1 x 3,000\s+3-10\s+timeline's, \+3 min\s+15 min/);
+        assert.match(text, /Its control, a task of streambench-prod-timeline on the job cluster, keeps it updating/);
+        // Schema, volume, the folder and the package's two, 18 workspace files, 3 notebooks, the pipeline, one job.
+        assert.match(text, /Resources `pulumi up` declares \(28\)/);
+        assert.doesNotMatch(text, /^cluster\s/m);
+        assert.match(
+            text,
+            /streambench-prod-timeline, cron "0 0 2 \* \* \?" UTC UNPAUSED, max 1 run, timeout 50 min, job cluster benchmark: autoscale 2-8 workers, runtime <latest LTS, looked up at deploy>, node <smallest 4-core node with local disk, looked up at deploy>, USER_ISOLATION, analyze: notebook \/Users\/<you>\/streambench-prod\/analysis on job cluster benchmark, baseline: notebook \/Users\/<you>\/streambench-prod\/generator on job cluster benchmark/,
+        );
+    });
+
     it("prints dev's test-mode table", async () => {
         const { text } = await offlinePlan("dev", loadStackFile("dev"));
         assert.match(text, /test mode/);

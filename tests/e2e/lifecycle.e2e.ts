@@ -1,6 +1,6 @@
 /**
  * The real Pulumi engine and providers against the workspace emulator, for `dev`, `prod`, a stack with every
- * option on and a stack with a serverless DLT pipeline, all four at once in one workspace:
+ * option on, a stack with a serverless DLT pipeline and one on a job cluster, all five at once in one workspace:
  *   preview -> up -> preview --expect-no-changes -> refresh --expect-no-changes -> preview --policy-pack policy -> destroy
  */
 import * as assert from "assert";
@@ -38,6 +38,23 @@ const SERVERLESS_STACK_CONFIG = `config:
   streambench:dlt:
     enabled: true
     serverless: true
+`;
+
+/**
+ * The phases on a job cluster (`cluster.kind: job`): the timeline job alone, its tasks on one job cluster, with the
+ * DLT pipeline, job permissions and the run on deploy. No all-purpose cluster exists.
+ */
+const JOB_CLUSTER_STACK_CONFIG = `config:
+  streambench:testMode: true
+  streambench:runOnDeploy: true
+  streambench:cluster:
+    kind: job
+    minWorkers: 1
+    maxWorkers: 3
+  streambench:dlt:
+    enabled: true
+  streambench:permissions:
+    jobViewers: ["bench-viewers"]
 `;
 
 const STEPS = [
@@ -87,6 +104,7 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         { stack: "prod" },
         { stack: "full", config: FULL_STACK_CONFIG },
         { stack: "serverless", config: SERVERLESS_STACK_CONFIG },
+        { stack: "jobs", config: JOB_CLUSTER_STACK_CONFIG },
     ].map((run) => ({
         ...run,
         steps: {},
@@ -193,14 +211,15 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
             });
         }
 
-        it(`${stack}: after up nothing bills but the stack's cluster (no pipeline running or starting)`, () => {
+        it(`${stack}: after up nothing bills but the stack's cluster, if any (no pipeline running or starting)`, () => {
             const run = runOf(stack);
             assert.ok(run.billingAfterUp, "up did not succeed");
             const print = footprint(stack, run.resourcesAfterUp);
             const clusterIds = run.resourcesAfterUp
                 .filter((resource) => resource.type === "databricks:index/cluster:Cluster")
                 .map((resource) => resource.id);
-            assert.strictEqual(clusterIds.length, 1);
+            // On a job cluster (cluster.kind: job) there is no all-purpose cluster: each run starts its own.
+            assert.strictEqual(clusterIds.length, stack === "jobs" ? 0 : 1);
             const clusters = run.billingAfterUp.clusters.filter((cluster) => print.ids.has(cluster.clusterId));
             assert.deepStrictEqual(
                 clusters.map((cluster) => cluster.clusterId),
@@ -226,7 +245,7 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         });
     }
 
-    it("four stacks up at once in one workspace share no object, and every object belongs to one of them", () => {
+    it("five stacks up at once in one workspace share no object, and every object belongs to one of them", () => {
         assert.ok(sharedObjects && sharedObjects.objects.length > 0, "no stack came up");
         assert.ok(
             runs.every((run) => run.resourcesAfterUp.length > 0),
@@ -245,7 +264,7 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         assert.deepStrictEqual(problems, []);
         const prints = sharedObjects.prints;
         const pairs = prints.flatMap((a, index) => prints.slice(index + 1).map((b) => [a, b] as const));
-        assert.strictEqual(pairs.length, 6);
+        assert.strictEqual(pairs.length, 10);
         for (const [a, b] of pairs) {
             assert.deepStrictEqual(
                 [...a.ids].filter((id) => b.ids.has(id)),
@@ -412,6 +431,61 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
             lastWorkloadDelete < firstCatalogDelete,
             `a job or the pipeline was deleted (request ${lastWorkloadDelete}) after the schema or volume (request ${firstCatalogDelete})`,
         );
+    });
+
+    it("jobs: one job on its own job cluster, no cluster in the workspace; the run on deploy started it and destroy cancelled it first", () => {
+        const run = runOf("jobs");
+        assert.ok(run.resourcesAfterUp.length > 0, "up did not succeed");
+        const jobs = run.resourcesAfterUp.filter((resource) => resource.type === "databricks:index/job:Job");
+        assert.deepStrictEqual(
+            jobs.map((job) => job.outputs?.name),
+            ["streambench-jobs-timeline"],
+        );
+        assert.deepStrictEqual(
+            run.resourcesAfterUp.filter((resource) => resource.type === "databricks:index/cluster:Cluster"),
+            [],
+        );
+        const requests = emulator.requests.filter((request: RecordedRequest) => request.status === 200);
+        const create = requests.find(
+            (request) => request.path === "/api/2.2/jobs/create" && (request.body as any).name === "streambench-jobs-timeline",
+        );
+        assert.ok(create, "no create of the timeline job");
+        const settings = create.body as any;
+        assert.deepStrictEqual(
+            settings.job_clusters.map((cluster: any) => [
+                cluster.job_cluster_key,
+                cluster.new_cluster.autoscale,
+                cluster.new_cluster.data_security_mode,
+            ]),
+            [["benchmark", { min_workers: 1, max_workers: 3 }, "USER_ISOLATION"]],
+        );
+        assert.deepStrictEqual(
+            settings.tasks.map((task: any) => [task.task_key, task.job_cluster_key, task.existing_cluster_id]),
+            ["analyze", "baseline", "dlt", "scale_3x", "scale_9x"].map((key) => [key, "benchmark", undefined]),
+        );
+        assert.strictEqual(settings.schedule.quartz_cron_expression, "0 0 2 * * ?");
+        assert.ok(
+            !requests.some(
+                (request) => request.path === "/api/2.1/clusters/create" && /streambench-jobs/.test(JSON.stringify(request.body)),
+            ),
+            "a cluster was created for the jobs stack",
+        );
+        const jobId = Number(jobs[0].id);
+        const started = requests.findIndex((request) => request.path === "/api/2.2/jobs/run-now" && (request.body as any).job_id === jobId);
+        const cancelled = requests.findIndex(
+            (request) => request.path === "/api/2.2/jobs/runs/cancel-all" && (request.body as any).job_id === jobId,
+        );
+        const deleted = requests.findIndex((request) => request.path === "/api/2.2/jobs/delete" && (request.body as any).job_id === jobId);
+        assert.ok(
+            started >= 0 && started < cancelled && cancelled < deleted,
+            `run-now ${started}, cancel-all ${cancelled}, delete ${deleted}`,
+        );
+        // Its tasks wrote the timeline's tables (the baseline's parameters are the task's own), and destroy dropped them.
+        assert.ok(
+            run.tablesBeforeDestroy.some((table) => table.name === "main.dlt_autoscaling_jobs.stream_table_9x_scale"),
+            run.tablesBeforeDestroy.map((table) => table.name).join(", "),
+        );
+        assert.deepStrictEqual(run.leftAfterDestroy, []);
     });
 
     it("full: the ops CLI shows the run-on-deploy run against the same workspace", () => {

@@ -41,6 +41,9 @@ const CLUSTER_FIELDS = [
     "workload_type",
 ] as const;
 
+/** JSON fields of compute.ClusterSpec (a job's `new_cluster`) in databricks-sdk-go v0.175.0: CreateCluster's but clone_from. */
+export const CLUSTER_SPEC_FIELDS: readonly string[] = CLUSTER_FIELDS.filter((field) => field !== "clone_from");
+
 /**
  * Runtimes as `GET /api/2.1/clusters/spark-versions` lists them (key + display name). The SDK's
  * `SelectSparkVersion` (databricks-sdk-go service/compute/ext_spark_version.go) picks by key markers (-ml-, -gpu-,
@@ -164,7 +167,7 @@ export class Compute {
     }
 
     private create(body: Record<string, any>): string {
-        this.validate(body, "clusters/create");
+        this.validateSpec(body, "clusters/create");
         this.sequence += 1;
         const now = Date.now();
         const date = new Date(now);
@@ -195,7 +198,7 @@ export class Compute {
             );
         }
         const { cluster_id: _id, ...spec } = body;
-        this.validate(spec, "clusters/edit");
+        this.validateSpec(spec, "clusters/edit");
         cluster.spec = spec;
         if (cluster.state === "RUNNING") {
             cluster.state = "RESTARTING";
@@ -235,9 +238,12 @@ export class Compute {
         return {};
     }
 
-    /** What Databricks refuses in a cluster spec (DATABRICKS-FACTS.md, Clusters API reference). */
-    private validate(spec: Record<string, any>, what: string): void {
-        refuseUnknownKeys(spec, CLUSTER_FIELDS, what);
+    /**
+     * What Databricks refuses in a cluster spec (DATABRICKS-FACTS.md, Clusters API reference): a cluster's, or a job
+     * cluster's (`fields` then ClusterSpec's).
+     */
+    validateSpec(spec: Record<string, any>, what: string, fields: readonly string[] = CLUSTER_FIELDS): void {
+        refuseUnknownKeys(spec, fields, what);
         const sparkVersion = requireString(spec, "spark_version", what);
         if (!SPARK_VERSIONS.some((version) => version.key === sparkVersion)) {
             throw invalidParameter(`Invalid spark version ${sparkVersion}.`);

@@ -1,5 +1,6 @@
 import { invalidParameter, refuseUnknownKeys } from "./apiError";
 import { Compute } from "./compute";
+import { checkTaskCompute, jobClusterKeys } from "./jobClusters";
 import { Router, queryParam } from "./router";
 
 /** JSON fields of jobs.JobSettings (databricks-sdk-go v0.175.0); jobs/create also takes access_control_list. */
@@ -248,6 +249,7 @@ export class Jobs {
         if ((settings.tasks ?? []).length > MAX_TASKS) {
             throw invalidParameter(`A job can have at most ${MAX_TASKS} tasks, got ${settings.tasks.length}.`);
         }
+        const jobClusters = jobClusterKeys(settings.job_clusters, this.compute);
         const keys = new Set<string>();
         for (const task of settings.tasks ?? []) {
             if (!task.task_key) {
@@ -257,9 +259,7 @@ export class Jobs {
                 throw invalidParameter(`Task key ${task.task_key} is not unique.`);
             }
             keys.add(task.task_key);
-            if (task.existing_cluster_id) {
-                this.compute.get(task.existing_cluster_id);
-            }
+            checkTaskCompute(task, jobClusters, this.compute);
             if (task.run_job_task) {
                 this.job(Number(task.run_job_task.job_id));
             }
@@ -311,7 +311,8 @@ export class Jobs {
                     run.childRunIds.push(this.runNow(child, task.run_job_task.job_parameters ?? {}).runId);
                 }
                 if (task.notebook_task && !(task.depends_on ?? []).length) {
-                    this.notebookStarted(parameters);
+                    // Job parameters take precedence over a task's base parameters of the same name.
+                    this.notebookStarted({ ...(task.notebook_task.base_parameters ?? {}), ...parameters });
                 }
             }
         }

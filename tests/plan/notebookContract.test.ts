@@ -170,19 +170,27 @@ print(json.dumps({"labels": labels, "known": [*PHASE_COMPUTE_LABELS, *PIPELINE_C
 `;
 
 describe("the plan and the analysis notebook agree on the compute labels", () => {
-    it("every result is labelled with what the plan ran it on: the cluster, and no, a classic or a serverless pipeline", () => {
-        const plans = [{}, { dlt: { enabled: true } }, { dlt: { enabled: true, serverless: true } }].map((raw) =>
-            buildScalingPlan("prod", parseStackConfig("prod", raw)),
-        );
+    it("every result is labelled with what the plan ran it on: the all-purpose or a job cluster, and no, a classic or a serverless pipeline", () => {
+        const plans = [
+            {},
+            { dlt: { enabled: true } },
+            { dlt: { enabled: true, serverless: true } },
+            { cluster: { kind: "job" }, dlt: { enabled: true } },
+        ].map((raw) => buildScalingPlan("prod", parseStackConfig("prod", raw)));
+        // On a job cluster the analysis is a task of the timeline job, whose cluster_id (empty) is the cluster it runs on.
+        const clusterIdOf = (plan: (typeof plans)[number]) =>
+            plan.timelineJob.tasks.find((task) => task.phase === "analysis")?.jobParameters.cluster_id ?? "0123-456789-abcdef";
         const view = runPython<{ labels: string[][]; known: string[] }>(
             COMPUTE_VIEW,
-            plans.map((plan) => plan.analysis.parameters),
+            plans.map((plan) => ({ ...plan.analysis.parameters, cluster_id: clusterIdOf(plan) })),
         );
         assert.deepStrictEqual(view.labels, [
             ["all-purpose cluster", ""],
             ["all-purpose cluster", "classic pipeline"],
             ["all-purpose cluster", "serverless pipeline"],
+            ["job cluster", "classic pipeline"],
         ]);
+        assert.strictEqual(clusterIdOf(plans[3]), "");
         assert.deepStrictEqual(
             view.labels,
             plans.map((plan) => [plan.compute.phases, plan.compute.pipeline ?? ""]),

@@ -15,9 +15,11 @@ describe("policy pack guardrails", () => {
         ["dev", {}],
         ["prod", {}],
         ["prod", { "streambench:dlt": JSON.stringify({ enabled: true, serverless: true }) }],
+        ["prod", { "streambench:cluster": JSON.stringify({ kind: "job", minWorkers: 2, maxWorkers: 8 }) }],
     ];
     for (const [stack, extra] of stacks) {
-        it(`holds for everything the ${stack} stack declares${extra["streambench:dlt"] ? " with a serverless pipeline" : ""}`, async () => {
+        const variant = extra["streambench:dlt"] ? " with a serverless pipeline" : extra["streambench:cluster"] ? " on a job cluster" : "";
+        it(`holds for everything the ${stack} stack declares${variant}`, async () => {
             const evaluation = await evaluateProgram(stack, { ...runOnDeployConfig(stack), ...extra });
             assert.ifError(evaluation.error);
             const found = customResources(evaluation).flatMap((resource) =>
@@ -36,6 +38,23 @@ describe("policy pack guardrails", () => {
     const serverlessPipeline = { catalog: "main", continuous: false, serverless: true };
     const job = { maxConcurrentRuns: 1, timeoutSeconds: 600, tasks: [{ taskKey: "a" }, { taskKey: "b" }], parameters: [] };
     const token = `dapi${"0123456789abcdef".repeat(2)}`;
+    const newCluster = {
+        autoscale: { minWorkers: 2, maxWorkers: 8 },
+        dataSecurityMode: "USER_ISOLATION",
+        sparkVersion: "16.4.x-scala2.12",
+    };
+    const jobClusterJob = {
+        ...job,
+        jobClusters: [{ jobClusterKey: "benchmark", newCluster }],
+        tasks: [
+            { taskKey: "a", jobClusterKey: "benchmark" },
+            { taskKey: "b", jobClusterKey: "benchmark" },
+        ],
+    };
+    const withNewCluster = (changes: Record<string, unknown>) => ({
+        ...jobClusterJob,
+        jobClusters: [{ jobClusterKey: "benchmark", newCluster: { ...newCluster, ...changes } }],
+    });
     const broken: [string, string, Record<string, any>, RegExp][] = [
         [
             "cluster-autoscale-bounds",
@@ -143,6 +162,60 @@ describe("policy pack guardrails", () => {
             /holds a Databricks token/,
         ],
         [
+            "job-cluster-autoscale-bounds",
+            "databricks:index/job:Job",
+            withNewCluster({ autoscale: { minWorkers: 3, maxWorkers: 3 } }),
+            /jobClusters\[0\]\.newCluster\.autoscale\.maxWorkers \(3\) must be greater than minWorkers \(3\)/,
+        ],
+        [
+            "job-cluster-autoscale-bounds",
+            "databricks:index/job:Job",
+            withNewCluster({ autoscale: { minWorkers: 2, maxWorkers: 65 } }),
+            /jobClusters\[0\]\.newCluster\.autoscale\.maxWorkers \(65\) is above the cap of 64/,
+        ],
+        [
+            "job-cluster-autoscale-bounds",
+            "databricks:index/job:Job",
+            withNewCluster({ autoscale: undefined, numWorkers: 4 }),
+            /no autoscale block/,
+        ],
+        [
+            "job-cluster-unity-catalog-access-mode",
+            "databricks:index/job:Job",
+            withNewCluster({ dataSecurityMode: "NONE" }),
+            /jobClusters\[0\]\.newCluster\.dataSecurityMode NONE is not a Unity Catalog access mode/,
+        ],
+        [
+            "job-cluster-no-init-scripts-or-credentials",
+            "databricks:index/job:Job",
+            withNewCluster({ initScripts: [{ workspace: { destination: "/x.sh" } }] }),
+            /jobClusters\[0\]\.newCluster runs init scripts/,
+        ],
+        [
+            "job-cluster-no-init-scripts-or-credentials",
+            "databricks:index/job:Job",
+            withNewCluster({ sparkConf: { "spark.token": token } }),
+            /hold a Databricks token/,
+        ],
+        [
+            "job-tasks-on-declared-compute",
+            "databricks:index/job:Job",
+            { ...jobClusterJob, tasks: [{ taskKey: "a", jobClusterKey: "other" }] },
+            /task a runs on job cluster other, which jobClusters does not declare/,
+        ],
+        [
+            "job-tasks-on-declared-compute",
+            "databricks:index/job:Job",
+            { ...jobClusterJob, tasks: [{ taskKey: "a", jobClusterKey: "benchmark", existingClusterId: "0101-000000-abc" }] },
+            /task a names existingClusterId and jobClusterKey/,
+        ],
+        [
+            "job-tasks-on-declared-compute",
+            "databricks:index/job:Job",
+            { ...jobClusterJob, jobClusters: [...jobClusterJob.jobClusters, ...jobClusterJob.jobClusters] },
+            /job cluster keys are not unique/,
+        ],
+        [
             "notebook-source-not-content",
             "databricks:index/notebook:Notebook",
             { path: "/x", contentBase64: "IyBEYXRhYnJpY2tz" },
@@ -167,6 +240,14 @@ describe("policy pack guardrails", () => {
     it("pipeline-enhanced-autoscaling accepts a classic pipeline with enhanced autoscaling and a serverless one with no cluster block", () => {
         assert.deepStrictEqual(violations("databricks:index/pipeline:Pipeline", classicPipeline), []);
         assert.deepStrictEqual(violations("databricks:index/pipeline:Pipeline", serverlessPipeline), []);
+    });
+
+    it("the job-cluster guardrails accept a job of tasks on its one declared job cluster, and a job on an existing cluster", () => {
+        assert.deepStrictEqual(violations("databricks:index/job:Job", jobClusterJob), []);
+        assert.deepStrictEqual(
+            violations("databricks:index/job:Job", { ...job, tasks: [{ taskKey: "a", existingClusterId: "0101-000000-abc" }] }),
+            [],
+        );
     });
 
     it("takes a different cap from the policy config", () => {
@@ -256,6 +337,30 @@ describe("policy pack guardrails", () => {
                 "databricks:index/cluster:Cluster",
                 { ...cluster, dataSecurityMode: unknownStringValue },
                 /not a Unity Catalog access mode/,
+            ],
+            [
+                "job-cluster-autoscale-bounds",
+                "databricks:index/job:Job",
+                withNewCluster({ autoscale: { minWorkers: unknownNumberValue, maxWorkers: 8 } }),
+                /jobClusters\[0\]\.newCluster\.autoscale\.minWorkers is not known at preview/,
+            ],
+            [
+                "job-cluster-unity-catalog-access-mode",
+                "databricks:index/job:Job",
+                withNewCluster({ dataSecurityMode: unknownStringValue }),
+                /not a Unity Catalog access mode/,
+            ],
+            [
+                "job-cluster-no-init-scripts-or-credentials",
+                "databricks:index/job:Job",
+                withNewCluster({ initScripts: unknownArrayValue }),
+                /initScripts is not known at preview/,
+            ],
+            [
+                "job-tasks-on-declared-compute",
+                "databricks:index/job:Job",
+                { ...jobClusterJob, jobClusters: [{ jobClusterKey: unknownStringValue, newCluster }] },
+                /jobClusters\[0\]\.jobClusterKey is not known at preview/,
             ],
         ];
         for (const [name, type, inputs, message] of unknownSettings) {
