@@ -76,15 +76,30 @@ def _rate(value: Any) -> float | None:
     return None if math.isnan(rate) or math.isinf(rate) else rate
 
 
+# A query's totals over its sources. The JVM's progress JSON carries them; the progress a Spark Connect server sends
+# leaves them out, and pyspark's StreamingQueryProgress then sums its sources' (pyspark.sql.streaming.listener).
+SOURCE_TOTALS = ("numInputRows", "inputRowsPerSecond", "processedRowsPerSecond")
+
+
 def progress_dict(progress: Any) -> dict:
     """A progress as a plain dict, from a StreamingQueryProgress (its `json`) or a dict (PySpark before 4.0
-    returns `recentProgress` as dicts)."""
+    returns `recentProgress` as dicts), with the query's totals (SOURCE_TOTALS) summed over its sources where the
+    progress leaves them out, as on Spark Connect."""
     text = getattr(progress, "json", None)
     if isinstance(text, str):
-        return json.loads(text)
-    if isinstance(progress, Mapping):
-        return dict(progress)
-    raise TypeError(f"not a streaming progress: {type(progress).__name__}")
+        values = json.loads(text)
+    elif isinstance(progress, Mapping):
+        values = dict(progress)
+    else:
+        raise TypeError(f"not a streaming progress: {type(progress).__name__}")
+    sources = values.get("sources") or []
+    for key in SOURCE_TOTALS:
+        if values.get(key) is None and sources:
+            parts = [source.get(key) for source in sources if isinstance(source, Mapping)]
+            known = [part for part in parts if part is not None]
+            if known:
+                values[key] = sum(known)
+    return values
 
 
 def micros_time(micros: Any) -> datetime | None:

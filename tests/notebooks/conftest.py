@@ -1,7 +1,13 @@
-"""Shared fixtures: the notebooks folder on sys.path and one local Spark session with Delta for the whole run.
+"""Shared fixtures: the notebooks folder on sys.path, one local Spark session with Delta for the whole run, and one
+Spark Connect server in that session's JVM with one Connect session on it.
+
+`any_spark` runs a test (or a module fixture) once on each: the classic session, then the Connect session. A Connect
+session switches this process's pyspark into Connect mode (streambench.spark_connect.CONNECT_MODE_VARIABLE), so the
+switch is on exactly while a test of the `connect` variant runs, and off for every other test. Both sessions share
+one catalog: a test that runs on both writes its tables in a schema of its own per variant (`variant_schema`).
 
 Beside this file (on sys.path as the conftest's folder), plan_documents.py builds the plan's documents the tests pass
-the notebooks (`phases_json`, `windows_json`)."""
+the notebooks (`phases_json`, `windows_json`), and spark_variants.py says which variant a session is."""
 
 import os
 import sys
@@ -11,6 +17,14 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 sys.path.insert(0, str(NOTEBOOKS))
+
+from spark_variants import SPARK_VARIANTS, connect_server_problem, skip_or_fail  # noqa: E402
+from streambench.spark_connect import (  # noqa: E402
+    CONNECT_MODE_VARIABLE,
+    connect_client,
+    start_connect_server,
+    stop_connect_server,
+)
 
 
 def pytest_configure(config):
@@ -43,3 +57,65 @@ def spark(tmp_path_factory):
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def connect_server(request):
+    """`sc://127.0.0.1:<port>`: one Spark Connect server for the whole run, in the shared session's JVM. When it
+    cannot start (no Java, a missing Connect package, a failed start), every test that needs it skips saying why,
+    and fails under any CI."""
+    problem = connect_server_problem(os.environ)
+    if problem is None:
+        spark = request.getfixturevalue("spark")
+        try:
+            service, port = start_connect_server(spark)
+        except Exception as error:  # noqa: BLE001 - the reason goes into the skip or the failure
+            problem = f"the Spark Connect server did not start: {str(error).splitlines()[0] if str(error) else error!r}"
+    if problem is not None:
+        skip_or_fail(problem)
+    yield f"sc://127.0.0.1:{port}"
+    stop_connect_server(service)
+
+
+@pytest.fixture(scope="session")
+def connect_spark(connect_server):
+    """One Spark Connect session on the shared server, for the whole run."""
+    session = connect_client(connect_server)
+    os.environ.pop(CONNECT_MODE_VARIABLE, None)  # on only while a `connect` test runs (_pyspark_mode)
+    yield session
+    os.environ[CONNECT_MODE_VARIABLE] = "1"
+    try:
+        session.stop()
+    finally:
+        os.environ.pop(CONNECT_MODE_VARIABLE, None)
+
+
+@pytest.fixture(scope="module", params=SPARK_VARIANTS)
+def any_spark(request):
+    """The classic session, then the Connect session: the test (and any module fixture built on this) runs on each."""
+    if request.param == "classic":
+        yield request.getfixturevalue("spark")
+        return
+    session = request.getfixturevalue("connect_spark")
+    os.environ[CONNECT_MODE_VARIABLE] = "1"  # for the module fixtures built on this one
+    try:
+        yield session
+    finally:
+        os.environ.pop(CONNECT_MODE_VARIABLE, None)
+
+
+@pytest.fixture(autouse=True)
+def _pyspark_mode(request):
+    """pyspark in Connect mode exactly while a test of the `connect` variant runs."""
+    callspec = getattr(request.node, "callspec", None)
+    connect = callspec is not None and callspec.params.get("any_spark") == "connect"
+    saved = os.environ.get(CONNECT_MODE_VARIABLE)
+    if connect:
+        os.environ[CONNECT_MODE_VARIABLE] = "1"
+    else:
+        os.environ.pop(CONNECT_MODE_VARIABLE, None)
+    yield
+    if saved is None:
+        os.environ.pop(CONNECT_MODE_VARIABLE, None)
+    else:
+        os.environ[CONNECT_MODE_VARIABLE] = saved
