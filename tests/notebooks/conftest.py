@@ -3,7 +3,8 @@ Spark Connect server in that session's JVM with one Connect session on it.
 
 `any_spark` runs a test (or a module fixture) once on each: the classic session, then the Connect session. A Connect
 session switches this process's pyspark into Connect mode (streambench.spark_connect.CONNECT_MODE_VARIABLE), so the
-switch is on exactly while a test of the `connect` variant runs, and off for every other test. Both sessions share
+switch is on exactly while a test or fixture that got the Connect session runs (two hooks below), and off for every
+other test and fixture. Both sessions share
 one catalog: a test that runs on both writes its tables in a schema of its own per variant (`variant_schema`).
 
 Beside this file (on sys.path as the conftest's folder), plan_documents.py builds the plan's documents the tests pass
@@ -11,6 +12,7 @@ the notebooks (`phases_json`, `windows_json`), and spark_variants.py says which 
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from spark_variants import SPARK_VARIANTS, connect_server_problem, skip_or_fail 
 from streambench.spark_connect import (  # noqa: E402
     CONNECT_MODE_VARIABLE,
     connect_client,
+    is_spark_connect,
     start_connect_server,
     stop_connect_server,
 )
@@ -81,41 +84,45 @@ def connect_server(request):
 def connect_spark(connect_server):
     """One Spark Connect session on the shared server, for the whole run."""
     session = connect_client(connect_server)
-    os.environ.pop(CONNECT_MODE_VARIABLE, None)  # on only while a `connect` test runs (_pyspark_mode)
+    os.environ.pop(CONNECT_MODE_VARIABLE, None)  # on only while Connect code runs (pyspark_mode)
     yield session
-    os.environ[CONNECT_MODE_VARIABLE] = "1"
-    try:
+    with pyspark_mode(True):
         session.stop()
-    finally:
-        os.environ.pop(CONNECT_MODE_VARIABLE, None)
 
 
 @pytest.fixture(scope="module", params=SPARK_VARIANTS)
 def any_spark(request):
-    """The classic session, then the Connect session: the test (and any module fixture built on this) runs on each."""
-    if request.param == "classic":
-        yield request.getfixturevalue("spark")
-        return
-    session = request.getfixturevalue("connect_spark")
-    os.environ[CONNECT_MODE_VARIABLE] = "1"  # for the module fixtures built on this one
-    try:
-        yield session
-    finally:
-        os.environ.pop(CONNECT_MODE_VARIABLE, None)
+    """The classic session, then the Connect session: the test (and any fixture that takes this one) runs on each."""
+    return request.getfixturevalue("spark" if request.param == "classic" else "connect_spark")
 
 
-@pytest.fixture(autouse=True)
-def _pyspark_mode(request):
-    """pyspark in Connect mode exactly while a test of the `connect` variant runs."""
-    callspec = getattr(request.node, "callspec", None)
-    connect = callspec is not None and callspec.params.get("any_spark") == "connect"
+@contextmanager
+def pyspark_mode(connect: bool):
+    """pyspark in Connect mode (or not) for the block, then as it was."""
     saved = os.environ.get(CONNECT_MODE_VARIABLE)
     if connect:
         os.environ[CONNECT_MODE_VARIABLE] = "1"
     else:
         os.environ.pop(CONNECT_MODE_VARIABLE, None)
-    yield
-    if saved is None:
-        os.environ.pop(CONNECT_MODE_VARIABLE, None)
-    else:
-        os.environ[CONNECT_MODE_VARIABLE] = saved
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(CONNECT_MODE_VARIABLE, None)
+        else:
+            os.environ[CONNECT_MODE_VARIABLE] = saved
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """A fixture that takes `any_spark` is built in the mode of the session it gets; every other one classic."""
+    connect = "any_spark" in fixturedef.argnames and is_spark_connect(request.getfixturevalue("any_spark"))
+    with pyspark_mode(connect):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """A test runs in Connect mode exactly when it takes `any_spark` and gets the Connect session."""
+    with pyspark_mode(is_spark_connect(getattr(item, "funcargs", {}).get("any_spark"))):
+        yield

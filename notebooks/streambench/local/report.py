@@ -86,9 +86,11 @@ def analyse_and_draw(
     console: Console,
     cluster_id: str = "",
     state_dir: Path | None = None,
+    where: str = "",
 ) -> RunReport | None:
-    """The analysis job's code on what was played, then the chart and results.json in the state folder.
-    None when nothing was played (stopped before the first window)."""
+    """The analysis job's code on what was played, then the chart and results.json in the state folder; `where`
+    names the compute in the chart's title (sessions.RunSession.where). None when nothing was played (stopped
+    before the first window)."""
     from streambench.analysis.params import parse_analysis_params
     from streambench.analysis.spark import analyze_run
     from streambench.chart import draw_results
@@ -115,11 +117,7 @@ def analyse_and_draw(
     intervals, interval_minutes = throughput_intervals(
         spark, analysis, outcome.run_start, minutes, clock, interval_seconds
     )
-    where = (
-        f"local Spark ({spark.sparkContext.defaultParallelism} cores)"
-        if spec.mode == "local"
-        else f"cluster {cluster_id} (Databricks Connect)"
-    )
+    where = where or (f"cluster {cluster_id} (Databricks Connect)" if cluster_id else f"{spec.mode} Spark")
     stopped = "" if played is None else f", stopped at minute {played:.1f}"
     title = (
         f"streambench {spec.stack}: {where}, {spec.speed:g}x speed{stopped}, run {outcome.run_start:%Y-%m-%d %H:%M:%S} UTC"

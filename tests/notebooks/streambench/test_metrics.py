@@ -250,6 +250,20 @@ def test_a_spark_connect_progress_without_the_query_totals_gets_its_sources_sums
     assert total_input_rows_per_second([SimpleNamespace(json=json.dumps(connect)), None, progress()]) == 5.0 + 999.9
 
 
+def test_a_spark_connect_observation_with_its_schema_reads_as_the_classic_one():
+    """A Spark Connect server sends an observation as its values with their schema."""
+    names = ["rows_written", "oldest_event_us", "newest_event_us", "read_until_us"]
+    values = [OBSERVED[WINDOW_OBSERVATION][name] for name in names]
+    fields = [{"name": name, "type": "long", "nullable": True, "metadata": {}} for name in names]
+    connect = progress(observedMetrics={WINDOW_OBSERVATION: {"values": values, "schema": {"fields": fields}}})
+    as_connect = progress_dict(SimpleNamespace(json=json.dumps(connect)))
+    assert as_connect["observedMetrics"] == OBSERVED
+    assert read_until_micros(as_connect) == OBSERVED[WINDOW_OBSERVATION]["read_until_us"]
+    row = progress_row(as_connect, "baseline", 1, "baseline", "t")
+    assert row == progress_row(progress(observedMetrics=OBSERVED), "baseline", 1, "baseline", "t")
+    assert row["rows_written"] == 2_000 and row["processing_lag_ms"] == 9_750 + 812
+
+
 def test_polling_counts_the_batches_that_left_a_query_s_history_before_they_were_polled():
     def history(batches):
         return SimpleNamespace(recentProgress=[progress(batch_id=batch) for batch in batches])
