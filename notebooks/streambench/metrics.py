@@ -7,7 +7,7 @@ generator's loop calls `flush` every status interval: one small append of the bu
 
 On a Spark Connect session (standard access mode, serverless, Databricks Connect) the recorder registers no
 listener: a Connect listener may run on the server, on a copy of the recorder that this process never sees
-(streambench.spark_connect). It polls each query's `recentProgress` at every flush instead, and once more after
+(see is_spark_connect). It polls each query's `recentProgress` at every flush instead, and once more after
 the streams stopped, which records every micro-batch the queries report; a batch that left a query's progress
 history before it was polled is counted in `missed_batches` and said.
 
@@ -31,7 +31,18 @@ from streambench.metrics_rows import (
     progress_row,
     query_name,
 )
-from streambench.spark_connect import is_spark_connect
+
+# pyspark's own switch between its classic and its Connect implementations (pyspark.sql.utils.is_remote): set, every
+# `pyspark.sql.functions` call builds a Connect column. Connect sessions set it when they are built.
+CONNECT_MODE_VARIABLE = "SPARK_CONNECT_MODE_ENABLED"
+
+
+def is_spark_connect(spark: Any) -> bool:
+    """Whether `spark` is a Spark Connect session (open-source Connect, Databricks Connect, standard access mode or
+    serverless): its class lives in pyspark.sql.connect, in pyspark and in databricks-connect's pyspark alike. There a
+    StreamingQueryListener may run on the server, apart from this process's objects (Databricks: it "does not have
+    access to variables defined outside of it"); open-source PySpark 4.2 delivers its events to the client."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
 
 
 class MetricsRecorder(StreamingQueryListener):

@@ -2,7 +2,7 @@
 Spark Connect server in that session's JVM with one Connect session on it.
 
 `any_spark` runs a test (or a module fixture) once on each: the classic session, then the Connect session. A Connect
-session switches this process's pyspark into Connect mode (streambench.spark_connect.CONNECT_MODE_VARIABLE), so the
+session switches this process's pyspark into Connect mode (streambench.metrics.CONNECT_MODE_VARIABLE), so the
 switch is on exactly while a test or fixture that got the Connect session runs (two hooks below), and off for every
 other test and fixture. Both sessions share
 one catalog: a test that runs on both writes its tables in a schema of its own per variant (`variant_schema`).
@@ -21,7 +21,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 sys.path.insert(0, str(NOTEBOOKS))
 
 from spark_variants import SPARK_VARIANTS, connect_server_problem, skip_or_fail  # noqa: E402
-from streambench.spark_connect import (  # noqa: E402
+from streambench.local.spark_connect import (  # noqa: E402
     CONNECT_MODE_VARIABLE,
     connect_client,
     is_spark_connect,

@@ -15,7 +15,7 @@ from typing import Mapping
 import pytest
 from ci_gate import under_ci
 from streambench.local.sessions import java_problem
-from streambench.spark_connect import is_spark_connect
+from streambench.local.spark_connect import is_spark_connect
 
 SPARK_VARIANTS = ("classic", "connect")
 CONNECT_EXTRAS = ("grpc", "grpc_status", "google.rpc", "pandas", "pyarrow", "zstandard")

@@ -182,7 +182,7 @@ def spark_connect_session(state_dir: Path, processes: list, log: Callable[[str],
     """Local Spark with Delta behind a Spark Connect server in its JVM, and a Connect session on that server: the
     timeline then runs as on standard access mode, serverless or Databricks Connect (no JVM in this process's
     session, data frames over gRPC). The JVM is in `processes`, so the runner's clean-up ends the server with it."""
-    from streambench.spark_connect import connect_client, start_connect_server, stop_connect_server
+    from streambench.local.spark_connect import connect_client, start_connect_server, stop_connect_server
 
     classic = local_session(state_dir, processes, app_name="streambench-local-connect")
     service, port = start_connect_server(classic)

@@ -312,7 +312,7 @@ def test_a_real_stream_s_every_micro_batch_is_recorded_once_and_flushed_to_delta
     """Classic: the listener records each batch off the stream's thread. Spark Connect: no listener; the recorder
     polls. Either way the table holds every micro-batch the query itself reports, once."""
     from pyspark.sql import functions as F
-    from streambench.spark_connect import is_spark_connect
+    from streambench.metrics import is_spark_connect
 
     spark = any_spark
     schema = variant_schema(SCHEMA, spark)

@@ -1,5 +1,6 @@
-"""Spark Connect: what tells a Connect session from a classic one, and a Spark Connect server inside a local Spark's
-own JVM (the one `npm run local -- --spark-connect` and the tests talk to).
+"""A Spark Connect server inside a local Spark's own JVM (the one `npm run local -- --spark-connect` and the tests
+talk to), and a Connect session on it. (Telling a Connect session from a classic one: streambench.metrics
+`is_spark_connect`, which the notebooks need too.)
 
 Standard access mode and serverless run notebooks' Python through Spark Connect, and Databricks Connect is Spark
 Connect too. There the session has no `sparkContext` and no JVM in this process, data frames travel over gRPC, and a
@@ -13,15 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-# pyspark's own switch between its classic and its Connect implementations (pyspark.sql.utils.is_remote): set, every
-# `pyspark.sql.functions` call builds a Connect column. Connect sessions set it when they are built.
-CONNECT_MODE_VARIABLE = "SPARK_CONNECT_MODE_ENABLED"
-
-
-def is_spark_connect(spark: Any) -> bool:
-    """Whether `spark` is a Spark Connect session (open-source Connect, Databricks Connect, standard access mode or
-    serverless): its class lives in pyspark.sql.connect, in pyspark and in databricks-connect's pyspark alike."""
-    return type(spark).__module__.startswith("pyspark.sql.connect")
+from streambench.metrics import CONNECT_MODE_VARIABLE, is_spark_connect  # noqa: F401 - one home for both
 
 
 def start_connect_server(classic_spark: Any, host: str = "127.0.0.1") -> tuple[Any, int]:
