@@ -98,7 +98,7 @@ def test_bad_specs_are_refused_with_every_problem():
         parse_run_spec({"mode": "cloud", "speed": 0, "phases": []})
     message = str(error.value)
     for expected in (
-        "mode must be one of local, connect",
+        "mode must be one of local, spark-connect, connect",
         "speed must be a number above 0",
         "stack is required",
         "phases must list at least one phase",
