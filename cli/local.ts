@@ -1,12 +1,14 @@
 /**
- * `npm run local -- --stack dev [--speed 10] [--connect]`: plays the stack's whole timeline on Spark from this
- * machine and draws the result, without a deploy.
+ * `npm run local -- --stack dev [--speed 10] [--spark-connect | --connect]`: plays the stack's whole timeline on Spark
+ * from this machine and draws the result, without a deploy.
  *
  * This side reads `Pulumi.<stack>.yaml`, builds the scaling plan with the same pure functions as `pulumi up`,
  * and hands the Python runner (notebooks/streambench/local/run.py) each phase's job parameters as the timeline job passes
  * them, and the analysis job's parameters. The runner plays them with the notebooks' own code, on an embedded
- * local Spark with Delta (the project's .venv), or with `--connect` on the stack's cluster through Databricks
- * Connect (a separate venv: databricks-connect conflicts with pyspark).
+ * local Spark with Delta (the project's .venv), with `--spark-connect` through a Spark Connect server the runner
+ * starts in that local Spark, or with `--connect` on the stack's cluster through Databricks Connect (a separate venv:
+ * databricks-connect conflicts with pyspark). `--connect` passes only where to go (the stack's host, profile and
+ * cluster); the Databricks SDK's unified authentication finds the credentials on the Python side.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -20,8 +22,9 @@ import { COMPUTE_LABELS } from "../plan/settings";
 import { ScalingPlan } from "../plan/types";
 import { buildScalingPlan } from "../plan/build";
 import { LIMITS } from "../plan/settings";
-import { CredentialsError, resolveCredentials } from "../workspace/credentials";
+import { resourceTags } from "../plan/build";
 import { loadStackFile } from "../config/stackFile";
+import { pulumiStackOutputs, secretHints } from "./stackOutputs";
 
 const REPOSITORY_ROOT = path.join(__dirname, "..");
 
@@ -30,7 +33,7 @@ export const MAX_SPEED = 60;
 /** The longest a local run may last in real time: the longest timeline a stack may have, at speed 1. */
 export const MAX_LOCAL_RUN_MINUTES = LIMITS.maxRunMinutes;
 
-export const USAGE = `Usage: npm run local -- --stack <stack> [--speed <N>] [--connect [--cluster-id <id>]] [--python <path>]
+export const USAGE = `Usage: npm run local -- --stack <stack> [--speed <N>] [--spark-connect | --connect [--cluster-id <id>]] [--python <path>]
 
 Plays the stack's whole timeline (every phase on its window, then the analysis) and writes
 .streambench/<stack>/results.png: measured rows/s by stream type against the plan's target, and the
@@ -42,10 +45,14 @@ Options:
                  trigger and status intervals shrink with it (whole seconds, at least 1). Default 1,
                  at most ${MAX_SPEED}; below 1 slows the clock down, as long as the whole run lasts at
                  most ${MAX_LOCAL_RUN_MINUTES / 60} h. --speed 10 plays a 15-minute timeline in 90 s.
+  --spark-connect  play it through a Spark Connect server that the runner starts in local Spark (and
+                 stops): the way standard access mode, serverless and Databricks Connect run it
   --connect      run on the stack's cluster through Databricks Connect instead of local Spark
-                 (needs databricks-connect in its own venv, .venv-connect: see docs/operations.md)
-  --cluster-id   the cluster for --connect (default DATABRICKS_CLUSTER_ID, else the cluster named
-                 streambench-<stack>)
+                 (needs databricks-connect in its own venv, .venv-connect: see docs/operations.md).
+                 Credentials: whatever the Databricks SDK's unified authentication finds (the stack's
+                 databricks:host and databricks:profile, DATABRICKS_* variables, a ~/.databrickscfg profile)
+  --cluster-id   the cluster for --connect (default DATABRICKS_CLUSTER_ID, else the stack's clusterId
+                 output, else the cluster named streambench-<stack> that carries the stack's tags)
   --python       the Python to run with (default: .venv/bin/python; with --connect .venv-connect/bin/python)
   --dry-run      print the run spec (every phase's parameters as the runner gets them) and stop
   --help, -h     this text
@@ -55,6 +62,8 @@ Ctrl-C stops every stream cleanly and still analyses and draws what was played.`
 export interface LocalOptions {
     stack: string;
     speed: number;
+    /** Through a local Spark Connect server (`--spark-connect`). */
+    sparkConnect?: boolean;
     connect: boolean;
     clusterId?: string;
     python?: string;
@@ -77,6 +86,7 @@ export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
                 stack: { type: "string", short: "s" },
                 speed: { type: "string" },
                 connect: { type: "boolean" },
+                "spark-connect": { type: "boolean" },
                 "cluster-id": { type: "string" },
                 python: { type: "string" },
                 "dry-run": { type: "boolean" },
@@ -101,6 +111,9 @@ export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
             `--speed must be a number above 0 and at most ${MAX_SPEED} (a plan minute lasts 60/N s), not "${values.speed}"`,
         );
     }
+    if (values["spark-connect"] && values.connect) {
+        throw new UsageError("--spark-connect (a local Spark Connect server) and --connect (the stack's cluster) exclude each other");
+    }
     if (values["cluster-id"] !== undefined && !values.connect) {
         throw new UsageError("--cluster-id is only used with --connect");
     }
@@ -111,6 +124,7 @@ export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
         // `pulumi stack ls` may print `org/project/stack`; the stack file is named after the last part.
         stack: values.stack.split("/").pop() as string,
         speed,
+        sparkConnect: Boolean(values["spark-connect"]),
         connect: Boolean(values.connect),
         clusterId: values["cluster-id"],
         python: values.python,
@@ -162,7 +176,7 @@ export function loadStack(
 /** What the runner gets (notebooks/streambench/local/timeline.py `parse_run_spec` reads it). */
 export interface RunSpec {
     stack: string;
-    mode: "local" | "connect";
+    mode: "local" | "spark-connect" | "connect";
     speed: number;
     /** `.streambench/<stack>`: local warehouse and checkpoints, and the results of every mode. */
     stateDir: string;
@@ -177,14 +191,30 @@ export interface RunSpec {
     clusterId: string;
     /** The cluster's pinned runtime; "" = latest LTS, looked up at deploy. */
     sparkVersion: string;
+    /** `--connect`: the stack's `databricks:host` and `databricks:profile` ("" = what the SDK finds); never a credential. */
+    host: string;
+    profile: string;
+    /** The stack's tags: the cluster found by name must carry them. */
+    tags: Record<string, string>;
 }
 
-/** The run spec of a plan: job parameters with the timeline job's overrides, nothing recomputed. */
-export function runSpec(plan: ScalingPlan, options: LocalOptions, projectDir: string, env: NodeJS.ProcessEnv = {}): RunSpec {
+/** The run spec of a plan: job parameters with the timeline job's overrides, nothing recomputed. With `--connect`, where
+ * to go: the stack file's host and profile, and the cluster from --cluster-id, DATABRICKS_CLUSTER_ID or the stack's
+ * `clusterId` output (`outputs`); no credential. */
+export function runSpec(
+    plan: ScalingPlan,
+    options: LocalOptions,
+    projectDir: string,
+    env: NodeJS.ProcessEnv = {},
+    stackConfig: Record<string, string> = {},
+    outputs: Record<string, unknown> = {},
+): RunSpec {
+    const outputClusterId = typeof outputs.clusterId === "string" ? outputs.clusterId : "";
+    const fromStack = (key: string) => (options.connect && !/^\{"secure"/.test(stackConfig[key] ?? "") ? (stackConfig[key] ?? "") : "");
     const overrides = (phase: string) => plan.timelineJob.tasks.find((task) => task.phase === phase)?.jobParameters ?? {};
     return {
         stack: plan.stack,
-        mode: options.connect ? "connect" : "local",
+        mode: options.connect ? "connect" : options.sparkConnect ? "spark-connect" : "local",
         speed: options.speed,
         stateDir: path.join(projectDir, ".streambench", plan.stack),
         volumePath: plan.volumePath,
@@ -199,8 +229,11 @@ export function runSpec(plan: ScalingPlan, options: LocalOptions, projectDir: st
             pipeline_compute: "",
         },
         clusterName: plan.cluster.clusterName,
-        clusterId: options.clusterId ?? env.DATABRICKS_CLUSTER_ID ?? "",
+        clusterId: options.connect ? (options.clusterId ?? (env.DATABRICKS_CLUSTER_ID || outputClusterId)) : "",
         sparkVersion: plan.cluster.sparkVersion ?? "",
+        host: fromStack("databricks:host"),
+        profile: fromStack("databricks:profile"),
+        tags: resourceTags(plan.stack),
     };
 }
 
@@ -210,12 +243,12 @@ export function databricksConnectRequirement(sparkVersion: string | undefined): 
     return line ? `databricks-connect==${line[1]}.${line[2]}.*` : "databricks-connect==<your cluster's runtime, e.g. 16.4.*>";
 }
 
-/** The Python that runs the runner, and the environment it gets. Throws LocalRunError saying what to install or set. */
+/** The Python that runs the runner, and the environment it gets: this process's own, nothing added (with `--connect`
+ * the SDK reads the DATABRICKS_* variables there itself). Throws LocalRunError saying what to install. */
 export function runnerProcess(
     plan: ScalingPlan,
     options: LocalOptions,
     env: NodeJS.ProcessEnv,
-    stackConfig: Record<string, string>,
 ): { python: string; env: NodeJS.ProcessEnv } {
     if (!options.connect) {
         const python = options.python ?? env.PYTHON ?? path.join(REPOSITORY_ROOT, ".venv", "bin", "python");
@@ -234,8 +267,7 @@ export function runnerProcess(
                 ` (no Python at ${python}; or pass --python <path>)`,
         );
     }
-    const credentials = resolveCredentials(plan.stack, stackConfig, env);
-    return { python, env: { ...env, DATABRICKS_HOST: credentials.host, DATABRICKS_TOKEN: credentials.token } };
+    return { python, env };
 }
 
 export interface LocalIo {
@@ -245,7 +277,6 @@ export interface LocalIo {
 
 /** Runs the command; resolves to the exit code (0 played to the end, 130 stopped by Ctrl-C, 1 failed, 2 usage). */
 export async function main(argv: string[], env: NodeJS.ProcessEnv, io: LocalIo, projectDir = REPOSITORY_ROOT): Promise<number> {
-    let token: string | undefined;
     try {
         const options = parseLocalArgs(argv);
         if (!options) {
@@ -254,25 +285,27 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: LocalIo, 
         }
         const { plan, stackConfig } = loadStack(projectDir, options.stack, env);
         checkSpeed(options.speed, plan);
+        // The stack's outputs name its cluster; asked only when nothing else does.
+        const outputs =
+            options.connect && !options.clusterId && !env.DATABRICKS_CLUSTER_ID ? (pulumiStackOutputs(projectDir, plan.stack) ?? {}) : {};
+        const spec = runSpec(plan, options, projectDir, env, stackConfig, outputs);
         if (options.dryRun) {
-            io.stdout(JSON.stringify(runSpec(plan, options, projectDir, env), null, 2));
+            io.stdout(JSON.stringify(spec, null, 2));
             return 0;
         }
-        const runner = runnerProcess(plan, options, env, stackConfig);
-        token = runner.env.DATABRICKS_TOKEN;
-        return await runRunner(runner.python, runner.env, runSpec(plan, options, projectDir, env), projectDir);
+        const runner = runnerProcess(plan, options, env);
+        if (options.connect) {
+            secretHints(stackConfig, env).forEach((hint) => io.stderr(`local: ${hint}`));
+        }
+        return await runRunner(runner.python, runner.env, spec, projectDir);
     } catch (error) {
         if (error instanceof UsageError) {
             io.stderr(`local: ${error.message}\n\n${USAGE}`);
             return 2;
         }
-        const known =
-            error instanceof LocalRunError ||
-            error instanceof StackFileError ||
-            error instanceof StackConfigError ||
-            error instanceof CredentialsError;
+        const known = error instanceof LocalRunError || error instanceof StackFileError || error instanceof StackConfigError;
         const message = error instanceof Error ? error.message : String(error);
-        io.stderr(`local: ${known ? "" : "unexpected error: "}${token ? message.split(token).join("<token>") : message}`);
+        io.stderr(`local: ${known ? "" : "unexpected error: "}${message}`);
         return 1;
     }
 }

@@ -10,7 +10,7 @@
  * This side reads the stack file and builds the plan (job names, tags), and takes the ids of the stack's objects
  * from `pulumi stack output` where the Pulumi CLI and the stack's state are at hand; the SDK does the rest.
  */
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { StackConfigError, StackFileError } from "../config/error";
@@ -20,6 +20,7 @@ import { stackNameProblem } from "../config/stackName";
 import { buildScalingPlan, resourceTags } from "../plan/build";
 import { ScalingPlan } from "../plan/types";
 import { UsageError, parseCommandLine } from "./commandLine";
+import { pulumiStackOutputs, secretHints } from "./stackOutputs";
 
 export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--no-follow]
 
@@ -110,34 +111,6 @@ export function opsRequest(
         // Where `analyze` puts the chart it downloads, beside `npm run local`'s results.
         stateDir: path.join(PROJECT_DIR, ".streambench", plan.stack),
     };
-}
-
-/** The stack's outputs from the Pulumi CLI, or undefined when there is no CLI or no state for it. */
-function pulumiStackOutputs(projectDir: string, stack: string): Record<string, unknown> | undefined {
-    const result = spawnSync("pulumi", ["stack", "output", "--json", "--stack", stack], {
-        cwd: projectDir,
-        encoding: "utf8",
-        timeout: 30_000,
-    });
-    if (result.status !== 0 || !result.stdout) {
-        return undefined;
-    }
-    try {
-        return JSON.parse(result.stdout) as Record<string, unknown>;
-    } catch {
-        return undefined;
-    }
-}
-
-/** Secrets of the stack file the SDK needs and only `pulumi` can decrypt, with the variable to export instead. */
-function secretHints(stackConfig: Record<string, string>, env: NodeJS.ProcessEnv): string[] {
-    const needs = [
-        ["databricks:token", "DATABRICKS_TOKEN"],
-        ["databricks:clientSecret", "DATABRICKS_CLIENT_SECRET"],
-    ];
-    return needs
-        .filter(([key, variable]) => /"secure"/.test(stackConfig[key] ?? "") && !env[variable])
-        .map(([key, variable]) => `${key} is a secret: export ${variable}=$(pulumi config get ${key} --stack <stack>)`);
 }
 
 /** Runs one ops command; resolves to the exit code (0 ok, 1 failed, 2 wrong usage). */

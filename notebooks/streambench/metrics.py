@@ -1,9 +1,15 @@
 """Stream metrics of the generator: every micro-batch's progress of every stream, recorded to a Delta table.
 
 `progress_row` is a plain function (tested without Spark). `MetricsRecorder` is a StreamingQueryListener:
-Spark calls `onQueryProgress` on its listener thread after each micro-batch, and the recorder only appends a
-row to an in-memory buffer there (no Spark call, no I/O), so the streams never wait for it. The generator's
-loop calls `flush` every status interval: one small append of the buffered rows to the metrics table.
+on a classic session Spark calls `onQueryProgress` on its listener thread after each micro-batch, and the recorder
+only appends a row to an in-memory buffer there (no Spark call, no I/O), so the streams never wait for it. The
+generator's loop calls `flush` every status interval: one small append of the buffered rows to the metrics table.
+
+On a Spark Connect session (standard access mode, serverless, Databricks Connect) the recorder registers no
+listener: a Connect listener may run on the server, on a copy of the recorder that this process never sees
+(see is_spark_connect). It polls each query's `recentProgress` at every flush instead, and once more after
+the streams stopped, which records every micro-batch the queries report; a batch that left a query's progress
+history before it was polled is counted in `missed_batches` and said.
 
 The dashboard and the analysis notebook query the table by the column names below; rename nothing.
 """
@@ -25,6 +31,18 @@ from streambench.metrics_rows import (
     progress_row,
     query_name,
 )
+
+# pyspark's own switch between its classic and its Connect implementations (pyspark.sql.utils.is_remote): set, every
+# `pyspark.sql.functions` call builds a Connect column. Connect sessions set it when they are built.
+CONNECT_MODE_VARIABLE = "SPARK_CONNECT_MODE_ENABLED"
+
+
+def is_spark_connect(spark: Any) -> bool:
+    """Whether `spark` is a Spark Connect session (open-source Connect, Databricks Connect, standard access mode or
+    serverless): its class lives in pyspark.sql.connect, in pyspark and in databricks-connect's pyspark alike. There a
+    StreamingQueryListener may run on the server, apart from this process's objects (Databricks: it "does not have
+    access to variables defined outside of it"); open-source PySpark 4.2 delivers its events to the client."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
 
 
 class MetricsRecorder(StreamingQueryListener):
@@ -56,8 +74,10 @@ class MetricsRecorder(StreamingQueryListener):
         self.progress_events = 0  # progress events delivered to the listener
         self.dropped_rows = 0  # rows dropped because the buffer was full
         self.written_rows = 0
+        self.missed_batches = 0  # batches that left a polled query's progress history unrecorded
         self.last_error: str | None = None
         self._poll_cursor = 0
+        self._newest_batch: dict[tuple[str, str], int] = {}  # per query run: the newest batch id recorded
 
     def __getstate__(self) -> dict:
         # A lock does not pickle; a Spark Connect server that runs Python listeners remotely pickles this.
@@ -73,7 +93,14 @@ class MetricsRecorder(StreamingQueryListener):
 
     def attach(self, spark, log: Callable[[str], None] = print) -> bool:
         """Registers the recorder as a listener of the session's streams. Returns False (and the generator
-        goes on, recording by `poll` through `flush(..., fallback_queries=...)`) if the session refuses it."""
+        goes on, recording by `poll` through `flush(..., fallback_queries=...)`) on a Spark Connect session, or
+        if the session refuses it."""
+        if is_spark_connect(spark):
+            log(
+                "metrics: a Spark Connect session, where a listener may run on the server: recording each query's "
+                "recent progress at every status interval instead"
+            )
+            return False
         try:
             spark.streams.addListener(self)
             return True
@@ -111,6 +138,8 @@ class MetricsRecorder(StreamingQueryListener):
             if key in self._seen:
                 return False
             self._seen.add(key)
+            run = key[:2]
+            self._newest_batch[run] = max(key[2], self._newest_batch.get(run, key[2]))
             self._append([row])
         return True
 
@@ -155,8 +184,9 @@ class MetricsRecorder(StreamingQueryListener):
         16 minutes at a 10 s trigger). The fallback for a session whose listener events never reach this
         Python process (a Spark Connect server that runs Python listeners remotely); what the listener already
         recorded is skipped. With a time budget, polling stops when it is spent and the next call goes on
-        with the next query, so thousands of streams never hold up the generator's loop for long.
-        Returns the number of new rows."""
+        with the next query, so thousands of streams never hold up the generator's loop for long. A query
+        whose history no longer reaches back to the batch after the newest one recorded lost the batches between
+        (`missed_batches`). Returns the number of new rows."""
         if not queries:
             return 0
         deadline = None if budget_seconds is None else clock() + budget_seconds
@@ -168,11 +198,26 @@ class MetricsRecorder(StreamingQueryListener):
             position = (first + step) % len(queries)
             self._poll_cursor = position + 1
             try:
-                for progress in queries[position].recentProgress or []:
-                    added += self.record(progress_dict(progress))
+                history = [progress_dict(progress) for progress in queries[position].recentProgress or []]
+                self._count_missed(history)
+                for progress in history:
+                    added += self.record(progress)
             except Exception as error:
                 self.last_error = f"progress of query {position} not polled: {error!r}"
         return added
+
+    def _count_missed(self, history: Sequence[Mapping[str, Any]]) -> None:
+        batches = [int(progress["batchId"]) for progress in history if progress.get("batchId") is not None]
+        if not batches or (history[0].get("name") or "") not in self._specs:
+            return
+        run = (history[0].get("name"), str(history[0].get("runId")))
+        with self._lock:
+            newest = self._newest_batch.get(run)
+        if newest is not None and min(batches) > newest + 1:
+            self.missed_batches += min(batches) - newest - 1
+            self.last_error = (
+                f"{self.missed_batches} micro-batch(es) left the progress history of {run[0]} before they were polled"
+            )
 
     def wait_for_termination(self, query_ids: Iterable[Any], timeout_seconds: float = 10.0) -> bool:
         """Waits until the listener has seen every query in `query_ids` terminate: Spark delivers a query's
@@ -256,4 +301,9 @@ class MetricsRecorder(StreamingQueryListener):
         self.detach(spark)
         if self.dropped_rows:
             log(f"metrics: {self.dropped_rows} row(s) were dropped (the buffer was full)")
+        if self.missed_batches:
+            log(
+                f"metrics: {self.missed_batches} micro-batch(es) left their query's progress history before they "
+                "were polled, and are not recorded"
+            )
         return written

@@ -45,7 +45,7 @@ METRICS_SCHEMA_DDL = (
     "processing_lag_ms BIGINT, rows_expected BIGINT, rows_not_written BIGINT, drain_ms BIGINT"
 )
 # The generator observes every micro-batch under this name (DataFrame.observe; streambench.generator.window_frame),
-# and Spark reports the values in the batch's progress (`observedMetrics`), on classic and Spark Connect alike:
+# and Spark reports the values in the batch's progress (`observedMetrics`), on classic and Spark Connect alike (in two JSON forms, see progress_dict):
 # the rows inside the window, their oldest and newest event time, and the newest row read from the rate source
 # (before the window's filter), all times in epoch microseconds.
 WINDOW_OBSERVATION = "streambench_window"
@@ -76,15 +76,43 @@ def _rate(value: Any) -> float | None:
     return None if math.isnan(rate) or math.isinf(rate) else rate
 
 
+# A Spark Connect server sends each observation as `{"values": [...], "schema": {"fields": [{"name": ...}, ...]}}`
+# (a row with its schema) where the JVM's progress JSON has `{name: value, ...}`; progress_dict turns it into the latter.
+# A query's totals over its sources. The JVM's progress JSON carries them; the progress a Spark Connect server sends
+# leaves them out, and pyspark's StreamingQueryProgress then sums its sources' (pyspark.sql.streaming.listener).
+SOURCE_TOTALS = ("numInputRows", "inputRowsPerSecond", "processedRowsPerSecond")
+
+
 def progress_dict(progress: Any) -> dict:
     """A progress as a plain dict, from a StreamingQueryProgress (its `json`) or a dict (PySpark before 4.0
-    returns `recentProgress` as dicts)."""
+    returns `recentProgress` as dicts), with the query's totals (SOURCE_TOTALS) summed over its sources where the
+    progress leaves them out, as on Spark Connect."""
     text = getattr(progress, "json", None)
     if isinstance(text, str):
-        return json.loads(text)
-    if isinstance(progress, Mapping):
-        return dict(progress)
-    raise TypeError(f"not a streaming progress: {type(progress).__name__}")
+        values = json.loads(text)
+    elif isinstance(progress, Mapping):
+        values = dict(progress)
+    else:
+        raise TypeError(f"not a streaming progress: {type(progress).__name__}")
+    observed = values.get("observedMetrics")
+    if isinstance(observed, Mapping):
+        values["observedMetrics"] = {name: observation_values(row) for name, row in observed.items()}
+    sources = values.get("sources") or []
+    for key in SOURCE_TOTALS:
+        if values.get(key) is None and sources:
+            parts = [source.get(key) for source in sources if isinstance(source, Mapping)]
+            known = [part for part in parts if part is not None]
+            if known:
+                values[key] = sum(known)
+    return values
+
+
+def observation_values(row: Any) -> Any:
+    """One observation as `{name: value}`, from either form (see above); anything else as it is."""
+    if isinstance(row, Mapping) and set(row) == {"values", "schema"} and isinstance(row["schema"], Mapping):
+        names = [field.get("name") for field in row["schema"].get("fields") or []]
+        return dict(zip(names, row["values"] or []))
+    return row
 
 
 def micros_time(micros: Any) -> datetime | None:

@@ -4,12 +4,15 @@ plan's target."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Mapping, Sequence
+from typing import Any, Sequence
+
+from streambench.metrics_rows import progress_dict
 
 
-def total_input_rows_per_second(progresses: Sequence[Mapping | None]) -> float:
-    """Sum of the latest measured input rate of each stream (streams without a batch yet count 0)."""
-    return sum(float((progress or {}).get("inputRowsPerSecond") or 0.0) for progress in progresses)
+def total_input_rows_per_second(progresses: Sequence[Any]) -> float:
+    """Sum of the latest measured input rate of each stream (streams without a batch yet count 0), from each one's
+    `lastProgress` (a StreamingQueryProgress, a dict, or None)."""
+    return sum(float(progress_dict(progress).get("inputRowsPerSecond") or 0.0) for progress in progresses if progress)
 
 
 def status_line(

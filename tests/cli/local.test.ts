@@ -5,7 +5,7 @@ import * as path from "path";
 import { namespaceValues, parseStackConfig } from "../../config/parse";
 import { stackFileConfig } from "../../config/stackFile";
 import { buildScalingPlan } from "../../plan/build";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import {
     MAX_SPEED,
     SAME_CTRL_C_MS,
@@ -15,6 +15,7 @@ import {
     parseLocalArgs,
     runLength,
     runSpec,
+    runnerProcess,
     signalForwarder,
     speedRange,
 } from "../../cli/local";
@@ -46,6 +47,11 @@ describe("npm run local: command line", () => {
         [["--stack", "dev", "--speed", ""], /--speed must be a number/],
         [["--stack", "dev", "--cluster-id", "0123-456789-abc"], /--cluster-id is only used with --connect/],
         [["--stack", "dev", "--connect", "--cluster-id", "a b"], /"a b" is not a cluster id/],
+        [
+            ["--stack", "dev", "--spark-connect", "--connect"],
+            /--spark-connect \(a local Spark Connect server\) and --connect \(the stack's cluster\) exclude each other/,
+        ],
+        [["--stack", "dev", "--spark-connect", "--cluster-id", "0101-abc"], /--cluster-id is only used with --connect/],
         [["--stack", "dev", "--fast"], /Unknown option '--fast'/],
         [["--stack", "dev", "extra"], /Unexpected argument 'extra'|positional/i],
     ];
@@ -62,6 +68,7 @@ describe("npm run local: command line", () => {
         assert.deepStrictEqual(parseLocalArgs(["-s", "org/streambench/dev", "--speed", "2.5"]), {
             stack: "dev",
             speed: 2.5,
+            sparkConnect: false,
             connect: false,
             clusterId: undefined,
             python: undefined,
@@ -69,6 +76,31 @@ describe("npm run local: command line", () => {
         });
         assert.strictEqual(parseLocalArgs(["--help"]), undefined);
         assert.strictEqual(parseLocalArgs(["--stack", "dev"])?.speed, 1);
+        assert.strictEqual(parseLocalArgs(["--stack", "dev", "--spark-connect"])?.sparkConnect, true);
+        assert.strictEqual(parseLocalArgs(["--stack", "dev"])?.sparkConnect, false);
+    });
+
+    it("--help lists --spark-connect and --connect's credentials (the SDK's unified authentication)", async () => {
+        const result = await run(["--help"]);
+        assert.strictEqual(result.code, 0);
+        assert.match(result.stdout, /\[--spark-connect \| --connect \[--cluster-id <id>\]\]/);
+        assert.match(result.stdout, /--spark-connect +play it through a Spark Connect server that the runner starts in local Spark/);
+        assert.match(
+            result.stdout,
+            /Databricks SDK's unified authentication finds \(the stack's\n +databricks:host and databricks:profile/,
+        );
+    });
+
+    it("--spark-connect runs the local runner in the project's .venv with mode spark-connect, on local tables", async () => {
+        const result = await run(["--stack", "dev", "--spark-connect", "--speed", "10", "--dry-run"]);
+        assert.strictEqual(result.code, 0, result.stderr);
+        const spec = JSON.parse(result.stdout);
+        assert.strictEqual(spec.mode, "spark-connect");
+        assert.strictEqual(spec.analysisParameters.compute, "local Spark");
+        assert.deepStrictEqual([spec.clusterId, spec.host, spec.profile], ["", "", ""]);
+        const plan = committedPlan("dev");
+        const options = parseLocalArgs(["--stack", "dev", "--spark-connect"])!;
+        assert.strictEqual(runnerProcess(plan, options, { PYTHON: process.execPath }).python, process.execPath);
     });
 
     it("names the stacks there are when the stack file is missing (exit 1)", async () => {
@@ -151,6 +183,88 @@ describe("npm run local: the run spec (the parameters the runner plays)", () => 
     });
 });
 
+describe("npm run local --connect: where it goes, and no credential on the way", () => {
+    it("passes the stack's host and profile, the cluster from the stack's outputs and the stack's tags; a secret host never", () => {
+        const plan = committedPlan("dev");
+        const options = { stack: "dev", speed: 1, connect: true, dryRun: false };
+        const stackConfig = { "databricks:host": "https://dbc-1.cloud.databricks.com", "databricks:profile": "bench" };
+        const spec = runSpec(plan, options, ROOT, {}, stackConfig, { clusterId: "0303-ghi" });
+        assert.deepStrictEqual([spec.host, spec.profile, spec.clusterId], ["https://dbc-1.cloud.databricks.com", "bench", "0303-ghi"]);
+        assert.deepStrictEqual(spec.tags, { project: "streambench", stack: "dev" });
+        assert.strictEqual(
+            runSpec(plan, options, ROOT, { DATABRICKS_CLUSTER_ID: "0202-def" }, {}, { clusterId: "0303-ghi" }).clusterId,
+            "0202-def",
+        );
+        assert.strictEqual(runSpec(plan, options, ROOT, {}, { "databricks:host": '{"secure":"v1:abc"}' }).host, "");
+        // Never a credential in the spec: none of the stack file's secrets, nor the environment's.
+        const withSecrets = runSpec(
+            plan,
+            options,
+            ROOT,
+            { DATABRICKS_TOKEN: "dapi-SENTINEL" },
+            {
+                ...stackConfig,
+                "databricks:token": "dapi-SENTINEL-2",
+            },
+        );
+        assert.ok(!JSON.stringify(withSecrets).includes("SENTINEL"));
+    });
+
+    it("gives the runner this process's environment as it is: no token added, the SDK reads DATABRICKS_* itself", () => {
+        const plan = committedPlan("dev");
+        const env = { DATABRICKS_CONFIG_PROFILE: "bench", PATH: process.env.PATH };
+        const runner = runnerProcess(plan, { stack: "dev", speed: 1, connect: true, python: process.execPath, dryRun: false }, env);
+        assert.deepStrictEqual(runner, { python: process.execPath, env });
+    });
+
+    // The runner's own credential handling (notebooks/streambench/local/databricks_connect.py), reached through this
+    // command with the project's .venv (databricks-sdk, no databricks-connect): the runner's output is the command's.
+    it("never prints the token: host and token swapped go through the command and the SDK side, and are refused unnamed", async function () {
+        const python = path.join(ROOT, ".venv", "bin", "python");
+        assert.ok(fs.existsSync(python), `no ${python}: run \`npm run setup\``);
+        this.timeout(60_000);
+        const token = "dapi" + "0123456789abcdef".repeat(2);
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-local-"));
+        fs.copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), path.join(project, "Pulumi.dev.yaml"));
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-home-"));
+        const main = `require('./cli/local').main(process.argv.slice(1), process.env, {stdout: (l) => console.log(l), stderr: (l) => console.error(l)}, process.env.PROJECT_DIR).then((code) => process.exit(code))`;
+        const result = spawnSync(
+            process.execPath,
+            [
+                "-r",
+                "ts-node/register/transpile-only",
+                "-e",
+                main,
+                "--",
+                "--stack",
+                "dev",
+                "--connect",
+                "--cluster-id",
+                "0101-abc",
+                "--python",
+                python,
+            ],
+            {
+                cwd: ROOT,
+                encoding: "utf8",
+                timeout: 60_000,
+                env: {
+                    PATH: process.env.PATH,
+                    HOME: home,
+                    PROJECT_DIR: project,
+                    DATABRICKS_HOST: token,
+                    DATABRICKS_TOKEN: "https://dbc-1.cloud.databricks.com",
+                },
+            },
+        );
+        const output = `${result.stdout}${result.stderr}`;
+        assert.strictEqual(result.status, 1, output);
+        assert.match(output, /DATABRICKS_HOST holds what looks like a token, not a workspace URL \(not printed\)/);
+        assert.match(output, /databricks-connect is not installed in this Python/);
+        assert.ok(!output.includes(token), "the token was printed");
+    });
+});
+
 describe("npm run local --connect: what it needs", () => {
     it("pins databricks-connect to the cluster's runtime line", () => {
         assert.strictEqual(databricksConnectRequirement("16.4.x-scala2.12"), "databricks-connect==16.4.*");
@@ -163,23 +277,6 @@ describe("npm run local --connect: what it needs", () => {
         assert.strictEqual(result.code, 1);
         assert.match(result.stderr, /--connect needs databricks-connect, in its own venv \(it conflicts with pyspark in \.venv\)/);
         assert.match(result.stderr, /python3 -m venv \.venv-connect && \.venv-connect\/bin\/pip install 'databricks-connect==/);
-    });
-
-    it("without a workspace host, says where to set one (exit 1)", async () => {
-        const home = fs.mkdtempSync(path.join(os.tmpdir(), "streambench-home-"));
-        const result = await run(["--stack", "dev", "--connect", "--python", process.execPath], { HOME: home });
-        assert.strictEqual(result.code, 1);
-        assert.match(result.stderr, /no workspace host: export DATABRICKS_HOST=/);
-    });
-
-    it("never prints the token", async () => {
-        const token = "dapi-SENTINEL-4242";
-        const result = await run(["--stack", "dev", "--connect", "--python", "/nonexistent/python"], {
-            DATABRICKS_HOST: "https://dbc-1.cloud.databricks.com",
-            DATABRICKS_TOKEN: token,
-        });
-        assert.strictEqual(result.code, 1);
-        assert.ok(!result.stderr.includes(token));
     });
 });
 

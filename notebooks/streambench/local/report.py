@@ -44,9 +44,11 @@ def analyse_and_draw(
     console: Console,
     cluster_id: str = "",
     state_dir: Path | None = None,
+    where: str = "",
 ) -> RunReport | None:
-    """The analysis job's code on what was played, then the chart and results.json in the state folder.
-    None when nothing was played (stopped before the first window)."""
+    """The analysis job's code on what was played, then the chart and results.json in the state folder; `where`
+    names the compute in the chart's title (sessions.RunSession.where). None when nothing was played (stopped
+    before the first window)."""
     from streambench.analysis.chart_data import scaled
     from streambench.analysis.params import parse_analysis_params
     from streambench.analysis.spark import analyze_run
@@ -73,11 +75,7 @@ def analyse_and_draw(
         console.log(f"  note: {note}")
     state_dir = Path(state_dir or spec.state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
-    where = (
-        f"local Spark ({spark.sparkContext.defaultParallelism} cores)"
-        if spec.mode == "local"
-        else f"cluster {cluster_id} (Databricks Connect)"
-    )
+    where = where or (f"cluster {cluster_id} (Databricks Connect)" if cluster_id else f"{spec.mode} Spark")
     stopped = "" if played is None else f", stopped at minute {played:.1f}"
     kept_up = summary["kept_up"]
     title = (

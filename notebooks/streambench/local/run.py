@@ -10,8 +10,11 @@ recording every micro-batch (streambench.metrics); then streambench.analysis.spa
 Where Spark runs:
 - `local` (default): an embedded PySpark with Delta (the project's .venv), all cores, warehouse and checkpoints
   under .streambench/<stack>/ (replaced by every run);
+- `spark-connect`: the same local Spark behind a Spark Connect server in its JVM, the timeline played through a
+  Connect session (as standard access mode, serverless and Databricks Connect run it);
 - `connect`: the stack's cluster through Databricks Connect (`databricks-connect`, installed apart: see the
-  docs/operations.md); the session is the only thing that differs.
+  docs/operations.md), with the Databricks SDK's unified authentication.
+The session (sessions.py RunSession) is the only thing that differs.
 
 One run per stack at a time (state_folder.py): a second run of the same stack is refused, naming the first.
 Before Spark starts, the state folder must be writable and (locally) Java must be there.
@@ -42,13 +45,12 @@ if str(NOTEBOOKS) not in sys.path:
 from streambench.local.console import Console  # noqa: E402
 from streambench.local.report import RunReport, analyse_and_draw  # noqa: E402
 from streambench.local.sessions import (  # noqa: E402
+    RunSession,
     SetupError,
     activate_in_this_thread,
-    connect_session,
     first_line,
-    fresh_state_dir,
     java_problem,
-    local_session,
+    open_session,
     stop_processes,
 )
 from streambench.local.state_folder import StackBusyError, StateFolderError, acquire_run_lock, check_writable  # noqa: E402
@@ -99,13 +101,13 @@ def run_timeline(
     clock = spec.clock
     # The tables and the session are made ready first, with the parameters' names (the same for every run start).
     ready = parse_params(phase_parameters(spec, spec.phases[0], now(), run_id_for(now())))
-    if spec.mode == "local":
+    if spec.on_this_machine:
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS {schema_name(ready)}")
     # Every table of the timeline exists before the clock starts, as after a first run on Databricks; so does the
     # metrics table, which the phases would otherwise race to create on their first flush.
     create_missing_tables(spark, ready)
     create_metrics_table(spark, ready)
-    if spec.mode == "local":
+    if spec.on_this_machine:
         warm_up(spark, ready, Path(spec.state_dir), console.log)
 
     # The timeline starts on a whole second, shortly after: by then every phase thread is waiting for its window.
@@ -256,7 +258,7 @@ def exit_status(spec: RunSpec, outcome: TimelineOutcome, report: RunReport | Non
     if outcome.errors:
         return 1, "; ".join(f"{phase} failed: {error}" for phase, error in outcome.errors.items())
     if report is not None and report.rows == 0:
-        where = f"; Spark's log: {Path(spec.state_dir) / 'spark.log'}" if spec.mode == "local" else ""
+        where = f"; Spark's log: {Path(spec.state_dir) / 'spark.log'}" if spec.on_this_machine else ""
         return EXIT_STOPPED if outcome.stopped else 1, (
             f"the run measured nothing: no stream wrote a row during the timeline (0 rows in "
             f"{report.results_path}), so the chart and the table show no throughput{where}"
@@ -266,23 +268,16 @@ def exit_status(spec: RunSpec, outcome: TimelineOutcome, report: RunReport | Non
     return (0, None) if report else (1, None)
 
 
-def start_session(spec: RunSpec, state_dir: Path, console: Console, processes: list):
-    """The session of the run's mode and the cluster id ("" locally), after every check that can be made before
-    Spark starts. Raises SetupError (or StackBusyError / StateFolderError) saying what to fix."""
-    if spec.mode == "local":
+def start_session(spec: RunSpec, state_dir: Path, console: Console, processes: list) -> RunSession:
+    """The session of the run's mode, after every check that can be made before Spark starts. Raises SetupError
+    (or StackBusyError / StateFolderError) saying what to fix."""
+    if spec.on_this_machine:
         problem = java_problem(os.environ)
         if problem:
             raise SetupError(problem)
     for name in ("results.png", "results.json"):  # never leave the last run's chart beside a run that fails
         (state_dir / name).unlink(missing_ok=True)
-    if spec.mode == "connect":
-        return connect_session(spec, console.log)
-    fresh_state_dir(state_dir)
-    console.log(
-        f"Starting local Spark with Delta (warehouse {state_dir / 'warehouse'}, "
-        f"Spark's log {state_dir / 'spark.log'}) ..."
-    )
-    return local_session(state_dir, processes), ""
+    return open_session(spec, state_dir, processes, console.log)
 
 
 def main(stdin: TextIO = sys.stdin) -> int:
@@ -302,7 +297,7 @@ def main(stdin: TextIO = sys.stdin) -> int:
         try:
             lock = acquire_run_lock(spec.stack, state_dir)
             check_writable(state_dir)
-            spark, cluster_id = start_session(spec, state_dir, console, processes)
+            session = start_session(spec, state_dir, console, processes)
         except (SetupError, StackBusyError, StateFolderError) as error:
             print(f"local: {error}", file=sys.stderr)
             return 1
@@ -311,8 +306,10 @@ def main(stdin: TextIO = sys.stdin) -> int:
             return EXIT_STOPPED
         install_stop_on_ctrl_c(stop, console)
         try:
-            outcome = run_timeline(spark, spec, console, stop)
-            report = analyse_and_draw(spark, spec, outcome, console, cluster_id, state_dir)
+            outcome = run_timeline(session.spark, spec, console, stop)
+            report = analyse_and_draw(
+                session.spark, spec, outcome, console, session.cluster_id, state_dir, where=session.where
+            )
         except KeyboardInterrupt:
             print(
                 "\nlocal: quit at once (second Ctrl-C): the streams were not stopped cleanly and nothing was analysed",
@@ -323,7 +320,7 @@ def main(stdin: TextIO = sys.stdin) -> int:
         if message:
             print(f"local: {message}", file=sys.stderr)
         if processes:  # local Spark, every stream stopped: a clean stop before its JVM is ended
-            spark.stop()
+            session.stop()
         return code
     except Terminated as terminated:
         print(f"\nlocal: {terminated} received: quit at once, every stream ended with local Spark", file=sys.stderr)

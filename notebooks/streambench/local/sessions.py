@@ -1,5 +1,6 @@
-"""Where `npm run local` runs Spark: an embedded local session with Delta, or the stack's cluster through
-Databricks Connect; both through the same runner code."""
+"""Where `npm run local` runs Spark: an embedded local session with Delta, that session behind a local Spark Connect
+server (--spark-connect), or the stack's cluster through Databricks Connect (--connect, databricks_connect.py); all
+through one RunSession, which is all the runner's timeline sees."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
-from streambench.local.timeline import RunSpec, databricks_connect_line
+from streambench.local.timeline import RunSpec
 
 
 class SetupError(Exception):
@@ -166,62 +168,57 @@ def fresh_state_dir(state_dir: Path) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
 
 
-def connect_problems(spec: RunSpec, env: dict, connect_installed: bool) -> list[str]:
-    """What is missing before Databricks Connect can open a session on the stack's cluster."""
-    problems = []
-    if not connect_installed:
-        line = databricks_connect_line(spec.spark_version)
-        pin = f"databricks-connect=={line}" if line else "databricks-connect==<your cluster's runtime, e.g. 16.4.*>"
-        problems.append(
-            "databricks-connect is not installed in this Python. It conflicts with pyspark, so it gets its own venv: "
-            f"python3 -m venv .venv-connect && .venv-connect/bin/pip install '{pin}' matplotlib==3.11.2, "
-            "then run again (or pass --python <that venv's python>)"
-        )
-    if not env.get("DATABRICKS_HOST"):
-        problems.append(
-            "no workspace host: export DATABRICKS_HOST=https://<workspace> or "
-            f"`pulumi config set databricks:host https://<workspace> --stack {spec.stack}`"
-        )
-    if not spec.cluster_id and not spec.cluster_name:
-        problems.append("no cluster: pass --cluster-id <id> (pulumi stack output clusterId)")
-    return problems
+@dataclass
+class RunSession:
+    """The session a run plays its timeline on, whichever it is: the timeline and the analysis see only `spark`."""
+
+    spark: Any
+    where: str  # for the chart's title: "local Spark (2 cores)", "cluster <id> (Databricks Connect)", ...
+    cluster_id: str = ""  # the cluster whose events the analysis reads ("" on this machine)
+    stop: Callable[[], None] = lambda: None  # a clean stop, after every stream has stopped
 
 
-def connect_installed() -> bool:
-    import importlib.util
+def spark_connect_session(state_dir: Path, processes: list, log: Callable[[str], None]) -> RunSession:
+    """Local Spark with Delta behind a Spark Connect server in its JVM, and a Connect session on that server: the
+    timeline then runs as on standard access mode, serverless or Databricks Connect (no JVM in this process's
+    session, data frames over gRPC). The JVM is in `processes`, so the runner's clean-up ends the server with it."""
+    from streambench.local.spark_connect import connect_client, start_connect_server, stop_connect_server
 
-    try:
-        return importlib.util.find_spec("databricks.connect") is not None
-    except ModuleNotFoundError:
-        return False
+    classic = local_session(state_dir, processes, app_name="streambench-local-connect")
+    service, port = start_connect_server(classic)
+    url = f"sc://127.0.0.1:{port}"
+    log(f"Spark Connect server at {url}: the timeline runs through it")
+    session = connect_client(url)
+
+    def stop() -> None:
+        try:
+            session.stop()
+        finally:
+            stop_connect_server(service)
+            classic.stop()
+
+    cores = classic.sparkContext.defaultParallelism
+    return RunSession(session, f"local Spark Connect server ({cores} cores)", "", stop)
 
 
-def connect_session(spec: RunSpec, log: Callable[[str], None]):
-    """A Databricks Connect session on the stack's cluster (host and token from DATABRICKS_* in the environment,
-    which npm run local sets from the stack's credentials), and the cluster's id. The only code of the runner
-    that needs a workspace."""
-    problems = connect_problems(spec, dict(os.environ), connect_installed())
-    if problems:
-        raise SetupError("--connect cannot start:\n  - " + "\n  - ".join(problems))
-    from databricks.connect import DatabricksSession
+def open_session(spec: RunSpec, state_dir: Path, processes: list, log: Callable[[str], None]) -> RunSession:
+    """The run's session for its mode (local, spark-connect, connect). Raises SetupError saying what to fix."""
+    if spec.mode == "connect":
+        from streambench.local.databricks_connect import connect_session
 
-    cluster_id = spec.cluster_id
-    if not cluster_id:
-        from databricks.sdk import WorkspaceClient
-
-        matches = [
-            cluster.cluster_id
-            for cluster in WorkspaceClient().clusters.list()
-            if cluster.cluster_name == spec.cluster_name
-        ]
-        if len(matches) != 1:
-            raise SetupError(
-                f"{len(matches)} clusters named {spec.cluster_name} in {os.environ['DATABRICKS_HOST']}: "
-                "pass --cluster-id <id> (pulumi stack output clusterId)"
-            )
-        cluster_id = matches[0]
-    log(f"Databricks Connect to cluster {cluster_id} on {os.environ['DATABRICKS_HOST']}")
-    return DatabricksSession.builder.clusterId(cluster_id).getOrCreate(), cluster_id
+        try:
+            session, cluster_id = connect_session(spec, log)
+        except ValueError as error:
+            raise SetupError(str(error)) from None
+        return RunSession(session, f"cluster {cluster_id} (Databricks Connect)", cluster_id)
+    fresh_state_dir(state_dir)
+    log(
+        f"Starting local Spark with Delta (warehouse {state_dir / 'warehouse'}, Spark's log {state_dir / 'spark.log'}) ..."
+    )
+    if spec.mode == "spark-connect":
+        return spark_connect_session(state_dir, processes, log)
+    session = local_session(state_dir, processes)
+    return RunSession(session, f"local Spark ({session.sparkContext.defaultParallelism} cores)", "", session.stop)
 
 
 def activate_in_this_thread(spark) -> None:

@@ -19,7 +19,10 @@ LOCAL_CATALOG = "spark_catalog"
 # A micro-batch trigger or status interval is never shorter than this on the compressed clock: the rate source
 # produces rows in whole seconds, so a shorter trigger only adds empty batches.
 MIN_INTERVAL_SECONDS = 1
-MODES = ("local", "connect")
+# Where the timeline plays: local Spark in this process; local Spark through a Spark Connect server the runner starts
+# (--spark-connect); the stack's cluster through Databricks Connect (--connect).
+MODES = ("local", "spark-connect", "connect")
+LOCAL_MODES = ("local", "spark-connect")
 
 
 class RunSpecError(ValueError):
@@ -69,10 +72,19 @@ class RunSpec:
     cluster_name: str = ""
     cluster_id: str = ""
     spark_version: str = ""  # the cluster's pinned runtime, "" = latest LTS looked up at deploy
+    host: str = ""  # --connect: the stack's databricks:host ("" = the SDK finds one)
+    profile: str = ""  # --connect: the stack's databricks:profile ("" = the SDK's default)
+    tags: Mapping[str, str] = field(default_factory=dict)  # the stack's tags: its cluster carries them
 
     @property
     def clock(self) -> Clock:
         return Clock(self.speed)
+
+    @property
+    def on_this_machine(self) -> bool:
+        """Whether the timeline plays on this machine's Spark (its warehouse, session catalog and checkpoints),
+        in this process or through a local Spark Connect server."""
+        return self.mode in LOCAL_MODES
 
 
 def parse_run_spec(raw: Mapping[str, Any]) -> RunSpec:
@@ -116,6 +128,9 @@ def parse_run_spec(raw: Mapping[str, Any]) -> RunSpec:
         cluster_name=str(raw.get("clusterName") or ""),
         cluster_id=str(raw.get("clusterId") or ""),
         spark_version=str(raw.get("sparkVersion") or ""),
+        host=str(raw.get("host") or ""),
+        profile=str(raw.get("profile") or ""),
+        tags={str(key): str(value) for key, value in (raw.get("tags") or {}).items()},
     )
 
 
@@ -137,7 +152,7 @@ def checkpoint_root(spec: RunSpec, job_value: str, run_id: str) -> str:
     """The job's checkpoint root with `{{job.run_id}}` filled in; on this machine the plan's volume is the
     state folder's `checkpoints`."""
     root = job_value.replace(spec.run_id_reference, run_id)
-    if spec.mode == "local" and root.startswith(spec.volume_path):
+    if spec.on_this_machine and root.startswith(spec.volume_path):
         root = f"{spec.state_dir.rstrip('/')}/checkpoints{root[len(spec.volume_path) :]}"
     return root
 
@@ -155,7 +170,7 @@ def phase_parameters(spec: RunSpec, job: PhaseJob, run_start: datetime, run_id: 
     for name in ("trigger_interval_seconds", "status_interval_seconds"):
         parameters[name] = str(clock.interval_seconds(float(parameters[name])))
     parameters["checkpoint_root"] = checkpoint_root(spec, parameters["checkpoint_root"], run_id)
-    if spec.mode == "local":
+    if spec.on_this_machine:
         parameters["catalog"] = LOCAL_CATALOG
     return parameters
 
@@ -183,7 +198,7 @@ def analysis_parameters(
     if not parameters.get("run_start") or spec.trigger_time_reference in parameters["run_start"]:
         parameters["run_start"] = trigger_time_text(run_start)
     parameters["windows_json"] = json.dumps(scaled_windows(parameters["windows_json"], spec.clock, stop_plan_minute))
-    if spec.mode == "local":
+    if spec.on_this_machine:
         parameters["catalog"] = LOCAL_CATALOG
     parameters["cluster_id"] = cluster_id
     # The runner draws the chart itself, in plan minutes, into the state folder: the stack's volume is not here.

@@ -1,6 +1,7 @@
 """The generator's Spark code against a real local Spark session with Delta: streams really run for a few
 seconds into real tables, which the tests read back. The windows are a few seconds of the real clock: the rate
-source stamps rows with it, so no fake clock can stand in here."""
+source stamps rows with it, so no fake clock can stand in here. The two-stream phase (`finished_run`) runs on the
+classic session and through Spark Connect (`any_spark`), each in its own schema; the other runs on the classic one."""
 
 import json
 import time
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import streambench.generator as generator_logic
 from pyspark.sql import functions as F
+from spark_variants import variant_schema
 from streambench.generator import create_missing_tables, parse_params, run_phase, stream_specs
 from streambench.metrics_rows import time_micros
 
@@ -73,17 +75,26 @@ def play(spark, parameters, offset_seconds, slow_row):
     start = trigger + timedelta(seconds=offset_seconds)
     end = start + timedelta(seconds=WINDOW_SECONDS)
     lines = []
+    queries = []  # what start_stream returned, to hold the metrics to the queries' own progress
+    start_stream = generator_logic.start_stream
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(generator_logic, "generator_frame", with_a_slow_row(*slow_row(start, end)))
+        patch.setattr(
+            generator_logic,
+            "start_stream",
+            lambda *args, **kw: queries.append(start_stream(*args, **kw)) or queries[-1],
+        )
         summary = run_phase(spark, params, log=lines.append)
-    return params, summary, lines, created, start, end
+    return params, summary, lines, created, start, end, queries
 
 
 @pytest.fixture(scope="module")
-def finished_run(spark, tmp_path_factory):
+def finished_run(any_spark, tmp_path_factory):
     """A two-stream baseline phase of a timeline triggered 3 s before its streams' lead: they start 15 s ahead of
     a 6 s window and drain after it. Stream 2 meets a 4 s batch 2 s into the window."""
-    spark.sql(f"CREATE SCHEMA IF NOT EXISTS spark_catalog.{SCHEMA}")
+    spark = any_spark
+    schema = variant_schema(SCHEMA, spark)
+    spark.sql(f"CREATE SCHEMA IF NOT EXISTS spark_catalog.{schema}")
     checkpoints = tmp_path_factory.mktemp("checkpoints")
     offset_seconds = LEAD_SECONDS + 3
 
@@ -108,6 +119,7 @@ def finished_run(spark, tmp_path_factory):
             ),
             start_offset_minutes=str(offset_seconds / 60),
             trigger_time=trigger_time,
+            schema=schema,
         )
 
     return play(
@@ -137,7 +149,7 @@ def drain_limited_run(spark, tmp_path_factory):
 
 
 def table(spark, name):
-    return spark.table(f"spark_catalog.{SCHEMA}.{name}")
+    return spark.table(f"spark_catalog.{variant_schema(SCHEMA, spark)}.{name}")
 
 
 def window_second(column, start):
@@ -145,7 +157,8 @@ def window_second(column, start):
     return F.floor((F.expr(f"unix_micros({column})") - F.lit(time_micros(start))) / 1_000_000)
 
 
-def test_each_stream_wrote_its_own_table_in_the_benchmark_schema(spark, finished_run):
+def test_each_stream_wrote_its_own_table_in_the_benchmark_schema(any_spark, finished_run):
+    spark = any_spark
     params = finished_run[0]
     for spec in stream_specs(params):
         rows = table(spark, spec.table)
@@ -162,8 +175,9 @@ def test_each_stream_wrote_its_own_table_in_the_benchmark_schema(spark, finished
         assert ids == {("baseline", spec.stream_id)}
 
 
-def test_every_stream_wrote_exactly_rows_per_second_times_window_seconds_all_inside_its_window(spark, finished_run):
-    params, summary, _, _, start, _ = finished_run
+def test_every_stream_wrote_exactly_rows_per_second_times_window_seconds_all_inside_its_window(any_spark, finished_run):
+    spark = any_spark
+    params, summary, _, _, start, _, _ = finished_run
     for spec in stream_specs(params):  # stream 2 with its slow batch in the middle of the window as well
         per_second = {
             row["second"]: row["count"]
@@ -182,7 +196,8 @@ def test_every_stream_wrote_exactly_rows_per_second_times_window_seconds_all_ins
     assert summary["streams_not_drained"] == 0 and summary["drain_seconds"] >= 0
 
 
-def test_values_are_plausible_and_every_device_reports(spark, finished_run):
+def test_values_are_plausible_and_every_device_reports(any_spark, finished_run):
+    spark = any_spark
     stats = (
         table(spark, "stream_table_001")
         .agg(
@@ -202,8 +217,9 @@ def test_values_are_plausible_and_every_device_reports(spark, finished_run):
     assert stats[6] > 1
 
 
-def test_the_phase_drained_then_stopped_every_stream(spark, finished_run):
-    _, summary, lines, _, start, end = finished_run
+def test_the_phase_drained_then_stopped_every_stream(any_spark, finished_run):
+    spark = any_spark
+    _, summary, lines, _, start, end, _ = finished_run
     assert {key: summary[key] for key in ("phase", "streams", "start", "end", "skipped")} == {
         "phase": "baseline",
         "streams": 2,
@@ -254,13 +270,14 @@ def test_a_run_that_starts_after_its_window_writes_nothing(spark, tmp_path):
 
 
 def metrics_of(spark, name, batches=True):
-    metrics = spark.table(f"spark_catalog.{SCHEMA}.{name}")
+    metrics = spark.table(f"spark_catalog.{variant_schema(SCHEMA, spark)}.{name}")
     return metrics.where(F.col("batch_id").isNotNull() if batches else F.col("batch_id").isNull())
 
 
-def test_every_micro_batch_of_every_stream_is_recorded_with_the_rows_it_wrote(spark, finished_run):
+def test_every_micro_batch_of_every_stream_is_recorded_with_the_rows_it_wrote(any_spark, finished_run):
+    spark = any_spark
     params, summary = finished_run[0], finished_run[1]
-    assert spark.table(f"spark_catalog.{SCHEMA}.generator_metrics").count() == summary["metrics_rows"] > 0
+    assert table(spark, "generator_metrics").count() == summary["metrics_rows"] > 0
     per_stream = {
         row.table_name: row
         for row in metrics_of(spark, "generator_metrics")
@@ -282,7 +299,23 @@ def test_every_micro_batch_of_every_stream_is_recorded_with_the_rows_it_wrote(sp
         assert recorded.read > recorded.rows
 
 
-def test_a_slow_batch_shows_as_processing_lag_and_a_batch_longer_than_the_trigger(spark, finished_run):
+def test_every_micro_batch_of_every_stream_is_recorded_once_against_the_queries_own_progress(any_spark, finished_run):
+    """Classic (the listener) and Spark Connect (polling) alike: stream_metrics holds one row per micro-batch each
+    query reports in its progress, from its first batch to its last, and no other."""
+    spark, queries = any_spark, finished_run[6]
+    recorded = {}
+    for row in metrics_of(spark, "generator_metrics").select("query_run_id", "batch_id").collect():
+        recorded.setdefault(row.query_run_id, []).append(row.batch_id)
+    assert len(queries) == 2 and set(recorded) == {str(query.runId) for query in queries}
+    for query in queries:
+        reported = [progress["batchId"] for progress in query.recentProgress]
+        assert 3 <= len(reported) < 100  # below 100 the history holds every batch (numRecentProgressUpdates)
+        assert reported == list(range(reported[0], query.lastProgress["batchId"] + 1))
+        assert sorted(recorded[str(query.runId)]) == reported, query.name
+
+
+def test_a_slow_batch_shows_as_processing_lag_and_a_batch_longer_than_the_trigger(any_spark, finished_run):
+    spark = any_spark
     batches = metrics_of(spark, "generator_metrics").where(F.col("rows_written") > 0)
     lags = {
         row.table_name: row
@@ -302,7 +335,8 @@ def test_a_slow_batch_shows_as_processing_lag_and_a_batch_longer_than_the_trigge
     assert lags["stream_table_002"].longest >= SLOW_BATCH_MILLIS > lags["stream_table_002"].trigger
 
 
-def test_each_stream_s_end_row_holds_its_offered_and_written_rows(spark, finished_run):
+def test_each_stream_s_end_row_holds_its_offered_and_written_rows(any_spark, finished_run):
+    spark = any_spark
     end_rows = metrics_of(spark, "generator_metrics", batches=False).orderBy("stream_id").collect()
     assert [(row.table_name, row.rows_expected, row.rows_written, row.rows_not_written) for row in end_rows] == [
         ("stream_table_001", RATE * WINDOW_SECONDS, RATE * WINDOW_SECONDS, 0),
@@ -312,7 +346,7 @@ def test_each_stream_s_end_row_holds_its_offered_and_written_rows(spark, finishe
 
 
 def test_past_the_drain_limit_the_rows_never_written_are_reported(spark, drain_limited_run):
-    _, summary, lines, _, start, end = drain_limited_run
+    _, summary, lines, _, start, end, _ = drain_limited_run
     written = table(spark, "limited_3x_scale").count()
     missing = RATE * WINDOW_SECONDS - written
     assert missing > 0  # at least the slow row and every row after it
@@ -347,7 +381,8 @@ def test_past_the_drain_limit_the_rows_never_written_are_reported(spark, drain_l
     assert spark.streams.active == []
 
 
-def test_the_tables_of_later_phases_exist_empty_from_the_first_phase_on(spark, finished_run):
+def test_the_tables_of_later_phases_exist_empty_from_the_first_phase_on(any_spark, finished_run):
+    spark = any_spark
     nine_x = table(spark, "stream_table_9x_scale")
     assert nine_x.count() == 0
     assert nine_x.schema == table(spark, "stream_table_001").schema

@@ -1,5 +1,6 @@
-"""The stream metrics: the progress-to-row mapping and the recorder without Spark, then the recorder as a
-real StreamingQueryListener on a real rate stream, flushed to a real Delta table."""
+"""The stream metrics: the progress-to-row mapping and the recorder without Spark, then the recorder on a real rate
+stream, flushed to a real Delta table: as a StreamingQueryListener on the classic session, and by polling the query's
+progress on the Spark Connect session (`any_spark`), where it registers no listener."""
 
 import json
 import pickle
@@ -11,11 +12,13 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
+from spark_variants import variant_schema
 from streambench.metrics import MetricsRecorder
 from streambench.metrics_rows import (
     METRICS_COLUMNS,
     METRICS_SCHEMA_DDL,
     WINDOW_OBSERVATION,
+    progress_dict,
     progress_row,
     query_name,
     read_until_micros,
@@ -231,6 +234,50 @@ def test_flush_polls_only_while_the_listener_is_silent():
     assert recorder.flush(None, "unused", fallback_queries=[Query()]) == 0 and polled == [1]
 
 
+def test_a_spark_connect_progress_without_the_query_totals_gets_its_sources_sums():
+    """A Spark Connect server's progress JSON leaves out numInputRows and the rates; pyspark sums the sources'."""
+    from streambench.status import total_input_rows_per_second
+
+    sources = [
+        {"description": "rate-a", "numInputRows": 30, "inputRowsPerSecond": 3.0, "processedRowsPerSecond": 6.0},
+        {"description": "rate-b", "numInputRows": 20, "inputRowsPerSecond": 2.0, "processedRowsPerSecond": None},
+    ]
+    connect = progress(sources=sources)
+    for key in ("numInputRows", "inputRowsPerSecond", "processedRowsPerSecond"):
+        connect.pop(key)
+    row = progress_row(progress_dict(SimpleNamespace(json=json.dumps(connect))), "baseline", 1, "baseline", "t")
+    assert (row["num_input_rows"], row["input_rows_per_second"], row["processed_rows_per_second"]) == (50, 5.0, 6.0)
+    assert total_input_rows_per_second([SimpleNamespace(json=json.dumps(connect)), None, progress()]) == 5.0 + 999.9
+
+
+def test_a_spark_connect_observation_with_its_schema_reads_as_the_classic_one():
+    """A Spark Connect server sends an observation as its values with their schema."""
+    names = ["rows_written", "oldest_event_us", "newest_event_us", "read_until_us"]
+    values = [OBSERVED[WINDOW_OBSERVATION][name] for name in names]
+    fields = [{"name": name, "type": "long", "nullable": True, "metadata": {}} for name in names]
+    connect = progress(observedMetrics={WINDOW_OBSERVATION: {"values": values, "schema": {"fields": fields}}})
+    as_connect = progress_dict(SimpleNamespace(json=json.dumps(connect)))
+    assert as_connect["observedMetrics"] == OBSERVED
+    assert read_until_micros(as_connect) == OBSERVED[WINDOW_OBSERVATION]["read_until_us"]
+    row = progress_row(as_connect, "baseline", 1, "baseline", "t")
+    assert row == progress_row(progress(observedMetrics=OBSERVED), "baseline", 1, "baseline", "t")
+    assert row["rows_written"] == 2_000 and row["processing_lag_ms"] == 9_750 + 812
+
+
+def test_polling_counts_the_batches_that_left_a_query_s_history_before_they_were_polled():
+    def history(batches):
+        return SimpleNamespace(recentProgress=[progress(batch_id=batch) for batch in batches])
+
+    recorder = MetricsRecorder(SPECS)
+    assert recorder.poll([history(range(0, 3))]) == 3
+    assert recorder.poll([history(range(1, 5))]) == 2 and recorder.missed_batches == 0  # overlaps: nothing lost
+    assert recorder.poll([history(range(8, 10))]) == 2  # batches 5, 6 and 7 are gone
+    assert recorder.missed_batches == 3 and "3 micro-batch(es) left the progress history" in recorder.last_error
+    lines = []
+    recorder.close(None, "spark_catalog.unused.stream_metrics", [], log=lines.append)
+    assert any("3 micro-batch(es) left their query's progress history" in line for line in lines)
+
+
 def test_wait_for_termination_returns_once_every_query_has_terminated():
     recorder = MetricsRecorder(SPECS)
     assert recorder.wait_for_termination(["q1"], timeout_seconds=0.05) is False
@@ -261,12 +308,20 @@ def metrics_schema(spark):
     return SCHEMA
 
 
-def test_a_real_stream_is_recorded_off_its_thread_and_flushed_to_delta(spark, metrics_schema, tmp_path):
+def test_a_real_stream_s_every_micro_batch_is_recorded_once_and_flushed_to_delta(any_spark, tmp_path):
+    """Classic: the listener records each batch off the stream's thread. Spark Connect: no listener; the recorder
+    polls. Either way the table holds every micro-batch the query itself reports, once."""
     from pyspark.sql import functions as F
+    from streambench.metrics import is_spark_connect
 
+    spark = any_spark
+    schema = variant_schema(SCHEMA, spark)
+    spark.sql(f"CREATE SCHEMA IF NOT EXISTS spark_catalog.{schema}")
+    metrics_table = f"spark_catalog.{schema}.stream_metrics"
     spec = Spec(7, "baseline", "probe_table")
     recorder = MetricsRecorder([spec], phase_start=PHASE_START)
-    assert recorder.attach(spark)
+    lines = []
+    assert recorder.attach(spark, log=lines.append) is not is_spark_connect(spark)
     started = datetime.now(timezone.utc)
     query = (
         spark.readStream.format("rate")
@@ -280,33 +335,39 @@ def test_a_real_stream_is_recorded_off_its_thread_and_flushed_to_delta(spark, me
         .start()
     )
     try:
-        deadline = time.monotonic() + 20
-        while recorder.buffered() < 3 and time.monotonic() < deadline:
+        deadline = time.monotonic() + 60
+        while not (query.lastProgress and query.lastProgress["batchId"] >= 2) and time.monotonic() < deadline:
             time.sleep(0.2)
+        recorder.flush(spark, metrics_table, fallback_queries=[query], log=lines.append)  # the generator's loop
     finally:
         query.stop()
-    # What the generator does once its streams are stopped: last events, last write, listener removed.
-    buffered = recorder.close(spark, table_name("stream_metrics"), [query], log=print)
+    # What the generator does once its streams are stopped: last events (or a last poll), last write, detach.
+    recorder.close(spark, metrics_table, [query], log=lines.append)
     finished = datetime.now(timezone.utc)
-    assert buffered >= 3 and recorder.buffered() == 0 and recorder.progress_events >= buffered
+    reported = [progress["batchId"] for progress in query.recentProgress]
+    assert len(reported) >= 3 and recorder.buffered() == 0 and recorder.written_rows == len(reported)
+    assert recorder.missed_batches == 0 and recorder.last_error is None, recorder.last_error
+    if is_spark_connect(spark):
+        assert recorder.progress_events == 0 and "recording each query's recent progress" in lines[0]
+    else:
+        assert recorder.progress_events >= len(reported) and lines == []
 
-    # The fallback (polling the query's recent progress) finds the same batches.
+    # Polling the stopped query's recent progress finds the same batches.
     polled = MetricsRecorder([spec], phase_start=PHASE_START)
-    assert polled.poll([query]) == buffered
+    assert polled.poll([query]) == len(reported)
 
-    table = spark.table(table_name("stream_metrics"))
+    table = spark.table(metrics_table)
     assert tuple(table.columns) == METRICS_COLUMNS
     rows = table.select(
         "*",
         F.expr("unix_micros(batch_time) / 1e6").alias("batch_epoch"),
         F.expr("unix_micros(phase_start) / 1e6").alias("phase_start_epoch"),
     ).collect()
-    assert len(rows) == buffered
+    assert sorted(row.batch_id for row in rows) == sorted(reported) == list(range(len(reported)))
     assert {(row.phase, row.stream_id, row.stream_type, row.table_name, row.query_name) for row in rows} == {
         ("baseline", 7, "baseline", "probe_table", "baseline:probe_table")
     }
     assert {(row.query_id, row.query_run_id) for row in rows} == {(str(query.id), str(query.runId))}
-    assert sorted(row.batch_id for row in rows) == list(range(len(rows)))
     assert {row.phase_start_epoch for row in rows} == {PHASE_START.timestamp()}
     assert all(started.timestamp() - 1 <= row.batch_epoch <= finished.timestamp() + 1 for row in rows)
     assert sum(row.num_input_rows for row in rows) > 0

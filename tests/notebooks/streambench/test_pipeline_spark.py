@@ -3,10 +3,10 @@
 each update of the stack's control job runs it), against the timeline's seven Delta source tables in test mode (5
 baseline streams, 3x and 9x) with known rows, and the test reads the pipeline's Delta tables back.
 
-The CLI is a Spark Connect client. It runs in a subprocess and connects to a Spark Connect server started inside the
-shared test session's JVM (so no second JVM, and the pipeline sees the source tables of that session's catalog, as it
-sees the generator's tables on Databricks). A Connect session in this process would switch pyspark into Connect mode
-for every other test, hence the subprocess. The server is stopped after the run; the shared session carries on.
+The CLI is a Spark Connect client. It runs in a subprocess and connects to the test run's one Spark Connect server
+(conftest.py `connect_server`, inside the shared test session's JVM: no second JVM, and the pipeline sees the source
+tables of that session's catalog, as it sees the generator's tables on Databricks). The CLI builds its own Connect
+session and sets its own pyspark mode, hence the subprocess; the shared session carries on.
 
 Needs the `pipelines` extra of pyspark (pandas, pyarrow, grpcio, grpcio-status, googleapis-common-protos, zstandard,
 pyyaml); without it the module is skipped and says so, except under any CI (CI set, and not empty, false or 0), where a
@@ -141,22 +141,8 @@ def spec_yaml(storage: Path) -> str:
     )
 
 
-def start_connect_server(spark) -> tuple:
-    """A Spark Connect server in the session's own JVM, on a free loopback port."""
-    context = spark._jsc.sc()
-    context.conf().set("spark.connect.grpc.binding.address", "127.0.0.1")
-    context.conf().set("spark.connect.grpc.binding.port", "0")
-    service = getattr(spark._jvm.org.apache.spark.sql.connect.service, "SparkConnectService$").__getattr__("MODULE$")
-    service.start(context)
-    return service, service.localPort()
-
-
-def stop_connect_server(service) -> None:
-    service.stop(getattr(service, "stop$default$1")(), getattr(service, "stop$default$2")())
-
-
 @pytest.fixture(scope="module")
-def pipeline_run(spark, tmp_path_factory):
+def pipeline_run(spark, connect_server, tmp_path_factory):
     spark.sql(f"CREATE SCHEMA IF NOT EXISTS spark_catalog.{SCHEMA}")
     for table, rows in SEED.items():
         spark.createDataFrame(rows, logic.schema_ddl(logic.SOURCE_COLUMNS)).write.format("delta").saveAsTable(
@@ -167,21 +153,17 @@ def pipeline_run(spark, tmp_path_factory):
     (work / "notebooks").symlink_to(NOTEBOOKS, target_is_directory=True)  # only pipeline.py is a library
     spec = work / "spark-pipeline.yml"
     spec.write_text(spec_yaml(work / "storage"))
-    service, port = start_connect_server(spark)
     env = {key: value for key, value in os.environ.items() if not key.startswith("SPARK_")}
-    env["SPARK_REMOTE"] = f"sc://127.0.0.1:{port}"
+    env["SPARK_REMOTE"] = connect_server
     started = time.monotonic()
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "pyspark.pipelines.cli", "run", "--spec", str(spec)],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=RUN_TIMEOUT_SECONDS,
-        )
-    finally:
-        stop_connect_server(service)
+    result = subprocess.run(
+        [sys.executable, "-m", "pyspark.pipelines.cli", "run", "--spec", str(spec)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+    )
     seconds = time.monotonic() - started
     log = result.stdout + result.stderr
     assert result.returncode == 0, (

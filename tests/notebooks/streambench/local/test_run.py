@@ -17,9 +17,9 @@ import pytest
 from runner_support import ROOT, SPEED
 from streambench.chart import PNG_SIZE, draw_results, offered_steps  # noqa: E402
 from streambench.local.console import Console  # noqa: E402
+from streambench.local.databricks_connect import connect_problems  # noqa: E402
 from streambench.local.report import analyse_and_draw  # noqa: E402
 from streambench.local.run import install_stop_on_ctrl_c, run_timeline  # noqa: E402
-from streambench.local.sessions import connect_problems  # noqa: E402
 from streambench.local.timeline import (  # noqa: E402
     LOCAL_CATALOG,
     Clock,
@@ -99,7 +99,7 @@ def test_bad_specs_are_refused_with_every_problem():
         parse_run_spec({"mode": "cloud", "speed": 0, "phases": []})
     message = str(error.value)
     for expected in (
-        "mode must be one of local, connect",
+        "mode must be one of local, spark-connect, connect",
         "speed must be a number above 0",
         "stack is required",
         "phases must list at least one phase",
@@ -144,26 +144,64 @@ def test_without_a_terminal_the_bar_is_printed_at_every_tenth():
 def test_connect_says_what_to_install_and_set(small_spec):
     spec = parse_run_spec({**small_spec, "mode": "connect", "sparkVersion": "15.4.x-scala2.12", "clusterName": ""})
     problems = connect_problems(spec, {}, connect_installed=False)
-    assert "pip install 'databricks-connect==15.4.*'" in problems[0]
-    assert "DATABRICKS_HOST" in problems[1] and "--cluster-id" in problems[2]
+    assert "pip install 'databricks-connect==15.4.*'" in problems[0] and "--cluster-id" in problems[1]
     spec = parse_run_spec({**small_spec, "mode": "connect", "clusterName": "streambench-small"})
-    assert (
-        connect_problems(spec, {"DATABRICKS_HOST": "https://dbc-1.cloud.databricks.com"}, connect_installed=True) == []
-    )
+    # No host is needed here: the SDK may find one in a profile.
+    assert connect_problems(spec, {}, connect_installed=True) == []
 
 
-def test_connect_in_a_python_without_databricks_connect_stops_before_any_session(small_spec):
-    spec = {**small_spec, "mode": "connect"}
-    result = subprocess.run(
+TOKEN = "dapi" + "0123456789abcdef" * 2  # the shape of a personal access token, never to be printed
+SECRET = "dose" + "fedcba9876543210" * 2  # an OAuth secret's shape
+
+
+def run_connect(small_spec, tmp_path, env, **spec_changes):
+    """The runner with --connect's spec in this venv (no databricks-connect; databricks-sdk is here), HOME empty."""
+    spec = {**small_spec, "mode": "connect", "stateDir": str(tmp_path / "state"), **spec_changes}
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("DATABRICKS_")}
+    return subprocess.run(
         [sys.executable, str(ROOT / "notebooks" / "streambench" / "local" / "run.py")],
         input=json.dumps(spec),
         capture_output=True,
         text=True,
         timeout=60,
-        env={key: value for key, value in os.environ.items() if not key.startswith("DATABRICKS_")},
+        env={**clean, "HOME": str(home), **env},
     )
+
+
+def test_connect_in_a_python_without_databricks_connect_stops_before_any_session(small_spec, tmp_path):
+    result = run_connect(small_spec, tmp_path, {})
     assert result.returncode == 1
-    assert "databricks-connect is not installed" in result.stderr and "no workspace host" in result.stderr
+    assert "databricks-connect is not installed" in result.stderr
+    # The SDK's unified authentication found no credentials anywhere (no variables, no ~/.databrickscfg).
+    assert "cannot authenticate:" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "env, said",
+    [
+        # Host and token swapped: refused as a token, never printed.
+        ({"DATABRICKS_HOST": TOKEN, "DATABRICKS_TOKEN": "https://dbc-1.cloud.databricks.com"}, "looks like a token"),
+        # A token and an OAuth client secret at once: the SDK refuses, and its message goes out scrubbed.
+        (
+            {
+                "DATABRICKS_HOST": "http://127.0.0.1:9",
+                "DATABRICKS_TOKEN": TOKEN,
+                "DATABRICKS_CLIENT_ID": "streambench-sp",
+                "DATABRICKS_CLIENT_SECRET": SECRET,
+            },
+            "cannot authenticate:",
+        ),
+    ],
+)
+def test_connect_never_prints_a_credential_it_is_given(small_spec, tmp_path, env, said):
+    """The runner's --connect reads the credentials through the SDK (databricks_connect.workspace_config): what it
+    says about them names the problem, never the value."""
+    result = run_connect(small_spec, tmp_path, env, clusterId="0101-abc")
+    assert result.returncode == 1 and said in result.stderr, result.stderr
+    for credential in (TOKEN, SECRET):
+        assert credential not in result.stdout + result.stderr
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -273,17 +273,26 @@ def test_a_run_that_measured_nothing_says_so_and_fails(small_spec, tmp_path, mon
     from datetime import datetime, timezone
     from types import SimpleNamespace
 
-    from streambench.local import run
+    from streambench.local import run, sessions
     from streambench.local.timeline import TimelineOutcome
 
     spec = spec_in(small_spec, tmp_path)
     results = str(Path(spec["stateDir"]) / "results.json")
-    monkeypatch.setattr(run, "local_session", lambda *args: SimpleNamespace(stop=lambda: None))
+    monkeypatch.setattr(
+        sessions,
+        "local_session",
+        lambda *args: SimpleNamespace(stop=lambda: None, sparkContext=SimpleNamespace(defaultParallelism=2)),
+    )
+    monkeypatch.setattr(
+        sessions,
+        "RunSession",
+        lambda spark, *rest: SimpleNamespace(spark=spark, cluster_id="", where="", stop=spark.stop),
+    )
     monkeypatch.setattr(
         run, "run_timeline", lambda *args: TimelineOutcome(datetime(2026, 11, 25, tzinfo=timezone.utc), "local-1")
     )
     report = SimpleNamespace(windows=[], chart_path=None, results_path=results, analysis_notes=[], rows=0)
-    monkeypatch.setattr(run, "analyse_and_draw", lambda *args: report)
+    monkeypatch.setattr(run, "analyse_and_draw", lambda *args, **kwargs: report)
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         code = run.main(io.StringIO(json.dumps(spec)))
