@@ -63,8 +63,8 @@ describe("npm run plan (offline)", () => {
         assert.match(text, /results: "job cluster"/);
         assert.match(text, /3x\s+1 x 3,000\s+3-10\s+timeline's, \+3 min\s+15 min/);
         assert.match(text, /Its control, a task of streambench-prod-timeline on the job cluster, keeps it updating/);
-        // Schema, volume, the folder and the package's two, 18 workspace files, 3 notebooks, the pipeline, one job.
-        assert.match(text, /Resources `pulumi up` declares \(28\)/);
+        // Schema, volume, the folder and the package's two, 23 workspace files, 3 notebooks, the pipeline, one job.
+        assert.match(text, /Resources `pulumi up` declares \(33\)/);
         assert.doesNotMatch(text, /^cluster\s/m);
         assert.match(
             text,
