@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { emulatorCaller } from "./client";
 import { WorkspaceEmulator } from "./server";
 
 const TOKEN = `dapi${"5c3d".repeat(8)}`;
@@ -9,15 +10,7 @@ describe("workspace emulator: the Files API on volumes and a run's output", () =
     let emulator: WorkspaceEmulator;
     let url: string;
 
-    async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-        const response = await fetch(`${url}${path}`, {
-            method,
-            headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
-            body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const text = await response.text();
-        return { status: response.status, body: text ? JSON.parse(text) : {} };
-    }
+    const call = emulatorCaller(() => url, TOKEN);
 
     async function put(path: string, bytes: Buffer, overwrite = true): Promise<number> {
         const response = await fetch(`${url}/api/2.0/fs/files${path}?overwrite=${overwrite}`, {

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { emulatorCaller } from "./client";
 import { WorkspaceEmulator } from "./server";
 
 const TOKEN = `dapi${"5c3d".repeat(8)}`;
@@ -19,14 +20,7 @@ describe("workspace emulator: jobs on a job cluster", () => {
     let emulator: WorkspaceEmulator;
     let url: string;
 
-    async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-        const response = await fetch(`${url}${path}`, {
-            method,
-            headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
-            body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return { status: response.status, body: await response.json() };
-    }
+    const call = emulatorCaller(() => url, TOKEN);
 
     const task = (taskKey: string, extra: Record<string, unknown> = {}) => ({
         task_key: taskKey,

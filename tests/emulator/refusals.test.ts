@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { emulatorCaller } from "./client";
 import { WorkspaceEmulator } from "./server";
 
 const TOKEN = `dapi${"7a2b".repeat(8)}`;
@@ -8,14 +9,7 @@ describe("workspace emulator: limits and what a run leaves behind", () => {
     let emulator: WorkspaceEmulator;
     let url: string;
 
-    async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-        const response = await fetch(`${url}${path}`, {
-            method,
-            headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
-            body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return { status: response.status, body: await response.json() };
-    }
+    const call = emulatorCaller(() => url, TOKEN);
 
     beforeEach(async () => {
         emulator = new WorkspaceEmulator({ tokens: [TOKEN], log: () => undefined });
