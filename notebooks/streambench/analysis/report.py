@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
+from streambench.analysis.compute import NO_SHAPE, SHAPE_COLUMNS
 from streambench.analysis.cost import node_minutes
 from streambench.analysis.events import (
     DltEvent,
@@ -69,6 +70,13 @@ RESULT_COLUMNS = (
     "run_worker_minutes",  # ... over the whole run (the same on each row of a run)
     "run_estimated_dbus",  # run_worker_minutes / 60 x streambench:cost.dbuPerNodeHour; None = not configured
     "criteria_json",  # the criteria the verdict used (verdict.Criteria as JSON)
+    # What the run ran on (appended later), from the cluster's clusters/get (compute.cluster_shape); the same on
+    # every row of a run, None when the cluster is not known
+    "node_type",
+    "driver_node_type",
+    "min_workers",  # autoscale.min_workers, or num_workers of a fixed-size cluster
+    "max_workers",
+    "run_lag_p95_seconds",  # processing_lag_ms p95 of every micro-batch of the run (the windows' delivery windows)
 )
 RESULTS_SCHEMA_DDL = (
     "run_start TIMESTAMP, window_index INT, start_minute DOUBLE, end_minute DOUBLE, window_start TIMESTAMP, "
@@ -81,7 +89,8 @@ RESULTS_SCHEMA_DDL = (
     "lag_max_seconds DOUBLE, workers_peak INT, resize_completed_seconds DOUBLE, lag_recovered_seconds DOUBLE, "
     "dlt_executors_peak INT, dlt_resize_completed_seconds DOUBLE, kept_up BOOLEAN, kept_up_reasons STRING, "
     "run_kept_up BOOLEAN, worker_minutes DOUBLE, run_worker_minutes DOUBLE, run_estimated_dbus DOUBLE, "
-    "criteria_json STRING"
+    "criteria_json STRING, node_type STRING, driver_node_type STRING, min_workers INT, max_workers INT, "
+    "run_lag_p95_seconds DOUBLE"
 )
 
 
@@ -102,11 +111,16 @@ def result_rows(
     batches: Sequence[Batch] = (),
     criteria: Criteria = DEFAULT_CRITERIA,
     run_cost: Mapping[str, Any] | None = None,
+    shape: Mapping[str, Any] = NO_SHAPE,
 ) -> list[dict]:
     """One benchmark_results row per window (the dlt_ columns are None without pipeline events), each labelled with
-    the run's `compute` and `pipeline_compute` (None when empty), with the verdict from the window's `batches`
-    against `criteria`, and the run's verdict and cost (`run_cost`, cost.run_cost) on every row."""
+    the run's `compute` and `pipeline_compute` (None when empty) and the cluster's `shape` (compute.cluster_shape),
+    with the verdict from the window's `batches` against `criteria`, and the run's verdict, lag p95 and cost
+    (`run_cost`, cost.run_cost) on every row."""
     rows = []
+    whole_run = (
+        window_measures(batches, windows[0].start, windows[-1].end, criteria).lag_p95_seconds if windows else None
+    )
     for window in windows:
         target = window.plan.total_rows_per_second
         achieved = achieved_rate(table_per_second, window.start, window.end)
@@ -168,6 +182,8 @@ def result_rows(
                 "run_worker_minutes": (run_cost or {}).get("worker_minutes"),
                 "run_estimated_dbus": (run_cost or {}).get("estimated_dbus"),
                 "criteria_json": json.dumps(criteria.__dict__, sort_keys=True),
+                **{column: shape.get(column) for column in SHAPE_COLUMNS},
+                "run_lag_p95_seconds": _round(whole_run, 3),
             }
         )
     overall = run_kept_up(rows)
@@ -192,6 +208,16 @@ def _reaction_text(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} s"
 
 
+def compute_text(row: Mapping[str, Any]) -> str:
+    """`all-purpose cluster (i3.xlarge, 2-8 workers)`: the run's compute label and the cluster's shape, as known."""
+    shape = [row.get("node_type")] if row.get("node_type") else []
+    if row.get("min_workers") is not None and row.get("max_workers") is not None:
+        low, high = row["min_workers"], row["max_workers"]
+        shape.append(f"{low} workers" if low == high else f"{low}-{high} workers")
+    label = row.get("compute") or ("cluster" if shape else "")
+    return f"{label} ({', '.join(shape)})" if shape else label
+
+
 def format_report(
     run_start: datetime,
     rows: Sequence[Mapping[str, Any]],
@@ -204,7 +230,7 @@ def format_report(
     the stack has a `pipeline`), the verdict per window and the run's cost, then the rows of every table, then
     notes."""
     end = max((row["window_end"] for row in rows), default=run_start)
-    labels = [label for label in (rows[0].get("compute"), rows[0].get("dlt_compute")) if label] if rows else []
+    labels = [label for label in (compute_text(rows[0]), rows[0].get("dlt_compute")) if label] if rows else []
     lines = [
         f"Run started {run_start.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC, "
         f"{(end - run_start).total_seconds() / 60:g} min, {len(rows)} window(s)"

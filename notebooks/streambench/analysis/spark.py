@@ -10,6 +10,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from streambench.analysis.batches import read_batches
 from streambench.analysis.chart_data import chart_data
+from streambench.analysis.compute import NO_SHAPE, cluster_shape, fetch_cluster_spec
 from streambench.analysis.cost import run_cost
 from streambench.analysis.events import (
     CLUSTER_EVENT_COLUMNS,
@@ -181,6 +182,7 @@ def analyze_run(
     spark,
     params: AnalysisParams,
     fetch_events: Callable[[str, int, int], list[dict]] = fetch_cluster_events,
+    fetch_cluster: Callable[[str], dict] = fetch_cluster_spec,
     now: Callable[[], datetime] = utc_now,
     log: Callable[[str], None] = print,
     chunk_size: int = 100,
@@ -228,10 +230,18 @@ def analyze_run(
         notes.append(f"no {params.metrics_table} table: the metrics columns are empty")
 
     events: list[dict] = []
+    shape = NO_SHAPE
     cluster_id = params.cluster_id or current_cluster_id(spark)
     if not cluster_id:
         notes.append("no cluster_id: worker counts and reaction times are unknown")
     else:
+        try:
+            shape = cluster_shape(fetch_cluster(cluster_id))
+        except Exception as error:
+            notes.append(
+                f"cluster {cluster_id} not described (node type, autoscale range unknown): "
+                f"{str(error).splitlines()[0] if str(error) else repr(error)}"
+            )
         events_start, events_end = run_start - EVENTS_LOOKBACK, run_end + EVENTS_GRACE
         try:
             events = cluster_event_rows(
@@ -279,6 +289,7 @@ def analyze_run(
         batches=batches,
         criteria=params.criteria,
         run_cost=cost,
+        shape=shape,
     )
     write_results(spark, params.full_name(params.results_table), rows, run_start)
     timeline = chart_data(windows, batches, events, pipeline_events, run_start, params.criteria.lag_threshold_triggers)

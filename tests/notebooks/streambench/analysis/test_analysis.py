@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from plan_documents import plan_window
+from streambench.analysis.compute import SHAPE_COLUMNS
 from streambench.analysis.events import (
     CLUSTER_EVENT_COLUMNS,
     DltEvent,
@@ -452,7 +453,7 @@ def results(metrics=True, events=EVENTS, pipeline_events=DLT):
     )
 
 
-def test_the_dlt_compute_and_verdict_columns_are_appended_to_the_results_table():
+def test_the_dlt_compute_verdict_and_shape_columns_are_appended_to_the_results_table():
     first_verdict_column = RESULT_COLUMNS.index("processed_rows_per_second")
     assert RESULT_COLUMNS[first_verdict_column - 6 : first_verdict_column] == (
         "analyzed_at",
@@ -462,7 +463,13 @@ def test_the_dlt_compute_and_verdict_columns_are_appended_to_the_results_table()
         "compute",
         "dlt_compute",
     )
-    assert RESULT_COLUMNS[first_verdict_column:][-3:] == ("run_worker_minutes", "run_estimated_dbus", "criteria_json")
+    first_shape_column = RESULT_COLUMNS.index("node_type")
+    assert RESULT_COLUMNS[first_verdict_column:first_shape_column][-3:] == (
+        "run_worker_minutes",
+        "run_estimated_dbus",
+        "criteria_json",
+    )
+    assert RESULT_COLUMNS[first_shape_column:] == (*SHAPE_COLUMNS, "run_lag_p95_seconds")
     assert tuple(part.split()[0] for part in RESULTS_SCHEMA_DDL.split(", ")) == RESULT_COLUMNS
 
 

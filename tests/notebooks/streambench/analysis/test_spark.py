@@ -214,8 +214,23 @@ def analyzed(spark, tmp_path_factory):
         }
     )
     lines = []
+
+    def fetch_cluster(cluster_id):
+        calls.append(("clusters/get", cluster_id))
+        return {
+            "cluster_id": cluster_id,
+            "node_type_id": "i3.xlarge",
+            "autoscale": {"min_workers": 2, "max_workers": 8},
+        }
+
     summary = analyze_run(
-        spark, params, fetch_events=fetch_events, now=lambda: at(3600), log=lines.append, chunk_size=2
+        spark,
+        params,
+        fetch_events=fetch_events,
+        fetch_cluster=fetch_cluster,
+        now=lambda: at(3600),
+        log=lines.append,
+        chunk_size=2,
     )  # two reads: stream_table_001 + 002, then the 3x table
     # Storing the same run's events again replaces them instead of adding to them (results: the same helper).
     write_cluster_events(
@@ -320,7 +335,7 @@ def test_the_cluster_events_of_the_run_are_fetched_and_stored_once(spark, analyz
     _, _, calls = analyzed
     start_ms = int((RUN_START - EVENTS_LOOKBACK).timestamp() * 1000)
     end_ms = int((at(120) + EVENTS_GRACE).timestamp() * 1000)
-    assert calls == [(CLUSTER, start_ms, end_ms)]
+    assert calls == [("clusters/get", CLUSTER), (CLUSTER, start_ms, end_ms)]
     table = spark.table(full("cluster_events"))
     assert tuple(table.columns) == CLUSTER_EVENT_COLUMNS
     rows = (
@@ -373,17 +388,25 @@ def test_the_dlt_pipelines_executors_and_reaction_join_the_results(spark, analyz
 
 def test_every_result_row_is_labelled_with_the_runs_compute(spark, analyzed):
     _, lines, _ = analyzed
-    assert lines[0].splitlines()[0].endswith(", on all-purpose cluster + serverless pipeline")
+    assert lines[0].splitlines()[0].endswith(", on all-purpose cluster (i3.xlarge, 2-8 workers) + serverless pipeline")
     rows = (
         spark.table(full("benchmark_results"))
-        .select(F.expr("unix_seconds(run_start)").alias("run_start_epoch"), "window_index", "compute", "dlt_compute")
+        .select(
+            F.expr("unix_seconds(run_start)").alias("run_start_epoch"),
+            "window_index",
+            "compute",
+            "dlt_compute",
+            "node_type",
+            "min_workers",
+            "max_workers",
+        )
         .orderBy("run_start_epoch", "window_index")
         .collect()
     )
     assert [tuple(row) for row in rows] == [
-        (int(RUN_START.timestamp()) - 86_400, 1, None, None),  # written before the labels existed
-        (int(RUN_START.timestamp()), 1, "all-purpose cluster", "serverless pipeline"),
-        (int(RUN_START.timestamp()), 2, "all-purpose cluster", "serverless pipeline"),
+        (int(RUN_START.timestamp()) - 86_400, 1, None, None, None, None, None),  # written before the labels existed
+        (int(RUN_START.timestamp()), 1, "all-purpose cluster", "serverless pipeline", "i3.xlarge", 2, 8),
+        (int(RUN_START.timestamp()), 2, "all-purpose cluster", "serverless pipeline", "i3.xlarge", 2, 8),
     ]
 
 

@@ -199,6 +199,26 @@ def test_result_rows_carry_the_verdict_and_the_run_verdict():
     assert table[1][8] == "2->4 (4)" and table[1][9] == "70/150"
 
 
+def test_the_runs_lag_p95_is_over_every_batch_of_the_run_not_a_windows():
+    params = parse_analysis_params(
+        {
+            "catalog": "main",
+            "schema": "s",
+            "phases_json": '[{"phase": "baseline", "table_name_format": "t_{stream_id:03d}", "first_stream_id": 1, '
+            '"stream_count": 1}]',
+            "windows_json": json.dumps([plan_window(0, 3, 100), plan_window(3, 6, 100)]),
+        }
+    )
+    windows = expected_windows(params.windows, RUN_START)
+    # 18 batches lagging 2 s in the first window, 18 lagging 30 s in the second: the run's p95 is the second's.
+    batches = steady(0, 180, 100, lag_ms=2_000) + steady(180, 360, 100, lag_ms=30_000)
+    rows = result_rows(RUN_START, windows, {}, None, EVENTS, RUN_START, batches=batches)
+    assert [row["lag_p95_seconds"] for row in rows] == [2.0, 30.0]
+    assert {row["run_lag_p95_seconds"] for row in rows} == {30.0}
+    only_first = result_rows(RUN_START, windows, {}, None, EVENTS, RUN_START, batches=steady(0, 180, 100, lag_ms=2_000))
+    assert {row["run_lag_p95_seconds"] for row in only_first} == {2.0}
+
+
 def test_chart_data_bins_processed_rows_and_lag_per_trigger_and_steps_the_workers():
     windows = expected_windows(
         parse_analysis_params(
