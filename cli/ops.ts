@@ -6,6 +6,7 @@
  *   npm run ops -- run     --stack prod   start the timeline job, follow it to its end (--no-follow: return at once)
  *   npm run ops -- stop    --stack prod   cancel every active run and stop the stack's DLT pipeline
  *   npm run ops -- analyze --stack prod   run the stack's analysis job: its verdict table, its chart into .streambench/<stack>/
+ *   npm run ops -- compare --stack prod   every analysed run side by side, on the stack's SQL warehouse
  *
  * This side reads the stack file and builds the plan (job names, tags), and takes the ids of the stack's objects
  * from `pulumi stack output` where the Pulumi CLI and the stack's state are at hand; the SDK does the rest.
@@ -19,10 +20,11 @@ import { PROJECT_DIR, loadStackFile } from "../config/stackFile";
 import { stackNameProblem } from "../config/stackName";
 import { buildScalingPlan, resourceTags } from "../plan/build";
 import { ScalingPlan } from "../plan/types";
+import { DEFAULT_DASHBOARD_TABLES, runComparison } from "../components/dashboard/datasets";
 import { UsageError, parseCommandLine } from "./commandLine";
 import { pulumiStackOutputs, secretHints } from "./stackOutputs";
 
-export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--no-follow]
+export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--no-follow] [--last N]
 
 Commands:
   status    the active runs of the stack's jobs, with the plan's streams and rows/s
@@ -31,10 +33,14 @@ Commands:
   analyze   run the stack's analysis job and follow it: print the verdict per window (kept up or not) and the
             run's cost, and download its chart into .streambench/<stack>/ (--no-follow: return once started);
             cluster.kind allPurpose only (on a job cluster every timeline run ends with its analysis)
+  compare   every analysed run side by side, newest first (--last N: the latest N): compute, node type, workers,
+            DLT or not, peak offered and processed rows/s, kept up, lag p95, node-minutes; from benchmark_results,
+            read on the SQL warehouse streambench:warehouseId (the dashboard's "Runs compared" page shows the same)
 
 Options:
   --stack, -s   the Pulumi stack (reads Pulumi.<stack>.yaml)
   --no-follow   run, analyze: print the run's page and return
+  --last        compare: only the latest N runs
   --help, -h    this text
 
 Credentials: whatever the Databricks SDK's unified authentication finds, in the provider's order: databricks:host
@@ -42,7 +48,10 @@ Credentials: whatever the Databricks SDK's unified authentication finds, in the 
 and DATABRICKS_CLIENT_SECRET (OAuth machine-to-machine), then a ~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE,
 also one from \`databricks auth login\`). A secret in the stack file only \`pulumi\` can decrypt: export it.`;
 
-const COMMANDS = ["status", "run", "stop", "analyze"] as const;
+const COMMANDS = ["status", "run", "stop", "analyze", "compare"] as const;
+
+/** The most runs `compare --last` shows. */
+export const MAX_COMPARED_RUNS = 1000;
 
 export interface OpsIo {
     stdout(line: string): void;
@@ -66,6 +75,16 @@ export function opsPython(env: NodeJS.ProcessEnv): string {
     return env.STREAMBENCH_OPS_PYTHON ?? path.join(PROJECT_DIR, ".venv-ops", "bin", "python");
 }
 
+/** What `compare` runs: the dashboard's run comparison (the latest `last` runs), on the stack's SQL warehouse. */
+export function compareRequest(plan: ScalingPlan, last?: number) {
+    return {
+        warehouseId: plan.warehouseId ?? null,
+        query: runComparison(plan, DEFAULT_DASHBOARD_TABLES, last).query,
+        table: `${plan.schemaFullName}.${DEFAULT_DASHBOARD_TABLES.results}`,
+        last: last ?? null,
+    };
+}
+
 /** What the Python side gets: the plan's names, the stack's tags and the ids its outputs give. */
 export function opsRequest(
     command: string,
@@ -73,6 +92,7 @@ export function opsRequest(
     stackConfig: Record<string, string>,
     outputs: Record<string, any> = {},
     follow = true,
+    last?: number,
 ) {
     const idFromUrl = (url: unknown, kind: string) =>
         typeof url === "string" ? new RegExp(`/${kind}/([\\w-]+)`).exec(url)?.[1] : undefined;
@@ -108,16 +128,32 @@ export function opsRequest(
         pipeline: plan.pipeline ? { name: plan.pipeline.name, id: idFromUrl(outputs.pipelineUrl, "pipelines") ?? null } : null,
         follow,
         runMinutes: plan.runMinutes,
+        compare: command === "compare" ? compareRequest(plan, last) : null,
         // Where `analyze` puts the chart it downloads, beside `npm run local`'s results.
         stateDir: path.join(PROJECT_DIR, ".streambench", plan.stack),
     };
 }
 
+/** `--last N` of compare: a whole number from 1 to MAX_COMPARED_RUNS; undefined = every run. */
+function lastRuns(command: string, last: string | boolean | undefined): number | undefined {
+    if (last === undefined) {
+        return undefined;
+    }
+    if (command !== "compare") {
+        throw new UsageError("--last is an option of compare only");
+    }
+    const count = Number(last);
+    if (!/^\d+$/.test(String(last)) || count < 1 || count > MAX_COMPARED_RUNS) {
+        throw new UsageError(`--last: a whole number of runs from 1 to ${MAX_COMPARED_RUNS}, got ${JSON.stringify(last)}`);
+    }
+    return count;
+}
+
 /** Runs one ops command; resolves to the exit code (0 ok, 1 failed, 2 wrong usage). */
 export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, settings: OpsSettings = {}): Promise<number> {
-    let parsed: { command: string; stack: string; follow: boolean } | undefined;
+    let parsed: { command: string; stack: string; follow: boolean; last?: number } | undefined;
     try {
-        const { values, positionals } = parseCommandLine(argv, { "no-follow": { type: "boolean" } });
+        const { values, positionals } = parseCommandLine(argv, { "no-follow": { type: "boolean" }, last: { type: "string" } });
         if (values.help) {
             io.stdout(USAGE);
             return 0;
@@ -138,7 +174,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
         if (problem) {
             throw new UsageError(`--stack: ${problem}`);
         }
-        parsed = { command, stack: values.stack, follow: !values["no-follow"] };
+        parsed = { command, stack: values.stack, follow: !values["no-follow"], last: lastRuns(command, values.last) };
     } catch (error) {
         if (error instanceof UsageError) {
             io.stderr(`ops: ${error.message}\n\n${USAGE}`);
@@ -158,10 +194,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
             );
             return 1;
         }
+        if (parsed.command === "compare" && !plan.warehouseId) {
+            io.stderr(
+                `ops: compare reads ${plan.schemaFullName}.${DEFAULT_DASHBOARD_TABLES.results} on a SQL warehouse: set streambench:warehouseId ` +
+                    `in Pulumi.${parsed.stack}.yaml (the dashboard's warehouse), or run the dashboard's "Runs compared" query in a notebook.`,
+            );
+            return 1;
+        }
         secretHints(stackConfig, env).forEach((hint) => io.stderr(`ops: ${hint}`));
         const outputs = (settings.stackOutputs ?? (() => pulumiStackOutputs(projectDir, parsed!.stack)))() ?? {};
         request = {
-            ...opsRequest(parsed.command, plan, stackConfig, outputs, parsed.follow),
+            ...opsRequest(parsed.command, plan, stackConfig, outputs, parsed.follow, parsed.last),
             ...(settings.pollSeconds === undefined ? {} : { pollSeconds: settings.pollSeconds }),
             ...(settings.settleSeconds === undefined ? {} : { settleSeconds: settings.settleSeconds }),
             ...(settings.stateDir === undefined ? {} : { stateDir: settings.stateDir }),

@@ -28,9 +28,9 @@ export interface DashboardDataset {
     columns: string[];
 }
 
-/** A dataset whose query is `WITH <ctes> SELECT <columns> FROM <last cte> ORDER BY <orderBy>`. */
-function dataset(name: string, displayName: string, columns: string[], ctes: Cte[], orderBy: string[]): DashboardDataset {
-    return { name, displayName, query: withQuery(ctes, columns, orderBy), columns };
+/** A dataset whose query is `WITH <ctes> SELECT <columns> FROM <last cte> ORDER BY <orderBy> [LIMIT <limit>]`. */
+function dataset(name: string, displayName: string, columns: string[], ctes: Cte[], orderBy: string[], limit?: number): DashboardDataset {
+    return { name, displayName, query: withQuery(ctes, columns, orderBy, limit), columns };
 }
 
 /** Cluster events that announce a resize; their target is the new size (analysis_events RESIZE_EVENT_TYPES). */
@@ -272,4 +272,53 @@ export function achievedVsTarget(plan: ScalingPlan, tables: DashboardTables): Da
         },
     ];
     return dataset("achieved_vs_target", "Achieved vs target per window (latest analysed run)", columns, ctes, ["window_index"]);
+}
+
+/** The columns of the run comparison, in order: one row per analysed run. */
+export const RUN_COMPARISON_COLUMNS = [
+    "run_start",
+    "compute",
+    "dlt_compute",
+    "node_type",
+    "min_workers",
+    "max_workers",
+    "workers_peak",
+    "peak_offered_rows_per_second",
+    "peak_processed_rows_per_second",
+    "kept_up",
+    "windows_kept_up",
+    "windows",
+    "lag_p95_seconds",
+    "worker_minutes",
+    "estimated_dbus",
+];
+
+/**
+ * Every analysed run in benchmark_results side by side, newest first (the latest `limit` when given): what it ran
+ * on (the compute label, the DLT pipeline's, node type, autoscale range), the peak load offered and processed, the
+ * verdict, the lag p95 over the run and the node-minutes. The capacity-planning table of runs made with different
+ * stack configs; the dashboard shows it, and `npm run ops -- compare` runs it on the stack's SQL warehouse.
+ * The run-level columns are the same on each row of a run: any row's value is the run's.
+ */
+export function runComparison(plan: ScalingPlan, tables: DashboardTables, limit?: number): DashboardDataset {
+    const results = qualifiedTableName(plan, tables.results);
+    const ctes: Cte[] = [
+        {
+            name: "runs",
+            body: [
+                "SELECT r.run_start,",
+                "       max(r.compute) AS compute, max(r.dlt_compute) AS dlt_compute, max(r.node_type) AS node_type,",
+                "       max(r.min_workers) AS min_workers, max(r.max_workers) AS max_workers, max(r.workers_peak) AS workers_peak,",
+                "       CAST(max(r.target_rows_per_second) AS DOUBLE) AS peak_offered_rows_per_second,",
+                "       max(r.processed_rows_per_second) AS peak_processed_rows_per_second,",
+                // run_kept_up: every window kept up; NULL when no window had a micro-batch to judge.
+                "       bool_and(r.run_kept_up) AS kept_up, count_if(r.kept_up) AS windows_kept_up, count(*) AS windows,",
+                "       max(r.run_lag_p95_seconds) AS lag_p95_seconds, max(r.run_worker_minutes) AS worker_minutes,",
+                "       max(r.run_estimated_dbus) AS estimated_dbus",
+                `FROM ${results} AS r`,
+                "GROUP BY r.run_start",
+            ].join("\n"),
+        },
+    ];
+    return dataset("run_comparison", "Runs side by side (every analysed run)", RUN_COMPARISON_COLUMNS, ctes, ["run_start DESC"], limit);
 }

@@ -29,11 +29,12 @@ import {
     DashboardTables,
     achievedVsTarget,
     dltExecutorsOverTime,
+    runComparison,
     throughputByStreamType,
     throughputVsTarget,
     workersOverTime,
 } from "./datasets";
-import { latestRunLayout } from "./layout";
+import { comparisonLayout, latestRunLayout } from "./layout";
 import { timeline } from "./timeline";
 
 export interface DashboardDefinition {
@@ -51,7 +52,8 @@ function queryLines(query: string): string[] {
 
 /**
  * The dashboard of the plan's benchmark: throughput per 10 s bucket stacked by stream type, measured total against
- * the plan's target, workers over time, and achieved vs target per window of the latest analysed run.
+ * the plan's target, workers over time, and achieved vs target per window of the latest analysed run; on a second
+ * page, every analysed run side by side.
  * `tables` are bare names in the plan's schema (`plan.catalog`.`plan.schemaName`).
  */
 export function dashboardDefinition(plan: ScalingPlan, tables: DashboardTables = DEFAULT_DASHBOARD_TABLES): DashboardDefinition {
@@ -68,7 +70,8 @@ export function dashboardDefinition(plan: ScalingPlan, tables: DashboardTables =
     const workers = workersOverTime(plan, tables, line);
     const achieved = achievedVsTarget(plan, tables);
     const dlt = plan.pipeline ? dltExecutorsOverTime(plan, plan.pipeline.eventLogTable, line) : undefined;
-    const datasets = [byType, vsTarget, workers, achieved, ...(dlt ? [dlt] : [])];
+    const comparison = runComparison(plan, tables);
+    const datasets = [byType, vsTarget, workers, achieved, ...(dlt ? [dlt] : []), comparison];
     const layout = latestRunLayout(plan, tables, { byType, vsTarget, workers, achieved, dlt });
 
     const dashboard = {
@@ -83,6 +86,12 @@ export function dashboardDefinition(plan: ScalingPlan, tables: DashboardTables =
                 displayName: "Latest run",
                 pageType: "PAGE_TYPE_CANVAS",
                 layout,
+            },
+            {
+                name: "runs_compared",
+                displayName: "Runs compared",
+                pageType: "PAGE_TYPE_CANVAS",
+                layout: comparisonLayout(plan, tables, comparison),
             },
         ],
     };

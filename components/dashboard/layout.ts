@@ -178,3 +178,55 @@ export function latestRunLayout(
             : []),
     ]);
 }
+
+/** The runs page: every analysed run side by side, what it ran on against how it did. */
+export function comparisonLayout(plan: ScalingPlan, tables: DashboardTables, comparison: DashboardDataset): LayoutItem[] {
+    const column = (fieldName: string, displayName: string) => ({ fieldName, displayName });
+    return stacked([
+        {
+            widget: {
+                name: "comparison_summary",
+                multilineTextboxSpec: {
+                    lines: [
+                        `Every analysed run in ${tables.results}, newest first. Change the stack config (cluster.kind, ` +
+                            "minWorkers/maxWorkers, nodeTypeId, dlt.*) between runs, and read here which compute kept up with the " +
+                            "peak load and what it took: the capacity-planning table. Each run's compute is what the analysis read " +
+                            "from the cluster.",
+                    ],
+                },
+            },
+            height: 2,
+        },
+        {
+            widget: dataWidget("run_comparison_table", comparison, {
+                version: 2,
+                widgetType: "table",
+                encodings: {
+                    columns: [
+                        column("run_start", "Run start"),
+                        column("compute", "Compute"),
+                        column("dlt_compute", "DLT pipeline"),
+                        column("node_type", "Node type"),
+                        column("min_workers", "Min workers"),
+                        column("max_workers", "Max workers"),
+                        column("workers_peak", "Peak workers"),
+                        column("peak_offered_rows_per_second", "Peak offered rows/s"),
+                        column("peak_processed_rows_per_second", "Peak processed rows/s"),
+                        column("kept_up", "Kept up"),
+                        column("windows_kept_up", "Windows kept up"),
+                        column("windows", "Windows"),
+                        column("lag_p95_seconds", "Lag p95 (s)"),
+                        column("worker_minutes", "Node-minutes"),
+                        column("estimated_dbus", "Estimated DBUs"),
+                    ],
+                },
+                frame: frame(
+                    "Runs side by side",
+                    `One row per run of ${plan.schemaFullName}.${tables.results}. Kept up: every window met the verdict's ` +
+                        "criteria; lag p95 over every micro-batch of the run; node-minutes: driver and workers, from the cluster's events.",
+                ),
+            }),
+            height: CHART_HEIGHT * 2,
+        },
+    ]);
+}

@@ -29,8 +29,11 @@ function indent(text: string, spaces: number): string {
         .join("\n");
 }
 
-/** `WITH <ctes> SELECT <columns> FROM <last cte> ORDER BY ...`: the columns are exactly what the dataset declares. */
-export function withQuery(ctes: Cte[], columns: string[], orderBy: string[]): string {
+/**
+ * `WITH <ctes> SELECT <columns> FROM <last cte> ORDER BY ... [LIMIT n]`: the columns are exactly what the dataset
+ * declares.
+ */
+export function withQuery(ctes: Cte[], columns: string[], orderBy: string[], limit?: number): string {
     const from = ctes[ctes.length - 1].name;
     return [
         "WITH",
@@ -38,5 +41,6 @@ export function withQuery(ctes: Cte[], columns: string[], orderBy: string[]): st
         `SELECT ${columns.join(", ")}`,
         `FROM ${from}`,
         `ORDER BY ${orderBy.join(", ")}`,
+        ...(limit === undefined ? [] : [`LIMIT ${limit}`]),
     ].join("\n");
 }

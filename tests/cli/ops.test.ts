@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../cli/ops";
+import { RUN_COMPARISON_COLUMNS } from "../../components/dashboard/datasets";
 import { WorkspaceEmulator } from "../emulator/server";
 
 const TOKEN = `dapi${"6b1e".repeat(8)}`;
@@ -383,6 +384,115 @@ describe("ops CLI (databricks-sdk)", function () {
         } finally {
             fs.rmSync(project, { recursive: true, force: true });
         }
+    });
+
+    describe("compare", () => {
+        const WAREHOUSE = "0123456789abcdef";
+        let project: string;
+        beforeEach(async () => {
+            await emulator.stop();
+            emulator = new WorkspaceEmulator({ tokens: [TOKEN], warehouses: [WAREHOUSE], log: () => undefined });
+            url = await emulator.start();
+            project = fs.mkdtempSync(path.join(os.tmpdir(), "ops-project-"));
+            fs.writeFileSync(
+                path.join(project, "Pulumi.lab.yaml"),
+                `config:\n  streambench:testMode: true\n  streambench:warehouseId: "${WAREHOUSE}"\n`,
+            );
+            await call("POST", "/api/2.1/unity-catalog/schemas", { catalog_name: "main", name: "dlt_autoscaling_lab" });
+        });
+        afterEach(() => fs.rmSync(project, { recursive: true, force: true }));
+
+        /** One run_comparison row, as JSON_ARRAY strings, in the dataset's column order. */
+        const run = (start: string, compute: string, keptUp: string | null, lag: string | null, minutes: string | null) =>
+            Object.values({
+                run_start: start,
+                compute,
+                dlt_compute: compute === "job cluster" ? "classic pipeline" : null,
+                node_type: "i3.xlarge",
+                min_workers: "1",
+                max_workers: compute === "job cluster" ? "4" : "2",
+                workers_peak: "2",
+                peak_offered_rows_per_second: "1700.0",
+                peak_processed_rows_per_second: keptUp === "true" ? "1702.4" : "1210.0",
+                kept_up: keptUp,
+                windows_kept_up: keptUp === "true" ? "4" : "2",
+                windows: "4",
+                lag_p95_seconds: lag,
+                worker_minutes: minutes,
+                estimated_dbus: null,
+            });
+
+        it("prints the runs side by side from the dashboard's query on the stack's warehouse, every chunk, --last as LIMIT", async () => {
+            emulator.catalog.writeTables("main", "dlt_autoscaling_lab", ["benchmark_results"]);
+            const compared = ops(["compare", "--stack", "lab", "--last", "2"], pat(), { projectDir: project, pollSeconds: 0.1 });
+            while (emulator.statements.running().length === 0) {
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            const [statement] = emulator.statements.running();
+            assert.strictEqual(statement.warehouseId, WAREHOUSE);
+            assert.match(
+                statement.statement,
+                /FROM `main`\.`dlt_autoscaling_lab`\.`benchmark_results` AS r[\s\S]*ORDER BY run_start DESC\nLIMIT 2$/,
+            );
+            emulator.statements.finish(statement.id, {
+                columns: RUN_COMPARISON_COLUMNS,
+                rows: [
+                    run("2026-12-02T02:00:00.000Z", "job cluster", "true", "8.4", "61.5"),
+                    run("2026-12-01T02:00:00.000Z", "all-purpose cluster", "false", "95.0", null),
+                ],
+                chunkRows: 1,
+            });
+            const result = await compared;
+            assert.strictEqual(result.code, 0, result.stderr);
+            const lines = result.stdout.split("\n");
+            const header = lines.findIndex((line) => line.startsWith("RUN START (UTC)"));
+            assert.ok(header >= 0, result.stdout);
+            assert.match(
+                lines[header],
+                /COMPUTE\s+NODE TYPE\s+WORKERS\s+DLT\s+PEAK OFFERED\/S\s+PEAK PROCESSED\/S\s+KEPT UP\s+WINDOWS OK\s+LAG P95 S\s+NODE-MIN/,
+            );
+            assert.match(
+                lines[header + 2],
+                /^2026-12-02 02:00:00\s+job cluster\s+i3\.xlarge\s+1-4 \(peak 2\)\s+classic pipeline\s+1,700\s+1,702\s+yes\s+4\/4\s+8\.4\s+61\.5\s+-$/,
+            );
+            assert.match(
+                lines[header + 3],
+                /^2026-12-01 02:00:00\s+all-purpose cluster\s+i3\.xlarge\s+1-2 \(peak 2\)\s+no\s+1,700\s+1,210\s+NO\s+2\/4\s+95\.0\s+-\s+-$/,
+            );
+            assert.match(result.stdout, /the latest 2 analysed runs of main\.dlt_autoscaling_lab\.benchmark_results, newest first/);
+            const chunks = emulator.requests.filter((request) => /\/result\/chunks\/1$/.test(request.path));
+            assert.strictEqual(chunks.length, 1, "the second chunk was not fetched");
+        });
+
+        it("says there is no analysed run yet while benchmark_results does not exist (exit 0)", async () => {
+            const result = await ops(["compare", "--stack", "lab"], pat(), { projectDir: project });
+            assert.strictEqual(result.code, 0, result.stderr);
+            assert.match(
+                result.stdout,
+                /No analysed run yet: main\.dlt_autoscaling_lab\.benchmark_results does not exist.*npm run ops -- analyze --stack lab/,
+            );
+        });
+
+        it("without streambench:warehouseId names the key and calls nothing (exit 1); --last is compare's, a whole number", async () => {
+            const noWarehouse = await ops(["compare", "--stack", "prod"], pat());
+            assert.strictEqual(noWarehouse.code, 1);
+            assert.match(
+                noWarehouse.stderr,
+                /compare reads main\.dlt_autoscaling_prod\.benchmark_results on a SQL warehouse: set streambench:warehouseId in Pulumi\.prod\.yaml/,
+            );
+            for (const [argv, message] of [
+                [["compare", "--stack", "lab", "--last", "0"], /--last: a whole number of runs from 1 to 1000, got "0"/],
+                [["compare", "--stack", "lab", "--last", "2.5"], /--last: a whole number of runs/],
+                [["status", "--stack", "lab", "--last", "3"], /--last is an option of compare only/],
+            ] as const) {
+                const refused = await ops([...argv], pat(), { projectDir: project });
+                assert.deepStrictEqual([refused.code, message.test(refused.stderr)], [2, true], refused.stderr);
+            }
+            assert.deepStrictEqual(
+                emulator.requests.filter((request) => request.path.includes("/sql/")),
+                [],
+            );
+        });
     });
 
     it("a stack without a stack file names the stacks that exist; no Python with the SDK says to run setup", async () => {

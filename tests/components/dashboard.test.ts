@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../../config/parse";
-import { DashboardTables } from "../../components/dashboard/datasets";
+import { DashboardTables, runComparison } from "../../components/dashboard/datasets";
 import { dashboardDefinition } from "../../components/dashboard/definition";
 import { ScalingPlan } from "../../plan/types";
 import { allTables, buildScalingPlan } from "../../plan/build";
@@ -285,6 +285,18 @@ describe("dashboard definition", () => {
             (achieved.spec?.encodings.y as { fields: { fieldName: string }[] }).fields.map((field) => field.fieldName),
             ["target_rows_per_second", "achieved_rows_per_second", "metrics_rows_per_second"],
         );
+    });
+
+    it("shows every analysed run side by side on its own page, newest first; ops compare takes the same query with a limit", () => {
+        const serialized = parse(dashboardDefinition(prod, TABLES).serialized);
+        const page = serialized.pages.find((candidate) => candidate.name === "runs_compared");
+        assert.ok(page, "no runs_compared page");
+        const table = page.layout.map((item) => item.widget).find((widget) => widget.name === "run_comparison_table");
+        assert.strictEqual(table?.spec?.widgetType, "table");
+        assert.strictEqual(table?.queries?.[0].query.datasetName, "run_comparison");
+        const everyRun = runComparison(prod, TABLES);
+        assert.match(everyRun.query, /GROUP BY r\.run_start\n\)\n.*\nFROM runs\nORDER BY run_start DESC$/);
+        assert.strictEqual(runComparison(prod, TABLES, 5).query, `${everyRun.query}\nLIMIT 5`);
     });
 
     it("puts the prod and test-mode targets in the SQL: 50,000 / 53,000 / 62,000 / 50,000 and 500 / 800 / 1,700 / 500", () => {

@@ -19,6 +19,7 @@ import { Identity, identityRoutes } from "./identity";
 import { Jobs } from "./jobs";
 import { Permissions } from "./permissions";
 import { Pipelines } from "./pipelines";
+import { Statements } from "./statements";
 import { Call, Router } from "./router";
 import { WorkspaceTree } from "./workspaceTree";
 import { parseBody, readBody } from "./body";
@@ -35,6 +36,7 @@ export class WorkspaceEmulator {
     readonly permissions: Permissions;
     readonly dashboards: Dashboards;
     readonly files: Files;
+    readonly statements: Statements;
     readonly requests: RecordedRequest[] = [];
     /** `METHOD path` of every request no route knew, in order. */
     readonly unknownRoutes: string[] = [];
@@ -82,6 +84,9 @@ export class WorkspaceEmulator {
         });
         this.dashboards = new Dashboards(this.tree, options.warehouses ?? []);
         this.files = new Files(this.catalog);
+        this.statements = new Statements(options.warehouses ?? [], (fullName) =>
+            [...this.catalog.tables.values()].some((tables) => tables.includes(fullName)),
+        );
 
         identityRoutes(this.router, this.identity);
         this.compute.routes(this.router);
@@ -92,6 +97,7 @@ export class WorkspaceEmulator {
         this.permissions.routes(this.router);
         this.dashboards.routes(this.router);
         this.files.routes(this.router);
+        this.statements.routes(this.router);
     }
 
     /** Starts listening on 127.0.0.1 (port 0 = any free port); resolves to the workspace URL. */

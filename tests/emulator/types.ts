@@ -11,7 +11,7 @@ export interface EmulatorOptions {
     userName?: string;
     /** Unity Catalog catalogs that exist (default `main`). */
     catalogs?: string[];
-    /** SQL warehouse ids that exist (for dashboards). */
+    /** SQL warehouse ids that exist (for dashboards and SQL statements). */
     warehouses?: string[];
     /** Workspace groups (for permissions). */
     groups?: string[];

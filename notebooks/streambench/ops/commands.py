@@ -1,4 +1,4 @@
-"""The ops commands (status, stop, run, analyze: in ops/analyze.py) on the SDK's WorkspaceClient, for the stack's own objects only:
+"""The ops commands (status, stop, run; analyze in ops/analyze.py, compare in ops/compare.py) on the SDK's WorkspaceClient, for the stack's own objects only:
 found by the ids of the stack's outputs when there are any, otherwise by name, and acted on only when they carry
 every one of the stack's tags."""
 
@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
 
 from streambench.ops.analyze import analyze
+from streambench.ops.compare import compare
 from streambench.ops.workspace import OpsError, has_stack_tags
 
 ACTIVE_STATES = ("QUEUED", "PENDING", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY")
@@ -39,6 +40,8 @@ class Request:
     run_minutes: float = 15.0
     settle_seconds: float = 60.0
     state_dir: str = ".streambench"  # where analyze puts the chart: .streambench/<stack>
+    # compare: {"warehouseId", "query" (the run_comparison dataset's), "table", "last"}; None for the others
+    compare: dict | None = None
     ignored: list[str] = field(default_factory=list)
 
     @staticmethod
@@ -66,6 +69,7 @@ class Request:
             run_minutes=float(raw.get("runMinutes", 15)),
             settle_seconds=float(raw.get("settleSeconds", 60)),
             state_dir=str(raw.get("stateDir") or f".streambench/{raw['stack']}"),
+            compare=raw.get("compare"),
         )
 
 
@@ -292,4 +296,5 @@ COMMANDS = {
     "stop": stop,
     "run": run,
     "analyze": lambda w, request, out: analyze(w, request, out),
+    "compare": lambda w, request, out: compare(w, request, out),
 }
