@@ -21,7 +21,6 @@ from streambench.local.databricks_connect import connect_problems  # noqa: E402
 from streambench.local.report import analyse_and_draw  # noqa: E402
 from streambench.local.run import install_stop_on_ctrl_c, run_timeline  # noqa: E402
 from streambench.local.timeline import (  # noqa: E402
-    LOCAL_CATALOG,
     Clock,
     RunSpecError,
     analysis_parameters,
@@ -244,19 +243,6 @@ def test_the_chart_is_a_png_of_the_stated_size(tmp_path):
 # ---- real runs on local Spark ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def played(spark, small_spec, tmp_path_factory):
-    """The small stack's whole timeline at SPEED x on the shared session, through run_phase and analyze_run."""
-    state = tmp_path_factory.mktemp("state")
-    spec = parse_run_spec({**small_spec, "stateDir": str(state)})
-    console = Console(interactive=False)
-    lines = []
-    console.log = lines.append
-    outcome = run_timeline(spark, spec, console, threading.Event())
-    report = analyse_and_draw(spark, spec, outcome, console, state_dir=state)
-    return spec, outcome, report, lines, state
-
-
 def test_every_window_reaches_the_plans_target_within_the_tolerance(played):
     spec, outcome, report, lines, _ = played
     assert not outcome.errors and not outcome.stopped
@@ -384,143 +370,3 @@ def test_ctrl_c_stops_every_stream_and_still_analyses_and_draws_what_was_played(
         f"WHERE stream_type = '3x' AND batch_time >= timestamp_seconds({outcome.run_start.timestamp()})"
     ).first()
     assert metrics["batches"] > 0, "the stopped 3x phase wrote no metrics"
-
-
-# ---- the dashboard's queries, executed on Spark SQL against the tables the run wrote -------------------------
-
-# components/dashboard/timeline.ts BUCKET_SECONDS: the plan's micro-batch trigger (10 s), in real seconds.
-DASHBOARD_BUCKET_SECONDS = 10
-
-
-def table_of(spec, key_or_name: str) -> str:
-    """A table of the run in the local catalog: a table parameter of the analysis (e.g. `metrics_table`) or a name."""
-    parameters = spec.analysis_parameters
-    return f"{LOCAL_CATALOG}.{parameters['schema']}.{parameters.get(key_or_name, key_or_name)}"
-
-
-@pytest.fixture(scope="module")
-def dashboard(spark, played, small_project):
-    """The small stack's dashboard datasets by name (their tables in the local catalog) and its plan, once the
-    bucket of the run's last micro-batch is over: the time charts leave out buckets still running."""
-    from runner_support import dashboard_datasets
-
-    spec = played[0]
-    dumped = dashboard_datasets(small_project, "small", LOCAL_CATALOG)
-    last = spark.sql(
-        f"SELECT max(unix_seconds(batch_time)) AS last FROM {table_of(spec, 'metrics_table')} WHERE batch_id IS NOT NULL"
-    ).first()["last"]
-    time.sleep(max(0.0, last + 2 * DASHBOARD_BUCKET_SECONDS - time.time()))
-    return {dataset["name"]: dataset for dataset in dumped["datasets"]}, dumped["plan"]
-
-
-def run_dataset(spark, dataset: dict) -> list:
-    """The dataset's query on Spark SQL; it returns exactly the columns it declares."""
-    frame = spark.sql(dataset["query"])
-    assert frame.columns == dataset["columns"], dataset["name"]
-    return frame.collect()
-
-
-def test_the_dashboard_shows_every_row_the_streams_wrote_by_stream_type(spark, played, dashboard):
-    spec, outcome = played[0], played[1]
-    datasets, _ = dashboard
-    written = {}
-    for phase in json.loads(spec.analysis_parameters["phases_json"]):
-        table = phase["table_name_format"].format(stream_id=phase["first_stream_id"])
-        written[phase["phase"]] = spark.sql(f"SELECT count(*) AS n FROM {table_of(spec, table)}").first()["n"]
-    shown = {}
-    for row in run_dataset(spark, datasets["throughput_by_stream_type"]):
-        shown[row["stream_type"]] = shown.get(row["stream_type"], 0) + row["rows_per_second"] * DASHBOARD_BUCKET_SECONDS
-    assert shown == pytest.approx(written) and all(written.values()), (shown, written)
-    measured = [
-        row for row in run_dataset(spark, datasets["throughput_vs_target"]) if row["series"].startswith("measured")
-    ]
-    assert sum(row["rows_per_second"] for row in measured) * DASHBOARD_BUCKET_SECONDS == pytest.approx(
-        sum(written.values())
-    )
-    assert (
-        min(row["bucket_start"] for row in measured).timestamp() == outcome.run_start.replace(microsecond=0).timestamp()
-    )
-
-
-def test_the_dashboards_target_steps_through_the_plans_windows_in_plan_seconds(spark, dashboard):
-    datasets, _ = dashboard
-    target = [row for row in run_dataset(spark, datasets["throughput_vs_target"]) if row["series"].startswith("target")]
-    steps = [row["rows_per_second"] for row in sorted(target, key=lambda row: row["bucket_start"])]
-    # The small stack: 200 rows/s in minute 0-1, 800 in 1-2, 2,000 in 2-3, 200 in 3-4, then nothing to minute 9
-    # (the run plus the phases' 5-minute grace), one value per 10 s bucket.
-    assert steps == [200.0] * 6 + [800.0] * 6 + [2000.0] * 6 + [200.0] * 6 + [0.0] * 30
-
-
-def test_the_dashboards_windows_are_the_latest_analysed_runs_results(spark, played, dashboard):
-    report = played[2]
-    datasets, _ = dashboard
-    rows = run_dataset(spark, datasets["achieved_vs_target"])
-    # A local run's windows are on its compressed clock: at 5x, plan minute 1 is minute 0.2 of the run.
-    assert [row["window_label"] for row in rows] == [
-        "01 | min 0-0.2 | baseline",
-        "02 | min 0.2-0.4 | baseline+3x",
-        "03 | min 0.4-0.6 | baseline+9x",
-        "04 | min 0.6-0.8 | baseline",
-    ]
-    assert [row["target_rows_per_second"] for row in rows] == [200.0, 800.0, 2000.0, 200.0]
-    assert [row["achieved_rows_per_second"] for row in rows] == [
-        window.achieved_rows_per_second for window in report.windows
-    ]
-
-
-def test_the_dashboards_workers_step_with_the_clusters_events(spark, played, dashboard):
-    """Cluster events as the analysis stores them (a local run has no cluster: they are written here): 2 workers,
-    a resize to 4 requested 25 s into the run and completed at 47 s."""
-    from datetime import timedelta
-
-    from streambench.analysis.events import CLUSTER_EVENTS_SCHEMA_DDL
-
-    spec, outcome = played[0], played[1]
-    datasets, plan = dashboard
-    start = outcome.run_start.replace(microsecond=0)
-    events = [
-        ("c-1", start - timedelta(seconds=60), "RUNNING", 2, None, None, None, "{}"),
-        ("c-1", start + timedelta(seconds=25), "RESIZING", 2, 4, "AUTOSCALE", None, "{}"),
-        ("c-1", start + timedelta(seconds=47), "UPSIZE_COMPLETED", 4, 4, "AUTOSCALE", None, "{}"),
-    ]
-    spark.createDataFrame(events, CLUSTER_EVENTS_SCHEMA_DDL).write.format("delta").mode("overwrite").saveAsTable(
-        table_of(spec, "cluster_events_table")
-    )
-    series = {}
-    for row in sorted(run_dataset(spark, datasets["workers_over_time"]), key=lambda row: row["bucket_start"]):
-        series.setdefault(row["series"], []).append(row["workers"])
-    assert series["workers"][:6] == [2, 2, 2, 2, 2, 4]
-    assert series["autoscaler target"][:6] == [2, 2, 2, 4, 4, 4]
-    assert set(series["autoscale min (plan)"]) == {plan["cluster"]["minWorkers"]} == {2}
-    assert set(series["autoscale max (plan)"]) == {plan["cluster"]["maxWorkers"]} == {8}
-
-
-def test_the_dashboards_dlt_executors_step_with_the_pipelines_event_log(spark, played, dashboard, tmp_path):
-    """The small stack with its DLT pipeline (same schema, so the run CTE finds the played run), and an event log
-    as Databricks publishes it (`details` a JSON string): 1 executor, 3 requested at 15 s, 3 running at 35 s."""
-    from datetime import timedelta
-
-    from runner_support import SMALL_STACK, dashboard_datasets, project_with
-
-    spec, outcome = played[0], played[1]
-    project = project_with(tmp_path, "small", SMALL_STACK + "  streambench:dlt:\n    enabled: true\n")
-    dumped = dashboard_datasets(project, "small", LOCAL_CATALOG)
-    dataset = next(dataset for dataset in dumped["datasets"] if dataset["name"] == "dlt_executors_over_time")
-    start = outcome.run_start.replace(microsecond=0)
-
-    def resources(at: int, executors: int, requested: int):
-        details = {"cluster_resources": {"num_executors": executors, "latest_requested_num_executors": requested}}
-        return (start + timedelta(seconds=at), "cluster_resources", json.dumps(details))
-
-    events = [resources(-30, 1, 1), resources(15, 1, 3), resources(35, 3, 3)]
-    events.append(
-        (start + timedelta(seconds=20), "flow_progress", json.dumps({"flow_progress": {"status": "RUNNING"}}))
-    )
-    spark.createDataFrame(events, "timestamp TIMESTAMP, event_type STRING, details STRING").write.format("delta").mode(
-        "overwrite"
-    ).saveAsTable(table_of(spec, dumped["plan"]["pipeline"]["eventLogTable"]))
-    series = {}
-    for row in sorted(run_dataset(spark, dataset), key=lambda row: row["bucket_start"]):
-        series.setdefault(row["series"], []).append(row["executors"])
-    assert series["DLT executors"][:5] == [1, 1, 1, 1, 3]
-    assert series["DLT requested executors (enhanced autoscaling)"][:5] == [1, 1, 3, 3, 3]
