@@ -219,7 +219,9 @@ export const stackConfigSchema = z
             .string()
             .regex(/^[0-9a-f]{16}$/, "must be a SQL warehouse id (16 hex characters, from the warehouse's Connection details)")
             .optional()
-            .describe("SQL warehouse the AI/BI dashboard runs its queries on; unset = no dashboard (the rest deploys)."),
+            .describe(
+                "SQL warehouse the AI/BI dashboard and `npm run ops -- compare` run their queries on; unset = no dashboard and no compare (the rest deploys).",
+            ),
         verdict: verdictSchema
             .default(verdictSchema.parse({}))
             .describe("The criteria the analysis judges each window by: did the compute keep up with the offered load?"),

@@ -17,7 +17,10 @@
 # MAGIC stream table, and the run's chart, saved as `<chart_folder>/<run start>.png` and displayed.
 # MAGIC
 # MAGIC Writes, in the benchmark schema: the cluster's events of the run (`cluster_events`, from the Clusters API)
-# MAGIC and one row per window (`benchmark_results`). Re-running it for the same run replaces that run's rows.
+# MAGIC and one row per window (`benchmark_results`), each with what the run ran on: the `compute` labels and the
+# MAGIC cluster's node types and autoscale range (Clusters API `clusters/get`), so runs compare side by side
+# MAGIC (`npm run ops -- compare`, the dashboard's "Runs compared" page). Re-running it for the same run replaces
+# MAGIC that run's rows; every other run's stay.
 # MAGIC
 # MAGIC | parameter | required | meaning |
 # MAGIC |---|---|---|

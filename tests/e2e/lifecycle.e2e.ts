@@ -75,6 +75,7 @@ interface StackRun {
     resourcesAfterUp: StateResource[];
     billingAfterUp?: ReturnType<WorkspaceEmulator["billing"]>;
     opsStatus?: { code: number | null; output: string };
+    opsCompare?: { code: number | null; output: string };
     leftAfterDestroy: HeldObject[];
     /** The tables the stack's runs wrote into its schema, just before destroy. */
     tablesBeforeDestroy: HeldObject[];
@@ -154,6 +155,7 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
                 run.resourcesAfterUp = await project.resources(run.stack);
                 if (run.stack === "full") {
                     run.opsStatus = await ops(project.dir, url, ["status", "--stack", run.stack]);
+                    run.opsCompare = await ops(project.dir, url, ["compare", "--stack", run.stack]);
                 }
             }
             arrived = true;
@@ -488,12 +490,17 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         assert.deepStrictEqual(run.leftAfterDestroy, []);
     });
 
-    it("full: the ops CLI shows the run-on-deploy run against the same workspace", () => {
+    it("full: the ops CLI shows the run-on-deploy run against the same workspace, and compare finds no analysed run", () => {
         const status = runOf("full").opsStatus;
         assert.ok(status, "up did not succeed");
         assert.strictEqual(status.code, 0, status.output);
         assert.match(status.output, /streambench-full-timeline\s+\d+\s+\d+\s+RUNNING/);
         assert.match(status.output, /\b[1-9]\d* active runs?\b/);
+        // No run has been analysed yet: benchmark_results does not exist, and compare says what writes it.
+        const compare = runOf("full").opsCompare;
+        assert.ok(compare, "up did not succeed");
+        assert.strictEqual(compare.code, 0, compare.output);
+        assert.match(compare.output, /No analysed run yet: main\.dlt_autoscaling_full\.benchmark_results does not exist/);
     });
 
     it("the policy pack runs, and decides every guardrail on a first deploy (no check left unknown at preview)", () => {
@@ -520,8 +527,13 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
                 .filter((result) => result.output.includes(token))
                 .forEach((result) => leaks.push(`${run.stack}: output of ${result.command}`));
             run.project?.filesContaining(token).forEach((file) => leaks.push(`${run.stack}: ${file}`));
-            if (run.opsStatus?.output.includes(token)) {
-                leaks.push(`${run.stack}: ops status output`);
+            for (const [command, result] of [
+                ["status", run.opsStatus],
+                ["compare", run.opsCompare],
+            ] as const) {
+                if (result?.output.includes(token)) {
+                    leaks.push(`${run.stack}: ops ${command} output`);
+                }
             }
         }
         if (JSON.stringify(emulator.requests).includes(token)) {
