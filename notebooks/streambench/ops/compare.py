@@ -6,9 +6,9 @@ node-minutes. Read-only: it runs one SELECT on the stack's schema."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
-from typing import Callable, Sequence
+from typing import Callable
 
+from streambench.analysis.run_comparison import comparison_table
 from streambench.ops.workspace import OpsError
 
 TERMINAL = ("SUCCEEDED", "FAILED", "CANCELED", "CLOSED")
@@ -81,69 +81,6 @@ def run_statement(
         rows += part.data_array or []
         chunk = part.next_chunk_index
     return columns, rows
-
-
-def _number(text: str | None, digits: int = 0) -> str:
-    return "-" if text is None else f"{float(text):,.{digits}f}"
-
-
-def _when(text: str | None) -> str:
-    """A timestamp as the API gives it (`2026-11-25T02:00:00.000Z`), as `2026-11-25 02:00:00`, UTC."""
-    if not text:
-        return "-"
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S}"
-
-
-def _kept_up(text: str | None) -> str:
-    return "n/a" if text is None else ("yes" if text.lower() == "true" else "NO")
-
-
-def _workers(row: dict) -> str:
-    low, high, peak = row.get("min_workers"), row.get("max_workers"), row.get("workers_peak")
-    span = "?" if low is None or high is None else (low if low == high else f"{low}-{high}")
-    return f"{span} (peak {peak})" if peak is not None else span
-
-
-COMPARE_HEADER = [
-    "RUN START (UTC)",
-    "COMPUTE",
-    "NODE TYPE",
-    "WORKERS",
-    "DLT",
-    "PEAK OFFERED/S",
-    "PEAK PROCESSED/S",
-    "KEPT UP",
-    "WINDOWS OK",
-    "LAG P95 S",
-    "NODE-MIN",
-    "EST. DBU",
-]
-
-
-def comparison_table(columns: Sequence[str], rows: Sequence[Sequence[str | None]]) -> list[list[str]]:
-    """The header and one line per run, from the run_comparison dataset's columns (JSON_ARRAY strings)."""
-    lines = [COMPARE_HEADER]
-    for values in rows:
-        row = dict(zip(columns, values))
-        lines.append(
-            [
-                _when(row.get("run_start")),
-                row.get("compute") or "-",
-                row.get("node_type") or "-",
-                _workers(row),
-                row.get("dlt_compute") or "no",
-                _number(row.get("peak_offered_rows_per_second")),
-                _number(row.get("peak_processed_rows_per_second")),
-                _kept_up(row.get("kept_up")),
-                f"{row.get('windows_kept_up') or 0}/{row.get('windows') or 0}",
-                _number(row.get("lag_p95_seconds"), 1),
-                _number(row.get("worker_minutes"), 1),
-                _number(row.get("estimated_dbus"), 2),
-            ]
-        )
-    return lines
 
 
 def compare(w, request, out: Callable[[str], None], sleep: Callable[[float], None] = time.sleep) -> int:

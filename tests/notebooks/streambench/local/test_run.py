@@ -313,6 +313,17 @@ def test_the_run_writes_its_chart_and_results(played):
     assert "worker_minutes" in results["cost"]
 
 
+def test_the_run_joins_the_stacks_runs_on_this_machine_and_they_are_printed_side_by_side(played):
+    _, outcome, report, lines, state = played
+    [kept] = list((state / "runs").glob("*.json"))
+    assert kept.name == f"{outcome.run_start:%Y%m%dT%H%M%SZ}.json"
+    line = json.loads(kept.read_text())
+    assert (line["compute"], line["windows"], line["kept_up"]) == ("local Spark, 5x", 4, report.kept_up)
+    printed = next(text for text in lines if "This stack's latest runs on this machine" in text).splitlines()
+    assert printed[1].startswith("RUN START (UTC)") and len(printed) == 4  # title, header, rule, the one run
+    assert printed[3].startswith(f"{outcome.run_start:%Y-%m-%d %H:%M:%S}  local Spark, 5x")
+
+
 def test_every_stream_is_stopped_after_the_run(spark, played):
     assert spark.streams.active == []
 

@@ -11,6 +11,7 @@ from pyspark.errors import AnalysisException
 from streambench.analysis.compute import cluster_shape
 from streambench.analysis.params import parse_analysis_params
 from streambench.analysis.report import result_rows
+from streambench.analysis.run_comparison import COMPARISON_COLUMNS, comparison_row
 from streambench.analysis.spark import write_results
 from streambench.analysis.windows import expected_windows
 from streambench.local.timeline import LOCAL_CATALOG, analysis_parameters
@@ -223,6 +224,19 @@ def test_the_run_comparison_shows_each_analysed_run_side_by_side_newest_first(sp
         None,
     )
     assert (before["worker_minutes"], before["estimated_dbus"]) == (12.5, 0.16)
+
+
+def test_the_local_runners_line_of_a_run_is_the_comparison_querys(spark, played, two_runs):
+    """analysis.run_comparison.comparison_row (the local runner's history) against the SQL, on the played run."""
+    spec, outcome = played[0], played[1]
+    dataset, _ = two_runs
+    assert tuple(dataset["columns"]) == COMPARISON_COLUMNS
+    start = outcome.run_start.replace(microsecond=0).timestamp()
+    rows = spark.sql(
+        f"SELECT * FROM {table_of(spec, 'results_table')} WHERE run_start = timestamp_seconds({start})"
+    ).collect()
+    by_sql = next(row.asDict() for row in run_dataset(spark, dataset) if row["run_start"].timestamp() == start)
+    assert comparison_row([row.asDict() for row in rows]) == by_sql
 
 
 def json_array_text(value) -> str | None:
