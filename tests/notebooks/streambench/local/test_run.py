@@ -319,7 +319,7 @@ def test_the_run_joins_the_stacks_runs_on_this_machine_and_they_are_printed_side
     assert kept.name == f"{outcome.run_start:%Y%m%dT%H%M%SZ}.json"
     line = json.loads(kept.read_text())
     assert (line["compute"], line["windows"], line["kept_up"]) == ("local Spark, 5x", 4, report.kept_up)
-    printed = next(text for text in lines if "This stack's latest runs on this machine" in text).splitlines()
+    printed = next(text for text in lines if "This stack's latest runs on this machine" in text).strip().splitlines()
     assert printed[1].startswith("RUN START (UTC)") and len(printed) == 4  # title, header, rule, the one run
     assert printed[3].startswith(f"{outcome.run_start:%Y-%m-%d %H:%M:%S}  local Spark, 5x")
 
