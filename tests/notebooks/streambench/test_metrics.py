@@ -402,3 +402,31 @@ def test_a_metrics_table_of_an_older_generator_gains_the_new_columns(spark, metr
     assert set(table.columns) == set(METRICS_COLUMNS)
     assert [row.processing_lag_ms for row in table.orderBy("batch_id").collect()] == [None, 9_750 + 812]
     assert METRICS_SCHEMA_DDL.count(",") + 1 == len(METRICS_COLUMNS)
+
+
+class CapturingSpark:
+    """Just enough of a session for `flush`: the rows it would append to the metrics table."""
+
+    def __init__(self):
+        self.rows = []
+
+    def createDataFrame(self, rows, schema):  # noqa: N802 - the session's name
+        self.rows.extend(rows)
+        writer = SimpleNamespace()
+        for step in ("format", "mode", "option"):
+            setattr(writer, step, lambda *_: writer)
+        writer.saveAsTable = lambda _name: None
+        return SimpleNamespace(write=writer)
+
+
+def test_close_reads_the_last_batches_from_the_stopped_query_when_the_listener_is_late():
+    """The listener delivered batches 0 and 1; 2 and 3 (the drain) are only in the stopped query's progress."""
+    recorder = MetricsRecorder(SPECS)
+    for batch in (0, 1):
+        recorder.onQueryProgress(SimpleNamespace(progress=progress(batch_id=batch)))
+    query = SimpleNamespace(id="q-1", recentProgress=[progress(batch_id=batch) for batch in range(4)])
+    spark, lines = CapturingSpark(), []
+    assert recorder.close(spark, "spark_catalog.s.stream_metrics", [query], timeout_seconds=0.05, log=lines.append) == 4
+    batch_column = METRICS_COLUMNS.index("batch_id")
+    assert sorted(row[batch_column] for row in spark.rows) == [0, 1, 2, 3]
+    assert lines == ["metrics: not every stream reported its end in time; its last batches are read from the query"]
