@@ -18,12 +18,10 @@ export { textTable };
 
 export function renderExpectedBehaviour(plan: ScalingPlan): string {
     const throughput = textTable(
-        ["minutes", "baseline", "3x", "9x", "total rows/s"],
+        ["minutes", ...plan.phases.map((phase) => phase.name), "total rows/s"],
         plan.throughput.map((window) => [
             `${window.startMinute}-${window.endMinute}`,
-            window.rowsPerSecondByPhase.baseline,
-            window.rowsPerSecondByPhase["3x"],
-            window.rowsPerSecondByPhase["9x"],
+            ...plan.phases.map((phase) => window.rowsPerSecondByPhase[phase.name]),
             window.totalRowsPerSecond,
         ]),
     );
@@ -40,7 +38,7 @@ export function renderExpectedBehaviour(plan: ScalingPlan): string {
         ]),
     );
     return [
-        `Stack ${plan.stack}${plan.testMode ? " (test mode: 5 baseline streams, rates / 10)" : ""}: ${plan.schemaFullName}, ` +
+        `Stack ${plan.stack}${plan.testMode ? " (test mode: at most 5 streams a phase, rates / 10)" : ""}: ${plan.schemaFullName}, ` +
             `${plan.phases.reduce((sum, phase) => sum + phase.tables.length, 0)} tables, ${plan.partitions} partitions per stream`,
         `Schedule: ${plan.schedule.description}${plan.schedule.paused ? ", PAUSED" : ""}`,
         `Compute: ${computeText(plan)}`,

@@ -13,9 +13,11 @@ import {
     DEFAULT_MAX_WORKERS_CAP,
     LIMITS,
     MAX_PHASE_START_MINUTE,
-    TEST_MODE_RATE_DIVISOR,
+    SEED_LOAD,
     TIMEOUT_GRACE_MINUTES,
 } from "../plan/settings";
+import { loadProfile, profileProblems } from "../plan/profile";
+import { phasesSchema, rowsPerSecond, spikeSchema, staircaseSchema, wholeNumber } from "./loadProfile";
 import { timelineScheduleProblems } from "./schedule";
 import { JAVA_ZONE_IDS, isJavaZoneId } from "./timeZones";
 
@@ -33,21 +35,22 @@ const ucName = (what: string) =>
         .max(LIMITS.maxNameLength, `${what} is longer than ${LIMITS.maxNameLength} characters`)
         .regex(/^[a-z0-9_]+$/, `${what} may hold only lower-case letters, digits and underscores (a Unity Catalog name)`);
 
-const wholeNumber = (min: number, max: number) =>
-    z.int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
-
-const rowsPerSecond = wholeNumber(1, LIMITS.maxRowsPerSecondPerStream);
+const seedMinute = (what: string, seedDefault: number) =>
+    wholeNumber(0, LIMITS.maxRunMinutes)
+        .optional()
+        .describe(`Minute of the run at which ${what}; unset = ${seedDefault}. The seed's load only.`);
 
 const timelineSchema = z.strictObject({
-    scale3xStartMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(3).describe("Minute of the run at which the 3x stream starts."),
-    scale3xEndMinute: wholeNumber(0, LIMITS.maxRunMinutes)
-        .default(10)
-        .describe("Minute of the run at which the 3x stream stops (it keeps running while the 9x stream joins)."),
-    scale9xStartMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(6).describe("Minute of the run at which the 9x stream starts."),
-    scale9xEndMinute: wholeNumber(0, LIMITS.maxRunMinutes).default(10).describe("Minute of the run at which the 9x stream stops."),
+    scale3xStartMinute: seedMinute("the 3x stream starts", SEED_LOAD.scale3xStartMinute),
+    scale3xEndMinute: seedMinute("the 3x stream stops (it keeps running while the 9x stream joins)", SEED_LOAD.scale3xEndMinute),
+    scale9xStartMinute: seedMinute("the 9x stream starts", SEED_LOAD.scale9xStartMinute),
+    scale9xEndMinute: seedMinute("the 9x stream stops", SEED_LOAD.scale9xEndMinute),
     runMinutes: wholeNumber(1, LIMITS.maxRunMinutes)
-        .default(15)
-        .describe("Length of the whole run; the baseline streams run from minute 0 to here."),
+        .optional()
+        .describe(
+            `Length of the whole run. Seed load: the baseline streams run from minute 0 to here; unset = ${SEED_LOAD.runMinutes}. ` +
+                "A load profile lasts until its last phase ends; a longer runMinutes keeps the run (and its analysis) going after it.",
+        ),
 });
 
 const clusterSchema = z.strictObject({
@@ -193,11 +196,24 @@ export const stackConfigSchema = z
             .describe("Reduced load for trying the stack out: 5 baseline streams and every rate divided by 10."),
         runOnDeploy: z.boolean().default(false).describe("Start the timeline job from `pulumi up`, again only when the workload changes."),
         baselineStreams: wholeNumber(1, LIMITS.maxBaselineStreams)
-            .default(50)
-            .describe("Baseline streams, each at baselineRate rows/s into its own Delta table (test mode: 5)."),
-        baselineRate: rowsPerSecond.default(1000).describe("Rows/s of each baseline stream (test mode: divided by 10)."),
-        scale3xRate: rowsPerSecond.default(3000).describe("Rows/s of the 3x stream (test mode: divided by 10)."),
-        scale9xRate: rowsPerSecond.default(9000).describe("Rows/s of the 9x stream (test mode: divided by 10)."),
+            .optional()
+            .describe(
+                `Baseline streams, each at baselineRate rows/s into its own Delta table; unset = ${SEED_LOAD.baselineStreams} (test mode: 5). The seed's load only.`,
+            ),
+        baselineRate: rowsPerSecond
+            .optional()
+            .describe(
+                `Rows/s of each baseline stream; unset = ${SEED_LOAD.baselineRate} (test mode: divided by 10). The seed's load only.`,
+            ),
+        scale3xRate: rowsPerSecond
+            .optional()
+            .describe(`Rows/s of the 3x stream; unset = ${SEED_LOAD.scale3xRate} (test mode: divided by 10). The seed's load only.`),
+        scale9xRate: rowsPerSecond
+            .optional()
+            .describe(`Rows/s of the 9x stream; unset = ${SEED_LOAD.scale9xRate} (test mode: divided by 10). The seed's load only.`),
+        phases: phasesSchema,
+        staircase: staircaseSchema,
+        spike: spikeSchema,
         partitions: wholeNumber(1, LIMITS.maxPartitions).default(8).describe("`numPartitions` of each stream's rate source."),
         catalog: ucName("catalog").default("main").describe("An existing Unity Catalog catalog; the stack creates its schema inside it."),
         database: ucName("database")
@@ -205,11 +221,14 @@ export const stackConfigSchema = z
             .describe("Schema name stem; the schema is `<database>_<stack>` so two stacks never share one."),
         tablePrefix: ucName("tablePrefix")
             .default("stream_table")
-            .describe("Stream tables are `<tablePrefix>_001` … and `<tablePrefix>_3x_scale`, `<tablePrefix>_9x_scale`."),
+            .describe(
+                "Stream tables are `<tablePrefix>_001` … and `<tablePrefix>_3x_scale`, `<tablePrefix>_9x_scale` (the seed's load), " +
+                    "or `<tablePrefix>_<phase>_001` … (a load profile).",
+            ),
         checkpointVolume: ucName("checkpointVolume")
             .default("checkpoints")
             .describe("Managed volume in the schema that holds every stream's checkpoint."),
-        timeline: timelineSchema.default(timelineSchema.parse({})).describe("When the 3x and 9x streams run, in minutes of the run."),
+        timeline: timelineSchema.default(timelineSchema.parse({})).describe("The run's length, and when the seed's 3x and 9x streams run."),
         cluster: clusterSchema.default(clusterSchema.parse({})).describe("The shared autoscaling cluster every phase runs on."),
         schedule: scheduleSchema.default(scheduleSchema.parse({})).describe("When the phase jobs fire."),
         dlt: dltSchema
@@ -236,7 +255,7 @@ export const stackConfigSchema = z
     })
     .superRefine((config, ctx) => {
         const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
-        const { timeline, cluster, schedule } = config;
+        const { cluster, schedule } = config;
 
         if (cluster.maxWorkers <= cluster.minWorkers) {
             problem(
@@ -256,41 +275,20 @@ export const stackConfigSchema = z
 
         // Windows of different phases may overlap (the 3x stream runs on while the 9x stream joins); each phase
         // has its own tables and checkpoints, so an overlap never puts two writers on one table (the plan checks).
-        const windows = [
-            { phase: "scale3x", start: timeline.scale3xStartMinute, end: timeline.scale3xEndMinute },
-            { phase: "scale9x", start: timeline.scale9xStartMinute, end: timeline.scale9xEndMinute },
-        ];
-        for (const window of windows) {
-            if (window.end <= window.start) {
-                const what = window.end === window.start ? "a zero-length window" : "a window that ends before it starts";
-                problem(
-                    ["timeline", `${window.phase}EndMinute`],
-                    `must be after timeline.${window.phase}StartMinute (${window.start}): ${what} runs no stream`,
-                );
-            }
-            if (window.end > timeline.runMinutes) {
-                problem(
-                    ["timeline", `${window.phase}EndMinute`],
-                    `${window.end} is past the end of the run (timeline.runMinutes = ${timeline.runMinutes})`,
-                );
-            }
+        const loadProblems = profileProblems(config);
+        for (const { path, message } of loadProblems) {
+            problem(path, message);
         }
-
-        if (config.testMode) {
-            for (const key of ["baselineRate", "scale3xRate", "scale9xRate"] as const) {
-                if (config[key] % TEST_MODE_RATE_DIVISOR !== 0) {
-                    problem([key], `testMode divides every rate by ${TEST_MODE_RATE_DIVISOR}: use a multiple of ${TEST_MODE_RATE_DIVISOR}`);
-                }
-            }
-        }
+        const profile = loadProfile(config);
 
         // Each phase job fires at the base cron's minute + its start minute, in the same hour (a Quartz minutes field
-        // holds 0-59), so a phase must start within the hour of the timeline's trigger.
-        for (const key of ["scale3xStartMinute", "scale9xStartMinute"] as const) {
-            if (timeline[key] > MAX_PHASE_START_MINUTE) {
+        // holds 0-59), so a phase must start within the hour of the timeline's trigger. (A profile's start minutes
+        // are bounded by their own keys' schema.)
+        for (const entry of profile.kind === "seed" ? profile.phases : []) {
+            if (entry.startMinute > MAX_PHASE_START_MINUTE) {
                 problem(
-                    ["timeline", key],
-                    `${timeline[key]} is past minute ${MAX_PHASE_START_MINUTE}: a phase job fires in the same hour as the timeline's trigger, so a phase must start at minute 0 to ${MAX_PHASE_START_MINUTE}`,
+                    entry.paths.startMinute,
+                    `${entry.startMinute} is past minute ${MAX_PHASE_START_MINUTE}: a phase job fires in the same hour as the timeline's trigger, so a phase must start at minute 0 to ${MAX_PHASE_START_MINUTE}`,
                 );
             }
         }
@@ -298,9 +296,9 @@ export const stackConfigSchema = z
         if (!timezoneKnown) {
             problem(["schedule", "timezone"], timeZoneProblem(schedule.timezone));
         }
-        const lastPhaseStart = Math.max(timeline.scale3xStartMinute, timeline.scale9xStartMinute);
-        // The longest phase job run, counted from its own trigger: the baseline window's end + the timeout's grace.
-        const runLength = timeline.runMinutes + TIMEOUT_GRACE_MINUTES;
+        const lastPhaseStart = Math.max(0, ...profile.phases.map((entry) => entry.startMinute));
+        // The longest phase job run, counted from its own trigger: the run's end + the timeout's grace.
+        const runLength = profile.runMinutes + TIMEOUT_GRACE_MINUTES;
         for (const message of timelineScheduleProblems(
             schedule.cron,
             timezoneKnown ? schedule.timezone : "UTC",

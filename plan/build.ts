@@ -10,6 +10,7 @@ import { stackNameSuffix, stackSlug } from "../config/stackName";
 import { analysisPlan, phaseTablesJson } from "./analysis";
 import { nameLengthProblems, oversizedParameterProblems, throughputWindows, writerProblems } from "./limits";
 import { PIPELINE_EVENT_LOG_TABLE, RESULT_TABLES, RUN_ID_REFERENCE, TRIGGER_TIME_REFERENCE } from "./notebookContract";
+import { LoadProfile, PhaseLoad, loadProfile } from "./profile";
 import { phaseTimeoutSeconds, timelineJobPlan } from "./timeline";
 import {
     CHART_FOLDER,
@@ -26,8 +27,6 @@ import {
     PIPELINE_STOP_TIMEOUT_SECONDS,
     START_LEAD_SECONDS,
     STATUS_INTERVAL_SECONDS,
-    TEST_MODE_BASELINE_STREAMS,
-    TEST_MODE_RATE_DIVISOR,
     TRIGGER_INTERVAL_SECONDS,
 } from "./settings";
 import type { AccessPlan, PhasePlan, PipelinePlan, RunCompute, ScalingPlan } from "./types";
@@ -37,7 +36,7 @@ export function resourceTags(stack: string, extra: Record<string, string> = {}):
     return { project: "streambench", stack, ...extra };
 }
 
-/** Baseline tables are numbered with at least 3 digits (`stream_table_001`), more when there are more streams. */
+/** Tables are numbered with at least 3 digits (`stream_table_001`), more when a phase has more streams. */
 export function tableNumberWidth(streamCount: number): number {
     return Math.max(3, String(streamCount).length);
 }
@@ -46,63 +45,52 @@ export function baselineTableName(prefix: string, streamId: number, streamCount:
     return `${prefix}_${String(streamId).padStart(tableNumberWidth(streamCount), "0")}`;
 }
 
-/** The rates and stream count the config asks for, after test mode. */
-export function effectiveLoad(config: StackConfig) {
-    const divisor = config.testMode ? TEST_MODE_RATE_DIVISOR : 1;
-    return {
-        baselineStreams: config.testMode ? TEST_MODE_BASELINE_STREAMS : config.baselineStreams,
-        baselineRate: config.baselineRate / divisor,
-        scale3xRate: config.scale3xRate / divisor,
-        scale9xRate: config.scale9xRate / divisor,
-    };
-}
-
 /** What a phase is before its job settings: streams, rate, window and tables. */
 type PhaseShape = Pick<
     PhasePlan,
     "name" | "streamCount" | "ratePerStream" | "firstStreamId" | "windowStartMinute" | "windowEndMinute" | "tableNameFormat" | "tables"
 >;
 
-/** A scale phase: one stream at `ratePerStream` into its own table, over its window of the timeline. */
-function scalePhase(
-    name: "3x" | "9x",
-    ratePerStream: number,
-    firstStreamId: number,
-    [windowStartMinute, windowEndMinute]: [number, number],
-    tablePrefix: string,
-): PhaseShape {
-    const table = `${tablePrefix}_${name}_scale`;
-    return {
-        name,
-        streamCount: 1,
-        ratePerStream,
-        firstStreamId,
-        windowStartMinute,
-        windowEndMinute,
-        tableNameFormat: table,
-        tables: [table],
-    };
+/**
+ * A phase's table naming: a Python `str.format` pattern of `stream_id` (unique across phases) and `number` (1… within
+ * the phase). The seed keeps its table names (`<prefix>_001`…, `<prefix>_3x_scale`); a load profile names every
+ * table `<prefix>_<phase>_<nnn>`.
+ */
+function tableNaming(profile: LoadProfile, phase: PhaseLoad, tablePrefix: string): { format: string; table: (number: number) => string } {
+    const width = tableNumberWidth(phase.streams);
+    const numbered = (stem: string) => ({
+        format: `${stem}_{number:0${width}d}`,
+        table: (number: number) => `${stem}_${String(number).padStart(width, "0")}`,
+    });
+    if (profile.kind !== "seed") {
+        return numbered(`${tablePrefix}_${phase.name}`);
+    }
+    if (phase.name === "baseline") {
+        // The seed's baseline is the first phase: its stream ids are its numbers, as its format has always said.
+        return { ...numbered(tablePrefix), format: `${tablePrefix}_{stream_id:0${width}d}` };
+    }
+    const table = `${tablePrefix}_${phase.name}_scale`;
+    return { format: table, table: () => table };
 }
 
-function phaseShapes(config: StackConfig): PhaseShape[] {
-    const load = effectiveLoad(config);
-    const { timeline, tablePrefix } = config;
-    const baselineIds = Array.from({ length: load.baselineStreams }, (_, index) => index + 1);
-    return [
-        {
-            name: "baseline",
-            streamCount: load.baselineStreams,
-            ratePerStream: load.baselineRate,
-            firstStreamId: 1,
-            windowStartMinute: 0,
-            windowEndMinute: timeline.runMinutes,
-            tableNameFormat: `${tablePrefix}_{stream_id:0${tableNumberWidth(load.baselineStreams)}d}`,
-            tables: baselineIds.map((id) => baselineTableName(tablePrefix, id, load.baselineStreams)),
-        },
-        // Their stream ids follow the baseline's.
-        scalePhase("3x", load.scale3xRate, load.baselineStreams + 1, [timeline.scale3xStartMinute, timeline.scale3xEndMinute], tablePrefix),
-        scalePhase("9x", load.scale9xRate, load.baselineStreams + 2, [timeline.scale9xStartMinute, timeline.scale9xEndMinute], tablePrefix),
-    ];
+/** The run's phases from its load profile, in profile order; stream ids run on from one phase to the next. */
+function phaseShapes(profile: LoadProfile, tablePrefix: string): PhaseShape[] {
+    let firstStreamId = 1;
+    return profile.phases.map((phase) => {
+        const naming = tableNaming(profile, phase, tablePrefix);
+        const shape: PhaseShape = {
+            name: phase.name,
+            streamCount: phase.streams,
+            ratePerStream: phase.rowsPerSecond,
+            firstStreamId,
+            windowStartMinute: phase.startMinute,
+            windowEndMinute: phase.endMinute,
+            tableNameFormat: naming.format,
+            tables: Array.from({ length: phase.streams }, (_, index) => naming.table(index + 1)),
+        };
+        firstStreamId += phase.streams;
+        return shape;
+    });
 }
 
 /** Builds the whole plan. Pure: the same config always gives the same plan (no clock, no randomness). */
@@ -111,7 +99,9 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
     const resourcePrefix = `streambench-${stackNameSuffix(stack)}`;
     const schemaName = `${config.database}_${stackSlug(stack)}`;
     const volumePath = `/Volumes/${config.catalog}/${schemaName}/${config.checkpointVolume}`;
-    const shapes = phaseShapes(config);
+    const profile = loadProfile(config);
+    const runMinutes = profile.runMinutes;
+    const shapes = phaseShapes(profile, config.tablePrefix);
     const phasesJson = phaseTablesJson(shapes);
     const phases = shapes.map((shape): PhasePlan => {
         const checkpointRoot = `${volumePath}/${shape.name}/${RUN_ID_REFERENCE}`;
@@ -150,7 +140,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
     if (planProblems.length > 0) {
         throw new StackConfigError(stack, planProblems);
     }
-    const pipeline = config.dlt.enabled ? pipelinePlan(resourcePrefix, config, schemaName, phases) : undefined;
+    const pipeline = config.dlt.enabled ? pipelinePlan(resourcePrefix, config, schemaName, phases, runMinutes) : undefined;
     const { kind } = config.cluster;
     const compute = runCompute(kind, pipeline);
     return {
@@ -163,7 +153,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         volumeName: config.checkpointVolume,
         volumePath,
         partitions: config.partitions,
-        runMinutes: config.timeline.runMinutes,
+        runMinutes: runMinutes,
         cluster: {
             kind,
             clusterName: resourcePrefix,
@@ -186,16 +176,23 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
             config.catalog,
             schemaName,
             phases,
-            config.timeline.runMinutes,
+            runMinutes,
             config.dlt.enabled ? PIPELINE_EVENT_LOG_TABLE : undefined,
             compute,
             { verdict: config.verdict, cost: config.cost, tags: resourceTags(stack), chartFolder: `${volumePath}/${CHART_FOLDER}` },
         ),
-        timelineJob: timelineJobPlan(resourcePrefix, phases, config.timeline.runMinutes, pipeline !== undefined, kind),
+        timelineJob: timelineJobPlan(
+            resourcePrefix,
+            phases,
+            runMinutes,
+            pipeline !== undefined,
+            kind,
+            shiftQuartzCron(config.schedule.cron, 0),
+        ),
         runOnDeploy: config.runOnDeploy,
         notificationEmails: config.notificationEmails,
         warehouseId: config.warehouseId,
-        throughput: throughputWindows(phases, config.timeline.runMinutes),
+        throughput: throughputWindows(phases, runMinutes),
         schedule: {
             baseCron: config.schedule.cron,
             timezone: config.schedule.timezone,
@@ -214,8 +211,13 @@ export function runCompute(kind: ClusterKind, pipeline: Pick<PipelinePlan, "serv
 }
 
 /** The DLT pipeline and its control job: the pipeline runs over the whole timeline, from minute 0 to its end. */
-export function pipelinePlan(resourcePrefix: string, config: StackConfig, schemaName: string, phases: PhasePlan[]): PipelinePlan {
-    const runMinutes = config.timeline.runMinutes;
+export function pipelinePlan(
+    resourcePrefix: string,
+    config: StackConfig,
+    schemaName: string,
+    phases: PhasePlan[],
+    runMinutes: number,
+): PipelinePlan {
     const { serverless } = config.dlt;
     return {
         name: `${resourcePrefix}-dlt`,

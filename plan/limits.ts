@@ -14,7 +14,7 @@ export function throughputWindows(phases: PhasePlan[], runMinutes: number): Thro
     const windows: ThroughputWindow[] = [];
     for (let index = 1; index < boundaries.length; index++) {
         const [startMinute, endMinute] = [boundaries[index - 1], boundaries[index]];
-        const rowsPerSecondByPhase = { baseline: 0, "3x": 0, "9x": 0 } as Record<PhaseName, number>;
+        const rowsPerSecondByPhase = Object.fromEntries(phases.map((phase) => [phase.name, 0])) as Record<PhaseName, number>;
         for (const phase of phases) {
             if (phase.windowStartMinute <= startMinute && phase.windowEndMinute >= endMinute) {
                 rowsPerSecondByPhase[phase.name] += phase.streamCount * phase.ratePerStream;

@@ -63,8 +63,32 @@ export const DEDICATED_ACCESS_MODES: readonly string[] = ["SINGLE_USER", "DATA_S
 
 /** Test mode keeps the timeline and divides every rate by this. */
 export const TEST_MODE_RATE_DIVISOR = 10;
-/** Test mode runs this many baseline streams. */
+/** Test mode runs this many baseline streams, and at most this many streams in any phase of a custom profile. */
 export const TEST_MODE_BASELINE_STREAMS = 5;
+
+/**
+ * The seed's load, when no profile (`phases`, `staircase`, `spike`) is set: its keys' values when unset. The plan
+ * applies them, not the schema, so that a profile can refuse seed keys that were set beside it.
+ */
+export const SEED_LOAD = {
+    baselineStreams: 50,
+    baselineRate: 1000,
+    scale3xRate: 3000,
+    scale9xRate: 9000,
+    scale3xStartMinute: 3,
+    scale3xEndMinute: 10,
+    scale9xStartMinute: 6,
+    scale9xEndMinute: 10,
+    runMinutes: 15,
+} as const;
+/**
+ * A phase name of a custom profile: it names the phase's job, tables, checkpoints and its rows' `stream_type`. The
+ * seed's own phases keep their names (`baseline`, `3x`, `9x`).
+ */
+export const PHASE_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
+export const MAX_PHASE_NAME_LENGTH = 40;
+/** Names a phase cannot take: they would collide with the stack's other jobs, task keys or volume folders. */
+export const RESERVED_PHASE_NAMES = ["analysis", "analyze", "charts", "control", "dlt", "pipeline", "timeline"] as const;
 
 /** Minutes a phase job may run past its window before Databricks times it out (cluster start, stream shutdown). */
 export const TIMEOUT_GRACE_MINUTES = 5;

@@ -19,9 +19,15 @@ export function longestRunMinutes(windowEndMinute: number): number {
     return windowEndMinute + TIMEOUT_GRACE_MINUTES;
 }
 
-/** Task keys of the timeline job: letters first, so that sorting by key keeps the timeline's order. */
+/**
+ * Task keys of the timeline job: the seed's `baseline`, `scale_3x`, `scale_9x` (letters first, so that sorting by key
+ * keeps the timeline's order); a profile's phase is `phase_<name>`, apart from the `dlt` and `analyze` tasks.
+ */
 export function timelineTaskKey(phase: PhaseName): string {
-    return phase === "baseline" ? "baseline" : `scale_${phase}`;
+    if (phase === "baseline") {
+        return phase;
+    }
+    return /^[0-9]/.test(phase) ? `scale_${phase}` : `phase_${phase}`;
 }
 
 /**
@@ -35,6 +41,8 @@ export function timelineJobPlan(
     runMinutes: number,
     withPipeline = false,
     kind: ClusterKind = "allPurpose",
+    /** The base schedule (`cluster.kind: job` schedules the timeline job on it). */
+    baseCron?: string,
 ): TimelineJobPlan {
     const tasks: TimelineTask[] = phases.map((phase) => ({
         taskKey: timelineTaskKey(phase.name),
@@ -56,11 +64,10 @@ export function timelineJobPlan(
     // On a job cluster, the run's cluster is the one the analysis runs on (cluster_id empty = the current cluster).
     const analysisParameters: Record<string, string> = { run_start: TRIGGER_TIME_REFERENCE, ...(kind === "job" ? { cluster_id: "" } : {}) };
     tasks.push({ taskKey: ANALYSIS_TASK_KEY, phase: "analysis", jobParameters: analysisParameters, dependsOn });
-    const baseline = phases.find((phase) => phase.name === "baseline");
     return {
         jobName: `${resourcePrefix}-timeline`,
         timeoutSeconds: phaseTimeoutSeconds(runMinutes) + ANALYSIS_TIMEOUT_MINUTES * 60,
-        ...(kind === "job" && baseline ? { cron: baseline.cron } : {}),
+        ...(kind === "job" && baseCron ? { cron: baseCron } : {}),
         tasks: tasks.sort((a, b) => a.taskKey.localeCompare(b.taskKey)),
     };
 }

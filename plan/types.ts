@@ -2,7 +2,8 @@
 import type { AnalysisParameters, GeneratorParameters, PipelineControlParameters } from "./notebookContract";
 import type { ClusterKind, ComputeLabel } from "./settings";
 
-export type PhaseName = "baseline" | "3x" | "9x";
+/** A phase's name: the seed's `baseline`, `3x`, `9x`, or a load profile's (config/loadProfile.ts). */
+export type PhaseName = string;
 
 /** The analysis job: for a finished run, target against achieved load per window, and the cluster's events. */
 export interface AnalysisPlan {

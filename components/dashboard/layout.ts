@@ -2,7 +2,7 @@
 import { ScalingPlan } from "../../plan/types";
 import { TIMEOUT_GRACE_MINUTES } from "../../plan/settings";
 import { DashboardDataset, DashboardTables } from "./datasets";
-import { BUCKET_SECONDS, RUN_PHASE } from "./timeline";
+import { BUCKET_SECONDS, runPhase } from "./timeline";
 import { Widget, axis, dataWidget, frame, targetSummary, timeChart } from "./widgets";
 
 export interface LayoutItem {
@@ -46,7 +46,7 @@ export function latestRunLayout(
     tables: DashboardTables,
     { byType, vsTarget, workers, achieved, dlt }: PageDatasets,
 ): LayoutItem[] {
-    const runSource = `The latest run: the latest ${RUN_PHASE} phase_start in ${tables.metrics}.`;
+    const runSource = `The latest run: the latest ${runPhase(plan)} phase_start in ${tables.metrics}.`;
     const rowsPerSecond = axis("rows_per_second", "quantitative", "Input rows/s");
     const series = axis("series", "categorical", "Series");
     return stacked([

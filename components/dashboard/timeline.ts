@@ -11,14 +11,18 @@ import { Cte, qualifiedTableName, sqlString } from "./sql";
  * each bucket.
  */
 export const BUCKET_SECONDS = TRIGGER_INTERVAL_SECONDS;
-/** The phase whose start is the run's start (the analysis notebook's `latest_run_start` uses the same). */
-export const RUN_PHASE: PhaseName = "baseline";
+/** The phase whose start is the run's start: the first, at minute 0 (the analysis's `latest_run_start` uses the same). */
+export function runPhase(plan: Pick<ScalingPlan, "phases">): PhaseName {
+    return plan.phases[0].name;
+}
 const MICROS_PER_SECOND = 1_000_000;
 export const SECONDS_PER_MINUTE = 60;
 
 /** What the time-series datasets share: the run, its buckets, and the run's deduplicated micro-batches. */
 export interface Timeline {
     metricsTable: string;
+    /** The phase that starts every run (`runPhase`). */
+    runPhase: PhaseName;
     /** Seconds shown from the run's start: the run plus the grace the phase jobs get to stop (and the cluster to shrink). */
     viewSeconds: number;
 }
@@ -29,11 +33,11 @@ export function timeline(plan: ScalingPlan, metricsTable: string): Timeline {
     if (viewSeconds % BUCKET_SECONDS !== 0) {
         throw new Error(`the dashboard's time range (${viewSeconds} s) is not a whole number of ${BUCKET_SECONDS} s buckets`);
     }
-    return { metricsTable: qualifiedTableName(plan, metricsTable), viewSeconds };
+    return { metricsTable: qualifiedTableName(plan, metricsTable), runPhase: runPhase(plan), viewSeconds };
 }
 
 /**
- * The latest run: the start of the latest baseline phase in stream_metrics, cut to the second as the analysis
+ * The latest run: the start of the latest first phase (`runPhase`) in stream_metrics, cut to the second as the analysis
  * notebook cuts it. In a scheduled run and in the timeline run alike, the baseline phase starts at the run's
  * minute 0.
  */
@@ -43,7 +47,7 @@ export function runCte(line: Timeline): Cte {
         body: [
             "SELECT date_trunc('SECOND', max(phase_start)) AS run_start",
             `FROM ${line.metricsTable}`,
-            `WHERE phase = ${sqlString(RUN_PHASE)}`,
+            `WHERE phase = ${sqlString(line.runPhase)}`,
         ].join("\n"),
     };
 }

@@ -19,7 +19,18 @@ import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 FIGURE_INCHES = (14.0, 11.0)
 DPI = 100
 PNG_SIZE = (int(FIGURE_INCHES[0] * DPI), int(FIGURE_INCHES[1] * DPI))
-STREAM_TYPE_COLOURS = {"baseline": "#4C78A8", "3x": "#F58518", "9x": "#E45756"}
+# One colour per stream type, in timeline order (the seed's baseline, 3x and 9x take the first three).
+STREAM_TYPE_PALETTE = (
+    "#4C78A8",
+    "#F58518",
+    "#E45756",
+    "#72B7B2",
+    "#54A24B",
+    "#EECA3B",
+    "#B279A2",
+    "#FF9DA6",
+    "#9D755D",
+)
 
 
 def offered_steps(data: Mapping[str, Any]) -> tuple[list[float], list[float]]:
@@ -56,7 +67,7 @@ def draw_results(
     width = float(data["interval_minutes"])
     starts = [float(item["start_minute"]) for item in intervals]
     bottoms = [0.0] * len(intervals)
-    for stream_type in stream_types:
+    for position, stream_type in enumerate(stream_types):
         heights = [float(item["processed_by_type"].get(stream_type, 0.0)) for item in intervals]
         throughput.bar(
             starts,
@@ -64,7 +75,7 @@ def draw_results(
             width=width,
             bottom=bottoms,
             align="edge",
-            color=STREAM_TYPE_COLOURS.get(stream_type),
+            color=STREAM_TYPE_PALETTE[position % len(STREAM_TYPE_PALETTE)],
             label=f"processed: {stream_type}",
             linewidth=0,
         )

@@ -22,7 +22,7 @@ from streambench.job_parameters import (
 from streambench.metrics import MetricsRecorder
 from streambench.metrics_rows import query_name
 from streambench.status import status_line, total_input_rows_per_second
-from streambench.stream_tables import PHASES, all_tables, parse_phases
+from streambench.stream_tables import PHASE_NAME, PhaseTables, all_tables, parse_phases
 from streambench.window_edges import (
     Drain,
     drain_line,
@@ -110,8 +110,8 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
         return 0 if name in missing else positive_whole_param(name, raw.get(name, ""), problems)
 
     phase = raw.get("phase", "").strip()
-    if phase and phase not in PHASES:
-        problems.append(f"phase must be one of {', '.join(PHASES)}, got {phase!r}")
+    if phase and not PHASE_NAME.fullmatch(phase):
+        problems.append(f"phase must be lower-case letters, digits and underscores, got {phase!r}")
 
     def minutes(name: str, allow_zero: bool) -> float:
         return 0.0 if name in missing else minutes_param(name, raw.get(name, ""), problems, allow_zero)
@@ -129,7 +129,7 @@ def parse_params(raw: Mapping[str, str]) -> PhaseParams:
     if "phases_json" not in missing:
         phases = parse_phases(raw.get("phases_json", "").strip(), problems)
         own = next((entry for entry in phases if entry.phase == phase), None)
-        if phases and own is None and phase in PHASES:
+        if phases and own is None and PHASE_NAME.fullmatch(phase):
             problems.append(f"phases_json has no entry for phase {phase!r}")
     params = PhaseParams(
         phase=phase,
@@ -166,7 +166,9 @@ def stream_specs(params: PhaseParams) -> list[StreamSpec]:
     """One spec per stream of the phase: its id, its own table and its own checkpoint."""
     specs = []
     for stream_id in range(params.first_stream_id, params.first_stream_id + params.stream_count):
-        table = params.table_name_format.format(stream_id=stream_id)
+        table = PhaseTables(params.phase, params.table_name_format, params.first_stream_id, params.stream_count).table(
+            stream_id
+        )
         specs.append(
             StreamSpec(
                 stream_id=stream_id,

@@ -17,28 +17,27 @@ function problemsOf(raw: Record<string, unknown>): { key: string; message: strin
 }
 
 describe("stack config", () => {
+    /** Each phase of a plan as [name, streams, rows/s per stream, start minute, end minute]. */
+    const phasesOf = (raw: Record<string, unknown>) =>
+        buildScalingPlan("prod", parseStackConfig("prod", raw)).phases.map((phase) => [
+            phase.name,
+            phase.streamCount,
+            phase.ratePerStream,
+            phase.windowStartMinute,
+            phase.windowEndMinute,
+        ]);
+
     it("defaults to the original benchmark's knobs", () => {
         const config = parseStackConfig("test", {});
         assert.deepStrictEqual(
-            [
-                config.baselineStreams,
-                config.baselineRate,
-                config.scale3xRate,
-                config.scale9xRate,
-                config.database,
-                config.tablePrefix,
-                config.partitions,
-                config.testMode,
-            ],
-            [50, 1000, 3000, 9000, "dlt_autoscaling", "stream_table", 8, false],
+            [config.database, config.tablePrefix, config.partitions, config.testMode],
+            ["dlt_autoscaling", "stream_table", 8, false],
         );
-        assert.deepStrictEqual(config.timeline, {
-            scale3xStartMinute: 3,
-            scale3xEndMinute: 10,
-            scale9xStartMinute: 6,
-            scale9xEndMinute: 10,
-            runMinutes: 15,
-        });
+        assert.deepStrictEqual(phasesOf({}), [
+            ["baseline", 50, 1000, 0, 15],
+            ["3x", 1, 3000, 3, 10],
+            ["9x", 1, 9000, 6, 10],
+        ]);
     });
 
     const invalid: [string, Record<string, unknown>, string, RegExp][] = [
@@ -253,19 +252,35 @@ describe("stack config", () => {
     });
 
     it("lets windows of different phases overlap: the 3x stream runs on while the 9x stream joins", () => {
-        for (const timeline of [
-            {},
-            { scale3xStartMinute: 2, scale3xEndMinute: 12, scale9xStartMinute: 4, scale9xEndMinute: 8 },
-            { scale9xStartMinute: 3, scale9xEndMinute: 10 },
-        ]) {
-            assert.deepStrictEqual(parseStackConfig("test", { timeline }).timeline, {
-                scale3xStartMinute: 3,
-                scale3xEndMinute: 10,
-                scale9xStartMinute: 6,
-                scale9xEndMinute: 10,
-                runMinutes: 15,
-                ...timeline,
-            });
+        for (const [timeline, windows] of [
+            [
+                {},
+                [
+                    [3, 10],
+                    [6, 10],
+                ],
+            ],
+            [
+                { scale3xStartMinute: 2, scale3xEndMinute: 12, scale9xStartMinute: 4, scale9xEndMinute: 8 },
+                [
+                    [2, 12],
+                    [4, 8],
+                ],
+            ],
+            [
+                { scale9xStartMinute: 3, scale9xEndMinute: 10 },
+                [
+                    [3, 10],
+                    [3, 10],
+                ],
+            ],
+        ] as const) {
+            assert.deepStrictEqual(
+                phasesOf({ timeline })
+                    .slice(1)
+                    .map((phase) => phase.slice(3)),
+                windows,
+            );
         }
     });
 
@@ -274,13 +289,8 @@ describe("stack config", () => {
             { scale3xEndMinute: 15, scale9xEndMinute: 15 },
             { scale3xStartMinute: 0, scale3xEndMinute: 1, scale9xStartMinute: 0, scale9xEndMinute: 1, runMinutes: 1 },
         ]) {
-            const config = parseStackConfig("prod", { timeline });
-            assert.deepStrictEqual(
-                [config.timeline.scale3xEndMinute, config.timeline.scale9xEndMinute],
-                [config.timeline.runMinutes, config.timeline.runMinutes],
-            );
-            // The plan built from it takes it too: every phase fits in the run.
-            assert.strictEqual(buildScalingPlan("prod", config).phases.length, 3);
+            const ends = phasesOf({ timeline }).map((phase) => phase[4]);
+            assert.deepStrictEqual(ends, [ends[0], ends[0], ends[0]]);
         }
     });
 

@@ -138,7 +138,7 @@ export class Catalog {
     /**
      * What a generator run does first: create every table of the timeline (its phases document, the notebook's
      * `phases_json` parameter) in its schema. Table names follow the document's `table_name_format`
-     * (`{stream_id:03d}`, Python's format spec).
+     * (`{stream_id:03d}` or `{number:03d}`, Python's format spec: the id, or the stream's number in its phase from 1).
      */
     writePhaseTables(parameters: Record<string, string>): void {
         if (!parameters.catalog || !parameters.schema || !parameters.phases_json) {
@@ -148,8 +148,8 @@ export class Catalog {
             JSON.parse(parameters.phases_json) as { table_name_format: string; first_stream_id: number; stream_count: number }[]
         ).flatMap((phase) =>
             Array.from({ length: phase.stream_count }, (_, index) =>
-                phase.table_name_format.replace(/\{stream_id(?::0(\d+)d)?\}/g, (_match, width?: string) =>
-                    String(phase.first_stream_id + index).padStart(Number(width ?? 0), "0"),
+                phase.table_name_format.replace(/\{(stream_id|number)(?::0(\d+)d)?\}/g, (_match, field: string, width?: string) =>
+                    String(field === "number" ? index + 1 : phase.first_stream_id + index).padStart(Number(width ?? 0), "0"),
                 ),
             ),
         );

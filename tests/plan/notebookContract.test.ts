@@ -36,6 +36,27 @@ describe("the plan and the generator notebook agree", () => {
         ["prod", {}],
         ["dev", { testMode: true }],
         ["wide", { baselineStreams: 1200, tablePrefix: "load" }],
+        [
+            "staircase",
+            {
+                staircase: {
+                    base: { streams: 3, rowsPerSecond: 100 },
+                    steps: [
+                        { streams: 1, rowsPerSecond: 300 },
+                        { streams: 12, rowsPerSecond: 50 },
+                    ],
+                },
+            },
+        ],
+        [
+            "phases",
+            {
+                phases: [
+                    { name: "soak", streams: 1000, rowsPerSecond: 10, startMinute: 0, endMinute: 30 },
+                    { name: "burst_2", streams: 2, rowsPerSecond: 5000, startMinute: 10, endMinute: 12 },
+                ],
+            },
+        ],
     ] as const) {
         it(`on every parameter name, table, checkpoint and stream id for ${stack}`, () => {
             const plan = buildScalingPlan(stack, parseStackConfig(stack, raw));
@@ -243,16 +264,16 @@ describe("the plan and the DLT pipeline's control notebook agree", () => {
 });
 
 describe("the plan and the notebooks agree on the phases", () => {
-    it("name the same phases in the same order (stream_tables.PHASES, the plan's PhaseName)", () => {
-        const plan = buildScalingPlan("prod", parseStackConfig("prod", {}));
-        const view = runPython<{ phases: string[] }>(
-            'import json\nfrom streambench.stream_tables import PHASES\nprint(json.dumps({"phases": list(PHASES)}))',
-            {},
-        );
-        assert.deepStrictEqual(
-            view.phases,
-            plan.phases.map((phase) => phase.name),
-        );
+    it("the analysis anchors a run on the phase the plan starts the timeline with, for the seed and for a profile", () => {
+        for (const raw of [{}, { spike: { base: { streams: 2, rowsPerSecond: 10 }, spike: { streams: 1, rowsPerSecond: 90 } } }]) {
+            const plan = buildScalingPlan("prod", parseStackConfig("prod", raw));
+            const view = runPython<{ first: string }>(
+                'import json, sys\nfrom streambench.stream_tables import parse_phases\nproblems = []\nphases = parse_phases(json.load(sys.stdin)["phases_json"], problems)\nprint(json.dumps({"first": phases[0].phase, "problems": problems}))',
+                plan.analysis.parameters,
+            );
+            assert.strictEqual(view.first, plan.phases[0].name);
+            assert.strictEqual(plan.phases[0].windowStartMinute, 0);
+        }
     });
 });
 

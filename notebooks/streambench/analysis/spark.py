@@ -28,7 +28,6 @@ from streambench.analysis.params import CLUSTER_ID_PATTERN, AnalysisParams
 from streambench.analysis.report import RESULT_COLUMNS, RESULTS_SCHEMA_DDL, format_report, result_rows
 from streambench.analysis.windows import expected_windows
 from streambench.job_parameters import quote_identifier
-from streambench.stream_tables import PHASES
 
 
 def _timestamp(moment: datetime):
@@ -96,8 +95,8 @@ def metrics_per_second(spark, metrics_table: str, start: datetime, end: datetime
     return {int(row["second"]): int(row["rows"] or 0) for row in rows}
 
 
-def latest_run_start(spark, metrics_table: str, phase: str = PHASES[0]) -> datetime | None:
-    """The start of the latest run of `phase` recorded in the stream_metrics table."""
+def latest_run_start(spark, metrics_table: str, phase: str) -> datetime | None:
+    """The start of the latest run of `phase` (the run's first phase, at its minute 0) in the stream_metrics table."""
     from pyspark.sql import functions as F
 
     row = (
@@ -194,13 +193,19 @@ def analyze_run(
     has_metrics = params.metrics_table in existing
     run_start = params.run_start
     if run_start is None:
-        run_start = latest_run_start(spark, params.full_name(params.metrics_table)) if has_metrics else None
+        run_start = (
+            latest_run_start(spark, params.full_name(params.metrics_table), params.phases[0].phase)
+            if has_metrics
+            else None
+        )
         if run_start is None:
             raise ValueError(
-                "run_start is empty and no baseline run is recorded in "
+                f"run_start is empty and no {params.phases[0].phase} run (the first phase) is recorded in "
                 f"{params.full_name(params.metrics_table)}; set run_start"
             )
-        notes.append(f"run_start not given: the latest baseline start in {params.metrics_table} was used")
+        notes.append(
+            f"run_start not given: the latest {params.phases[0].phase} start in {params.metrics_table} was used"
+        )
     run_start = run_start.astimezone(timezone.utc).replace(microsecond=0)
     windows = expected_windows(params.windows, run_start)
     run_end = windows[-1].end

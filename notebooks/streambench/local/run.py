@@ -89,7 +89,7 @@ def run_timeline(
     console: Console,
     stop: threading.Event,
     now: Callable[[], datetime] = utc_now,
-    lead_seconds: float = LEAD_SECONDS,
+    lead_seconds: float | None = None,
     tick_seconds: float = 0.5,
 ) -> TimelineOutcome:
     """Plays every phase of the spec on the compressed clock, each phase in its own thread, through
@@ -110,7 +110,12 @@ def run_timeline(
     if spec.on_this_machine:
         warm_up(spark, ready, Path(spec.state_dir), console.log)
 
-    # The timeline starts on a whole second, shortly after: by then every phase thread is waiting for its window.
+    # The timeline starts on a whole second, shortly after: by then every phase thread is waiting for its window, and
+    # the phases at minute 0 have their start lead too (on Databricks they cannot: their job fires at minute 0), so
+    # every stream's first second is already flowing when its window opens.
+    if lead_seconds is None:
+        phase_lead = max(float(job.parameters["start_lead_seconds"]) for job in spec.phases)
+        lead_seconds = max(LEAD_SECONDS, clock.interval_seconds(phase_lead))
     run_start = (now() + timedelta(seconds=lead_seconds)).replace(microsecond=0) + timedelta(seconds=1)
     outcome = TimelineOutcome(run_start=run_start, run_id=run_id_for(run_start))
     params = [parse_params(phase_parameters(spec, job, run_start, outcome.run_id)) for job in spec.phases]

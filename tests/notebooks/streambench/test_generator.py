@@ -59,13 +59,13 @@ def test_a_single_stream_phase_uses_its_fixed_table_name():
 def test_every_missing_or_bad_parameter_is_named_in_one_error():
     with pytest.raises(ValueError) as error:
         parse_params(
-            raw_params(catalog="", rows_per_second="1.5", phase="27x", window_minutes="0", start_offset_minutes="-3")
+            raw_params(catalog="", rows_per_second="1.5", phase="27 X", window_minutes="0", start_offset_minutes="-3")
         )
     message = str(error.value)
     for expected in (
         "catalog is required",
         "rows_per_second must be a whole number",
-        "phase must be one of",
+        "phase must be lower-case letters, digits and underscores",
         "window_minutes must be a positive number",
         "start_offset_minutes must be a non-negative",
     ):

@@ -123,10 +123,10 @@ def test_run_start_is_read_as_utc(text, expected):
         (
             {
                 "phases_json": json.dumps(
-                    [{"phase": "27x", "table_name_format": "t", "first_stream_id": 0, "stream_count": 2}]
+                    [{"phase": "27X", "table_name_format": "t", "first_stream_id": 0, "stream_count": 2}]
                 )
             },
-            ["phase must be one of", "first_stream_id must be", "must contain {stream_id"],
+            ["phase must be lower-case", "first_stream_id must be", "must contain {stream_id"],
         ),
         *(
             (
