@@ -11,6 +11,7 @@ interface JsonSchema {
     description?: string;
     default?: unknown;
     properties?: Record<string, JsonSchema>;
+    required?: string[];
     items?: JsonSchema;
     enum?: unknown[];
     minimum?: number;
@@ -44,14 +45,23 @@ function allowed(schema: JsonSchema): string {
 
 const cell = (text: string) => text.replace(/\|/g, "\\|");
 
-function rows(properties: Record<string, JsonSchema>, prefix = ""): string[][] {
+function rows(properties: Record<string, JsonSchema>, prefix = "", required: string[] = []): string[][] {
     return Object.entries(properties).flatMap(([key, schema]) => {
         if (schema.type === "object" && schema.properties) {
-            return rows(schema.properties, `${prefix}${key}.`);
+            return rows(schema.properties, `${prefix}${key}.`, schema.required);
         }
+        // A list of objects (`phases`): the list's row, then one row per field of its items (`phases[].name`).
+        const itemRows =
+            schema.type === "array" && schema.items?.properties
+                ? rows(schema.items.properties, `${prefix}${key}[].`, schema.items.required)
+                : [];
         const type = schema.enum ? "string" : schema.type === "integer" ? "whole number" : (schema.type ?? "any");
-        const defaultValue = schema.default === undefined ? "unset" : `\`${JSON.stringify(schema.default)}\``;
-        return [[`\`${CONFIG_NAMESPACE}:${prefix}${key}\``, type, defaultValue, allowed(schema), schema.description ?? ""].map(cell)];
+        const unset = required.includes(key) && prefix !== "" ? "required" : "unset";
+        const defaultValue = schema.default === undefined ? unset : `\`${JSON.stringify(schema.default)}\``;
+        return [
+            [`\`${CONFIG_NAMESPACE}:${prefix}${key}\``, type, defaultValue, allowed(schema), schema.description ?? ""].map(cell),
+            ...itemRows,
+        ];
     });
 }
 
@@ -62,7 +72,8 @@ const RULES = [
     "`dlt.serverless` needs `dlt.enabled`, and `dlt.minWorkers` / `dlt.maxWorkers` unset: a serverless pipeline has no workers to bound.",
     "`cluster.singleUserName` is required for `SINGLE_USER` and `DATA_SECURITY_MODE_DEDICATED`.",
     "Each scale window must end after it starts and no later than `timeline.runMinutes`; a phase starts at minute 0 to 59.",
-    "In `testMode`, every rate must be a multiple of 10.",
+    "At most one load profile (`phases`, `staircase`, `spike`); beside one, the seed's keys (`baselineStreams`, the rates, `timeline.scale*`) are refused. Phase names are unique and not reserved; one phase starts at minute 0; each window ends after it starts and, when `timeline.runMinutes` is set, no later.",
+    "In `testMode`, every rate must be a multiple of 10 (a profile's phases also run at most 5 streams each).",
     "`schedule.timezone` is an exact Java time zone id; `schedule.cron` is Quartz, one value in its seconds field, and its triggers leave room for a whole run.",
     "`runOnDeploy` needs `databricks:host` (stack config) or `DATABRICKS_HOST` where `pulumi up` runs.",
 ];

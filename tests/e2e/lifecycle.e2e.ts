@@ -29,9 +29,15 @@ const FULL_STACK_CONFIG = `config:
     clusterUsers: ["data-engineers"]
 `;
 
-/** A serverless DLT pipeline (`dlt.serverless`): no cluster block, which the emulator refuses on a serverless pipeline. */
+/**
+ * A serverless DLT pipeline (`dlt.serverless`): no cluster block, which the emulator refuses on a serverless pipeline;
+ * and a custom load profile (`phases`): its phase jobs, tables and the pipeline's sources are the profile's.
+ */
 const SERVERLESS_STACK_CONFIG = `config:
   streambench:testMode: true
+  streambench:phases:
+    - { name: soak, streams: 3, rowsPerSecond: 100, startMinute: 0, endMinute: 12 }
+    - { name: burst, streams: 2, rowsPerSecond: 2000, startMinute: 4, endMinute: 6 }
   streambench:cluster:
     minWorkers: 1
     maxWorkers: 2
@@ -42,10 +48,14 @@ const SERVERLESS_STACK_CONFIG = `config:
 
 /**
  * The phases on a job cluster (`cluster.kind: job`): the timeline job alone, its tasks on one job cluster, with the
- * DLT pipeline, job permissions and the run on deploy. No all-purpose cluster exists.
+ * DLT pipeline, job permissions and the run on deploy. No all-purpose cluster exists. Its load is a staircase of
+ * three steps (a task per phase, `phase_<name>`).
  */
 const JOB_CLUSTER_STACK_CONFIG = `config:
   streambench:testMode: true
+  streambench:staircase:
+    base: { streams: 2, rowsPerSecond: 500 }
+    steps: [{ streams: 1, rowsPerSecond: 1000 }, { streams: 1, rowsPerSecond: 2000 }, { streams: 1, rowsPerSecond: 4000 }]
   streambench:runOnDeploy: true
   streambench:cluster:
     kind: job
@@ -276,6 +286,30 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         }
     });
 
+    it("serverless: a custom load profile deploys its own phase jobs, and the pipeline reads the profile's tables", () => {
+        const resources = runOf("serverless").resourcesAfterUp;
+        const jobNames = resources
+            .filter((resource) => resource.type === "databricks:index/job:Job")
+            .map((job) => String(job.outputs?.name))
+            .sort();
+        assert.deepStrictEqual(jobNames, [
+            "streambench-serverless-analysis",
+            "streambench-serverless-burst",
+            "streambench-serverless-dlt-control",
+            "streambench-serverless-soak",
+            "streambench-serverless-timeline",
+        ]);
+        const [pipeline] = resources.filter((resource) => resource.type === "databricks:index/pipeline:Pipeline");
+        const phases = JSON.parse(pipeline.outputs?.configuration?.["streambench.phases_json"] ?? "[]");
+        assert.deepStrictEqual(
+            phases.map((phase: any) => [phase.phase, phase.table_name_format, phase.stream_count]),
+            [
+                ["soak", "stream_table_soak_{number:03d}", 3],
+                ["burst", "stream_table_burst_{number:03d}", 2],
+            ],
+        );
+    });
+
     it("the pipelines run as their stacks declare: prod classic in production mode, full classic in development mode, serverless with no cluster block", () => {
         const declared = (stack: string) => {
             const pipelines = runOf(stack).resourcesAfterUp.filter((resource) => resource.type === "databricks:index/pipeline:Pipeline");
@@ -463,7 +497,7 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
         );
         assert.deepStrictEqual(
             settings.tasks.map((task: any) => [task.task_key, task.job_cluster_key, task.existing_cluster_id]),
-            ["analyze", "baseline", "dlt", "scale_3x", "scale_9x"].map((key) => [key, "benchmark", undefined]),
+            ["analyze", "dlt", "phase_base", "phase_step_1", "phase_step_2", "phase_step_3"].map((key) => [key, "benchmark", undefined]),
         );
         assert.strictEqual(settings.schedule.quartz_cron_expression, "0 0 2 * * ?");
         assert.ok(
@@ -482,11 +516,14 @@ describe("real engine: stack lifecycles against the workspace emulator", functio
             started >= 0 && started < cancelled && cancelled < deleted,
             `run-now ${started}, cancel-all ${cancelled}, delete ${deleted}`,
         );
-        // Its tasks wrote the timeline's tables (the baseline's parameters are the task's own), and destroy dropped them.
-        assert.ok(
-            run.tablesBeforeDestroy.some((table) => table.name === "main.dlt_autoscaling_jobs.stream_table_9x_scale"),
-            run.tablesBeforeDestroy.map((table) => table.name).join(", "),
-        );
+        // Its tasks wrote the staircase's tables (each task's parameters are its own), and destroy dropped them.
+        assert.deepStrictEqual(run.tablesBeforeDestroy.map((table) => table.name.replace("main.dlt_autoscaling_jobs.", "")).sort(), [
+            "stream_table_base_001",
+            "stream_table_base_002",
+            "stream_table_step_1_001",
+            "stream_table_step_2_001",
+            "stream_table_step_3_001",
+        ]);
         assert.deepStrictEqual(run.leftAfterDestroy, []);
     });
 
