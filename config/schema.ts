@@ -50,6 +50,9 @@ const timelineSchema = z.strictObject({
         .describe("Length of the whole run; the baseline streams run from minute 0 to here."),
 });
 
+/** What the Clusters API takes for auto-termination, as the refinement below checks it. */
+const AUTOTERMINATION_ALLOWED = "0 (never) or 10 to 10000";
+
 const clusterSchema = z.strictObject({
     kind: z
         .enum(CLUSTER_KINDS)
@@ -76,7 +79,9 @@ const clusterSchema = z.strictObject({
         .describe('Pin a node type such as "i3.xlarge"; unset = smallest node with local disk and 4+ cores.'),
     autoterminationMinutes: z
         .int("must be a whole number")
-        .refine((minutes) => minutes === 0 || (minutes >= 10 && minutes <= 10_000), "must be 0 (never) or 10 to 10000")
+        .refine((minutes) => minutes === 0 || (minutes >= 10 && minutes <= 10_000), `must be ${AUTOTERMINATION_ALLOWED}`)
+        // A refinement is code, not JSON Schema: the reference reads what it allows from here.
+        .meta({ allowed: AUTOTERMINATION_ALLOWED })
         .optional()
         .describe(
             `0 disables auto-termination; otherwise 10 to 10000 minutes (Clusters API); unset = ${DEFAULT_AUTOTERMINATION_MINUTES}. ` +
