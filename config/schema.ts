@@ -67,14 +67,22 @@ const clusterSchema = z.strictObject({
     maxWorkersCap: wholeNumber(2, 10_000)
         .default(DEFAULT_MAX_WORKERS_CAP)
         .describe("Guardrail: maxWorkers above this is refused (raise it deliberately for big runs)."),
+    // A runtime's key as the Clusters API lists it (spark-versions): <major>.<minor>.x-[<variant>-]scala<version>, such
+    // as "15.4.x-scala2.12", "17.3.x-photon-scala2.13", "16.4.x-cpu-ml-scala2.12"; from DBR 18, whose versions are bare
+    // majors, <major>.x-…: "18.x-scala2.13".
     sparkVersion: z
         .string()
-        .regex(/^\d+\.\d+\.x-/, 'must look like "16.4.x-scala2.12"')
+        .regex(
+            /^\d+(\.\d+)?\.x-([a-z0-9]+-)*scala\d+\.\d+$/,
+            'must be a Databricks runtime key such as "15.4.x-scala2.12", "17.3.x-photon-scala2.13" or, from DBR 18, "18.x-scala2.13"',
+        )
         .optional()
-        .describe('Pin a runtime such as "16.4.x-scala2.12"; unset = latest LTS, looked up at deploy time.'),
+        .describe(
+            'Pin a runtime by its key, such as "16.4.x-scala2.12" or "18.x-scala2.13"; unset = latest LTS, looked up at deploy time.',
+        ),
     nodeTypeId: z
         .string()
-        .min(1)
+        .regex(/^\S+$/, 'must be a node type id such as "i3.xlarge" (no spaces)')
         .optional()
         .describe('Pin a node type such as "i3.xlarge"; unset = smallest node with local disk and 4+ cores.'),
     autoterminationMinutes: z
@@ -88,7 +96,12 @@ const clusterSchema = z.strictObject({
                 "The all-purpose cluster's only: not with cluster.kind: job.",
         ),
     dataSecurityMode: z.enum(DATA_SECURITY_MODES).default("USER_ISOLATION").describe("Unity Catalog access mode."),
-    singleUserName: z.string().min(1).optional().describe("The user (or group) a SINGLE_USER / DEDICATED cluster is assigned to."),
+    singleUserName: z
+        .string()
+        .regex(/\S/, "must not be empty or only spaces")
+        .meta({ allowed: "not empty or only spaces" })
+        .optional()
+        .describe("The user (or group) a SINGLE_USER / DEDICATED cluster is assigned to."),
 });
 
 const scheduleSchema = z.strictObject({
@@ -182,7 +195,7 @@ const costSchema = z.strictObject({
         .describe("Price of one DBU in your currency (your contract's rate); unset = no price estimate."),
 });
 
-const groupList = z.array(z.string().min(1, "group names must not be empty")).default([]);
+const groupList = z.array(z.string().regex(/\S/, "group names must not be empty or only spaces")).default([]);
 
 const permissionsSchema = z.strictObject({
     jobViewers: groupList.describe("Groups that may see the jobs and their runs (CAN_VIEW)."),

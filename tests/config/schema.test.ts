@@ -174,9 +174,14 @@ describe("stack config", () => {
         ["a 300-character table prefix", { tablePrefix: "t".repeat(300) }, "streambench:tablePrefix", /longer than 255/],
         ["test mode given as text", { testMode: "yes" }, "streambench:testMode", /expected boolean/],
         ["paused given as text", { schedule: { paused: "no" } }, "streambench:schedule.paused", /expected boolean/],
-        ["a runtime that is not a version", { cluster: { sparkVersion: "latest" } }, "streambench:cluster.sparkVersion", /must look like/],
+        [
+            "a runtime that is not a version",
+            { cluster: { sparkVersion: "latest" } },
+            "streambench:cluster.sparkVersion",
+            /Databricks runtime key/,
+        ],
         ["an unknown access mode", { cluster: { dataSecurityMode: "NONE" } }, "streambench:cluster.dataSecurityMode", /Invalid option/],
-        ["an empty group name", { permissions: { jobViewers: [""] } }, "streambench:permissions.jobViewers.0", /must not be empty/],
+        ["an empty group name", { permissions: { jobViewers: [""] } }, "streambench:permissions.jobViewers[0]", /must not be empty/],
         ["two million rows/s per stream", { scale9xRate: 2_000_000 }, "streambench:scale9xRate", /at most 1000000/],
         ["a cluster block given as a number", { cluster: 4 }, "streambench:cluster", /expected object/],
         [
