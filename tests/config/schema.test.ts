@@ -525,7 +525,8 @@ describe("stack files and config keys", () => {
             'config:\n  streambench:database: "2024"\n  streambench:warehouseId: "1234567890123456"\n  streambench:catalog: "007"\n',
         );
         assert.deepStrictEqual([config.database, config.warehouseId, config.catalog], ["2024", "1234567890123456", "007"]);
-        // The engine passes `database: 2024` (a YAML number) as the same text "2024": it is the same stack.
+        // A string key's text is never JSON-decoded ("2024" stays text; `database: 2024` unquoted is refused where the
+        // stack file is read, tests/config/stackFile.test.ts).
         assert.strictEqual(parseEngineConfig("prod", { "streambench:database": "2024" }, {}).database, "2024");
         // Numbers, booleans and objects are still decoded.
         const typed = read(
