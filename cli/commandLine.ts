@@ -10,20 +10,31 @@ export type ExtraOptions = Record<string, { type: "string" | "boolean"; short?: 
 
 /**
  * The scripts' one command-line grammar: `--stack/-s <stack>`, `--help/-h`, the script's own options and, where
- * the script has commands, positionals. Strict: an unknown option or a missing value is a UsageError.
+ * the script has commands, positionals. Strict: an unknown option, a missing value or an option with a value given
+ * twice (`-s dev -s prod` would act on prod alone) is a UsageError.
  */
 export function parseCommandLine(argv: string[], extraOptions: ExtraOptions = {}) {
+    const options: ExtraOptions = { stack: { type: "string", short: "s" }, help: { type: "boolean", short: "h" }, ...extraOptions };
+    let parsed;
     try {
-        const { values, positionals } = parseArgs({
-            args: argv,
-            options: { stack: { type: "string", short: "s" }, help: { type: "boolean", short: "h" }, ...extraOptions },
-            allowPositionals: true,
-            strict: true,
-        });
-        return { values: values as Record<string, string | boolean | undefined> & { stack?: string; help?: boolean }, positionals };
+        parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
     } catch (error) {
         throw new UsageError((error as Error).message);
     }
+    const given = new Map<string, string[]>();
+    for (const token of parsed.tokens) {
+        if (token.kind === "option" && options[token.name]?.type === "string") {
+            given.set(token.name, [...(given.get(token.name) ?? []), token.value ?? ""]);
+        }
+    }
+    const repeated = [...given].find(([, values]) => values.length > 1);
+    if (repeated) {
+        throw new UsageError(
+            `--${repeated[0]} given twice (${repeated[1].map((value) => JSON.stringify(value)).join(", ")}): give it once`,
+        );
+    }
+    const { values, positionals } = parsed;
+    return { values: values as Record<string, string | boolean | undefined> & { stack?: string; help?: boolean }, positionals };
 }
 
 /** Left-aligned columns two spaces apart (numbers as 50,000), the header ruled with dashes unless `rule` is false. */

@@ -22,7 +22,7 @@ import { buildScalingPlan, resourceTags } from "../plan/build";
 import { ScalingPlan } from "../plan/types";
 import { DEFAULT_DASHBOARD_TABLES, runComparison } from "../components/dashboard/datasets";
 import { UsageError, parseCommandLine } from "./commandLine";
-import { pulumiStackOutputs, secretHints } from "./stackOutputs";
+import { isSecureValue, plaintextSecretProblems, pulumiStackOutputs, secretHints } from "./stackOutputs";
 
 export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--no-follow] [--last N]
 
@@ -44,9 +44,10 @@ Options:
   --help, -h    this text
 
 Credentials: whatever the Databricks SDK's unified authentication finds, in the provider's order: databricks:host
-(and databricks:profile) in Pulumi.<stack>.yaml, then DATABRICKS_HOST with DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID
-and DATABRICKS_CLIENT_SECRET (OAuth machine-to-machine), then a ~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE,
-also one from \`databricks auth login\`). A secret in the stack file only \`pulumi\` can decrypt: export it.`;
+(and databricks:profile, databricks:clientId) in Pulumi.<stack>.yaml, then DATABRICKS_HOST with DATABRICKS_TOKEN, or
+DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (OAuth machine-to-machine), then a ~/.databrickscfg profile
+(DATABRICKS_CONFIG_PROFILE, also one from \`databricks auth login\`). A secret in the stack file only \`pulumi\` can
+decrypt: export it. A secret in plain text in the stack file is refused.`;
 
 const COMMANDS = ["status", "run", "stop", "analyze", "compare"] as const;
 
@@ -68,6 +69,9 @@ export interface OpsSettings {
     settleSeconds?: number;
     /** Where `analyze` downloads the chart; default `.streambench/<stack>` in the repository. */
     stateDir?: string;
+    /** The SDK's bound on one HTTP request and on its retries, in seconds (tests shorten them). */
+    httpTimeoutSeconds?: number;
+    retryTimeoutSeconds?: number;
 }
 
 /** The Python with the current databricks-sdk: STREAMBENCH_OPS_PYTHON, else `.venv-ops` of `npm run setup`. */
@@ -104,6 +108,8 @@ export function opsRequest(
         stack: plan.stack,
         host: stackConfig["databricks:host"] || null,
         profile: stackConfig["databricks:profile"] || null,
+        // Stack config comes first, as for the provider; a `--secret` client id only `pulumi` can decrypt (secretHints).
+        clientId: (!isSecureValue(stackConfig["databricks:clientId"]) && stackConfig["databricks:clientId"]) || null,
         tags: resourceTags(plan.stack),
         jobs: [
             { name: plan.timelineJob.jobName, role: "timeline", id: outputs.timelineJobId ?? null },
@@ -183,9 +189,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
         throw error;
     }
     const projectDir = settings.projectDir ?? PROJECT_DIR;
-    let request: ReturnType<typeof opsRequest> & { pollSeconds?: number; settleSeconds?: number };
+    let request: ReturnType<typeof opsRequest> &
+        Pick<OpsSettings, "pollSeconds" | "settleSeconds" | "httpTimeoutSeconds" | "retryTimeoutSeconds">;
     try {
         const stackConfig = loadStackFile(parsed.stack, projectDir);
+        const leaked = plaintextSecretProblems(parsed.stack, stackConfig);
+        if (leaked.length > 0) {
+            throw new StackConfigError(parsed.stack, leaked);
+        }
         const plan = buildScalingPlan(parsed.stack, parseStackConfig(parsed.stack, namespaceValues(stackConfig)));
         if (parsed.command === "analyze" && plan.cluster.kind === "job") {
             io.stderr(
@@ -208,6 +219,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
             ...(settings.pollSeconds === undefined ? {} : { pollSeconds: settings.pollSeconds }),
             ...(settings.settleSeconds === undefined ? {} : { settleSeconds: settings.settleSeconds }),
             ...(settings.stateDir === undefined ? {} : { stateDir: settings.stateDir }),
+            ...(settings.httpTimeoutSeconds === undefined ? {} : { httpTimeoutSeconds: settings.httpTimeoutSeconds }),
+            ...(settings.retryTimeoutSeconds === undefined ? {} : { retryTimeoutSeconds: settings.retryTimeoutSeconds }),
         };
     } catch (error) {
         if (error instanceof StackFileError || error instanceof StackConfigError) {

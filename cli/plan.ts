@@ -11,7 +11,7 @@ import { buildScalingPlan } from "../plan/build";
 import { notebookTaskCount, peakStreamsOnDriver, planWarnings } from "../plan/limits";
 import { stackNameProblem } from "../config/stackName";
 import { UsageError, parseCommandLine, textTable } from "./commandLine";
-import { loadStackFile } from "../config/stackFile";
+import { readStackFileText, stackFileEngineConfig } from "../config/stackFile";
 import { Declared, Evaluation, customResources, evaluateProgram } from "./offline";
 
 export { textTable };
@@ -217,7 +217,8 @@ export async function main(argv: string[], io: { out: (text: string) => void; er
         return 2;
     }
     try {
-        const { text, ok } = await offlinePlan(stack, loadStackFile(stack));
+        // Every key as written: the program's parse names each problem of the file, as `pulumi up` would, in one error.
+        const { text, ok } = await offlinePlan(stack, stackFileEngineConfig(readStackFileText(stack), stack));
         (ok ? io.out : io.err)(text);
         return ok ? 0 : 1;
     } catch (error) {

@@ -4,9 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { StackConfigError, configKey } from "./error";
+import { StackConfigError, StackFileError, configKey } from "./error";
 import { CONFIG_NAMESPACE, StackConfig, stackConfigSchema } from "./schema";
-import { configKeyProblems } from "./stackFile";
+import { configKeyProblems, readStackFileText, secretProblems, stackFileScalarProblems } from "./stackFile";
 
 /**
  * Validates the raw values of the `streambench:*` keys (as parsed from the stack file) and fills in defaults.
@@ -104,24 +104,55 @@ function decode(text: string): unknown {
     }
 }
 
-/** Reads and validates this stack's config from the Pulumi runtime. */
+/**
+ * Reads and validates this stack's config from the Pulumi runtime. The engine passes values as text, already changed
+ * where YAML read a text key's value as a number (`0x1f` arrives as "31"), so the stack file beside Pulumi.yaml, which
+ * the engine read them from, is read too: its text tells such a value from one written in quotes.
+ */
 export function readStackConfig(): StackConfig {
-    return parseEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig(), process.env);
+    const stack = pulumi.getStack();
+    let stackFileText: string | undefined;
+    try {
+        stackFileText = readStackFileText(stack);
+    } catch (error) {
+        if (!(error instanceof StackFileError)) {
+            throw error;
+        }
+    }
+    return parseEngineConfig(stack, pulumi.runtime.allConfig(), process.env, stackFileText);
 }
 
-/** Validates a stack's whole config map (engine form): its keys and namespaces, then the `streambench:*` values. */
-export function parseEngineConfig(stack: string, allConfig: Record<string, string>, env: NodeJS.ProcessEnv): StackConfig {
-    const keyProblems = configKeyProblems(allConfig);
-    let config: StackConfig;
+/**
+ * Validates a stack's whole config map (engine form) with every problem in one StackConfigError: keys nothing reads
+ * and secrets an offline reader cannot decrypt, text keys the stack file (`stackFileText`, when at hand) wrote as YAML
+ * numbers, then the `streambench:*` values. `pulumi up` and `npm run plan` both stop here, with the same problems.
+ */
+export function parseEngineConfig(
+    stack: string,
+    allConfig: Record<string, string>,
+    env: NodeJS.ProcessEnv,
+    stackFileText?: string,
+): StackConfig {
+    const formProblems = [
+        ...configKeyProblems(allConfig),
+        ...secretProblems(allConfig),
+        ...(stackFileText === undefined ? [] : stackFileScalarProblems(stackFileText, Object.keys(allConfig))),
+    ];
+    let config: StackConfig | undefined;
+    let valueProblems: { key: string; message: string }[] = [];
     try {
         config = parseStackConfig(stack, namespaceValues(allConfig), workspaceAccess(allConfig, env));
     } catch (error) {
-        throw error instanceof StackConfigError && keyProblems.length > 0
-            ? new StackConfigError(stack, [...keyProblems, ...error.problems])
-            : error;
+        if (!(error instanceof StackConfigError)) {
+            throw error;
+        }
+        valueProblems = error.problems;
     }
-    if (keyProblems.length > 0) {
-        throw new StackConfigError(stack, keyProblems);
+    // A key named for its form (a secret, a YAML number) is named once: its value's type error says the same.
+    const named = new Set(formProblems.map((problem) => problem.key));
+    const problems = [...formProblems, ...valueProblems.filter((problem) => !named.has(problem.key))];
+    if (problems.length > 0 || !config) {
+        throw new StackConfigError(stack, problems);
     }
     return config;
 }

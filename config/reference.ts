@@ -16,6 +16,10 @@ interface JsonSchema {
     enum?: unknown[];
     minimum?: number;
     maximum?: number;
+    exclusiveMinimum?: number;
+    exclusiveMaximum?: number;
+    /** What a refinement (which JSON Schema cannot carry) allows, in words: the schema's `.meta({ allowed })`. */
+    allowed?: string;
     minLength?: number;
     maxLength?: number;
     pattern?: string;
@@ -30,9 +34,13 @@ function allowed(schema: JsonSchema): string {
     if (schema.type === "array") {
         return `list of ${schema.items?.format ?? schema.items?.type ?? "values"}`;
     }
+    if (schema.allowed) {
+        return schema.allowed;
+    }
     const parts: string[] = [];
-    if (schema.minimum !== undefined || schema.maximum !== undefined) {
-        parts.push(`${schema.minimum ?? "…"} to ${schema.maximum ?? "…"}`);
+    const bounds = numberBounds(schema);
+    if (bounds) {
+        parts.push(bounds);
     }
     if (schema.pattern) {
         parts.push(`\`${schema.pattern}\``);
@@ -41,6 +49,22 @@ function allowed(schema: JsonSchema): string {
         parts.push(`at most ${schema.maxLength} characters`);
     }
     return parts.join(", ");
+}
+
+/**
+ * A number's bounds in words: "1 to 2000", "above 0, at most 10", "at least 0". z.int() alone bounds a number to
+ * the safe integers, which says nothing about the key, so those bounds are left out.
+ */
+function numberBounds(schema: JsonSchema): string | undefined {
+    const bound = (value: number | undefined) => (value !== undefined && Math.abs(value) === Number.MAX_SAFE_INTEGER ? undefined : value);
+    const [minimum, maximum] = [bound(schema.minimum), bound(schema.maximum)];
+    const [above, below] = [bound(schema.exclusiveMinimum), bound(schema.exclusiveMaximum)];
+    if (minimum !== undefined && maximum !== undefined) {
+        return `${minimum} to ${maximum}`;
+    }
+    const low = minimum !== undefined ? `at least ${minimum}` : above !== undefined ? `above ${above}` : undefined;
+    const high = maximum !== undefined ? `at most ${maximum}` : below !== undefined ? `below ${below}` : undefined;
+    return [low, high].filter(Boolean).join(", ") || undefined;
 }
 
 const cell = (text: string) => text.replace(/\|/g, "\\|");
@@ -92,6 +116,9 @@ export function configReference(): string {
         "or edit `Pulumi.<stack>.yaml`. An invalid config stops `pulumi up` (and `npm run plan`) before anything is declared,",
         "with one error that lists every problem and its key. None of these keys is a secret: set them in plain text (plan, ops and",
         "local read the stack file offline and cannot decrypt a `--secret` value); the token is `databricks:token`, which may be one.",
+        'Quote a text value that YAML would read as a number, a boolean or a date (`"0123"`, `"0x1f"`, a warehouse id of digits):',
+        "Pulumi passes such a value on changed (`0123` as 83), so an unquoted one is refused, as is a whole number with a leading",
+        "zero (Pulumi reads `012` as octal 10, other YAML readers as 12).",
         "",
         ...table,
         "",

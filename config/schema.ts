@@ -35,6 +35,9 @@ const ucName = (what: string) =>
         .max(LIMITS.maxNameLength, `${what} is longer than ${LIMITS.maxNameLength} characters`)
         .regex(/^[a-z0-9_]+$/, `${what} may hold only lower-case letters, digits and underscores (a Unity Catalog name)`);
 
+/** A name that must hold something other than spaces. */
+const notBlank = z.string().regex(/\S/, "must not be empty or only spaces").meta({ allowed: "not empty or only spaces" });
+
 const seedMinute = (what: string, seedDefault: number) =>
     wholeNumber(0, LIMITS.maxRunMinutes)
         .optional()
@@ -67,26 +70,32 @@ const clusterSchema = z.strictObject({
     maxWorkersCap: wholeNumber(2, 10_000)
         .default(DEFAULT_MAX_WORKERS_CAP)
         .describe("Guardrail: maxWorkers above this is refused (raise it deliberately for big runs)."),
+    // Keys as the Clusters API lists them: 15.4.x-scala2.12, 17.3.x-photon-scala2.13, 16.4.x-cpu-ml-scala2.12; DBR 18 on: 18.x-scala2.13.
     sparkVersion: z
         .string()
-        .regex(/^\d+\.\d+\.x-/, 'must look like "16.4.x-scala2.12"')
+        .regex(
+            /^\d+(\.\d+)?\.x-([a-z0-9]+-)*scala\d+\.\d+$/,
+            'must be a Databricks runtime key such as "15.4.x-scala2.12" or "18.x-scala2.13"',
+        )
         .optional()
-        .describe('Pin a runtime such as "16.4.x-scala2.12"; unset = latest LTS, looked up at deploy time.'),
+        .describe('Pin a runtime key such as "16.4.x-scala2.12" or "18.x-scala2.13"; unset = latest LTS, looked up at deploy time.'),
     nodeTypeId: z
         .string()
-        .min(1)
+        .regex(/^\S+$/, 'must be a node type id such as "i3.xlarge" (no spaces)')
         .optional()
         .describe('Pin a node type such as "i3.xlarge"; unset = smallest node with local disk and 4+ cores.'),
     autoterminationMinutes: z
         .int("must be a whole number")
         .refine((minutes) => minutes === 0 || (minutes >= 10 && minutes <= 10_000), "must be 0 (never) or 10 to 10000")
+        // A refinement is code, which JSON Schema cannot carry: the reference (docs/config.md) prints this instead.
+        .meta({ allowed: "0 (never) or 10 to 10000" })
         .optional()
         .describe(
             `0 disables auto-termination; otherwise 10 to 10000 minutes (Clusters API); unset = ${DEFAULT_AUTOTERMINATION_MINUTES}. ` +
                 "The all-purpose cluster's only: not with cluster.kind: job.",
         ),
     dataSecurityMode: z.enum(DATA_SECURITY_MODES).default("USER_ISOLATION").describe("Unity Catalog access mode."),
-    singleUserName: z.string().min(1).optional().describe("The user (or group) a SINGLE_USER / DEDICATED cluster is assigned to."),
+    singleUserName: notBlank.optional().describe("The user (or group) a SINGLE_USER / DEDICATED cluster is assigned to."),
 });
 
 const scheduleSchema = z.strictObject({
@@ -180,7 +189,7 @@ const costSchema = z.strictObject({
         .describe("Price of one DBU in your currency (your contract's rate); unset = no price estimate."),
 });
 
-const groupList = z.array(z.string().min(1, "group names must not be empty")).default([]);
+const groupList = z.array(notBlank).default([]);
 
 const permissionsSchema = z.strictObject({
     jobViewers: groupList.describe("Groups that may see the jobs and their runs (CAN_VIEW)."),

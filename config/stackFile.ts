@@ -5,8 +5,9 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { StackConfigError, StackFileError } from "./error";
-import { CONFIG_NAMESPACE } from "./schema";
+import { z } from "zod";
+import { StackConfigError, StackFileError, configKey } from "./error";
+import { CONFIG_NAMESPACE, stackConfigSchema } from "./schema";
 import { stackNameProblem } from "./stackName";
 
 /** The project directory, where Pulumi.yaml and the stack files are. */
@@ -91,15 +92,49 @@ function expandedSize(document: unknown, budget: number): { withinBudget: boolea
 }
 
 /**
- * The config of a `Pulumi.<stack>.yaml` file in the engine's form (`project:key` → string, objects as JSON),
- * so the offline plan and the tests read a stack file exactly as `pulumi up` would pass it. A file that is not a
- * stack file (`hello world`, a `config:` that is text or a list) and keys nothing would read are one error.
+ * A value written without quotes that YAML reads as something other than text (a number, a boolean, a date), kept
+ * with its text as written. Pulumi's YAML reader passes the program its own rendering of such a value (measured with
+ * the real CLI: `0123` as 83, `0x1f` as 31, `True` as true), and js-yaml reads some of them otherwise (`0123` as 123,
+ * 9007199254740993 rounded), so a key whose value is text must not take one.
  */
-export function stackFileConfig(yamlText: string, stack = "<stack>"): Record<string, string> {
-    const isMapping = (value: unknown): value is Record<string, unknown> =>
-        value !== null && typeof value === "object" && !Array.isArray(value);
+class PlainScalar {
+    constructor(
+        readonly source: string,
+        readonly value: unknown,
+    ) {}
+}
+
+/** js-yaml's default schema, where every plain scalar that is not text is read as a PlainScalar (null and `<<` as they are). */
+const STACK_FILE_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({
+    implicit: (yaml.DEFAULT_SCHEMA as unknown as { implicit: (yaml.Type & { tag: string })[] }).implicit.map((type) =>
+        /:(null|merge)$/.test(type.tag)
+            ? type
+            : new yaml.Type(type.tag, {
+                  kind: "scalar",
+                  resolve: (data) => type.resolve(data),
+                  construct: (data: string) => new PlainScalar(data, type.construct(data)),
+              }),
+    ),
+});
+
+const isMapping = (value: unknown): value is Record<string, unknown> =>
+    value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof PlainScalar);
+
+/** A loaded value as the engine holds it: each PlainScalar as what YAML read. Built with fromEntries (own keys only). */
+function engineValue(node: unknown): unknown {
+    if (node instanceof PlainScalar) {
+        return node.value;
+    }
+    if (Array.isArray(node)) {
+        return node.map(engineValue);
+    }
+    return isMapping(node) ? Object.fromEntries(Object.entries(node).map(([key, value]) => [key, engineValue(value)])) : node;
+}
+
+/** The `config:` section of a stack file, as loaded; a file that is not a stack file is one error. */
+function configSection(yamlText: string, stack: string): Record<string, unknown> {
     const shape = (value: unknown) =>
-        Array.isArray(value) ? "a list" : `${typeof value === "string" ? "the text" : "the value"} ${JSON.stringify(value)}`;
+        Array.isArray(value) ? "a list" : `${typeof value === "string" ? "the text" : "the value"} ${JSON.stringify(engineValue(value))}`;
     const fileKey = `Pulumi.${stack}.yaml`;
     const bound = `more than ${MAX_STACK_FILE_CHARACTERS.toLocaleString("en-US")} characters`;
     const tooLarge = `is ${bound}, not a stack file (a stack file holds a few kilobytes)`;
@@ -108,7 +143,7 @@ export function stackFileConfig(yamlText: string, stack = "<stack>"): Record<str
     }
     let document: unknown;
     try {
-        document = yaml.load(yamlText) ?? {};
+        document = yaml.load(yamlText, { schema: STACK_FILE_SCHEMA }) ?? {};
     } catch (error) {
         throw new StackConfigError(stack, [{ key: fileKey, message: `is not valid YAML: ${(error as Error).message.split("\n")[0]}` }]);
     }
@@ -138,14 +173,111 @@ export function stackFileConfig(yamlText: string, stack = "<stack>"): Record<str
             },
         ]);
     }
-    const config = Object.fromEntries(
-        Object.entries(section).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+    return section;
+}
+
+/**
+ * A config section in the engine's form (`project:key` → string, objects as JSON), as `pulumi up` passes it: a value
+ * left empty (or `~`) is the empty text, as the engine passes it, not "null".
+ */
+function engineForm(section: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(section).map(([key, node]) => {
+            const value = engineValue(node);
+            return [key, typeof value === "string" ? value : value === null ? "" : JSON.stringify(value)];
+        }),
     );
-    const problems = [...configKeyProblems(config), ...secretProblems(section)];
+}
+
+/**
+ * The config of a `Pulumi.<stack>.yaml` file in the engine's form (`project:key` → string, objects as JSON), whatever
+ * its keys and values hold: the program's parse names their problems, all at once (plan reads a stack file so). A
+ * file that is not a stack file (`hello world`, a `config:` that is text or a list) is one error.
+ */
+export function stackFileEngineConfig(yamlText: string, stack = "<stack>"): Record<string, string> {
+    return engineForm(configSection(yamlText, stack));
+}
+
+/**
+ * The config of a `Pulumi.<stack>.yaml` file in the engine's form, or one error with what its form alone shows (keys
+ * nothing reads, secrets, text written as YAML numbers): what ops and local read before they parse the values.
+ */
+export function stackFileConfig(yamlText: string, stack = "<stack>"): Record<string, string> {
+    const section = configSection(yamlText, stack);
+    const config = engineForm(section);
+    const problems = [...configKeyProblems(config), ...secretProblems(config), ...plainScalarProblems(section)];
     if (problems.length > 0) {
         throw new StackConfigError(stack, problems);
     }
     return config;
+}
+
+/**
+ * The keys of a stack file whose value YAML read as something other than what the key holds (`present`: only these
+ * `project:key` keys): text written without quotes that YAML reads as a number, a boolean or a date, and a whole
+ * number with a leading zero, which Pulumi reads as octal (`012` is 10) and js-yaml as decimal (12). Both `pulumi up`
+ * (index.ts reads its stack file for this) and the offline readers refuse them, so none of them sees a changed value.
+ */
+export function stackFileScalarProblems(yamlText: string, present: Iterable<string>): { key: string; message: string }[] {
+    let section: Record<string, unknown>;
+    try {
+        section = configSection(yamlText, "<stack>");
+    } catch {
+        return []; // a file that is no stack file is the reader's error (or the engine's), not a value's
+    }
+    const keys = new Set(present);
+    return plainScalarProblems(Object.fromEntries(Object.entries(section).filter(([key]) => keys.has(key))));
+}
+
+/** The schema of a value under its default / optional wrappers. */
+function unwrapped(schema: z.ZodType): z.ZodType {
+    while ("innerType" in schema.def) {
+        schema = schema.def.innerType as z.ZodType;
+    }
+    return schema;
+}
+
+/** The problems of a config section's plain scalars, walking each `streambench:*` value along the schema. */
+function plainScalarProblems(section: Record<string, unknown>): { key: string; message: string }[] {
+    const walk = (schema: z.ZodType | undefined, node: unknown, keyPath: (string | number)[]): { key: string; message: string }[] => {
+        const inner = schema && unwrapped(schema);
+        if (node instanceof PlainScalar) {
+            const message = inner && plainScalarProblem(inner.def.type, node);
+            return message ? [{ key: configKey(keyPath), message }] : [];
+        }
+        if (inner instanceof z.ZodArray && Array.isArray(node)) {
+            return node.flatMap((item, index) => walk(inner.element as z.ZodType, item, [...keyPath, index]));
+        }
+        if (inner instanceof z.ZodObject && isMapping(node)) {
+            const shape: Record<string, z.ZodType> = inner.shape;
+            return Object.entries(node).flatMap(([name, item]) =>
+                walk(Object.hasOwn(shape, name) ? shape[name] : undefined, item, [...keyPath, name]),
+            );
+        }
+        return [];
+    };
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    return Object.entries(section)
+        .filter(([key]) => key.startsWith(prefix))
+        .flatMap(([key, node]) => walk(stackConfigSchema, { [key.slice(prefix.length)]: node }, []));
+}
+
+/** Why a plain scalar does not fit a key whose schema type is `type`, if it does not. */
+function plainScalarProblem(type: string, scalar: PlainScalar): string | undefined {
+    if (type === "string") {
+        const kind = typeof scalar.value === "number" ? "a number" : typeof scalar.value === "boolean" ? "a boolean" : "a date";
+        return (
+            `is ${scalar.source} without quotes, which YAML reads as ${kind}, not as this text: Pulumi would pass the program ` +
+            `its own rendering of it (0123 as 83, 0x1f as 31, True as true). Write it in quotes: ${JSON.stringify(scalar.source)}`
+        );
+    }
+    if (type === "number" && /^[-+]?0[0-9_]+$/.test(scalar.source)) {
+        return (
+            `is ${scalar.source}, a number with a leading zero, which Pulumi's YAML reads as octal (012 is 10) and other ` +
+            "readers as decimal (012 is 12): write it without the leading zero"
+        );
+    }
+    return undefined;
 }
 
 /** Whether `value` is how a stack file holds a value set with `pulumi config set --secret`: `{secure: "v1:…"}`. */
@@ -159,16 +291,16 @@ function isSecure(value: unknown): boolean {
     );
 }
 
-/** The `--path` keys (`streambench:cluster.singleUserName`, `streambench:notificationEmails[0]`) of every secret in `value`. */
-function securePaths(value: unknown, key: string): string[] {
+/** The paths (`["cluster", "singleUserName"]`, `["notificationEmails", 0]`) of every secret in `value`. */
+function securePaths(value: unknown, keyPath: (string | number)[]): (string | number)[][] {
     if (isSecure(value)) {
-        return [key];
+        return [keyPath];
     }
     if (Array.isArray(value)) {
-        return value.flatMap((item, index) => securePaths(item, `${key}[${index}]`));
+        return value.flatMap((item, index) => securePaths(item, [...keyPath, index]));
     }
     if (value !== null && typeof value === "object") {
-        return Object.entries(value).flatMap(([name, item]) => securePaths(item, `${key}.${name}`));
+        return Object.entries(value).flatMap(([name, item]) => securePaths(item, [...keyPath, name]));
     }
     return [];
 }
@@ -177,12 +309,15 @@ function securePaths(value: unknown, key: string): string[] {
  * A `streambench:*` value set with `--secret`. Only the Pulumi CLI can decrypt it, so plan, ops and local, which read
  * the stack file offline, would see `{secure: …}` where a number or a name belongs, and fail on its type. None of
  * these keys is a secret (they end up in job parameters, names and the plan's output); the credentials are the
- * provider's (`databricks:token`, which may stay a secret). The message never shows the ciphertext.
+ * provider's (`databricks:token`, which may stay a secret). The message never shows the ciphertext. `pulumi up`
+ * passes decrypted values, so there this finds nothing.
  */
-function secretProblems(section: Record<string, unknown>): { key: string; message: string }[] {
-    return Object.entries(section)
-        .filter(([key]) => key.startsWith(`${CONFIG_NAMESPACE}:`))
-        .flatMap(([key, value]) => securePaths(value, key))
+export function secretProblems(allConfig: Record<string, string>): { key: string; message: string }[] {
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    return Object.entries(allConfig)
+        .filter(([key]) => key.startsWith(prefix))
+        .flatMap(([key, text]) => securePaths(decodeJson(text), [key.slice(prefix.length)]))
+        .map(configKey)
         .map((key) => ({
             key,
             message:
@@ -192,12 +327,19 @@ function secretProblems(section: Record<string, unknown>): { key: string; messag
         }));
 }
 
+function decodeJson(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
 /**
- * The config of `Pulumi.<stack>.yaml` in `projectDir`, in the engine's form: what plan, bench, ops, local and the
- * tests read. A stack name that is none (`../../x` must not read a file outside the project) and a missing file
- * are a StackFileError naming the stacks that are there; a file that is not a stack file is a StackConfigError.
+ * The text of `Pulumi.<stack>.yaml` in `projectDir`. A stack name that is none (`../../x` must not read a file
+ * outside the project) and a missing file are a StackFileError naming the stacks that are there.
  */
-export function loadStackFile(stack: string, projectDir: string = PROJECT_DIR): Record<string, string> {
+export function readStackFileText(stack: string, projectDir: string = PROJECT_DIR): string {
     const problem = stackNameProblem(stack);
     if (problem) {
         throw new StackFileError(problem);
@@ -210,5 +352,13 @@ export function loadStackFile(stack: string, projectDir: string = PROJECT_DIR): 
             .filter((name): name is string => Boolean(name));
         throw new StackFileError(`no stack file ${stackFile}: check --stack (stacks here: ${known.join(", ") || "none"})`);
     }
-    return stackFileConfig(fs.readFileSync(stackFile, "utf8"), stack);
+    return fs.readFileSync(stackFile, "utf8");
+}
+
+/**
+ * The config of `Pulumi.<stack>.yaml` in `projectDir`, in the engine's form: what bench, ops, local and the tests
+ * read (a file whose keys or values show a problem in their form alone is a StackConfigError; see stackFileConfig).
+ */
+export function loadStackFile(stack: string, projectDir: string = PROJECT_DIR): Record<string, string> {
+    return stackFileConfig(readStackFileText(stack, projectDir), stack);
 }

@@ -9,11 +9,11 @@ import { BUCKET_SECONDS, SECONDS_PER_MINUTE, Timeline, batchesCte, bucketsCte, r
 
 /** Bare names (no catalog or schema) of the tables the dashboard reads, all in the plan's schema. */
 export interface DashboardTables {
-    /** Per-micro-batch progress of every stream (notebooks/metrics_logic.py METRICS_COLUMNS). */
+    /** Per-micro-batch progress of every stream (notebooks/streambench/metrics_rows.py METRICS_COLUMNS). */
     metrics: string;
-    /** The cluster's events (notebooks/analysis_events.py CLUSTER_EVENT_COLUMNS). */
+    /** The cluster's events (notebooks/streambench/analysis/events.py CLUSTER_EVENT_COLUMNS). */
     clusterEvents: string;
-    /** One row per window of an analysed run (notebooks/analysis_report.py RESULT_COLUMNS). */
+    /** One row per window of an analysed run (notebooks/streambench/analysis/report.py RESULT_COLUMNS). */
     results: string;
 }
 
@@ -33,7 +33,7 @@ function dataset(name: string, displayName: string, columns: string[], ctes: Cte
     return { name, displayName, query: withQuery(ctes, columns, orderBy, limit), columns };
 }
 
-/** Cluster events that announce a resize; their target is the new size (analysis_events RESIZE_EVENT_TYPES). */
+/** Cluster events that announce a resize; their target is the new size (notebooks/streambench/analysis/events.py RESIZE_EVENT_TYPES). */
 const RESIZE_EVENT_TYPE = "RESIZING";
 
 export function throughputByStreamType(plan: ScalingPlan, line: Timeline): DashboardDataset {
@@ -175,7 +175,7 @@ export const MIN_WORKERS_SERIES = "autoscale min (plan)";
 export const MAX_WORKERS_SERIES = "autoscale max (plan)";
 
 /**
- * Workers at each bucket's start, as analysis_events.workers_at counts them: the current_workers of the last
+ * Workers at each bucket's start, as workers_at in notebooks/streambench/analysis/events.py counts them: the current_workers of the last
  * event at or before it that reports one (before the first, that first count). The autoscaler's target is the
  * target of the last resize at or before it. Both step with the events, on the same buckets as throughput.
  */

@@ -1,6 +1,37 @@
 import * as assert from "assert";
-import { offlinePlan } from "../../cli/plan";
-import { loadStackFile, runOnDeployConfig } from "../mocks";
+import * as fs from "fs";
+import * as path from "path";
+import { main, offlinePlan } from "../../cli/plan";
+import { PROJECT_DIR } from "../../config/stackFile";
+import { evaluateProgram, loadStackFile, runOnDeployConfig } from "../mocks";
+
+/**
+ * Runs `run` with `Pulumi.<stack>.yaml` holding `yamlText` in the project, where `npm run plan` reads it and where
+ * the program finds the stack file the engine read its config from; removes it afterwards.
+ */
+async function withStackFile<T>(stack: string, yamlText: string, run: () => Promise<T>): Promise<T> {
+    const stackFile = path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+    fs.writeFileSync(stackFile, yamlText);
+    try {
+        return await run();
+    } finally {
+        fs.rmSync(stackFile, { force: true });
+    }
+}
+
+/** The problem lines (`  - <key>: <message>`) of a config error, sorted. */
+const problemLines = (text: string) =>
+    text
+        .split("\n")
+        .filter((line) => line.startsWith("  - "))
+        .sort();
+
+/** What `npm run plan -- --stack <stack>` prints, and its exit code. */
+async function plan(stack: string): Promise<{ code: number; text: string }> {
+    const lines: string[] = [];
+    const code = await main(["--stack", stack], { out: (text) => lines.push(text), err: (text) => lines.push(text) });
+    return { code, text: lines.join("\n") };
+}
 
 describe("npm run plan (offline)", () => {
     it("prints the prod table, phases and every declared resource", async () => {
@@ -114,5 +145,63 @@ describe("npm run plan (offline)", () => {
         assert.ok(ok, text);
         assert.match(text, /command\s+streambench-run-on-deploy-run\s+create: .*DATABRICKS_TOKEN.*\(values not shown\)/);
         assert.ok(!text.includes(sentinel));
+    });
+
+    it("lists every problem of the stack file in one error, the same as pulumi up: a misspelt namespace beside two bad values", async () => {
+        const yamlText = "config:\n  streambnech:testMode: true\n  streambench:partitions: 0\n  streambench:baselineStreams: -1\n";
+        await withStackFile("hostile", yamlText, async () => {
+            const offline = await plan("hostile");
+            // pulumi up: the engine passes the stack file's values as text; the program parses them with the same parse.
+            const up = await evaluateProgram("hostile", {
+                "streambnech:testMode": "true",
+                "streambench:partitions": "0",
+                "streambench:baselineStreams": "-1",
+            });
+            assert.strictEqual(offline.code, 1);
+            assert.match(offline.text, /Stack "hostile" has 3 config problems/);
+            assert.deepStrictEqual(
+                problemLines(offline.text).map((line) => line.split(": ")[0]),
+                ["  - streambench:baselineStreams", "  - streambench:partitions", "  - streambnech:testMode"],
+            );
+            assert.deepStrictEqual(problemLines(up.error?.message ?? ""), problemLines(offline.text));
+        });
+    });
+
+    it("refuses text keys YAML read as numbers, as pulumi up does, instead of planning a changed value (0x1f as 31)", async () => {
+        const yamlText = [
+            "config:",
+            "  streambench:warehouseId: 9007199254740993",
+            "  streambench:database: 0123",
+            "  streambench:catalog: 0x1f",
+            "  streambench:cluster:",
+            "    singleUserName: 0123",
+            "",
+        ].join("\n");
+        await withStackFile("numbers", yamlText, async () => {
+            const offline = await plan("numbers");
+            // What the real engine (Pulumi 3.248) passes the program for this file: its YAML reader's own rendering.
+            const up = await evaluateProgram("numbers", {
+                "streambench:warehouseId": "9007199254740993",
+                "streambench:database": "83",
+                "streambench:catalog": "31",
+                "streambench:cluster": '{"singleUserName":83}',
+            });
+            assert.strictEqual(offline.code, 1, offline.text);
+            assert.doesNotMatch(offline.text, /31\.123|dlt_autoscaling/);
+            const lines = problemLines(offline.text);
+            assert.deepStrictEqual(
+                lines.map((line) => line.split(": ")[0]),
+                [
+                    "  - streambench:catalog",
+                    "  - streambench:cluster.singleUserName",
+                    "  - streambench:database",
+                    "  - streambench:warehouseId",
+                ],
+            );
+            assert.match(lines[0], /is 0x1f without quotes, which YAML reads as a number, not as this text: .*Write it in quotes: "0x1f"$/);
+            assert.match(lines[3], /Write it in quotes: "9007199254740993"$/);
+            assert.deepStrictEqual(problemLines(up.error?.message ?? ""), lines);
+            assert.deepStrictEqual(up.resources, []);
+        });
     });
 });

@@ -496,7 +496,7 @@ describe("health rules and notifications", () => {
             ...loadStackFile("prod"),
             "streambench:notificationEmails": JSON.stringify(["oncall"]),
         });
-        assert.match(String(bad.error), /streambench:notificationEmails\.0: must be an email address/);
+        assert.match(String(bad.error), /streambench:notificationEmails\[0\]: must be an email address/);
     });
 });
 

@@ -1,7 +1,7 @@
 /**
  * A stateful stand-in for a Databricks workspace's REST API, for the project's end-to-end tests: the real Pulumi
- * engine and Databricks provider, the run-on-deploy command (components/runOnDeploy/jobRuns.ts) and the ops CLI (cli/ops.ts)
- * talk to it as to a workspace. It keeps what is created, answers in Databricks' shapes and refuses what
+ * engine and Databricks provider, the run-on-deploy commands (notebooks/streambench/ops/deploy.py) and the ops CLI
+ * (cli/ops.ts) talk to it as to a workspace. It keeps what is created, answers in Databricks' shapes and refuses what
  * Databricks refuses (400/404/409 with `{error_code, message}`); it records every request in order.
  *
  * Test controls (no token needed) live under `/__emulator/`: the request log, the objects, what bills, faults,

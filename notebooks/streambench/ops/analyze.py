@@ -19,6 +19,13 @@ def _value(enum) -> str | None:
     return None if enum is None else getattr(enum, "value", str(enum))
 
 
+def run_succeeded(run) -> bool:
+    """The one rule of the ops commands' exit codes: an ended run succeeded only with the result state SUCCESS.
+    FAILED, CANCELED, TIMEDOUT, SUCCESS_WITH_FAILURES did not, nor a run that ended without a result state
+    (SKIPPED: not run; INTERNAL_ERROR: the service failed it)."""
+    return run.state is not None and _value(run.state.result_state) == "SUCCESS"
+
+
 def wait_for_end(w, run_id: int, poll_seconds: float, sleep: Callable[[float], None]):
     """The run once it has ended (its life cycle state TERMINATED, SKIPPED or INTERNAL_ERROR)."""
     while True:
@@ -61,8 +68,8 @@ def analyze(w, request, out: Callable[[str], None], sleep: Callable[[float], Non
     if not request.follow:
         return 0
     run = wait_for_end(w, started.run_id, request.poll_seconds, sleep)
-    result = _value(run.state.result_state) if run.state else None
-    if result != "SUCCESS":
+    if not run_succeeded(run):
+        result = _value(run.state.result_state)
         out(f"Run {run.run_id} ended: {_value(run.state.life_cycle_state)} {result or ''}".rstrip())
         return 1
     summary = run_summary(w, run)

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
 
-from streambench.ops.analyze import analyze
+from streambench.ops.analyze import ENDED, analyze, run_succeeded
 from streambench.ops.compare import compare
 from streambench.ops.workspace import OpsError, has_stack_tags
 
-ACTIVE_STATES = ("QUEUED", "PENDING", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY")
+
+class AmbiguousJob(OpsError):
+    """Several jobs of one stack name carry the stack's tags: none of them is touched, each id is named."""
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,10 @@ def find_job(w, job: JobSpec, request: Request):
                 f"job {other.job_id} ({job.name}) lacks the stack's tags: not the stack's, left alone"
             )
     if len(own) > 1:
-        raise OpsError(
+        raise AmbiguousJob(
             f"{len(own)} jobs named {job.name} carry the stack's tags ({', '.join(str(c.job_id) for c in own)}): "
-            "run ops where `pulumi stack output` works, so the stack's own ids decide"
+            "none touched; run ops where `pulumi stack output` works, so the stack's own ids decide, or delete the "
+            "job that is not the stack's"
         )
     return own[0] if own else None
 
@@ -136,11 +139,18 @@ def _load(job: JobSpec) -> str:
 
 
 def status(w, request: Request, out: Callable[[str], None]) -> int:
-    rows, active = [], 0
+    """The active runs of every job; a job that cannot be told apart from another is FAILED (exit 1), the rest
+    are still listed."""
+    rows, active, failures = [], 0, []
     for job in request.jobs:
         if job.role == "analysis":
             continue
-        found = find_job(w, job, request)
+        try:
+            found = find_job(w, job, request)
+        except AmbiguousJob as error:
+            rows.append([job.name, "-", "-", "FAILED (see below)", "-", "-", "-"])
+            failures.append(str(error))
+            continue
         if not found:
             rows.append([job.name, "-", "-", "not deployed", "-", "-", "-"])
             continue
@@ -164,8 +174,10 @@ def status(w, request: Request, out: Callable[[str], None]) -> int:
     out(text_table([header, *rows]))
     for line in request.ignored:
         out(f"note: {line}")
+    for failure in failures:
+        out(f"FAILED: {failure}")
     out(f"{active} active run{'s' if active != 1 else ''}." if active else "No benchmark run is active.")
-    return 0
+    return 1 if failures else 0
 
 
 def stop(w, request: Request, out: Callable[[str], None], sleep: Callable[[float], None] = time.sleep) -> int:
@@ -177,8 +189,8 @@ def stop(w, request: Request, out: Callable[[str], None], sleep: Callable[[float
         try:
             if (own := find_job(w, job, request)) is not None:
                 found.append((job, own))
-        except OpsError:
-            raise
+        except AmbiguousJob as error:
+            failures.append(str(error))
         except Exception as error:  # noqa: BLE001 - every job is tried; each failure is reported
             failures.append(f"{job.name}: cannot look it up: {error}")
     for job, own in found:
@@ -204,34 +216,48 @@ def _stop_pipeline(w, request: Request, out, failures: list[str]) -> str | None:
     if not request.pipeline_name:
         return None
     try:
-        pipeline_id = request.pipeline_id
-        if not pipeline_id:
-            listed = [
-                p
-                for p in w.pipelines.list_pipelines(filter=f"name LIKE '{request.pipeline_name}'")
-                if p.name == request.pipeline_name
-            ]
-            pipeline_id = listed[0].pipeline_id if len(listed) == 1 else None
-            if len(listed) > 1:
-                failures.append(
-                    f"{len(listed)} pipelines are named {request.pipeline_name}: not stopped (no stack output to tell)"
-                )
-                return None
-        if not pipeline_id:
-            out(f"{request.pipeline_name}: not deployed")
-            return None
-        spec = w.pipelines.get(pipeline_id=pipeline_id).spec
-        if not has_stack_tags(getattr(spec, "tags", None), request.tags):
-            request.ignored.append(
-                f"pipeline {pipeline_id} ({request.pipeline_name}) lacks the stack's tags: left alone"
+        own = _own_pipelines(w, request)
+        if len(own) > 1:
+            failures.append(
+                f"{len(own)} pipelines named {request.pipeline_name} carry the stack's tags ({', '.join(own)}): "
+                "none stopped; run ops where `pulumi stack output` works, so the stack's own id decides, or delete "
+                "the pipeline that is not the stack's"
             )
             return None
-        w.pipelines.stop(pipeline_id=pipeline_id)
-        out(f"{request.pipeline_name} (pipeline {pipeline_id}): stopped")
+        if not own:
+            out(f"{request.pipeline_name}: not deployed")
+            return None
+        w.pipelines.stop(pipeline_id=own[0])
+        out(f"{request.pipeline_name} (pipeline {own[0]}): stopped")
         return "stopped"
     except Exception as error:  # noqa: BLE001
         failures.append(f"{request.pipeline_name}: stop failed: {error}")
         return None
+
+
+def _own_pipelines(w, request: Request) -> list[str]:
+    """The ids of the stack's pipelines: the output's id, else every pipeline of the name, kept only when it
+    carries the stack's tags (the pipeline's `tags`, which the list does not return: read per pipeline)."""
+    if request.pipeline_id:
+        candidates = [request.pipeline_id]
+    else:
+        listed = w.pipelines.list_pipelines(filter=f"name LIKE '{request.pipeline_name}'")
+        candidates = [p.pipeline_id for p in listed if p.name == request.pipeline_name]
+    own = []
+    for pipeline_id in candidates:
+        try:
+            spec = w.pipelines.get(pipeline_id=pipeline_id).spec
+        except Exception as error:  # noqa: BLE001 - a pipeline deleted by hand is "not deployed"; anything else is raised
+            if not _is_not_found(error):
+                raise
+            continue
+        if has_stack_tags(getattr(spec, "tags", None), request.tags):
+            own.append(pipeline_id)
+        else:
+            request.ignored.append(
+                f"pipeline {pipeline_id} ({request.pipeline_name}) lacks the stack's tags: left alone"
+            )
+    return own
 
 
 def _still_running(w, found: Sequence[tuple[JobSpec, Any]], settle_seconds: float, sleep) -> list:
@@ -269,13 +295,15 @@ def run(w, request: Request, out: Callable[[str], None], sleep: Callable[[float]
     try:
         while True:
             current = w.jobs.get_run(run_id=started.run_id)
-            if _state(current) not in ACTIVE_STATES:
-                result = (
-                    getattr(current.state.result_state, "value", current.state.result_state) if current.state else None
+            # Followed until it has ended (a state the SDK does not know is still followed); a run that ended
+            # without a result state (SKIPPED, INTERNAL_ERROR) failed, as analyze says.
+            if _state(current) in ENDED:
+                result = current.state.result_state
+                out(
+                    f"\nRun {current.run_id} ended: {_state(current)} {getattr(result, 'value', result) or ''}".rstrip()
                 )
-                out(f"\nRun {current.run_id} ended: {_state(current)} {result or ''}".rstrip())
                 out("The results: the analysis task's output on the run page, and the stack's benchmark_results table.")
-                return 0 if result in ("SUCCESS", None) else 1
+                return 0 if run_succeeded(current) else 1
             out(progress(time.monotonic() - began, request.run_minutes, current))
             sleep(request.poll_seconds)
     except KeyboardInterrupt:

@@ -69,6 +69,57 @@ describe("run-on-deploy commands (start / cancel / unchanged)", function () {
         assert.strictEqual(emulator.billing().activeRuns.length, 0);
     });
 
+    /** A continuous pipeline (it bills until stopped); returns its id. */
+    const pipeline = async (name: string): Promise<string> => {
+        const response = await fetch(`${url}/api/2.0/pipelines`, {
+            method: "POST",
+            headers: { Authorization: `Bearer ${TOKEN}` },
+            body: JSON.stringify({ name, catalog: "main", schema: "streambench_dev", continuous: true }),
+        });
+        return ((await response.json()) as { pipeline_id: string }).pipeline_id;
+    };
+
+    it("cancel: a job deleted by hand is nothing to cancel; the other jobs are cancelled and the pipeline stopped (exit 0)", async () => {
+        const { job_id: timeline } = await jobsApi("create", { name: "streambench-dev-timeline", tasks: [{ task_key: "t" }] });
+        const { job_id: baseline } = await jobsApi("create", { name: "streambench-dev-baseline", tasks: [{ task_key: "t" }] });
+        await jobsApi("run-now", { job_id: timeline });
+        await jobsApi("run-now", { job_id: baseline });
+        const pipelineId = await pipeline("streambench-dev-dlt");
+        const result = await deploy("cancel", {
+            DATABRICKS_HOST: url,
+            DATABRICKS_TOKEN: TOKEN,
+            STREAMBENCH_CANCEL_JOB_IDS: `${timeline},999999,${baseline}`,
+            STREAMBENCH_STOP_PIPELINE_IDS: pipelineId,
+        });
+        assert.strictEqual(result.code, 0, result.stderr);
+        assert.match(result.stdout, /Job 999999 no longer exists: nothing to cancel\./);
+        assert.deepStrictEqual(emulator.billing().activeRuns, []);
+        assert.deepStrictEqual(emulator.billing().pipelines, []);
+    });
+
+    it("cancel: a job whose cancel fails does not stop the others or the pipeline; it is reported and the exit is 1", async () => {
+        const { job_id: timeline } = await jobsApi("create", { name: "streambench-dev-timeline", tasks: [{ task_key: "t" }] });
+        const { job_id: baseline } = await jobsApi("create", { name: "streambench-dev-baseline", tasks: [{ task_key: "t" }] });
+        await jobsApi("run-now", { job_id: timeline });
+        await jobsApi("run-now", { job_id: baseline });
+        const pipelineId = await pipeline("streambench-dev-dlt");
+        emulator.addFault({ method: "POST", path: "/api/2.2/jobs/runs/cancel-all", status: 500, message: "boom" });
+        const result = await deploy("cancel", {
+            DATABRICKS_HOST: url,
+            DATABRICKS_TOKEN: TOKEN,
+            STREAMBENCH_CANCEL_JOB_IDS: `${timeline},${baseline}`,
+            STREAMBENCH_STOP_PIPELINE_IDS: pipelineId,
+        });
+        assert.strictEqual(result.code, 1, result.stdout + result.stderr);
+        assert.match(result.stderr, new RegExp(`job ${timeline}: cancel failed: .*boom`));
+        assert.match(result.stdout, new RegExp(`Cancelled the active runs of job ${baseline}\\.`));
+        assert.deepStrictEqual(
+            emulator.billing().activeRuns.map((run) => run.jobId),
+            [timeline],
+        );
+        assert.deepStrictEqual(emulator.billing().pipelines, []);
+    });
+
     it("unchanged does nothing; an unknown command is a usage error", async () => {
         const unchanged = await deploy("unchanged", {});
         assert.deepStrictEqual([unchanged.code, unchanged.stdout.trim()], [0, "Workload unchanged: the benchmark is not started again."]);

@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from streambench.ops.workspace import OpsError, ResponseTooLarge, cap_responses
+from streambench.ops.workspace import NotAnApiAnswer, OpsError, ResponseTooLarge, cap_responses
 
 LIMIT = 64 * 1024
 
@@ -16,6 +16,14 @@ class Handler(BaseHTTPRequestHandler):
     sent: dict[str, int] = {}
 
     def do_GET(self):  # noqa: N802 - the http.server name
+        if self.path == "/login":  # a sign-in page where the API should answer
+            page = b"<!doctype html><html><body><form>Sign in</form></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         size = int(self.path.rsplit("/", 1)[-1])
         chunked = self.path.startswith("/chunked/")
         self.send_response(200)
@@ -78,3 +86,10 @@ def test_a_streamed_download_is_checked_on_its_header_only(server, session):
         assert sum(len(chunk) for chunk in streamed.iter_content(8192)) == LIMIT * 4
     with pytest.raises(ResponseTooLarge):
         session.get(f"{server}/sized/{LIMIT * 4}", timeout=10, stream=True)
+
+
+def test_a_web_page_where_json_belongs_is_refused_naming_the_host(server, session):
+    with pytest.raises(
+        NotAnApiAnswer, match=rf"^{server} answered GET /login with a web page \(text/html\), not a Databricks"
+    ):
+        session.get(f"{server}/login", timeout=10)
