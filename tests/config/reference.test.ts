@@ -21,11 +21,19 @@ function referenceRows(page: string): Map<string, { type: string; allowed: strin
 /** The zod schema of one key (`cluster.autoterminationMinutes`), on its own: no defaults, no cross-key rules. */
 function fieldSchema(key: string): z.ZodType {
     let schema: z.ZodType = stackConfigSchema;
-    for (const name of key.split(".")) {
+    const unwrapped = () => {
         while ("innerType" in schema.def) {
             schema = schema.def.innerType as z.ZodType;
         }
-        schema = (schema as z.ZodObject).shape[name];
+        return schema;
+    };
+    for (const name of key.split(".")) {
+        // `phases[].name`: a field of a list's items.
+        const list = name.endsWith("[]");
+        schema = (unwrapped() as z.ZodObject).shape[list ? name.slice(0, -2) : name];
+        if (list) {
+            schema = (unwrapped() as z.ZodArray<z.ZodType>).element;
+        }
     }
     return schema;
 }
