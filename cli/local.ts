@@ -200,7 +200,7 @@ export interface RunSpec {
 
 /** The run spec of a plan: job parameters with the timeline job's overrides, nothing recomputed. With `--connect`, where
  * to go: the stack file's host and profile, and the cluster from --cluster-id, DATABRICKS_CLUSTER_ID or the stack's
- * `clusterId` output (`outputs`); no credential. */
+ * `benchmark` output (`outputs`); no credential. */
 export function runSpec(
     plan: ScalingPlan,
     options: LocalOptions,
@@ -209,7 +209,9 @@ export function runSpec(
     stackConfig: Record<string, string> = {},
     outputs: Record<string, unknown> = {},
 ): RunSpec {
-    const outputClusterId = typeof outputs.clusterId === "string" ? outputs.clusterId : "";
+    // The stack's `benchmark` output holds the cluster's id only when the stack has an all-purpose cluster.
+    const benchmarkIds = (outputs.benchmark as { ids?: { clusterId?: unknown } } | undefined)?.ids;
+    const outputClusterId = typeof benchmarkIds?.clusterId === "string" ? benchmarkIds.clusterId : "";
     const fromStack = (key: string) => (options.connect && !/^\{"secure"/.test(stackConfig[key] ?? "") ? (stackConfig[key] ?? "") : "");
     const overrides = (phase: string) => plan.timelineJob.tasks.find((task) => task.phase === phase)?.jobParameters ?? {};
     return {

@@ -12,6 +12,7 @@
  * from `pulumi stack output` where the Pulumi CLI and the stack's state are at hand; the SDK does the rest.
  */
 import { spawn } from "child_process";
+import type { BenchmarkIds } from "../components/benchmark";
 import * as fs from "fs";
 import * as path from "path";
 import { StackConfigError, StackFileError } from "../config/error";
@@ -98,9 +99,9 @@ export function opsRequest(
     follow = true,
     last?: number,
 ) {
-    const idFromUrl = (url: unknown, kind: string) =>
-        typeof url === "string" ? new RegExp(`/${kind}/([\\w-]+)`).exec(url)?.[1] : undefined;
-    const phaseIds: Record<string, unknown> = outputs.jobIds ?? {};
+    // The stack's `benchmark` output: every id, absent when the stack has no such object (no regex on URLs).
+    const ids: Partial<BenchmarkIds> = outputs.benchmark?.ids ?? {};
+    const phaseIds: Record<string, unknown> = ids.phaseJobIds ?? {};
     // With cluster.kind job the timeline job is the stack's only job: its tasks run the phases, control and analysis.
     const ownJobs = plan.cluster.kind === "allPurpose";
     return {
@@ -112,7 +113,7 @@ export function opsRequest(
         clientId: (!isSecureValue(stackConfig["databricks:clientId"]) && stackConfig["databricks:clientId"]) || null,
         tags: resourceTags(plan.stack),
         jobs: [
-            { name: plan.timelineJob.jobName, role: "timeline", id: outputs.timelineJobId ?? null },
+            { name: plan.timelineJob.jobName, role: "timeline", id: ids.timelineJobId ?? null },
             ...(ownJobs ? plan.phases : []).map((phase) => ({
                 name: phase.jobName,
                 role: "phase",
@@ -125,13 +126,13 @@ export function opsRequest(
                       {
                           name: plan.pipeline.control.jobName,
                           role: "pipeline-control",
-                          id: idFromUrl(outputs.pipelineControlJobUrl, "jobs") ?? null,
+                          id: ids.pipelineControlJobId ?? null,
                       },
                   ]
                 : []),
-            ...(ownJobs ? [{ name: plan.analysis.jobName, role: "analysis", id: idFromUrl(outputs.analysisJobUrl, "jobs") ?? null }] : []),
+            ...(ownJobs ? [{ name: plan.analysis.jobName, role: "analysis", id: ids.analysisJobId ?? null }] : []),
         ],
-        pipeline: plan.pipeline ? { name: plan.pipeline.name, id: idFromUrl(outputs.pipelineUrl, "pipelines") ?? null } : null,
+        pipeline: plan.pipeline ? { name: plan.pipeline.name, id: ids.pipelineId ?? null } : null,
         follow,
         runMinutes: plan.runMinutes,
         compare: command === "compare" ? compareRequest(plan, last) : null,

@@ -30,8 +30,19 @@ interface DeclaredRun {
     /** Every job of the stack by the name its permissions take: `timeline` first, the phases, `analysis`, `dlt-control`. */
     jobs: [string, pulumi.Output<string>][];
     phaseJobs: Partial<Record<PhaseName, { jobId: pulumi.Output<string>; url: pulumi.Output<string> }>>;
-    analysisJobUrl?: pulumi.Output<string>;
-    pipelineControlJobUrl?: pulumi.Output<string>;
+    analysis?: { jobId: pulumi.Output<string>; url: pulumi.Output<string> };
+    pipelineControl?: { jobId: pulumi.Output<string>; url: pulumi.Output<string> };
+}
+
+/** The ids of every object a tool acts on, absent when the stack has no such object (the `benchmark` output's `ids`). */
+export interface BenchmarkIds {
+    clusterId?: string;
+    timelineJobId: string;
+    phaseJobIds: Record<string, string>;
+    analysisJobId?: string;
+    pipelineId?: string;
+    pipelineControlJobId?: string;
+    dashboardId?: string;
 }
 
 /** What both kinds of run are given: the notebooks, the storage the jobs write into, and the pipeline if any. */
@@ -66,6 +77,8 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
     public readonly pipelineControlJobUrl?: pulumi.Output<string>;
     /** Undefined when no SQL warehouse is configured. */
     public readonly dashboardUrl?: pulumi.Output<string>;
+    /** Every id a tool needs, in one value. */
+    public readonly ids: pulumi.Output<BenchmarkIds>;
 
     constructor(name: string, args: StreamingBenchmarkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("streambench:index:StreamingBenchmark", name, {}, opts);
@@ -106,6 +119,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
         const run = plan.cluster.kind === "job" ? this.jobClusterRun(name, inputs) : this.allPurposeRun(name, inputs);
 
         // Only the dashboard needs a SQL warehouse; without one the stack warns (planWarnings) and skips it.
+        let dashboardId: pulumi.Output<string> | undefined;
         if (plan.warehouseId) {
             const dashboard = new ScalingDashboard(
                 `${name}-dashboard`,
@@ -113,6 +127,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [storage] },
             );
             this.dashboardUrl = dashboard.url;
+            dashboardId = dashboard.dashboardId;
         }
 
         // Permissions are authoritative on their object: declared only when the config grants something, so an
@@ -156,8 +171,20 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
         this.jobUrls = Object.fromEntries(phaseJobs.map(([phase, job]) => [phase, job.url]));
         this.timelineJobId = run.timeline.jobId;
         this.timelineJobUrl = run.timeline.url;
-        this.analysisJobUrl = run.analysisJobUrl;
-        this.pipelineControlJobUrl = run.pipelineControlJobUrl;
+        this.analysisJobUrl = run.analysis?.url;
+        this.pipelineControlJobUrl = run.pipelineControl?.url;
+        // An absent object has no id, never a placeholder: undefined entries are left out.
+        this.ids = pulumi
+            .output({
+                clusterId: run.cluster?.clusterId,
+                timelineJobId: run.timeline.jobId,
+                phaseJobIds: this.jobIds,
+                analysisJobId: run.analysis?.jobId,
+                pipelineId: pipeline?.pipelineId,
+                pipelineControlJobId: run.pipelineControl?.jobId,
+                dashboardId,
+            })
+            .apply((ids) => Object.fromEntries(Object.entries(ids).filter(([, id]) => id !== undefined)) as unknown as BenchmarkIds);
         this.registerOutputs({
             clusterId: this.clusterId,
             clusterUrl: this.clusterUrl,
@@ -171,6 +198,7 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
             analysisJobUrl: this.analysisJobUrl,
             pipelineUrl: this.pipelineUrl,
             pipelineControlJobUrl: this.pipelineControlJobUrl,
+            ids: this.ids,
             dashboardUrl: this.dashboardUrl,
         });
     }
@@ -250,8 +278,8 @@ export class StreamingBenchmark extends pulumi.ComponentResource {
                 ...(control ? [["dlt-control", control.jobId] as [string, pulumi.Output<string>]] : []),
             ],
             phaseJobs: Object.fromEntries(phaseJobs),
-            analysisJobUrl: analysis.url,
-            pipelineControlJobUrl: control?.url,
+            analysis,
+            pipelineControl: control,
         };
     }
 

@@ -136,7 +136,7 @@ const dltSchema = z.strictObject({
 });
 
 /** What the analysis holds each window to (notebooks/streambench/analysis/verdict.py Criteria has the same defaults). */
-const verdictSchema = z.strictObject({
+export const verdictSchema = z.strictObject({
     processedTolerancePercent: z
         .number()
         .min(0, "must be at least 0")
@@ -171,7 +171,7 @@ const verdictSchema = z.strictObject({
 });
 
 /** The run's cost estimate; unset = node-minutes only (the actual DBUs come from system.billing.usage, hours later). */
-const costSchema = z.strictObject({
+export const costSchema = z.strictObject({
     dbuPerNodeHour: z
         .number()
         .gt(0, "must be above 0")

@@ -145,6 +145,8 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
     const compute = runCompute(kind, pipeline);
     return {
         stack,
+        verdict: config.verdict,
+        cost: config.cost,
         testMode: config.testMode,
         resourcePrefix,
         catalog: config.catalog,

@@ -1,6 +1,7 @@
 /** The scaling plan's shape: the types every component and CLI reads. plan/build.ts builds the values. */
 import type { AnalysisParameters, GeneratorParameters, PipelineControlParameters } from "./notebookContract";
 import type { ClusterKind, ComputeLabel } from "./settings";
+import type { StackConfig } from "../config/schema";
 
 /** A phase's name: the seed's `baseline`, `3x`, `9x`, or a load profile's (config/loadProfile.ts). */
 export type PhaseName = string;
@@ -148,6 +149,10 @@ export interface RunCompute {
 
 export interface ScalingPlan {
     stack: string;
+    /** What the analysis holds each window to (`streambench:verdict.*`). */
+    verdict: StackConfig["verdict"];
+    /** The cost estimate's rates (`streambench:cost.*`). */
+    cost: StackConfig["cost"];
     testMode: boolean;
     /** Prefix of every workspace object name: cluster, jobs, folder. */
     resourcePrefix: string;

@@ -17,6 +17,7 @@ export interface ScalingDashboardArgs {
 
 /** The AI/BI (Lakeview) dashboard: throughput by stream type against the target, workers over time, results per window. */
 export class ScalingDashboard extends pulumi.ComponentResource {
+    public readonly dashboardId: pulumi.Output<string>;
     public readonly url: pulumi.Output<string>;
 
     constructor(name: string, args: ScalingDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -33,7 +34,8 @@ export class ScalingDashboard extends pulumi.ComponentResource {
             childOptions(this, opts),
         );
 
+        this.dashboardId = dashboard.dashboardId;
         this.url = pulumi.interpolate`${args.workspaceUrl}/sql/dashboardsv3/${dashboard.dashboardId}`;
-        this.registerOutputs({ url: this.url });
+        this.registerOutputs({ dashboardId: this.dashboardId, url: this.url });
     }
 }

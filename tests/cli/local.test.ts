@@ -188,14 +188,17 @@ describe("npm run local --connect: where it goes, and no credential on the way",
         const plan = committedPlan("dev");
         const options = { stack: "dev", speed: 1, connect: true, dryRun: false };
         const stackConfig = { "databricks:host": "https://dbc-1.cloud.databricks.com", "databricks:profile": "bench" };
-        const spec = runSpec(plan, options, ROOT, {}, stackConfig, { clusterId: "0303-ghi" });
+        const spec = runSpec(plan, options, ROOT, {}, stackConfig, { benchmark: { ids: { clusterId: "0303-ghi" } } });
         assert.deepStrictEqual([spec.host, spec.profile, spec.clusterId], ["https://dbc-1.cloud.databricks.com", "bench", "0303-ghi"]);
         assert.deepStrictEqual(spec.tags, { project: "streambench", stack: "dev" });
         assert.strictEqual(
-            runSpec(plan, options, ROOT, { DATABRICKS_CLUSTER_ID: "0202-def" }, {}, { clusterId: "0303-ghi" }).clusterId,
+            runSpec(plan, options, ROOT, { DATABRICKS_CLUSTER_ID: "0202-def" }, {}, { benchmark: { ids: { clusterId: "0303-ghi" } } })
+                .clusterId,
             "0202-def",
         );
         assert.strictEqual(runSpec(plan, options, ROOT, {}, { "databricks:host": '{"secure":"v1:abc"}' }).host, "");
+        // A stack on a job cluster has no cluster to connect to: its outputs hold no cluster id, and none is made up.
+        assert.strictEqual(runSpec(plan, options, ROOT, {}, {}, { benchmark: { ids: { timelineJobId: "7" } } }).clusterId, "");
         // Never a credential in the spec: none of the stack file's secrets, nor the environment's.
         const withSecrets = runSpec(
             plan,

@@ -325,7 +325,9 @@ describe("ops CLI (databricks-sdk)", function () {
 
     it("uses the ids of the stack's outputs, and never a job of that id without the stack's tags", async () => {
         const stranger = await job("streambench-prod-baseline", { project: "other" }, true);
-        const result = await ops(["stop", "--stack", "prod"], pat(), { stackOutputs: () => ({ jobIds: { baseline: stranger } }) });
+        const result = await ops(["stop", "--stack", "prod"], pat(), {
+            stackOutputs: () => ({ benchmark: { ids: { phaseJobIds: { baseline: stranger } } } }),
+        });
         assert.strictEqual(result.code, 0, result.stderr);
         assert.deepStrictEqual(
             activeRuns().map((run) => run.jobId),

@@ -83,7 +83,7 @@ describe("ops CLI: stop and status beside objects of the stack's names", functio
         await workspace.call("DELETE", `/api/2.0/pipelines/${deleted}`);
 
         const result = await workspace.ops(["stop", "--stack", "prod"], {
-            stackOutputs: () => ({ pipelineUrl: `${workspace.url}/pipelines/${deleted}` }),
+            stackOutputs: () => ({ benchmark: { ids: { pipelineId: deleted } } }),
         });
 
         assert.strictEqual(result.code, 0, result.stdout + result.stderr);
