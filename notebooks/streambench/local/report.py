@@ -51,12 +51,11 @@ def analyse_and_draw(
     before the first window)."""
     from streambench.analysis.chart_data import scaled
     from streambench.analysis.params import parse_analysis_params
-    from streambench.analysis.run_comparison import COMPARISON_COLUMNS, comparison_row, comparison_table
+    from streambench.analysis.run_comparison import comparison_row
     from streambench.analysis.spark import analyze_run
-    from streambench.analysis.verdict_table import text_table as aligned_table
     from streambench.analysis.verdict_table import verdict_lines, verdict_table
     from streambench.chart import draw_results
-    from streambench.local.history import HISTORY_FOLDER, recent_runs, record_run
+    from streambench.local.history import history_text
 
     clock, total = spec.clock, run_plan_minutes(spec)
     played = stop_plan_minute(outcome, clock, total)
@@ -118,16 +117,9 @@ def analyse_and_draw(
         )
     )
     console.log(f"\nChart: {chart_path}\nResults: {results_path}")
-    record_run(
-        state_dir, {**comparison_row(summary["windows"]), "compute": f"{where}, {spec.speed:g}x"}, outcome.run_start
-    )
-    runs, skipped = recent_runs(state_dir)
-    side_by_side = comparison_table(
-        COMPARISON_COLUMNS, [[run.get(column) for column in COMPARISON_COLUMNS] for run in runs]
-    )
     console.log(
-        f"\nThis stack's latest runs on this machine, newest first ({state_dir / HISTORY_FOLDER}):\n"
-        + aligned_table(side_by_side)
-        + "".join(f"\n  note: {note}" for note in skipped)
+        history_text(
+            state_dir, {**comparison_row(summary["windows"]), "compute": f"{where}, {spec.speed:g}x"}, outcome.run_start
+        )
     )
     return RunReport(results, chart_path, str(results_path), summary["notes"], int(summary["rows"]), kept_up)
