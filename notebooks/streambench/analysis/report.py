@@ -63,7 +63,7 @@ RESULT_COLUMNS = (
     "lag_recovered_seconds",  # window start -> lag under its threshold for good (verdict.lag_recovered_seconds)
     "dlt_executors_peak",
     "dlt_resize_completed_seconds",  # window start -> the requested executors running
-    "kept_up",  # every criterion held; None = no micro-batch to judge
+    "kept_up",  # every criterion held; None = no offered load and no micro-batch: nothing to judge
     "kept_up_reasons",  # the criteria that failed, "; "-separated; "" when kept up
     "run_kept_up",  # every window of the run kept up (the same on each row of a run)
     "worker_minutes",  # node-minutes (driver + workers) of the cluster in the window
