@@ -54,6 +54,22 @@ describe("npm run local: command line", () => {
         [["--stack", "dev", "--spark-connect", "--cluster-id", "0101-abc"], /--cluster-id is only used with --connect/],
         [["--stack", "dev", "--fast"], /Unknown option '--fast'/],
         [["--stack", "dev", "extra"], /Unexpected argument 'extra'|positional/i],
+        // (--dry-run: where the old code took them, it printed the spec and ran nothing.)
+        // A stack name, not a path: `../../tmp/dev` used to run dev.
+        [
+            ["--stack", "../../tmp/dev", "--dry-run"],
+            /--stack: "\.\.\/\.\.\/tmp\/dev" is not a Pulumi stack name: .*only letters, digits, hyphens, underscores and periods/,
+        ],
+        [["--stack", "org/streambench/dev", "--dry-run"], /is not a Pulumi stack name/],
+        [["--stack", "..\\dev", "--dry-run"], /is not a Pulumi stack name/],
+        // Decimal numbers only: `0x10` used to be 16.
+        [
+            ["--stack", "dev", "--speed", "0x10", "--dry-run"],
+            /--speed must be a number above 0 and at most 60, in decimal digits .*not "0x10"/,
+        ],
+        [["--stack", "dev", "--speed", "1e1", "--dry-run"], /--speed must be a number above 0 and at most 60, in decimal digits/],
+        [["--stack", "dev", "--speed", " 10", "--dry-run"], /--speed must be a number above 0 and at most 60, in decimal digits/],
+        [["--stack", "dev", "--speed", "Infinity", "--dry-run"], /--speed must be a number above 0 and at most 60, in decimal digits/],
     ];
     for (const [argv, message] of bad) {
         it(`refuses ${JSON.stringify(argv)} with usage (exit 2)`, async () => {
@@ -64,8 +80,8 @@ describe("npm run local: command line", () => {
         });
     }
 
-    it("reads the speed, the mode and the stack's last name part", () => {
-        assert.deepStrictEqual(parseLocalArgs(["-s", "org/streambench/dev", "--speed", "2.5"]), {
+    it("reads the speed, the mode and the stack", () => {
+        assert.deepStrictEqual(parseLocalArgs(["-s", "dev", "--speed", "2.5"]), {
             stack: "dev",
             speed: 2.5,
             sparkConnect: false,
@@ -76,6 +92,10 @@ describe("npm run local: command line", () => {
         });
         assert.strictEqual(parseLocalArgs(["--help"]), undefined);
         assert.strictEqual(parseLocalArgs(["--stack", "dev"])?.speed, 1);
+        assert.deepStrictEqual(
+            ["10", "0.5", ".5", "2.", "007"].map((speed) => parseLocalArgs(["--stack", "my_stack.v2", "--speed", speed])?.speed),
+            [10, 0.5, 0.5, 2, 7],
+        );
         assert.strictEqual(parseLocalArgs(["--stack", "dev", "--spark-connect"])?.sparkConnect, true);
         assert.strictEqual(parseLocalArgs(["--stack", "dev"])?.sparkConnect, false);
     });
@@ -283,7 +303,7 @@ describe("npm run local --connect: what it needs", () => {
 describe("npm run local: --speed against the stack's timeline", () => {
     // dev's timeline is 15 minutes: at least 15/1440 (0.0105 rounded up), so that it lasts at most 24 h.
     const refused: [string, RegExp][] = [
-        ["1e-300", /--speed 1e-300 would play stack dev's 15-minute timeline in .* days: --speed must be between 0\.0105 and 60/],
+        ["0.00000000001", /--speed 1e-11 would play stack dev's 15-minute timeline in .* days: --speed must be between 0\.0105 and 60/],
         [
             "0.0001",
             /--speed 0\.0001 would play stack dev's 15-minute timeline in 104 days: --speed must be between 0\.0105 and 60 for this stack/,
