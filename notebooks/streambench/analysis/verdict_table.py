@@ -16,6 +16,17 @@ def _count(value: Any) -> str:
     return "?" if value is None else str(value)
 
 
+def minute_text(minute: float) -> str:
+    """A minute of the timeline as a label shows it: at most 2 decimals, trailing zeros cut (`3`, `4.67`, `1440`)."""
+    text = f"{float(minute):.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def window_label(start_minute: float, end_minute: float) -> str:
+    """`3-4.67`: a window's minutes, in every table that lists windows (a stopped run cuts its last one anywhere)."""
+    return f"{minute_text(start_minute)}-{minute_text(end_minute)}"
+
+
 def kept_up_text(value: bool | None) -> str:
     return "n/a" if value is None else ("yes" if value else "NO")
 
@@ -47,7 +58,7 @@ def verdict_table(rows: Sequence[Mapping[str, Any]], pipeline: bool = False) -> 
     for row in rows:
         line = [
             str(row["window_index"]),
-            f"{row['start_minute']:g}-{row['end_minute']:g}",
+            window_label(row["start_minute"], row["end_minute"]),
             _number(row.get("target_rows_per_second")),
             _number(row.get("processed_rows_per_second")),
             _number(row.get("processed_percent"), 1),
