@@ -27,6 +27,16 @@ def stop_plan_minute(outcome: TimelineOutcome, clock: Clock, total_minutes: floa
     return min(clock.plan_minutes((outcome.stopped_at - outcome.run_start).total_seconds()), total_minutes)
 
 
+def verdict_text(spec: RunSpec, rows: list, pipeline: bool, cost: dict | None) -> str:
+    """The verdict as the runner prints it. A run on this machine's Spark has no cluster: no workers nor resize
+    times, and no cost (node-minutes from cluster events, the system.billing.usage query); a run on the stack's
+    cluster (Databricks Connect) keeps them, as the workspace analysis prints them."""
+    from streambench.analysis.verdict_table import verdict_lines
+
+    on_cluster = not spec.on_this_machine
+    return "\n".join(verdict_lines(rows, pipeline, cost if on_cluster else None, cluster=on_cluster))
+
+
 @dataclass
 class RunReport:
     windows: list
@@ -53,7 +63,7 @@ def analyse_and_draw(
     from streambench.analysis.params import parse_analysis_params
     from streambench.analysis.run_comparison import comparison_row
     from streambench.analysis.spark import analyze_run
-    from streambench.analysis.verdict_table import verdict_lines, verdict_table
+    from streambench.analysis.verdict_table import verdict_table
     from streambench.chart import draw_results
     from streambench.local.history import history_text
 
@@ -71,7 +81,7 @@ def analyse_and_draw(
     console.log("\nPer window (plan minutes; rows/s are real):\n" + text_table(table))
     console.log(
         "\nDid the compute keep up? (plan minutes; rows/s and seconds are real)\n"
-        + "\n".join(verdict_lines(verdict_rows, summary["pipeline"], summary["cost"]))
+        + verdict_text(spec, verdict_rows, summary["pipeline"], summary["cost"])
     )
     for note in summary["notes"]:
         console.log(f"  note: {note}")
@@ -89,7 +99,7 @@ def analyse_and_draw(
         str(state_dir / "results.png"),
         title,
         scaled(summary["timeline"], clock.speed),
-        verdict_table(verdict_rows, summary["pipeline"]),
+        verdict_table(verdict_rows, summary["pipeline"], cluster=not spec.on_this_machine),
         [job.phase for job in spec.phases],
         minute_label="minute of the timeline (plan time; lag and rows/s are real)",
     )

@@ -1,8 +1,66 @@
-"""What a local run prints, without Spark: the per-window table's labels."""
+"""What a local run prints, without Spark: the per-window table's labels and the verdict as the runner prints it."""
 
-from streambench.local.timeline import WindowResult, window_table
+import json
+from datetime import datetime, timezone
+
+import pytest
+from plan_documents import plan_window
+from streambench.analysis.cost import CostSettings, run_cost
+from streambench.analysis.params import parse_analysis_params
+from streambench.analysis.report import result_rows
+from streambench.analysis.windows import expected_windows
+from streambench.local.report import verdict_text
+from streambench.local.timeline import WindowResult, parse_run_spec, window_table
+
+RUN_START = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
 
 
 def test_a_window_cut_by_ctrl_c_is_labelled_with_at_most_two_decimals():
     cut = WindowResult(3.0, 4.66837, "baseline+3x", 800, 790.0, -1.25, 780.0, {"kept_up": True})
     assert window_table([cut])[1][0] == "3-4.67"
+
+
+def spec(mode):
+    return parse_run_spec(
+        {
+            "stack": "dev",
+            "mode": mode,
+            "speed": 10,
+            "stateDir": "/tmp/state",
+            "volumePath": "/Volumes/main/s/checkpoints",
+            "runIdReference": "{{job.run_id}}",
+            "triggerTimeReference": "{{job.trigger.time.iso_datetime}}",
+            "phases": [{"phase": "baseline", "parameters": {}}],
+            "analysisParameters": {},
+        }
+    )
+
+
+def analysed_rows():
+    params = parse_analysis_params(
+        {
+            "catalog": "main",
+            "schema": "s",
+            "phases_json": '[{"phase": "baseline", "table_name_format": "t_{stream_id:03d}", "first_stream_id": 1, '
+            '"stream_count": 1}]',
+            "windows_json": json.dumps([plan_window(0, 3, 100), plan_window(3, 6, 100)]),
+        }
+    )
+    return result_rows(RUN_START, expected_windows(params.windows, RUN_START), {}, None, [], RUN_START)
+
+
+# What the analysis gives a run without cluster events: a billing query over the stack's tags, no node-minutes.
+COST = run_cost([], RUN_START, RUN_START, CostSettings(), {"project": "streambench"})
+
+
+@pytest.mark.parametrize("mode", ["local", "spark-connect"])
+def test_a_run_on_this_machine_prints_no_workers_and_no_billing_query(mode):
+    text = verdict_text(spec(mode), analysed_rows(), False, COST)
+    assert "system.billing.usage" not in text and "Cost" not in text
+    assert "workers" not in text and "?->?" not in text and "asked/done" not in text
+    assert "Kept up over the whole run: NO" in text  # the verdict itself stays
+
+
+def test_a_run_on_the_stacks_cluster_keeps_its_workers_and_cost():
+    text = verdict_text(spec("connect"), analysed_rows(), False, COST)
+    assert "system.billing.usage" in text and "workers (peak)" in text and "?->? (?)" in text
