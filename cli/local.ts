@@ -24,6 +24,7 @@ import { buildScalingPlan } from "../plan/build";
 import { LIMITS } from "../plan/settings";
 import { resourceTags } from "../plan/build";
 import { loadStackFile } from "../config/stackFile";
+import { stackNameProblem } from "../config/stackName";
 import { pulumiStackOutputs, secretHints } from "./stackOutputs";
 
 const REPOSITORY_ROOT = path.join(__dirname, "..");
@@ -40,9 +41,10 @@ Plays the stack's whole timeline (every phase on its window, then the analysis) 
 per-window table.
 
 Options:
-  --stack, -s    the Pulumi stack (reads Pulumi.<stack>.yaml)
-  --speed        compress the clock N times: a plan minute lasts 60/N s; rows/s per stream stay,
-                 trigger and status intervals shrink with it (whole seconds, at least 1). Default 1,
+  --stack, -s    the Pulumi stack's name (reads Pulumi.<stack>.yaml): letters, digits, -, _ and .
+  --speed        compress the clock N times (N in decimal digits: 10, 2.5): a plan minute lasts 60/N s;
+                 rows/s per stream stay, trigger and status intervals shrink with it (whole seconds, at
+                 least 1). Default 1,
                  at most ${MAX_SPEED}; below 1 slows the clock down, as long as the whole run lasts at
                  most ${MAX_LOCAL_RUN_MINUTES / 60} h. --speed 10 plays a 15-minute timeline in 90 s.
   --spark-connect  play it through a Spark Connect server that the runner starts in local Spark (and
@@ -69,6 +71,9 @@ export interface LocalOptions {
     python?: string;
     dryRun: boolean;
 }
+
+/** A number as --speed takes it: decimal digits with an optional fraction (`10`, `2.5`, `.5`). */
+const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
 
 /** A wrong command line (exit 2, with usage). */
 export class UsageError extends Error {}
@@ -105,10 +110,15 @@ export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
     if (!values.stack) {
         throw new UsageError("--stack <stack> is required");
     }
-    const speed = values.speed === undefined ? 1 : Number(values.speed);
-    if (values.speed !== undefined && (values.speed.trim() === "" || !Number.isFinite(speed) || speed <= 0 || speed > MAX_SPEED)) {
+    const stackProblem = stackNameProblem(values.stack);
+    if (stackProblem) {
+        throw new UsageError(`--stack: ${stackProblem} (the <stack> of Pulumi.<stack>.yaml, not a path)`);
+    }
+    // Decimal only: Number() also reads "0x10" as 16, "1e1" as 10 and " 10" as 10.
+    const speed = values.speed === undefined ? 1 : DECIMAL.test(values.speed) ? Number(values.speed) : NaN;
+    if (!Number.isFinite(speed) || speed <= 0 || speed > MAX_SPEED) {
         throw new UsageError(
-            `--speed must be a number above 0 and at most ${MAX_SPEED} (a plan minute lasts 60/N s), not "${values.speed}"`,
+            `--speed must be a number above 0 and at most ${MAX_SPEED}, in decimal digits (a plan minute lasts 60/N s), not ${JSON.stringify(values.speed)}`,
         );
     }
     if (values["spark-connect"] && values.connect) {
@@ -121,8 +131,7 @@ export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
         throw new UsageError(`--cluster-id "${values["cluster-id"]}" is not a cluster id`);
     }
     return {
-        // `pulumi stack ls` may print `org/project/stack`; the stack file is named after the last part.
-        stack: values.stack.split("/").pop() as string,
+        stack: values.stack,
         speed,
         sparkConnect: Boolean(values["spark-connect"]),
         connect: Boolean(values.connect),

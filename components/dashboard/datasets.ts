@@ -311,7 +311,7 @@ export function runComparison(plan: ScalingPlan, tables: DashboardTables, limit?
                 "       max(r.min_workers) AS min_workers, max(r.max_workers) AS max_workers, max(r.workers_peak) AS workers_peak,",
                 "       CAST(max(r.target_rows_per_second) AS DOUBLE) AS peak_offered_rows_per_second,",
                 "       max(r.processed_rows_per_second) AS peak_processed_rows_per_second,",
-                // run_kept_up: every window kept up; NULL when no window had a micro-batch to judge.
+                // run_kept_up: every window kept up; NULL when some window had nothing to judge (no offered load) and none failed.
                 "       bool_and(r.run_kept_up) AS kept_up, count_if(r.kept_up) AS windows_kept_up, count(*) AS windows,",
                 "       max(r.run_lag_p95_seconds) AS lag_p95_seconds, max(r.run_worker_minutes) AS worker_minutes,",
                 "       max(r.run_estimated_dbus) AS estimated_dbus",

@@ -21,7 +21,7 @@ from streambench.job_parameters import (
 )
 from streambench.metrics import MetricsRecorder
 from streambench.metrics_rows import query_name
-from streambench.status import status_line, total_input_rows_per_second
+from streambench.status import PhaseStatus, measure_phase
 from streambench.stream_tables import PHASE_NAME, PhaseTables, all_tables, parse_phases
 from streambench.window_edges import (
     Drain,
@@ -266,10 +266,12 @@ def run_phase(
     now: Callable[[], datetime] = utc_now,
     sleep: Callable[[float], None] = time.sleep,
     log: Callable[[str], None] = print,
+    status: Callable[[PhaseStatus], None] | None = None,
 ) -> dict:
     """Runs every stream of the phase for its window on the wall clock, each writing exactly rows/s x window
     seconds stamped inside it: the queries start `start_lead_seconds` early and keep only the window's rows; a status
-    line every status interval; after the end, a drain (streambench.window_edges) within `drain_limit_seconds`;
+    line every status interval (given `status`, a PhaseStatus to it instead: the local runner shows every phase's on
+    one line); after the end, a drain (streambench.window_edges) within `drain_limit_seconds`;
     then the window's rows in each table against the offered load, any shortfall reported (log, summary, the
     streams' end rows in stream_metrics). Returns a summary."""
     start, end = phase_window(params.trigger_time, params.start_offset_minutes, params.window_minutes, now())
@@ -323,28 +325,29 @@ def run_phase(
         running.remove(query)
         problems.extend(stop_streams([query], log))
 
-    def tick(line: Callable[[], str]) -> None:
+    def tick(line: Callable[[], str], current: Callable[[], PhaseStatus]) -> None:
         nonlocal next_status
         failed = [query for query in running if not query.isActive and query.exception() is not None]
         if failed:
             raise RuntimeError("; ".join(f"stream {query.name} failed: {query.exception()}" for query in failed))
         if now() >= next_status:
-            log(line())
+            if status is None:
+                log(line())
+            else:
+                status(current())
             # One small append per status interval, off the streams' path (the listener only buffers).
             recorder.flush(spark, metrics_table, fallback_queries=queries, log=log)
             next_status += timedelta(seconds=params.status_interval_seconds)
 
-    def status() -> str:
-        active = [query for query in running if query.isActive]
-        rate = total_input_rows_per_second([query.lastProgress for query in active])
-        return status_line(now(), len(active), rate, params.target_rows_per_second, (end - now()).total_seconds())
+    def measured() -> PhaseStatus:
+        return measure_phase(params.phase, running, params.target_rows_per_second, (end - now()).total_seconds())
 
     try:
         for spec in specs:
             queries.append(start_stream(spark, spec, params, window=(start, end)))
             running.append(queries[-1])
         while (seconds_left := (end - now()).total_seconds()) > 0:
-            tick(status)
+            tick(lambda: measured().line(now()), measured)
             sleep(min(1.0, max(seconds_left, 0.0)))
         drain = drain_streams(
             queries,
@@ -353,7 +356,10 @@ def run_phase(
             now,
             sleep,
             stop,
-            lambda pending: tick(lambda: drain_line(now(), pending, len(queries), end, params.drain_limit_seconds)),
+            lambda pending: tick(
+                lambda: drain_line(now(), pending, len(queries), end, params.drain_limit_seconds),
+                lambda: PhaseStatus(params.phase, pending, None, params.target_rows_per_second, 0.0, draining=True),
+            ),
         )
         log(drain_outcome_line(params.phase, drain, params.drain_limit_seconds))
     except BaseException as error:

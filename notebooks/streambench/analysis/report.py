@@ -20,7 +20,7 @@ from streambench.analysis.events import (
     workers_peak,
 )
 from streambench.analysis.verdict import DEFAULT_CRITERIA, Batch, Criteria, run_kept_up, verdict, window_measures
-from streambench.analysis.verdict_table import verdict_lines
+from streambench.analysis.verdict_table import verdict_lines, window_label
 from streambench.analysis.windows import Window, achieved_rate, gap_percent
 
 # Columns of the benchmark_results table: one row per window of the timeline of one run.
@@ -63,7 +63,7 @@ RESULT_COLUMNS = (
     "lag_recovered_seconds",  # window start -> lag under its threshold for good (verdict.lag_recovered_seconds)
     "dlt_executors_peak",
     "dlt_resize_completed_seconds",  # window start -> the requested executors running
-    "kept_up",  # every criterion held; None = no micro-batch to judge
+    "kept_up",  # every criterion held; None = no offered load and no micro-batch: nothing to judge
     "kept_up_reasons",  # the criteria that failed, "; "-separated; "" when kept up
     "run_kept_up",  # every window of the run kept up (the same on each row of a run)
     "worker_minutes",  # node-minutes (driver + workers) of the cluster in the window
@@ -241,7 +241,7 @@ def format_report(
         + (f"  {'dlt exec':<9} {'dlt react':>9}" if pipeline else ""),
     ]
     for row in rows:
-        minutes = f"{row['start_minute']:g}-{row['end_minute']:g}"
+        minutes = window_label(row["start_minute"], row["end_minute"])
         workers = f"{_workers_text(row['workers_at_start'])} -> {_workers_text(row['workers_at_end'])}"
         reaction = _reaction_text(row["reaction_seconds"])
         dlt = ""

@@ -161,9 +161,20 @@ def window_measures(
 
 def verdict(offered_rows_per_second: float, measures: WindowMeasures, criteria: Criteria = DEFAULT_CRITERIA):
     """(kept_up, reasons): kept_up True when every criterion holds, False when one fails (each failure is a
-    reason), None when the window recorded no micro-batch (nothing to judge)."""
+    reason). A window with offered load and no micro-batch committed processed nothing: it did not keep up. None
+    (nothing to judge) only for a window with neither offered load nor a micro-batch, or whose micro-batches
+    record no rows_written."""
     if measures.batches == 0:
-        return None, ["no micro-batch committed in the window"]
+        if not offered_rows_per_second:
+            return None, ["no offered load and no micro-batch: nothing to judge"]
+        # Nothing processed: the processed criterion fails, unless its tolerance accepts any rate; then the lag
+        # criterion does (no batch, so no lag back under its threshold).
+        failed = (
+            f"processed 0 % of the offered rows/s (< {100 - criteria.processed_tolerance_percent:g} %)"
+            if criteria.processed_tolerance_percent < 100
+            else f"lag never back under {criteria.lag_threshold_triggers:g} triggers in the window"
+        )
+        return False, [f"{failed}: no micro-batch committed in the window"]
     if measures.processed_rows_per_second is None:
         return None, ["the window's micro-batches record no rows_written (a generator from before the verdict)"]
     reasons = []

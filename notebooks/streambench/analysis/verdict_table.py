@@ -16,6 +16,17 @@ def _count(value: Any) -> str:
     return "?" if value is None else str(value)
 
 
+def minute_text(minute: float) -> str:
+    """A minute of the timeline as a label shows it: at most 2 decimals, trailing zeros cut (`3`, `4.67`, `1440`)."""
+    text = f"{float(minute):.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def window_label(start_minute: float, end_minute: float) -> str:
+    """`3-4.67`: a window's minutes, in every table that lists windows (a stopped run cuts its last one anywhere)."""
+    return f"{minute_text(start_minute)}-{minute_text(end_minute)}"
+
+
 def kept_up_text(value: bool | None) -> str:
     return "n/a" if value is None else ("yes" if value else "NO")
 
@@ -24,9 +35,11 @@ def _pair(first: Any, second: Any, digits: int = 1) -> str:
     return f"{_number(first, digits)}/{_number(second, digits)}"
 
 
-def verdict_table(rows: Sequence[Mapping[str, Any]], pipeline: bool = False) -> list[list[str]]:
+def verdict_table(rows: Sequence[Mapping[str, Any]], pipeline: bool = False, cluster: bool = True) -> list[list[str]]:
     """Header and one row per window. Seconds throughout; "asked/done" = seconds from the window's start to the
-    first resize requested and completed; "lag ok" = to the lag back under its threshold."""
+    first resize requested and completed; "lag ok" = to the lag back under its threshold. Without a `cluster` (a
+    run on this machine's Spark) there are no workers to count nor resizes to time: no such columns."""
+    cluster_columns = ["workers (peak)", "asked/done s"] if cluster else []
     header = [
         "#",
         "minutes",
@@ -36,8 +49,7 @@ def verdict_table(rows: Sequence[Mapping[str, Any]], pipeline: bool = False) -> 
         "batch p50/p95 s",
         "trigger s",
         "lag p50/p95/max s",
-        "workers (peak)",
-        "asked/done s",
+        *cluster_columns,
         "lag ok s",
     ]
     if pipeline:
@@ -47,17 +59,20 @@ def verdict_table(rows: Sequence[Mapping[str, Any]], pipeline: bool = False) -> 
     for row in rows:
         line = [
             str(row["window_index"]),
-            f"{row['start_minute']:g}-{row['end_minute']:g}",
+            window_label(row["start_minute"], row["end_minute"]),
             _number(row.get("target_rows_per_second")),
             _number(row.get("processed_rows_per_second")),
             _number(row.get("processed_percent"), 1),
             _pair(row.get("batch_p50_seconds"), row.get("batch_p95_seconds")),
             _number(row.get("trigger_seconds"), 0),
             f"{_pair(row.get('lag_p50_seconds'), row.get('lag_p95_seconds'))}/{_number(row.get('lag_max_seconds'), 1)}",
-            f"{_count(row.get('workers_at_start'))}->{_count(row.get('workers_at_end'))} ({_count(row.get('workers_peak'))})",
-            _pair(row.get("reaction_seconds"), row.get("resize_completed_seconds"), 0),
-            _number(row.get("lag_recovered_seconds"), 0),
         ]
+        if cluster:
+            line += [
+                f"{_count(row.get('workers_at_start'))}->{_count(row.get('workers_at_end'))} ({_count(row.get('workers_peak'))})",
+                _pair(row.get("reaction_seconds"), row.get("resize_completed_seconds"), 0),
+            ]
+        line.append(_number(row.get("lag_recovered_seconds"), 0))
         if pipeline:
             line += [
                 f"{_count(row.get('dlt_executors_at_start'))}->{_count(row.get('dlt_executors_at_end'))} "
@@ -83,11 +98,17 @@ def text_table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def verdict_lines(rows: Sequence[Mapping[str, Any]], pipeline: bool = False, cost: Mapping[str, Any] | None = None):
-    """The verdict table, why each window that did not keep up did not, the run's verdict and its cost."""
+def verdict_lines(
+    rows: Sequence[Mapping[str, Any]],
+    pipeline: bool = False,
+    cost: Mapping[str, Any] | None = None,
+    cluster: bool = True,
+):
+    """The verdict table (without the cluster's columns when there is no `cluster`), why each window that did not
+    keep up did not, the run's verdict and its cost (none without `cost`)."""
     if not rows:
         return ["No window to judge."]
-    lines = [text_table(verdict_table(rows, pipeline))]
+    lines = [text_table(verdict_table(rows, pipeline, cluster))]
     for row in rows:
         if row.get("kept_up") is not True and row.get("kept_up_reasons"):
             lines.append(f"  window {row['window_index']}: {row['kept_up_reasons']}")

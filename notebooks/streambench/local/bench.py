@@ -30,6 +30,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[2]
 if str(NOTEBOOKS) not in sys.path:
     sys.path.insert(0, str(NOTEBOOKS))
 
+from streambench.analysis.verdict_table import window_label  # noqa: E402
 from streambench.local.console import Console  # noqa: E402
 from streambench.local.report import analyse_and_draw  # noqa: E402
 from streambench.local.run import run_timeline  # noqa: E402
@@ -157,7 +158,7 @@ def figures(spark, spec, state: Path) -> int:
     for window in report.windows:
         rows.append(
             [
-                f"{window.start_minute:g}-{window.end_minute:g}",
+                window_label(window.start_minute, window.end_minute),
                 window.phases,
                 f"{window.target_rows_per_second:,}",
                 "n/a" if window.achieved_rows_per_second is None else f"{window.achieved_rows_per_second:,.0f}",

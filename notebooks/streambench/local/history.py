@@ -10,6 +10,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
 
+from streambench.analysis.run_comparison import COMPARISON_COLUMNS, comparison_table
+from streambench.analysis.verdict_table import text_table
+
 HISTORY_FOLDER = "runs"
 # How many runs the runner prints after a run, newest first.
 SHOWN_RUNS = 5
@@ -24,8 +27,20 @@ def record_run(state_dir: Path, row: Mapping, run_start: datetime) -> Path:
     return path
 
 
+def runs_table(runs: list[Mapping]) -> str:
+    """The runs' lines side by side (header, rule, one line per run)."""
+    return text_table(
+        comparison_table(COMPARISON_COLUMNS, [[run.get(column) for column in COMPARISON_COLUMNS] for run in runs])
+    )
+
+
+def _reason(error: Exception) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0][:200]
+
+
 def recent_runs(state_dir: Path, count: int = SHOWN_RUNS) -> tuple[list[dict], list[str]]:
-    """The latest `count` runs' lines, newest first, and a note per file that is not one (left where it is)."""
+    """The latest `count` runs' lines, newest first, and a one-line note naming each file that is not one (left
+    where it is): unreadable, not JSON, or holding a value the table cannot show."""
     runs, notes = [], []
     for path in sorted((state_dir / HISTORY_FOLDER).glob("*.json"), reverse=True):
         if len(runs) == count:
@@ -34,7 +49,24 @@ def recent_runs(state_dir: Path, count: int = SHOWN_RUNS) -> tuple[list[dict], l
             row = json.loads(path.read_text())
             if not isinstance(row, dict) or "run_start" not in row:
                 raise ValueError("no run_start")
+            runs_table([row])  # raises on what a hand-edited file holds: a date that is none, text for a number
             runs.append(row)
-        except (OSError, ValueError) as error:
-            notes.append(f"{path.name} skipped: not a run's line ({error})")
+        except Exception as error:  # noqa: BLE001 - a file here may hold anything: it must never end the run
+            notes.append(f"{path} skipped: not a run's line ({_reason(error)})")
     return runs, notes
+
+
+def history_text(state_dir: Path, row: Mapping, run_start: datetime) -> str:
+    """Keeps this run's line and lays out the stack's latest runs, newest first, with a note per file skipped.
+    Never raises: the run's results are written by then, and a folder that cannot be written is a note too."""
+    folder = state_dir / HISTORY_FOLDER
+    try:
+        record_run(state_dir, row, run_start)
+        runs, notes = recent_runs(state_dir)
+    except OSError as error:
+        return f"\n  note: this run's line could not be kept in {folder} ({_reason(error)})"
+    return (
+        f"\nThis stack's latest runs on this machine, newest first ({folder}):\n"
+        + runs_table(runs)
+        + "".join(f"\n  note: {note}" for note in notes)
+    )

@@ -27,6 +27,16 @@ def stop_plan_minute(outcome: TimelineOutcome, clock: Clock, total_minutes: floa
     return min(clock.plan_minutes((outcome.stopped_at - outcome.run_start).total_seconds()), total_minutes)
 
 
+def verdict_text(spec: RunSpec, rows: list, pipeline: bool, cost: dict | None) -> str:
+    """The verdict as the runner prints it. A run on this machine's Spark has no cluster: no workers nor resize
+    times, and no cost (node-minutes from cluster events, the system.billing.usage query); a run on the stack's
+    cluster (Databricks Connect) keeps them, as the workspace analysis prints them."""
+    from streambench.analysis.verdict_table import verdict_lines
+
+    on_cluster = not spec.on_this_machine
+    return "\n".join(verdict_lines(rows, pipeline, cost if on_cluster else None, cluster=on_cluster))
+
+
 @dataclass
 class RunReport:
     windows: list
@@ -51,12 +61,11 @@ def analyse_and_draw(
     before the first window)."""
     from streambench.analysis.chart_data import scaled
     from streambench.analysis.params import parse_analysis_params
-    from streambench.analysis.run_comparison import COMPARISON_COLUMNS, comparison_row, comparison_table
+    from streambench.analysis.run_comparison import comparison_row
     from streambench.analysis.spark import analyze_run
-    from streambench.analysis.verdict_table import text_table as aligned_table
-    from streambench.analysis.verdict_table import verdict_lines, verdict_table
+    from streambench.analysis.verdict_table import verdict_table
     from streambench.chart import draw_results
-    from streambench.local.history import HISTORY_FOLDER, recent_runs, record_run
+    from streambench.local.history import history_text
 
     clock, total = spec.clock, run_plan_minutes(spec)
     played = stop_plan_minute(outcome, clock, total)
@@ -72,7 +81,7 @@ def analyse_and_draw(
     console.log("\nPer window (plan minutes; rows/s are real):\n" + text_table(table))
     console.log(
         "\nDid the compute keep up? (plan minutes; rows/s and seconds are real)\n"
-        + "\n".join(verdict_lines(verdict_rows, summary["pipeline"], summary["cost"]))
+        + verdict_text(spec, verdict_rows, summary["pipeline"], summary["cost"])
     )
     for note in summary["notes"]:
         console.log(f"  note: {note}")
@@ -90,7 +99,7 @@ def analyse_and_draw(
         str(state_dir / "results.png"),
         title,
         scaled(summary["timeline"], clock.speed),
-        verdict_table(verdict_rows, summary["pipeline"]),
+        verdict_table(verdict_rows, summary["pipeline"], cluster=not spec.on_this_machine),
         [job.phase for job in spec.phases],
         minute_label="minute of the timeline (plan time; lag and rows/s are real)",
     )
@@ -118,16 +127,9 @@ def analyse_and_draw(
         )
     )
     console.log(f"\nChart: {chart_path}\nResults: {results_path}")
-    record_run(
-        state_dir, {**comparison_row(summary["windows"]), "compute": f"{where}, {spec.speed:g}x"}, outcome.run_start
-    )
-    runs, skipped = recent_runs(state_dir)
-    side_by_side = comparison_table(
-        COMPARISON_COLUMNS, [[run.get(column) for column in COMPARISON_COLUMNS] for run in runs]
-    )
     console.log(
-        f"\nThis stack's latest runs on this machine, newest first ({state_dir / HISTORY_FOLDER}):\n"
-        + aligned_table(side_by_side)
-        + "".join(f"\n  note: {note}" for note in skipped)
+        history_text(
+            state_dir, {**comparison_row(summary["windows"]), "compute": f"{where}, {spec.speed:g}x"}, outcome.run_start
+        )
     )
     return RunReport(results, chart_path, str(results_path), summary["notes"], int(summary["rows"]), kept_up)

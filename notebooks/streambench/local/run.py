@@ -127,8 +127,14 @@ def run_timeline(
     def play(phase_params) -> None:
         try:
             activate_in_this_thread(spark)
+            # The phase's status goes to the progress line, with every other phase's, not one line each per interval.
             outcome.summaries[phase_params.phase] = run_phase(
-                spark, phase_params, now=now, sleep=interruptible_sleep, log=console.prefixed(phase_params.phase)
+                spark,
+                phase_params,
+                now=now,
+                sleep=interruptible_sleep,
+                log=console.prefixed(phase_params.phase),
+                status=console.phase_status,
             )
         except PhaseStopped:
             window_start, _ = phase_window(
@@ -146,6 +152,8 @@ def run_timeline(
             outcome.errors[phase_params.phase] = first_line(error)
             console.log(f"[{phase_params.phase}] FAILED: {first_line(error)}")
             stop.set()
+        finally:
+            console.phase_ended(phase_params.phase)
 
     total = run_plan_minutes(spec)
     windows_json = spec.analysis_parameters["windows_json"]
@@ -164,6 +172,7 @@ def run_timeline(
             outcome.stopped_at = now()
         minute = clock.plan_minutes((now() - run_start).total_seconds())
         what = "waiting for the start" if minute < 0 else active_phases_at(windows_json, minute)
+        what = ", ".join(part for part in (what, console.measured()) if part)
         console.bar(progress_line(minute, total, what), min(max(minute / total, 0.0), 1.0))
         for thread in threads:
             thread.join(timeout=tick_seconds / len(threads))
@@ -258,7 +267,7 @@ def install_stop_on_ctrl_c(stop: threading.Event, console: Console) -> None:
 
 def exit_status(spec: RunSpec, outcome: TimelineOutcome, report: RunReport | None) -> tuple[int, str | None]:
     """The exit code of a played run and what to say about it: 1 when a phase failed or when the run measured
-    nothing (no stream wrote a row in the timeline: every status line at 0 rows/s), 130 when it was stopped,
+    nothing (no stream wrote a row in the timeline: 0 rows/s measured), 130 when it was stopped,
     0 when it was played to its end and measured rows."""
     if outcome.errors:
         return 1, "; ".join(f"{phase} failed: {error}" for phase, error in outcome.errors.items())

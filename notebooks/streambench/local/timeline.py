@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
+from streambench.analysis.verdict_table import window_label
+
 # Where the stack's tables go on this machine: the session catalog (Delta's catalog in the local session).
 LOCAL_CATALOG = "spark_catalog"
 # A micro-batch trigger or status interval is never shorter than this on the compressed clock: the rate source
@@ -313,7 +315,7 @@ def window_table(results: Sequence[WindowResult]) -> list[list[str]]:
         kept_up = result.kept_up
         rows.append(
             [
-                f"{result.start_minute:g}-{result.end_minute:g}",
+                window_label(result.start_minute, result.end_minute),
                 result.phases,
                 f"{result.target_rows_per_second:,}",
                 _rate(result.achieved_rows_per_second),

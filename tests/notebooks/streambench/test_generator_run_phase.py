@@ -316,3 +316,25 @@ def test_a_malformed_trigger_time_fails_the_same_clear_way_in_the_generator_and_
 @pytest.mark.parametrize("empty", ["", "{{job.trigger.time.iso_datetime}}"])
 def test_no_trigger_time_still_means_a_run_started_by_hand(empty):
     assert parse_params(raw_params(trigger_time=empty)).trigger_time == empty
+
+
+def test_given_a_status_callback_the_phase_reports_its_status_there_instead_of_printing_lines(fakes):
+    """The local runner shows every phase's status on one line; the notebook prints its own lines (no callback)."""
+    from streambench.status import PhaseStatus
+
+    started, behaviour = fakes
+    clock = behaviour["clock"] = Clock(TRIGGER)
+    behaviour[0] = {"lag": 45}  # one stream trails: the phase drains 45 s after its window
+    lines, statuses = [], []
+    run_phase(None, three_streams(), now=clock.now, sleep=clock.sleep, log=lines.append, status=statuses.append)
+    assert not any("active streams" in line or "draining:" in line for line in lines), lines
+    assert statuses[0] == PhaseStatus("baseline", 3, 3000.0, 3000, 15 * 60)
+    assert statuses[1].seconds_left == 15 * 60 - 30
+    assert len([status for status in statuses if not status.draining]) == 15 * 2  # one per 30-s interval
+    assert statuses[-1] == PhaseStatus("baseline", 1, None, 3000, 0.0, draining=True)
+    # Without the callback, the same phase prints its status line every interval, as the notebook does.
+    FakeRecorder.instances, started[:] = [], []
+    clock.time, printed = TRIGGER, []
+    run_phase(None, three_streams(), now=clock.now, sleep=clock.sleep, log=printed.append)
+    assert len([line for line in printed if "active streams: 3" in line]) == 15 * 2
+    assert any("draining: 1 of 3 stream(s)" in line for line in printed)

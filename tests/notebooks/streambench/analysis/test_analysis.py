@@ -501,9 +501,12 @@ def test_result_rows_per_window_including_the_one_that_fell_short():
         "compute": None,
         "dlt_compute": None,
     }
-    # Without micro-batches (none given here) there is nothing to judge: no verdict, and it says why.
-    assert (short["batches"], short["kept_up"], short["run_kept_up"]) == (0, None, None)
-    assert short["kept_up_reasons"] == "no micro-batch committed in the window"
+    # Offered load and no micro-batch (none given here): nothing was processed, it did not keep up, and it says why.
+    assert (short["batches"], short["kept_up"], short["run_kept_up"]) == (0, False, False)
+    assert (
+        short["kept_up_reasons"]
+        == "processed 0 % of the offered rows/s (< 98 %): no micro-batch committed in the window"
+    )
     assert [
         (row["gap_percent"], row["workers_at_start"], row["workers_at_end"], row["reaction_seconds"]) for row in rows
     ] == [(0.0, 2, 2, None), (0.0, 2, 4, 40.0), (-17.74, 4, 6, 50.0), (-2.0, 6, 6, 90.0)]

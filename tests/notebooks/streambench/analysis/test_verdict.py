@@ -16,7 +16,7 @@ from streambench.analysis.events import (
     workers_peak,
 )
 from streambench.analysis.params import parse_analysis_params
-from streambench.analysis.report import result_rows
+from streambench.analysis.report import format_report, result_rows
 from streambench.analysis.verdict import (
     Batch,
     Criteria,
@@ -26,7 +26,7 @@ from streambench.analysis.verdict import (
     verdict,
     window_measures,
 )
-from streambench.analysis.verdict_table import verdict_lines, verdict_table
+from streambench.analysis.verdict_table import verdict_lines, verdict_table, window_label
 from streambench.analysis.windows import expected_windows
 
 RUN_START = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
@@ -126,8 +126,7 @@ def test_the_tolerance_and_the_batch_share_are_configurable():
     assert verdict(100, measures, Criteria(processed_tolerance_percent=6, max_batch_to_trigger=0.9)) == (True, [])
 
 
-def test_a_window_without_batches_is_not_judged_and_the_run_verdict_follows_the_windows():
-    assert verdict(100, window_measures([], at(0), at(60))) == (None, ["no micro-batch committed in the window"])
+def test_batches_without_rows_written_are_not_judged_and_the_run_verdict_follows_the_windows():
     unobserved = window_measures([batch(10, None), batch(20, None)], at(0), at(60))
     assert (unobserved.batches, unobserved.processed_rows_per_second) == (2, None)
     assert verdict(100, unobserved)[0] is None
@@ -246,3 +245,49 @@ def test_chart_data_bins_processed_rows_and_lag_per_trigger_and_steps_the_worker
     assert data["lag_threshold_seconds"] == 30.0
     assert scaled(data, 10)["workers"] == [[0.0, 2], [25.0, 4]]
     assert scaled(data, 10)["intervals"][1]["start_minute"] == pytest.approx(10 / 6, abs=1e-4)
+
+
+def test_offered_load_with_no_micro_batch_did_not_keep_up_and_only_a_window_without_load_is_not_judged():
+    stalled = window_measures([], at(0), at(60))
+    assert verdict(100, stalled) == (
+        False,
+        ["processed 0 % of the offered rows/s (< 98 %): no micro-batch committed in the window"],
+    )
+    assert verdict(0, stalled) == (None, ["no offered load and no micro-batch: nothing to judge"])
+    # A run whose windows all stalled did not keep up, and says which criterion failed.
+    params = parse_analysis_params(
+        {
+            "catalog": "main",
+            "schema": "s",
+            "phases_json": '[{"phase": "baseline", "table_name_format": "t_{stream_id:03d}", "first_stream_id": 1, '
+            '"stream_count": 1}]',
+            "windows_json": json.dumps([plan_window(0, 3, 100), plan_window(3, 6, 100, 300)]),
+        }
+    )
+    rows = result_rows(RUN_START, expected_windows(params.windows, RUN_START), {}, None, [], RUN_START, batches=[])
+    assert [row["kept_up"] for row in rows] == [False, False] and rows[0]["run_kept_up"] is False
+    text = "\n".join(verdict_lines(rows))
+    assert "window 1: processed 0 % of the offered rows/s" in text and "Kept up over the whole run: NO" in text
+
+
+def test_window_labels_show_at_most_two_decimals_without_trailing_zeros():
+    """A run stopped by Ctrl-C ends its last window mid-minute: `3-4.66837` was printed."""
+    assert [window_label(*edges) for edges in [(3, 4.66837), (0, 1.5), (2.0, 3.0), (0.004, 1440), (6, 1e6)]] == [
+        "3-4.67",
+        "0-1.5",
+        "2-3",
+        "0-1440",
+        "6-1000000",
+    ]
+    params = parse_analysis_params(
+        {
+            "catalog": "main",
+            "schema": "s",
+            "phases_json": '[{"phase": "baseline", "table_name_format": "t_{stream_id:03d}", "first_stream_id": 1, '
+            '"stream_count": 1}]',
+            "windows_json": json.dumps([plan_window(0, 3, 100), plan_window(3, 4.66837, 100)]),
+        }
+    )
+    rows = result_rows(RUN_START, expected_windows(params.windows, RUN_START), {}, None, [], RUN_START)
+    assert [line[1] for line in verdict_table(rows)[1:]] == ["0-3", "3-4.67"]
+    assert " 2  3-4.67 " in format_report(RUN_START, rows)

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from streambench.local.history import recent_runs, record_run
+from streambench.local.history import history_text, recent_runs, record_run
 
 START = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -23,8 +23,35 @@ def test_a_file_that_is_not_a_runs_line_is_named_and_skipped(tmp_path):
     (tmp_path / "runs" / "20991231T000000Z.json").write_text("{not json")
     runs, notes = recent_runs(tmp_path)
     assert [run["run_start"] for run in runs] == [START.isoformat()]
-    assert len(notes) == 1 and notes[0].startswith("20991231T000000Z.json skipped: not a run's line")
+    assert len(notes) == 1 and notes[0].startswith(
+        f"{tmp_path / 'runs' / '20991231T000000Z.json'} skipped: not a run's line"
+    )
 
 
 def test_no_folder_yet_is_no_run(tmp_path):
     assert recent_runs(tmp_path) == ([], [])
+
+
+def test_a_malformed_line_in_the_folder_is_named_in_one_line_and_this_runs_history_is_still_printed(tmp_path):
+    """A hand-edited file whose values the table cannot show (a date that is none, a number that is none) used to
+    raise after the whole timeline; it is skipped with one line naming it, and the table still shows this run."""
+    earlier = START - timedelta(days=1)
+    record_run(tmp_path, {"run_start": earlier.isoformat(), "compute": "local Spark, 10x"}, earlier)
+    (tmp_path / "runs" / "20991231T000000Z.json").write_text('{"run_start": "garbage-date"}')
+    (tmp_path / "runs" / "20991230T000000Z.json").write_text('{"run_start": "2026-12-01", "worker_minutes": "lots"}')
+    (tmp_path / "runs" / "20991229T000000Z.json").write_text('{"run_start": "2026-12-01", "compute": 7}')
+    text = history_text(tmp_path, {"run_start": START.isoformat(), "compute": "local Spark, 5x"}, START)
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("This stack's latest runs on this machine") and lines[1].startswith("RUN START")
+    assert lines[3].startswith("2026-12-02 09:00:00  local Spark, 5x")
+    assert lines[4].startswith("2026-12-01 09:00:00  local Spark, 10x")
+    notes = lines[5:]
+    assert len(notes) == 3 and all("skipped: not a run's line" in note for note in notes)
+    for name in ("20991231T000000Z.json", "20991230T000000Z.json", "20991229T000000Z.json"):
+        assert sum(str(tmp_path / "runs" / name) in note for note in notes) == 1
+
+
+def test_a_runs_folder_that_cannot_be_written_is_a_note_not_a_traceback(tmp_path):
+    (tmp_path / "runs").write_text("a file where the folder goes")
+    text = history_text(tmp_path, {"run_start": START.isoformat()}, START)
+    assert text.strip().startswith(f"note: this run's line could not be kept in {tmp_path / 'runs'}")

@@ -279,9 +279,10 @@ def test_each_stream_writes_only_inside_its_phases_window(spark, played):
         )
 
 
-def test_the_status_line_and_the_progress_bar_are_printed(played):
+def test_the_phases_statuses_ride_on_the_progress_line_not_one_line_each_per_interval(played):
     _, _, _, lines, _ = played
-    assert any(line.startswith("[9x] ") and "input rows/s" in line and "of 1,800 target" in line for line in lines)
+    assert not any("input rows/s" in line or "draining:" in line for line in lines)
+    assert any(line.startswith("[") and "9x at 2,000 rows/s, measured " in line for line in lines), lines
     assert any(line.startswith("[##########") and "100%" in line for line in lines)
 
 
@@ -340,17 +341,21 @@ def test_ctrl_c_stops_every_stream_and_still_analyses_and_draws_what_was_played(
     console.log = lines.append
     stop = threading.Event()
 
-    def inside_the_3x_window(line):  # "... | 3 s left": the 3x window lasts 6 s at 10x
-        return line.startswith("[3x]") and "input rows/s" in line and int(line.rsplit("| ", 1)[1].split()[0]) < 6
+    statuses = []  # every phase's status as the runner gets it (it shows them on its progress line)
+    keep_status = console.phase_status
+    console.phase_status = lambda status: (statuses.append(status), keep_status(status))
 
-    def baseline_rows_committed(line):
-        return line.startswith("[baseline]") and "input rows/s" in line and "input rows/s: 0 " not in line
+    def inside_the_3x_window(status):  # 3 s left: the 3x window lasts 6 s at 10x
+        return status.phase == "3x" and not status.draining and round(status.seconds_left) < 6
+
+    def baseline_rows_committed(status):
+        return status.phase == "baseline" and round(status.input_rows_per_second or 0) > 0
 
     def interrupt_once_3x_streams():
         deadline = time.monotonic() + 300  # the session's warm-up comes first, slow on a loaded machine
         while time.monotonic() < deadline and not (
-            any(inside_the_3x_window(line) for line in list(lines))
-            and any(baseline_rows_committed(line) for line in list(lines))
+            any(inside_the_3x_window(status) for status in list(statuses))
+            and any(baseline_rows_committed(status) for status in list(statuses))
         ):
             time.sleep(0.1)
         signal.raise_signal(signal.SIGINT)
