@@ -26,6 +26,8 @@ import { resourceTags } from "../plan/build";
 import { loadStackFile } from "../config/stackFile";
 import { stackNameProblem } from "../config/stackName";
 import { pulumiStackOutputs, secretHints } from "./stackOutputs";
+import * as yaml from "js-yaml";
+import { Threshold, parseThresholds } from "../config/thresholds";
 
 const REPOSITORY_ROOT = path.join(__dirname, "..");
 
@@ -57,6 +59,9 @@ Options:
                  output, else the cluster named streambench-<stack> that carries the stack's tags)
   --python       the Python to run with (default: .venv/bin/python; with --connect .venv-connect/bin/python)
   --dry-run      print the run spec (every phase's parameters as the runner gets them) and stop
+  --fail-if      "<metric> <op> <number>", repeatable: exit 99 when it is true for the run or a window
+                 (metrics: kept_up, lag_p95_seconds, batch_p95_to_trigger, reaction_seconds, node_minutes, cost)
+  --thresholds   a YAML file listing such expressions (beside streambench:thresholds of the stack config)
   --help, -h     this text
 
 Ctrl-C stops every stream cleanly and still analyses and draws what was played.`;
@@ -70,6 +75,9 @@ export interface LocalOptions {
     clusterId?: string;
     python?: string;
     dryRun: boolean;
+    /** `--fail-if` expressions, and the thresholds file's, as written (checked by `thresholdsOf`). */
+    failIf?: string[];
+    thresholdsFile?: string;
 }
 
 /** A number as --speed takes it: decimal digits with an optional fraction (`10`, `2.5`, `.5`). */
@@ -95,6 +103,8 @@ export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
                 "cluster-id": { type: "string" },
                 python: { type: "string" },
                 "dry-run": { type: "boolean" },
+                "fail-if": { type: "string", multiple: true },
+                thresholds: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
             allowPositionals: false,
@@ -138,7 +148,42 @@ export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
         clusterId: values["cluster-id"],
         python: values.python,
         dryRun: Boolean(values["dry-run"]),
+        failIf: values["fail-if"] ?? [],
+        thresholdsFile: values.thresholds,
     };
+}
+
+/**
+ * The thresholds a run is held to: the stack config's, the thresholds file's (a YAML or JSON list of expressions),
+ * then `--fail-if`'s. Throws UsageError naming every bad one.
+ */
+export function thresholdsOf(
+    plan: Pick<ScalingPlan, "thresholds">,
+    options: Pick<LocalOptions, "failIf" | "thresholdsFile">,
+    projectDir: string,
+): Threshold[] {
+    const problems: string[] = [];
+    let fromFile: string[] = [];
+    if (options.thresholdsFile) {
+        const file = path.resolve(projectDir, options.thresholdsFile);
+        try {
+            const listed = yaml.load(fs.readFileSync(file, "utf8"));
+            if (Array.isArray(listed) && listed.every((item) => typeof item === "string")) {
+                fromFile = listed;
+            } else {
+                problems.push(`--thresholds ${options.thresholdsFile}: must hold a list of "<metric> <op> <number>" strings`);
+            }
+        } catch (error) {
+            problems.push(`--thresholds ${options.thresholdsFile}: ${(error as Error).message.split("\n")[0]}`);
+        }
+    }
+    const file = parseThresholds(fromFile, `--thresholds ${options.thresholdsFile}:`);
+    const flags = parseThresholds(options.failIf ?? [], "--fail-if");
+    problems.push(...file.problems, ...flags.problems);
+    if (problems.length > 0) {
+        throw new UsageError(problems.join("\n"));
+    }
+    return [...plan.thresholds, ...file.thresholds, ...flags.thresholds];
 }
 
 /** The smallest speed a timeline of `runMinutes` plays at (it then lasts at most MAX_LOCAL_RUN_MINUTES), rounded up to
@@ -198,6 +243,8 @@ export interface RunSpec {
     analysisParameters: Record<string, string>;
     clusterName: string;
     clusterId: string;
+    /** What the run is held to: a failed threshold exits EXIT_THRESHOLD_FAILED (streambench/gates.py). */
+    thresholds?: Threshold[];
     /** The cluster's pinned runtime; "" = latest LTS, looked up at deploy. */
     sparkVersion: string;
     /** `--connect`: the stack's `databricks:host` and `databricks:profile` ("" = what the SDK finds); never a credential. */
@@ -286,7 +333,10 @@ export interface LocalIo {
     stderr(line: string): void;
 }
 
-/** Runs the command; resolves to the exit code (0 played to the end, 130 stopped by Ctrl-C, 1 failed, 2 usage). */
+/**
+ * Runs the command; resolves to the exit code (0 played to the end, 99 a threshold failed, 130 stopped by Ctrl-C, 1
+ * failed, 2 usage).
+ */
 export async function main(argv: string[], env: NodeJS.ProcessEnv, io: LocalIo, projectDir = REPOSITORY_ROOT): Promise<number> {
     try {
         const options = parseLocalArgs(argv);
@@ -299,7 +349,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: LocalIo, 
         // The stack's outputs name its cluster; asked only when nothing else does.
         const outputs =
             options.connect && !options.clusterId && !env.DATABRICKS_CLUSTER_ID ? (pulumiStackOutputs(projectDir, plan.stack) ?? {}) : {};
-        const spec = runSpec(plan, options, projectDir, env, stackConfig, outputs);
+        const spec = {
+            ...runSpec(plan, options, projectDir, env, stackConfig, outputs),
+            thresholds: thresholdsOf(plan, options, projectDir),
+        };
         if (options.dryRun) {
             io.stdout(JSON.stringify(spec, null, 2));
             return 0;

@@ -18,6 +18,7 @@ import {
 } from "../plan/settings";
 import { loadProfile, profileProblems } from "../plan/profile";
 import { phasesSchema, rowsPerSecond, spikeSchema, staircaseSchema, wholeNumber } from "./loadProfile";
+import { thresholdsSchema } from "./thresholds";
 import { timelineScheduleProblems } from "./schedule";
 import { JAVA_ZONE_IDS, isJavaZoneId } from "./timeZones";
 
@@ -254,6 +255,7 @@ export const stackConfigSchema = z
             .default(verdictSchema.parse({}))
             .describe("The criteria the analysis judges each window by: did the compute keep up with the offered load?"),
         cost: costSchema.default(costSchema.parse({})).describe("Rates of the run's cost estimate."),
+        thresholds: thresholdsSchema,
         notificationEmails: z
             .array(z.email("must be an email address"))
             .default([])

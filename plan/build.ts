@@ -147,6 +147,7 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         stack,
         verdict: config.verdict,
         cost: config.cost,
+        thresholds: config.thresholds,
         testMode: config.testMode,
         resourcePrefix,
         catalog: config.catalog,

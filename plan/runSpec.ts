@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { costSchema, verdictSchema } from "../config/schema";
+import { THRESHOLD_METRICS, THRESHOLD_OPERATORS } from "../config/thresholds";
 import { RESULT_TABLES } from "./notebookContract";
 import {
     COMPUTE_LABELS,
@@ -67,6 +68,14 @@ export const runSpecSchema = z
         }),
         verdict: verdictSchema,
         cost: costSchema,
+        thresholds: z.array(
+            z.strictObject({
+                metric: z.enum(THRESHOLD_METRICS),
+                op: z.enum(THRESHOLD_OPERATORS),
+                value: z.number(),
+                text: z.string(),
+            }),
+        ),
         tables: z.strictObject({
             metrics: tableName,
             clusterEvents: tableName,
@@ -109,6 +118,7 @@ export function buildRunSpec(plan: ScalingPlan): RunSpec {
         },
         verdict: plan.verdict,
         cost: plan.cost,
+        thresholds: plan.thresholds,
         tables: {
             metrics: RESULT_TABLES.metrics,
             clusterEvents: RESULT_TABLES.clusterEvents,

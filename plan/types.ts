@@ -153,6 +153,8 @@ export interface ScalingPlan {
     verdict: StackConfig["verdict"];
     /** The cost estimate's rates (`streambench:cost.*`). */
     cost: StackConfig["cost"];
+    /** The thresholds every run is held to (`streambench:thresholds`); ops and local add their command line's. */
+    thresholds: StackConfig["thresholds"];
     testMode: boolean;
     /** Prefix of every workspace object name: cluster, jobs, folder. */
     resourcePrefix: string;

@@ -282,6 +282,21 @@ def exit_status(spec: RunSpec, outcome: TimelineOutcome, report: RunReport | Non
     return (0, None) if report else (1, None)
 
 
+def gate(spec: RunSpec, results_path: Path, console: Console) -> int:
+    """The run's thresholds against its results.json: the JUnit report and summary beside it, each failed threshold
+    said, and EXIT_THRESHOLD_FAILED when one failed."""
+    from streambench.gates import EXIT_THRESHOLD_FAILED, JUNIT_FILE, failed_lines, write_gate
+
+    checks = write_gate(results_path.parent, spec.stack, json.loads(results_path.read_text()), spec.thresholds)
+    failed = failed_lines(checks)
+    for line in failed:
+        print(f"local: {line}", file=sys.stderr)
+    console.log(
+        f"Thresholds: {len(checks) - len(failed)} of {len(checks)} checks passed ({results_path.parent / JUNIT_FILE})"
+    )
+    return EXIT_THRESHOLD_FAILED if failed else 0
+
+
 def start_session(spec: RunSpec, state_dir: Path, console: Console, processes: list) -> RunSession:
     """The session of the run's mode, after every check that can be made before Spark starts. Raises SetupError
     (or StackBusyError / StateFolderError) saying what to fix."""
@@ -331,6 +346,8 @@ def main(stdin: TextIO = sys.stdin) -> int:
             )
             return EXIT_STOPPED
         code, message = exit_status(spec, outcome, report)
+        if code == 0 and report is not None and spec.thresholds:
+            code = gate(spec, Path(report.results_path), console)
         if message:
             print(f"local: {message}", file=sys.stderr)
         if processes:  # local Spark, every stream stopped: a clean stop before its JVM is ended

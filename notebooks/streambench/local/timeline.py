@@ -77,6 +77,7 @@ class RunSpec:
     host: str = ""  # --connect: the stack's databricks:host ("" = the SDK finds one)
     profile: str = ""  # --connect: the stack's databricks:profile ("" = the SDK's default)
     tags: Mapping[str, str] = field(default_factory=dict)  # the stack's tags: its cluster carries them
+    thresholds: tuple[Mapping[str, Any], ...] = ()  # {metric, op, value, text}, checked by streambench.gates
 
     @property
     def clock(self) -> Clock:
@@ -133,6 +134,7 @@ def parse_run_spec(raw: Mapping[str, Any]) -> RunSpec:
         host=str(raw.get("host") or ""),
         profile=str(raw.get("profile") or ""),
         tags={str(key): str(value) for key, value in (raw.get("tags") or {}).items()},
+        thresholds=tuple(raw.get("thresholds") or ()),
     )
 
 

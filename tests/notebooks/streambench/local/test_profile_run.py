@@ -1,15 +1,20 @@
-"""A load profile on local Spark: a dev-sized staircase (a base and three cumulative steps) through cli/local.ts's
-own run spec and the runner at --speed 10. Every phase writes exactly its rows/s x window seconds, stamped inside its
-window, and the results have one window per change of the total load, each with its verdict."""
+"""A load profile on local Spark, and the thresholds of its command line: a dev-sized staircase (a base and three
+cumulative steps) through cli/local.ts's own run spec and the runner at --speed 10. Every phase writes exactly its
+rows/s x window seconds, stamped inside its window; the results have one window per change of the total load, each
+with its verdict; a threshold the run fails exits 99 and its JUnit names the window."""
 
+import dataclasses
 import json
 import threading
+from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from runner_support import local_ts, project_with
+from streambench.gates import EXIT_THRESHOLD_FAILED, JUNIT_FILE
 from streambench.local.console import Console
 from streambench.local.report import analyse_and_draw
-from streambench.local.run import run_timeline
+from streambench.local.run import gate, run_timeline
 from streambench.local.timeline import Clock, parse_run_spec
 
 SPEED = 10
@@ -37,7 +42,9 @@ ROWS_TOLERANCE = 0.02
 @pytest.fixture(scope="module")
 def staircase_run(spark, tmp_path_factory):
     project = project_with(tmp_path_factory.mktemp("staircase"), "steps", STAIRCASE_STACK)
-    result = local_ts(project, "--stack", "steps", "--speed", str(SPEED), "--dry-run")
+    result = local_ts(
+        project, "--stack", "steps", "--speed", str(SPEED), "--dry-run", "--fail-if", "lag_p95_seconds >= 0"
+    )
     assert result.returncode == 0, result.stderr
     state = tmp_path_factory.mktemp("steps-state")
     spec = parse_run_spec({**json.loads(result.stdout), "stateDir": str(state)})
@@ -84,3 +91,27 @@ def test_the_results_have_one_window_per_change_of_the_total_load_each_with_its_
     ]
     assert [window["target_rows_per_second"] for window in windows] == [200, 500, 800, 1400, 200]
     assert all(window["verdict"]["kept_up"] in (True, False) for window in windows), [w["verdict"] for w in windows]
+
+
+def test_a_threshold_the_run_fails_exits_99_naming_each_window_and_a_run_within_it_exits_0(staircase_run):
+    spec, _, report, state = staircase_run
+    console = Console(interactive=False)
+    console.log = lambda line: None
+    # --fail-if "lag_p95_seconds >= 0" from the command line: true wherever a lag was measured.
+    assert [item["text"] for item in spec.thresholds] == ["lag_p95_seconds >= 0"]
+    assert gate(spec, Path(report.results_path), console) == EXIT_THRESHOLD_FAILED
+    failures = [
+        case.get("name") for case in ElementTree.parse(state / JUNIT_FILE).getroot() if case.find("failure") is not None
+    ]
+    # Every window that measured a lag fails, by its name, and so does the run.
+    windows = json.loads(Path(report.results_path).read_text())["windows"]
+    measured = [w for w in windows if w["verdict"].get("lag_p95_seconds") is not None]
+    assert measured, windows
+    assert failures == [
+        *(f"lag_p95_seconds >= 0 [window {w['start_minute']:g}-{w['end_minute']:g} min]" for w in measured),
+        "lag_p95_seconds >= 0 [run]",
+    ]
+    within = dataclasses.replace(
+        spec, thresholds=({"metric": "lag_p95_seconds", "op": "<", "value": 0, "text": "lag_p95_seconds < 0"},)
+    )
+    assert gate(within, Path(report.results_path), console) == 0
