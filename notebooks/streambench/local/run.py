@@ -304,7 +304,8 @@ def start_session(spec: RunSpec, state_dir: Path, console: Console, processes: l
         problem = java_problem(os.environ)
         if problem:
             raise SetupError(problem)
-    for name in ("results.png", "results.json"):  # never leave the last run's chart beside a run that fails
+    # Never leave the last run's chart, gate or report beside a run that fails.
+    for name in ("results.png", "results.json", "thresholds.json", "thresholds.junit.xml", "report.html"):
         (state_dir / name).unlink(missing_ok=True)
     return open_session(spec, state_dir, processes, console.log)
 
@@ -348,6 +349,10 @@ def main(stdin: TextIO = sys.stdin) -> int:
         code, message = exit_status(spec, outcome, report)
         if code == 0 and report is not None and spec.thresholds:
             code = gate(spec, Path(report.results_path), console)
+        if report is not None:
+            from streambench.html_report import write_report
+
+            console.log(f"Report: {write_report(Path(report.results_path).parent)}")
         if message:
             print(f"local: {message}", file=sys.stderr)
         if processes:  # local Spark, every stream stopped: a clean stop before its JVM is ended

@@ -115,3 +115,13 @@ def test_a_threshold_the_run_fails_exits_99_naming_each_window_and_a_run_within_
         spec, thresholds=({"metric": "lag_p95_seconds", "op": "<", "value": 0, "text": "lag_p95_seconds < 0"},)
     )
     assert gate(within, Path(report.results_path), console) == 0
+
+
+def test_the_report_page_shows_the_runs_own_numbers(staircase_run):
+    from streambench.html_report import number, write_report
+
+    _, _, report, state = staircase_run
+    page = Path(write_report(state)).read_text()
+    assert "data:image/png;base64," in page and "http" not in page.replace("http-equiv", "")
+    for window in json.loads(Path(report.results_path).read_text())["windows"]:
+        assert f"<td>{number(window['verdict'].get('processed_rows_per_second'), 0)}</td>" in page
