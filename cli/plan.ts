@@ -70,7 +70,11 @@ export function renderExpectedBehaviour(plan: ScalingPlan): string {
 /** What the phases run on, in words: the all-purpose cluster with its jobs, or the timeline job's job cluster. */
 export function computeText(plan: ScalingPlan): string {
     const { cluster } = plan;
-    const bounds = `autoscaling ${cluster.minWorkers}-${cluster.maxWorkers} workers, ${cluster.dataSecurityMode}`;
+    const size =
+        cluster.workers !== undefined
+            ? `fixed size, ${cluster.workers} workers`
+            : `autoscaling ${cluster.minWorkers}-${cluster.maxWorkers} workers`;
+    const bounds = `${size}, ${cluster.dataSecurityMode}`;
     return cluster.kind === "job"
         ? `one job cluster of ${plan.timelineJob.jobName} (${bounds}), started for each run and ended with it; its tasks run ` +
               `the phases, ${plan.pipeline ? "the DLT control, " : ""}the analysis, and it carries the schedule (results: "${plan.compute.phases}")`
@@ -99,6 +103,13 @@ const SHORT_TYPES: Record<string, string> = {
     "command:local:Command": "command",
 };
 
+/** A declared cluster's size: its autoscale bounds, or its fixed number of workers. */
+function sizeText(cluster: { autoscale?: { minWorkers?: number; maxWorkers?: number }; numWorkers?: number }): string {
+    return cluster.autoscale
+        ? `autoscale ${cluster.autoscale.minWorkers}-${cluster.autoscale.maxWorkers} workers`
+        : `${cluster.numWorkers} workers (fixed)`;
+}
+
 /** The settings of a resource that say what it is, never a credential. */
 export function keySettings(resource: Declared, jobNamesById: Map<string, string> = new Map()): string {
     const inputs = resource.inputs;
@@ -106,7 +117,7 @@ export function keySettings(resource: Declared, jobNamesById: Map<string, string
         case "databricks:index/cluster:Cluster":
             return [
                 inputs.clusterName,
-                `autoscale ${inputs.autoscale?.minWorkers}-${inputs.autoscale?.maxWorkers} workers`,
+                sizeText(inputs),
                 `runtime ${inputs.sparkVersion}`,
                 `node ${inputs.nodeTypeId}`,
                 inputs.dataSecurityMode,
@@ -130,7 +141,7 @@ export function keySettings(resource: Declared, jobNamesById: Map<string, string
             );
             const jobClusters = (inputs.jobClusters ?? []).map(
                 ({ jobClusterKey, newCluster }: any) =>
-                    `job cluster ${jobClusterKey}: autoscale ${newCluster?.autoscale?.minWorkers}-${newCluster?.autoscale?.maxWorkers} workers, ` +
+                    `job cluster ${jobClusterKey}: ${sizeText(newCluster ?? {})}, ` +
                     `runtime ${newCluster?.sparkVersion}, node ${newCluster?.nodeTypeId}, ${newCluster?.dataSecurityMode}`,
             );
             const schedule = inputs.schedule

@@ -19,7 +19,17 @@ export function clusterRuntime(
     };
 }
 
-/** The all-purpose autoscaling cluster whose scaling the benchmark exists to show. */
+/**
+ * The cluster's size: a fixed `numWorkers`, or the autoscale bounds; never both (with both, a resize of a running
+ * cluster can drop autoscaling: terraform-provider-databricks issue 6017).
+ */
+export function clusterSize(cluster: Pick<ClusterPlan, "workers" | "minWorkers" | "maxWorkers">) {
+    return cluster.workers !== undefined
+        ? { numWorkers: cluster.workers }
+        : { autoscale: { minWorkers: cluster.minWorkers, maxWorkers: cluster.maxWorkers } };
+}
+
+/** The all-purpose autoscaling cluster whose scaling the benchmark exists to show (or a fixed-size one beside it). */
 export class AutoscalingCluster extends pulumi.ComponentResource {
     public readonly clusterId: pulumi.Output<string>;
     public readonly url: pulumi.Output<string>;
@@ -37,7 +47,7 @@ export class AutoscalingCluster extends pulumi.ComponentResource {
                 clusterName: args.clusterName,
                 sparkVersion,
                 nodeTypeId,
-                autoscale: { minWorkers: args.minWorkers, maxWorkers: args.maxWorkers },
+                ...clusterSize(args),
                 autoterminationMinutes: args.autoterminationMinutes,
                 dataSecurityMode: args.dataSecurityMode,
                 singleUserName: args.singleUserName,

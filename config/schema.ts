@@ -10,6 +10,8 @@ import {
     DEDICATED_ACCESS_MODES,
     DEFAULT_DLT_MAX_WORKERS,
     DEFAULT_DLT_MIN_WORKERS,
+    DEFAULT_MAX_WORKERS,
+    DEFAULT_MIN_WORKERS,
     DEFAULT_MAX_WORKERS_CAP,
     LIMITS,
     MAX_PHASE_START_MINUTE,
@@ -19,6 +21,7 @@ import {
 import { loadProfile, profileProblems } from "../plan/profile";
 import { phasesSchema, rowsPerSecond, spikeSchema, staircaseSchema, wholeNumber } from "./loadProfile";
 import { thresholdsSchema } from "./thresholds";
+import { clusterSizeProblems, dltProblems, jobClusterProblems } from "./computeRules";
 import { timelineScheduleProblems } from "./schedule";
 import { JAVA_ZONE_IDS, isJavaZoneId } from "./timeZones";
 
@@ -66,8 +69,20 @@ const clusterSchema = z.strictObject({
                 "runs the phases, the DLT control and the analysis as tasks on one autoscaling job cluster that each run starts and " +
                 "ends (no all-purpose cluster, no phase jobs); the same bounds, runtime, node type and access mode.",
         ),
-    minWorkers: wholeNumber(1, 10_000).default(2).describe("Autoscale lower bound."),
-    maxWorkers: wholeNumber(2, 10_000).default(8).describe("Autoscale upper bound; the Clusters API needs it strictly above minWorkers."),
+    minWorkers: wholeNumber(1, 10_000)
+        .optional()
+        .describe(`Autoscale lower bound; unset = ${DEFAULT_MIN_WORKERS}. Not with cluster.workers.`),
+    maxWorkers: wholeNumber(2, 10_000)
+        .optional()
+        .describe(
+            `Autoscale upper bound, strictly above minWorkers (Clusters API); unset = ${DEFAULT_MAX_WORKERS}. Not with cluster.workers.`,
+        ),
+    workers: wholeNumber(1, 10_000)
+        .optional()
+        .describe(
+            "A fixed size instead of autoscaling: this many workers, no autoscale block (Databricks' advice for streaming jobs). " +
+                "Refused beside minWorkers / maxWorkers.",
+        ),
     maxWorkersCap: wholeNumber(2, 10_000)
         .default(DEFAULT_MAX_WORKERS_CAP)
         .describe("Guardrail: maxWorkers above this is refused (raise it deliberately for big runs)."),
@@ -268,15 +283,7 @@ export const stackConfigSchema = z
         const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
         const { cluster, schedule } = config;
 
-        if (cluster.maxWorkers <= cluster.minWorkers) {
-            problem(
-                ["cluster", "maxWorkers"],
-                `must be greater than cluster.minWorkers (${cluster.minWorkers}): the Clusters API rejects max <= min`,
-            );
-        }
-        if (cluster.maxWorkers > cluster.maxWorkersCap) {
-            problem(["cluster", "maxWorkers"], `${cluster.maxWorkers} is above cluster.maxWorkersCap (${cluster.maxWorkersCap})`);
-        }
+        clusterSizeProblems(cluster, problem);
         dltProblems(config.dlt, cluster.maxWorkersCap, problem);
         jobClusterProblems(config, problem);
         const needsUser = DEDICATED_ACCESS_MODES.includes(cluster.dataSecurityMode);
@@ -321,73 +328,6 @@ export const stackConfigSchema = z
     });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
-
-/**
- * The pipeline's compute rules. A serverless pipeline has no workers to bound: bounds that were set (not defaulted)
- * are refused rather than silently dropped. A classic pipeline's bounds, set or defaulted, must be ones the
- * Pipelines API accepts (`max_workers` strictly greater than `min_workers`).
- */
-function dltProblems(
-    dlt: z.infer<typeof dltSchema>,
-    maxWorkersCap: number,
-    problem: (path: (string | number)[], message: string) => void,
-): void {
-    if (dlt.serverless) {
-        if (!dlt.enabled) {
-            problem(["dlt", "serverless"], "needs dlt.enabled: true; without it no pipeline is declared to run serverless");
-        }
-        for (const key of ["minWorkers", "maxWorkers"] as const) {
-            if (dlt[key] !== undefined) {
-                problem(
-                    ["dlt", key],
-                    `is set (${dlt[key]}), but a serverless pipeline (dlt.serverless) has no workers to bound: Databricks sizes it, ` +
-                        `with enhanced autoscaling always on. Remove it with \`pulumi config rm --path ${CONFIG_NAMESPACE}:dlt.${key}\`, ` +
-                        "or set dlt.serverless to false",
-                );
-            }
-        }
-        return;
-    }
-    const minWorkers = dlt.minWorkers ?? DEFAULT_DLT_MIN_WORKERS;
-    const maxWorkers = dlt.maxWorkers ?? DEFAULT_DLT_MAX_WORKERS;
-    const maxShown = dlt.maxWorkers === undefined ? `${maxWorkers}, the default,` : `${maxWorkers}`;
-    if (maxWorkers <= minWorkers) {
-        problem(
-            ["dlt", "maxWorkers"],
-            `${maxShown} must be greater than dlt.minWorkers (${minWorkers}): the Pipelines API rejects max_workers <= min_workers`,
-        );
-    }
-    if (maxWorkers > maxWorkersCap) {
-        problem(["dlt", "maxWorkers"], `${maxWorkers} is above cluster.maxWorkersCap (${maxWorkersCap})`);
-    }
-}
-
-/**
- * What only an all-purpose cluster has, set beside `cluster.kind: job`: refused rather than silently dropped. A job
- * cluster ends with its run, and the provider's job cluster (`jobClusters[].newCluster`, like the Jobs API's
- * `new_cluster`) takes no auto-termination; a job cluster takes no notebooks attached by users, so a
- * CAN_ATTACH_TO grant has no cluster to go on.
- */
-function jobClusterProblems(config: StackConfig, problem: (path: (string | number)[], message: string) => void): void {
-    if (config.cluster.kind !== "job") {
-        return;
-    }
-    const allPurpose = "or set cluster.kind to allPurpose";
-    if (config.cluster.autoterminationMinutes !== undefined) {
-        problem(
-            ["cluster", "autoterminationMinutes"],
-            `is set (${config.cluster.autoterminationMinutes}), but a job cluster (cluster.kind: job) has no auto-termination: it ends with ` +
-                `its run. Remove it with \`pulumi config rm --path ${CONFIG_NAMESPACE}:cluster.autoterminationMinutes\`, ${allPurpose}`,
-        );
-    }
-    if (config.permissions.clusterUsers.length > 0) {
-        problem(
-            ["permissions", "clusterUsers"],
-            "grants attach on the all-purpose cluster, which cluster.kind: job does not declare (each run's job cluster takes no " +
-                `attached notebooks). Remove it with \`pulumi config rm --path ${CONFIG_NAMESPACE}:permissions.clusterUsers\`, ${allPurpose}`,
-        );
-    }
-}
 
 /** A time zone the job scheduler does not take, with the id it probably meant when only the case is off. */
 function timeZoneProblem(zone: string): string {

@@ -19,6 +19,8 @@ import {
     DEFAULT_AUTOTERMINATION_MINUTES,
     DEFAULT_DLT_MAX_WORKERS,
     DEFAULT_DLT_MIN_WORKERS,
+    DEFAULT_MAX_WORKERS,
+    DEFAULT_MIN_WORKERS,
     DRAIN_LIMIT_SECONDS,
     PIPELINE_CLUSTER_SHUTDOWN_DELAY_SECONDS,
     PIPELINE_MAX_FAILED_UPDATES,
@@ -160,8 +162,9 @@ export function buildScalingPlan(stack: string, config: StackConfig): ScalingPla
         cluster: {
             kind,
             clusterName: resourcePrefix,
-            minWorkers: config.cluster.minWorkers,
-            maxWorkers: config.cluster.maxWorkers,
+            minWorkers: config.cluster.workers ?? config.cluster.minWorkers ?? DEFAULT_MIN_WORKERS,
+            maxWorkers: config.cluster.workers ?? config.cluster.maxWorkers ?? DEFAULT_MAX_WORKERS,
+            ...(config.cluster.workers !== undefined ? { workers: config.cluster.workers } : {}),
             sparkVersion: config.cluster.sparkVersion,
             nodeTypeId: config.cluster.nodeTypeId,
             autoterminationMinutes:

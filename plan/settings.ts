@@ -13,6 +13,10 @@ export const LIMITS = {
     maxNameLength: 255,
 } as const;
 
+/** The cluster's autoscale bounds when `cluster.minWorkers` / `cluster.maxWorkers` are unset (and `cluster.workers` is). */
+export const DEFAULT_MIN_WORKERS = 2;
+export const DEFAULT_MAX_WORKERS = 8;
+
 /** The default guardrail on autoscale maximums (`streambench:cluster.maxWorkersCap`, the policy pack's `maxWorkersCap`). */
 export const DEFAULT_MAX_WORKERS_CAP = 64;
 

@@ -101,8 +101,11 @@ export interface ClusterPlan {
     kind: ClusterKind;
     /** The all-purpose cluster's name (a job cluster is named by Databricks after its job and run). */
     clusterName: string;
+    /** The autoscale bounds; for a fixed size (`workers`), both are that size (as clusters/get reports it). */
     minWorkers: number;
     maxWorkers: number;
+    /** A fixed size (`cluster.workers`): the cluster declares `numWorkers` and no autoscale block. */
+    workers?: number;
     /** Unset: the latest LTS runtime, looked up at deploy time. */
     sparkVersion?: string;
     /** Unset: the smallest node type with local disk and at least 4 cores, looked up at deploy time. */

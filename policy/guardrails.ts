@@ -70,6 +70,30 @@ function autoscaleProblems(path: string, autoscale: Inputs, settings: GuardrailS
 }
 
 /**
+ * The problems of a cluster's size (at `path`): an autoscale block (its bounds as above), or a fixed `numWorkers` no
+ * larger than the cap; never both (with both, a resize of a running cluster can drop autoscaling: provider issue
+ * 6017), never neither. Known at preview.
+ */
+function sizeProblems(path: string, cluster: Inputs, settings: GuardrailSettings): string[] {
+    const { autoscale, numWorkers } = cluster;
+    if (autoscale === UNKNOWN || numWorkers === UNKNOWN) {
+        return [`${path} has no size known at preview (autoscale or numWorkers)`];
+    }
+    if (autoscale && numWorkers !== undefined) {
+        return [`${path} sets numWorkers (${numWorkers}) beside autoscale: a size is one or the other`];
+    }
+    if (autoscale) {
+        return autoscaleProblems(`${path ? `${path}.` : ""}autoscale`, autoscale, settings);
+    }
+    if (numWorkers === undefined) {
+        return [`${path || "the cluster"} has no size: neither autoscale nor numWorkers`];
+    }
+    return numWorkers > settings.maxWorkersCap
+        ? [`${path ? `${path}.` : ""}numWorkers (${numWorkers}) is above the cap of ${settings.maxWorkersCap}`]
+        : [];
+}
+
+/**
  * The problems of every job cluster of a job (`jobClusters[].newCluster`, what `cluster.kind: job` declares), each
  * named by its path; a job without job clusters has none. Job clusters must be known at preview.
  */
@@ -93,15 +117,10 @@ export const GUARDRAILS: Guardrail[] = [
     {
         name: "cluster-autoscale-bounds",
         description:
-            "Autoscaling clusters need maxWorkers strictly above minWorkers, and no more than the cap. Both bounds must be known at preview.",
+            "A cluster autoscales with maxWorkers strictly above minWorkers, or has a fixed numWorkers; never both, and no more than the " +
+            "cap. Its size must be known at preview.",
         type: CLUSTER,
-        check: (inputs, settings) => {
-            const autoscale = inputs.autoscale;
-            if (!autoscale || autoscale === UNKNOWN) {
-                return ["the cluster has no autoscale block known at preview: the benchmark measures autoscaling"];
-            }
-            return autoscaleProblems("autoscale", autoscale, settings);
-        },
+        check: (inputs, settings) => sizeProblems("", inputs, settings),
     },
     {
         name: "pipeline-autoscale-bounds",
@@ -267,15 +286,10 @@ export const GUARDRAILS: Guardrail[] = [
     {
         name: "job-cluster-autoscale-bounds",
         description:
-            "A job's job clusters autoscale, with maxWorkers strictly above minWorkers and no more than the cap, as the all-purpose " +
-            "cluster does; known at preview. A job without job clusters passes.",
+            "A job's job clusters autoscale (maxWorkers strictly above minWorkers) or have a fixed numWorkers, never both, no more " +
+            "than the cap, as the all-purpose cluster; known at preview. A job without job clusters passes.",
         type: JOB,
-        check: (inputs, settings) =>
-            jobClusterProblems(inputs, (path, cluster) =>
-                !cluster.autoscale || cluster.autoscale === UNKNOWN
-                    ? [`${path} has no autoscale block known at preview: the benchmark measures autoscaling`]
-                    : autoscaleProblems(`${path}.autoscale`, cluster.autoscale, settings),
-            ),
+        check: (inputs, settings) => jobClusterProblems(inputs, (path, cluster) => sizeProblems(path, cluster, settings)),
     },
     {
         name: "job-cluster-unity-catalog-access-mode",

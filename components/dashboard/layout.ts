@@ -40,6 +40,13 @@ export interface PageDatasets {
     dlt?: DashboardDataset;
 }
 
+/** The cluster's size in words: its autoscale bounds, or its fixed number of workers. */
+function clusterSizeText({ cluster }: ScalingPlan): string {
+    return cluster.workers !== undefined
+        ? `${cluster.workers} workers, fixed size`
+        : `autoscale ${cluster.minWorkers}-${cluster.maxWorkers} workers`;
+}
+
 /** The latest run's page: title, the plan's targets, the time charts, and achieved vs target per window. */
 export function latestRunLayout(
     plan: ScalingPlan,
@@ -59,7 +66,7 @@ export function latestRunLayout(
                 name: "plan_summary",
                 multilineTextboxSpec: {
                     lines: [
-                        `Target load from the plan (${plan.schemaFullName}, autoscale ${plan.cluster.minWorkers}-${plan.cluster.maxWorkers} workers): ` +
+                        `Target load from the plan (${plan.schemaFullName}, ${clusterSizeText(plan)}): ` +
                             `${targetSummary(plan)}. Time charts: ${runSource} Per-window results: the latest run in ${tables.results}, ` +
                             "written by the analysis job.",
                     ],

@@ -1,4 +1,5 @@
 import * as databricks from "@pulumi/databricks";
+import { clusterSize } from "../cluster";
 import * as pulumi from "@pulumi/pulumi";
 import { JOB_CLUSTER_KEY, TASK_MAX_RETRIES, TASK_MIN_RETRY_INTERVAL_MILLIS } from "../../plan/settings";
 import { ScalingPlan, TimelineTask } from "../../plan/types";
@@ -90,7 +91,7 @@ export function jobClusterTimelineJobInputs(args: JobClusterTimelineJobArgs): da
                 newCluster: {
                     sparkVersion: args.sparkVersion,
                     nodeTypeId: args.nodeTypeId,
-                    autoscale: { minWorkers: cluster.minWorkers, maxWorkers: cluster.maxWorkers },
+                    ...clusterSize(cluster),
                     dataSecurityMode: cluster.dataSecurityMode,
                     ...(cluster.singleUserName ? { singleUserName: cluster.singleUserName } : {}),
                     customTags: cluster.tags,

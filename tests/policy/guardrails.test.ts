@@ -16,9 +16,15 @@ describe("policy pack guardrails", () => {
         ["prod", {}],
         ["prod", { "streambench:dlt": JSON.stringify({ enabled: true, serverless: true }) }],
         ["prod", { "streambench:cluster": JSON.stringify({ kind: "job", minWorkers: 2, maxWorkers: 8 }) }],
+        ["prod", { "streambench:cluster": JSON.stringify({ workers: 4 }) }],
+        ["prod", { "streambench:cluster": JSON.stringify({ kind: "job", workers: 4 }) }],
     ];
     for (const [stack, extra] of stacks) {
-        const variant = extra["streambench:dlt"] ? " with a serverless pipeline" : extra["streambench:cluster"] ? " on a job cluster" : "";
+        const variant = extra["streambench:dlt"]
+            ? " with a serverless pipeline"
+            : extra["streambench:cluster"]
+              ? ` on ${extra["streambench:cluster"].includes("job") ? "a job cluster" : "an all-purpose cluster"}${extra["streambench:cluster"].includes('workers":4') ? " of a fixed size" : ""}`
+              : "";
         it(`holds for everything the ${stack} stack declares${variant}`, async () => {
             const evaluation = await evaluateProgram(stack, { ...runOnDeployConfig(stack), ...extra });
             assert.ifError(evaluation.error);
@@ -71,8 +77,15 @@ describe("policy pack guardrails", () => {
         [
             "cluster-autoscale-bounds",
             "databricks:index/cluster:Cluster",
-            { ...cluster, autoscale: undefined, numWorkers: 4 },
-            /no autoscale block/,
+            { ...cluster, numWorkers: 4 },
+            /sets numWorkers \(4\) beside autoscale/,
+        ],
+        ["cluster-autoscale-bounds", "databricks:index/cluster:Cluster", { ...cluster, autoscale: undefined }, /has no size/],
+        [
+            "cluster-autoscale-bounds",
+            "databricks:index/cluster:Cluster",
+            { ...cluster, autoscale: undefined, numWorkers: 65 },
+            /numWorkers \(65\) is above the cap of 64/,
         ],
         [
             "pipeline-autoscale-bounds",
@@ -176,8 +189,14 @@ describe("policy pack guardrails", () => {
         [
             "job-cluster-autoscale-bounds",
             "databricks:index/job:Job",
-            withNewCluster({ autoscale: undefined, numWorkers: 4 }),
-            /no autoscale block/,
+            withNewCluster({ numWorkers: 4 }),
+            /jobClusters\[0\]\.newCluster sets numWorkers \(4\) beside autoscale/,
+        ],
+        [
+            "job-cluster-autoscale-bounds",
+            "databricks:index/job:Job",
+            withNewCluster({ autoscale: undefined }),
+            /jobClusters\[0\]\.newCluster has no size/,
         ],
         [
             "job-cluster-unity-catalog-access-mode",
