@@ -6,7 +6,7 @@ import { parseArgs } from "util";
 export class UsageError extends Error {}
 
 /** Options a script takes besides `--stack/-s <stack>` and `--help/-h`. */
-export type ExtraOptions = Record<string, { type: "string" | "boolean"; short?: string }>;
+export type ExtraOptions = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
 
 /**
  * The scripts' one command-line grammar: `--stack/-s <stack>`, `--help/-h`, the script's own options and, where
@@ -23,7 +23,7 @@ export function parseCommandLine(argv: string[], extraOptions: ExtraOptions = {}
     }
     const given = new Map<string, string[]>();
     for (const token of parsed.tokens) {
-        if (token.kind === "option" && options[token.name]?.type === "string") {
+        if (token.kind === "option" && options[token.name]?.type === "string" && !options[token.name]?.multiple) {
             given.set(token.name, [...(given.get(token.name) ?? []), token.value ?? ""]);
         }
     }
@@ -34,7 +34,10 @@ export function parseCommandLine(argv: string[], extraOptions: ExtraOptions = {}
         );
     }
     const { values, positionals } = parsed;
-    return { values: values as Record<string, string | boolean | undefined> & { stack?: string; help?: boolean }, positionals };
+    return {
+        values: values as Record<string, string | boolean | string[] | undefined> & { stack?: string; help?: boolean },
+        positionals,
+    };
 }
 
 /** Left-aligned columns two spaces apart (numbers as 50,000), the header ruled with dashes unless `rule` is false. */

@@ -26,8 +26,9 @@ import { resourceTags } from "../plan/build";
 import { loadStackFile } from "../config/stackFile";
 import { stackNameProblem } from "../config/stackName";
 import { pulumiStackOutputs, secretHints } from "./stackOutputs";
-import * as yaml from "js-yaml";
-import { Threshold, parseThresholds } from "../config/thresholds";
+import { Threshold } from "../config/thresholds";
+import { thresholdsOf } from "./thresholdArgs";
+import { UsageError } from "./commandLine";
 
 const REPOSITORY_ROOT = path.join(__dirname, "..");
 
@@ -83,8 +84,7 @@ export interface LocalOptions {
 /** A number as --speed takes it: decimal digits with an optional fraction (`10`, `2.5`, `.5`). */
 const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
 
-/** A wrong command line (exit 2, with usage). */
-export class UsageError extends Error {}
+export { UsageError, thresholdsOf };
 
 /** Something to fix before a run (exit 1, one message). */
 export class LocalRunError extends Error {}
@@ -151,39 +151,6 @@ export function parseLocalArgs(argv: string[]): LocalOptions | undefined {
         failIf: values["fail-if"] ?? [],
         thresholdsFile: values.thresholds,
     };
-}
-
-/**
- * The thresholds a run is held to: the stack config's, the thresholds file's (a YAML or JSON list of expressions),
- * then `--fail-if`'s. Throws UsageError naming every bad one.
- */
-export function thresholdsOf(
-    plan: Pick<ScalingPlan, "thresholds">,
-    options: Pick<LocalOptions, "failIf" | "thresholdsFile">,
-    projectDir: string,
-): Threshold[] {
-    const problems: string[] = [];
-    let fromFile: string[] = [];
-    if (options.thresholdsFile) {
-        const file = path.resolve(projectDir, options.thresholdsFile);
-        try {
-            const listed = yaml.load(fs.readFileSync(file, "utf8"));
-            if (Array.isArray(listed) && listed.every((item) => typeof item === "string")) {
-                fromFile = listed;
-            } else {
-                problems.push(`--thresholds ${options.thresholdsFile}: must hold a list of "<metric> <op> <number>" strings`);
-            }
-        } catch (error) {
-            problems.push(`--thresholds ${options.thresholdsFile}: ${(error as Error).message.split("\n")[0]}`);
-        }
-    }
-    const file = parseThresholds(fromFile, `--thresholds ${options.thresholdsFile}:`);
-    const flags = parseThresholds(options.failIf ?? [], "--fail-if");
-    problems.push(...file.problems, ...flags.problems);
-    if (problems.length > 0) {
-        throw new UsageError(problems.join("\n"));
-    }
-    return [...plan.thresholds, ...file.thresholds, ...flags.thresholds];
 }
 
 /** The smallest speed a timeline of `runMinutes` plays at (it then lasts at most MAX_LOCAL_RUN_MINUTES), rounded up to

@@ -23,9 +23,11 @@ import { buildScalingPlan, resourceTags } from "../plan/build";
 import { ScalingPlan } from "../plan/types";
 import { DEFAULT_DASHBOARD_TABLES, runComparison } from "../components/dashboard/datasets";
 import { UsageError, parseCommandLine } from "./commandLine";
+import { thresholdsOf } from "./thresholdArgs";
+import type { Threshold } from "../config/thresholds";
 import { isSecureValue, plaintextSecretProblems, pulumiStackOutputs, secretHints } from "./stackOutputs";
 
-export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--no-follow] [--last N]
+export const USAGE = `Usage: npm run ops -- <command> --stack <stack> [--no-follow] [--last N] [--fail-if "<metric> <op> <number>"]...
 
 Commands:
   status    the active runs of the stack's jobs, with the plan's streams and rows/s
@@ -42,6 +44,8 @@ Options:
   --stack, -s   the Pulumi stack (reads Pulumi.<stack>.yaml)
   --no-follow   run, analyze: print the run's page and return
   --last        compare: only the latest N runs
+  --fail-if     analyze: exit 99 when "<metric> <op> <number>" is true for the run or a window (repeatable; beside
+                streambench:thresholds); --thresholds <file>: a YAML list of them. JUnit and JSON go to .streambench/<stack>/
   --help, -h    this text
 
 Credentials: whatever the Databricks SDK's unified authentication finds, in the provider's order: databricks:host
@@ -158,9 +162,14 @@ function lastRuns(command: string, last: string | boolean | undefined): number |
 
 /** Runs one ops command; resolves to the exit code (0 ok, 1 failed, 2 wrong usage). */
 export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, settings: OpsSettings = {}): Promise<number> {
-    let parsed: { command: string; stack: string; follow: boolean; last?: number } | undefined;
+    let parsed: { command: string; stack: string; follow: boolean; last?: number; thresholds: Threshold[] } | undefined;
     try {
-        const { values, positionals } = parseCommandLine(argv, { "no-follow": { type: "boolean" }, last: { type: "string" } });
+        const { values, positionals } = parseCommandLine(argv, {
+            "no-follow": { type: "boolean" },
+            last: { type: "string" },
+            "fail-if": { type: "string", multiple: true },
+            thresholds: { type: "string" },
+        });
         if (values.help) {
             io.stdout(USAGE);
             return 0;
@@ -181,7 +190,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
         if (problem) {
             throw new UsageError(`--stack: ${problem}`);
         }
-        parsed = { command, stack: values.stack, follow: !values["no-follow"], last: lastRuns(command, values.last) };
+        const thresholdOptions = {
+            failIf: (values["fail-if"] as string[] | undefined) ?? [],
+            thresholdsFile: values.thresholds as string | undefined,
+        };
+        if (command !== "analyze" && (thresholdOptions.failIf.length > 0 || thresholdOptions.thresholdsFile)) {
+            throw new UsageError("--fail-if and --thresholds belong to analyze (npm run local takes them too)");
+        }
+        parsed = {
+            command,
+            stack: values.stack,
+            follow: !values["no-follow"],
+            last: lastRuns(command, values.last as string | undefined),
+            // Checked here, with every bad one named (exit 2); the stack config's thresholds come first.
+            thresholds: thresholdsOf({ thresholds: [] }, thresholdOptions, settings.projectDir ?? PROJECT_DIR),
+        };
     } catch (error) {
         if (error instanceof UsageError) {
             io.stderr(`ops: ${error.message}\n\n${USAGE}`);
@@ -191,7 +214,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
     }
     const projectDir = settings.projectDir ?? PROJECT_DIR;
     let request: ReturnType<typeof opsRequest> &
-        Pick<OpsSettings, "pollSeconds" | "settleSeconds" | "httpTimeoutSeconds" | "retryTimeoutSeconds">;
+        Pick<OpsSettings, "pollSeconds" | "settleSeconds" | "httpTimeoutSeconds" | "retryTimeoutSeconds"> & { thresholds: Threshold[] };
     try {
         const stackConfig = loadStackFile(parsed.stack, projectDir);
         const leaked = plaintextSecretProblems(parsed.stack, stackConfig);
@@ -217,6 +240,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: OpsIo, se
         const outputs = (settings.stackOutputs ?? (() => pulumiStackOutputs(projectDir, parsed!.stack)))() ?? {};
         request = {
             ...opsRequest(parsed.command, plan, stackConfig, outputs, parsed.follow, parsed.last),
+            thresholds: [...plan.thresholds, ...parsed.thresholds],
             ...(settings.pollSeconds === undefined ? {} : { pollSeconds: settings.pollSeconds }),
             ...(settings.settleSeconds === undefined ? {} : { settleSeconds: settings.settleSeconds }),
             ...(settings.stateDir === undefined ? {} : { stateDir: settings.stateDir }),

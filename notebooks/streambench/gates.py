@@ -83,7 +83,8 @@ def check_thresholds(results: Mapping[str, Any], thresholds: Sequence[Mapping[st
         metric, compare, limit = threshold["metric"], OPERATORS[threshold["op"]], float(threshold["value"])
         text = threshold["text"]
         per_window = [] if metric in ("node_minutes", "cost") else results.get("windows") or []
-        values = [_window_value(metric, window.get("verdict") or {}) for window in per_window]
+        # A window of results.json nests its verdict; a benchmark_results row (the analysis job's summary) is flat.
+        values = [_window_value(metric, window.get("verdict") or window) for window in per_window]
         scoped = [(window_scope(window), value) for window, value in zip(per_window, values)]
         scoped.append(("run", _run_value(metric, results, values)))
         checks.extend(Check(text, scope, value, value is not None and compare(value, limit)) for scope, value in scoped)

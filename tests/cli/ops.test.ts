@@ -241,9 +241,9 @@ describe("ops CLI (databricks-sdk)", function () {
     }
 
     /** `ops analyze` followed, with the analysis run ended by its notebook's `exit` value once it is active. */
-    async function analyzeWith(summary: string, stateDir: string) {
+    async function analyzeWith(summary: string, stateDir: string, ...extra: string[]) {
         const analysisJob = await job("streambench-prod-analysis");
-        const followed = ops(["analyze", "--stack", "prod"], pat(), { pollSeconds: 0.2, stateDir });
+        const followed = ops(["analyze", "--stack", "prod", ...extra], pat(), { pollSeconds: 0.2, stateDir });
         while (!activeRuns().some((run) => run.jobId === analysisJob)) {
             await new Promise((resolve) => setTimeout(resolve, 100));
         }
@@ -277,6 +277,27 @@ describe("ops CLI (databricks-sdk)", function () {
                 (request) => request.method === "GET" && request.path === `/api/2.0/fs/files${remote}` && request.status === 200,
             ),
         );
+    });
+
+    it("analyze --fail-if: a threshold the run fails exits 99, names the window in its JUnit; --fail-if is analyze's alone", async () => {
+        const remote = await volumeWithChart(Buffer.from("\x89PNG\r\n\x1a\n", "latin1"));
+        const stateDir = path.join(home, "gated");
+        const result = await analyzeWith(
+            analysisSummary(remote),
+            stateDir,
+            "--fail-if",
+            "lag_p95_seconds > 60",
+            "--fail-if",
+            "kept_up == 2",
+        );
+        assert.strictEqual(result.code, 99, result.stdout + result.stderr);
+        assert.match(result.stdout, /threshold failed: lag_p95_seconds > 60 \[window 3-6 min\]: measured 95/);
+        const junit = fs.readFileSync(path.join(stateDir, "thresholds.junit.xml"), "utf8");
+        assert.match(junit, /<testcase classname="streambench.prod" name="lag_p95_seconds &gt; 60 \[window 3-6 min\]"><failure /);
+        assert.match(junit, /name="lag_p95_seconds &gt; 60 \[window 0-3 min\]" \/>/);
+        const misplaced = await ops(["status", "--stack", "prod", "--fail-if", "cost > 1"], pat());
+        assert.strictEqual(misplaced.code, 2);
+        assert.match(misplaced.stderr, /--fail-if and --thresholds belong to analyze/);
     });
 
     it("analyze says when the chart is not in the volume (404), after printing the verdict, and exits 1", async () => {

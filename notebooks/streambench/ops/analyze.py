@@ -78,13 +78,31 @@ def analyze(w, request, out: Callable[[str], None], sleep: Callable[[float], Non
         out(line)
     for note in summary.get("notes") or []:
         out(f"note: {note}")
+    code = gate(summary, request, out)
     chart = summary.get("chart")
     if not chart:
         out("No chart: the analysis saved none (its chart_folder parameter is empty, or see its notes).")
-        return 0
+        return code
     try:
         out(f"Chart: {download_chart(w, chart, Path(request.state_dir))} (from {chart})")
     except Exception as error:  # noqa: BLE001 - the verdict is printed; a chart that cannot be fetched is said so
         out(f"The chart {chart} could not be downloaded: {type(error).__name__}: {str(error).splitlines()[0]}")
         return 1
-    return 0
+    return code
+
+
+def gate(summary: dict, request, out: Callable[[str], None]) -> int:
+    """The request's thresholds against the analysis's summary: JUnit and JSON in the state folder, each failed check
+    said, EXIT_THRESHOLD_FAILED when one failed; 0 without thresholds."""
+    from streambench.gates import EXIT_THRESHOLD_FAILED, JUNIT_FILE, failed_lines, write_gate
+
+    if not request.thresholds:
+        return 0
+    state_dir = Path(request.state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    checks = write_gate(state_dir, request.stack, summary, request.thresholds)
+    failed = failed_lines(checks)
+    for line in failed:
+        out(line)
+    out(f"Thresholds: {len(checks) - len(failed)} of {len(checks)} checks passed ({state_dir / JUNIT_FILE})")
+    return EXIT_THRESHOLD_FAILED if failed else 0

@@ -44,6 +44,8 @@ class Request:
     state_dir: str = ".streambench"  # where analyze puts the chart: .streambench/<stack>
     # compare: {"warehouseId", "query" (the run_comparison dataset's), "table", "last"}; None for the others
     compare: dict | None = None
+    # analyze: {metric, op, value, text} the run is held to (streambench.gates); a failed one exits 99
+    thresholds: list[dict] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
 
     @staticmethod
@@ -72,6 +74,7 @@ class Request:
             settle_seconds=float(raw.get("settleSeconds", 60)),
             state_dir=str(raw.get("stateDir") or f".streambench/{raw['stack']}"),
             compare=raw.get("compare"),
+            thresholds=list(raw.get("thresholds") or []),
         )
 
 
