@@ -73,6 +73,8 @@ describe("npm run local: command line", () => {
             clusterId: undefined,
             python: undefined,
             dryRun: false,
+            failIf: [],
+            thresholdsFile: undefined,
         });
         assert.strictEqual(parseLocalArgs(["--help"]), undefined);
         assert.strictEqual(parseLocalArgs(["--stack", "dev"])?.speed, 1);

@@ -73,7 +73,10 @@ describe("the config reference (docs/config.md)", () => {
 
     it("lists every key with its default and description, nested keys by their `pulumi config set --path` name", () => {
         const page = configReference();
-        assert.match(page, /\| `streambench:cluster\.maxWorkers` \| whole number \| `8` \| 2 to 10000 \| Autoscale upper bound;/);
+        assert.match(
+            page,
+            /\| `streambench:cluster\.maxWorkers` \| whole number \| unset \| 2 to 10000 \| Autoscale upper bound, .*unset = 8/,
+        );
         assert.match(page, /\| `streambench:cluster\.dataSecurityMode` \| string \| `"USER_ISOLATION"` \| `USER_ISOLATION`, `SINGLE_USER`/);
         assert.match(page, /\| `streambench:warehouseId` \| string \| unset \| `\^\[0-9a-f\]\{16\}\$`/);
         for (const line of page.split("\n").filter((row) => row.startsWith("| `streambench:"))) {
