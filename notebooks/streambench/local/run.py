@@ -349,7 +349,7 @@ def main(stdin: TextIO = sys.stdin) -> int:
         code, message = exit_status(spec, outcome, report)
         if code == 0 and report is not None and spec.thresholds:
             code = gate(spec, Path(report.results_path), console)
-        if report is not None:
+        if report is not None and Path(report.results_path).exists():
             from streambench.html_report import write_report
 
             console.log(f"Report: {write_report(Path(report.results_path).parent)}")
