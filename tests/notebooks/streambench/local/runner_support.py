@@ -3,10 +3,12 @@ the processes it leaves (found by a marker in their command line: the run's stat
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -104,6 +106,33 @@ def read_until(process: subprocess.Popen, text: str, lines: list, deadline_secon
         lines.append(line.rstrip("\n"))
         if text in line or time.monotonic() > deadline:
             return
+
+
+# run_phase's line as its streams start: "[3x] Starting 1 3x stream(s) ... for the window <start> to <end>."
+STARTING_LINE = re.compile(r"^\[(?P<phase>[^\]]+)\] Starting .* for the window (?P<start>\S+) to (?P<end>\S+)\.$")
+
+
+def phase_windows(lines: list[str]) -> dict[str, tuple[datetime, datetime]]:
+    """Each phase that has started its streams, with its window (start, end) on the wall clock, from its lines."""
+    found = (STARTING_LINE.match(line) for line in list(lines))
+    return {
+        match["phase"]: (datetime.fromisoformat(match["start"]), datetime.fromisoformat(match["end"]))
+        for match in found
+        if match
+    }
+
+
+def committed_batches(spark, phase: str) -> list[dict]:
+    """The progress of every micro-batch the phase's running queries have committed (a query reports a batch's
+    progress once its commit is done), each as a dict (metrics_rows.progress_dict)."""
+    from streambench.metrics_rows import progress_dict
+
+    return [
+        progress_dict(progress)
+        for query in spark.streams.active
+        if query.name and query.name.startswith(f"{phase}:")
+        for progress in query.recentProgress
+    ]
 
 
 def processes_with(marker: str) -> list[tuple[int, str]]:
