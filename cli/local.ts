@@ -27,7 +27,7 @@ import { stackNameProblem } from "../config/stackName";
 import { pulumiStackOutputs, secretHints } from "./stackOutputs";
 import { Threshold } from "../config/thresholds";
 import { thresholdsOf } from "./thresholdArgs";
-import { MAX_LOCAL_RUN_MINUTES, MAX_SPEED, checkSpeed, runLength, speedRange } from "./localSpeed";
+import { MAX_LOCAL_RUN_MINUTES, MAX_SPEED, checkSpeed } from "./localSpeed";
 import { UsageError } from "./commandLine";
 
 const REPOSITORY_ROOT = path.join(__dirname, "..");
@@ -79,7 +79,7 @@ export interface LocalOptions {
 /** A number as --speed takes it: decimal digits with an optional fraction (`10`, `2.5`, `.5`). */
 const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
 
-export { MAX_LOCAL_RUN_MINUTES, MAX_SPEED, UsageError, checkSpeed, runLength, speedRange, thresholdsOf };
+export { MAX_SPEED, UsageError };
 
 /** Something to fix before a run (exit 1, one message). */
 export class LocalRunError extends Error {}
