@@ -79,7 +79,7 @@ export interface LocalOptions {
 /** A number as --speed takes it: decimal digits with an optional fraction (`10`, `2.5`, `.5`). */
 const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
 
-export { MAX_SPEED, UsageError };
+export { MAX_SPEED };
 
 /** Something to fix before a run (exit 1, one message). */
 export class LocalRunError extends Error {}
